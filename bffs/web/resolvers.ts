@@ -1,0 +1,29 @@
+import type { ResolverKit } from '../../src/compose/resolverKit.js';
+
+export const typeDefs = /* GraphQL */ `
+  "What the web app's home page shows, fetched from three sources in parallel."
+  type Dashboard {
+    user: User
+    recentOrders: [Order!]!
+    featuredProducts: ProductPage
+  }
+
+  extend type Query {
+    dashboard(userId: ID!): Dashboard
+  }
+`;
+
+export const resolvers = (kit: ResolverKit) => ({
+  Query: {
+    dashboard: (_: unknown, args: { userId: string }) => ({ userId: args.userId }),
+  },
+  // Sibling fields resolve concurrently, so the three sources are called at the same time.
+  Dashboard: {
+    user: (parent: { userId: string }, _: unknown, context: unknown, info: never) =>
+      kit.delegate('users', 'user', { id: parent.userId }, context, info),
+    recentOrders: (parent: { userId: string }, _: unknown, context: unknown, info: never) =>
+      kit.delegate('orders', 'orders', { userId: parent.userId, first: 5 }, context, info),
+    featuredProducts: (_parent: unknown, _: unknown, context: unknown, info: never) =>
+      kit.delegate('products', 'products', { page: 1, pageSize: 4 }, context, info),
+  },
+});

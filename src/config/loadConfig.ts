@@ -1,0 +1,167 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { ConfigError } from './configError.js';
+import {
+  bffSchema,
+  rootConfigSchema,
+  sourcesFileSchema,
+  type BffConfig,
+  type SourceConfig,
+} from './schema.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type LoadedSource = SourceConfig & {
+  name: string;
+  /** The config file that declared it, for error messages. */
+  file: string;
+  /** SDL of the source (graphql, rest) or of each federation subgraph, read at start-up. */
+  sdl?: string;
+  subgraphSdls?: Record<string, string>;
+  supergraphSdl?: string;
+};
+
+export type LoadedBff = BffConfig & {
+  file: string;
+  /** What the BFF's resolvers module exports (checked by compose/, which knows the shape). */
+  resolverModule?: Record<string, unknown>;
+};
+
+export interface PorticoConfig {
+  file: string;
+  sources: Readonly<Record<string, LoadedSource>>;
+  bffs: readonly LoadedBff[];
+}
+
+/**
+ * Loads the root config, the sources registry and every BFF config; validates each file once
+ * with its own schema so an error names the file and the key; returns a deeply frozen result.
+ * Config modules default-export an object or a function of the environment, so the same file
+ * serves the demo, the tests (other ports) and production (env-provided URLs).
+ */
+export async function loadConfig(rootFile: string, env: Env = {}): Promise<PorticoConfig> {
+  const root = parse(rootConfigSchema, await importConfig(rootFile, env), rootFile);
+  const rootDir = path.dirname(rootFile);
+
+  const sourcesFile = path.resolve(rootDir, root.sources);
+  const sourcesRaw = parse(sourcesFileSchema, await importConfig(sourcesFile, env), sourcesFile);
+  const sources: Record<string, LoadedSource> = {};
+  for (const [name, source] of Object.entries(sourcesRaw)) {
+    sources[name] = await loadSourceFiles(name, source, sourcesFile);
+  }
+
+  const bffs: LoadedBff[] = [];
+  for (const dir of root.bffs) {
+    const file = path.resolve(rootDir, dir, 'bff.config.ts');
+    const bff = parse(bffSchema, await importConfig(file, env), file);
+    bff.sources.forEach((name, i) => {
+      if (!(name in sources)) {
+        throw new ConfigError(rel(file), `sources[${i}]`, `unknown source "${name}" (known: ${Object.keys(sources).join(', ')})`);
+      }
+    });
+    const loaded: LoadedBff = { ...bff, file };
+    if (bff.resolvers) {
+      const modulePath = path.resolve(path.dirname(file), bff.resolvers);
+      loaded.resolverModule = (await importModule(modulePath, file, 'resolvers')) as Record<string, unknown>;
+    }
+    bffs.push(loaded);
+  }
+  checkUnique(bffs, rootFile);
+  return deepFreeze({ file: rootFile, sources, bffs });
+}
+
+async function loadSourceFiles(name: string, source: SourceConfig, file: string): Promise<LoadedSource> {
+  const dir = path.dirname(file);
+  const loaded: LoadedSource = { ...source, name, file };
+  if (source.kind === 'federation') {
+    if (source.supergraph) {
+      loaded.supergraphSdl = await readSdl(path.resolve(dir, source.supergraph), file, `${name}.supergraph`);
+    } else {
+      loaded.subgraphSdls = {};
+      for (const [i, subgraph] of (source.subgraphs ?? []).entries()) {
+        loaded.subgraphSdls[subgraph.name] = await readSdl(path.resolve(dir, subgraph.schema), file, `${name}.subgraphs[${i}].schema`);
+      }
+    }
+  } else {
+    loaded.sdl = await readSdl(path.resolve(dir, source.schema), file, `${name}.schema`);
+  }
+  return loaded;
+}
+
+async function readSdl(sdlPath: string, file: string, key: string): Promise<string> {
+  try {
+    return await readFile(sdlPath, 'utf8');
+  } catch {
+    throw new ConfigError(rel(file), key, `cannot read schema file ${rel(sdlPath)}`);
+  }
+}
+
+function checkUnique(bffs: LoadedBff[], rootFile: string): void {
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  for (const bff of bffs) {
+    if (names.has(bff.name)) throw new ConfigError(rel(bff.file), 'name', `another BFF is already named "${bff.name}"`);
+    names.add(bff.name);
+    // Port 0 asks the OS for a free port (tests), so only fixed ports can clash.
+    if (bff.port !== 0 && ports.has(bff.port)) {
+      throw new ConfigError(rel(bff.file), 'port', `port ${bff.port} is used by another BFF in ${rel(rootFile)}`);
+    }
+    ports.add(bff.port);
+  }
+}
+
+async function importConfig(file: string, env: Env): Promise<unknown> {
+  const mod = (await importModule(file, file, '')) as { default?: unknown };
+  const value = mod.default;
+  if (value === undefined) throw new ConfigError(rel(file), '', 'the module has no default export');
+  return typeof value === 'function' ? (value as (env: Env) => unknown)(env) : value;
+}
+
+async function importModule(modulePath: string, file: string, key: string): Promise<unknown> {
+  try {
+    return await import(pathToFileURL(modulePath).href);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(rel(file), key, `cannot load ${rel(modulePath)}: ${reason}`);
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, file: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const key = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  const got = issue.path.length ? describe(valueAt(value, issue.path)) : '';
+  throw new ConfigError(rel(file), key, issue.message + (got ? `, got ${got}` : ''));
+}
+
+function valueAt(value: unknown, keys: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return '';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function rel(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    // Modules (resolvers) are namespace objects; freezing them is neither needed nor allowed.
+    if (Object.prototype.toString.call(value) === '[object Module]') return value;
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+// Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
+
+const port = z.number().int().min(0).max(65_535);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const typeField = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?$/, {
+  error: 'expected "Type" or "Type.field"',
+});
+
+/** How the gateway merges a plain GraphQL source's type with the same type from other sources. */
+export const mergeByKeySchema = z.strictObject({
+  /** Key field shared by every source that has the type. @example 'id' */
+  key: z.string().min(1),
+  /** Root field that returns the type for a list of keys, in order. @example 'usersByIds' */
+  field: z.string().min(1),
+  /** Name of that field's list argument. @default 'ids' */
+  argument: z.string().min(1).default('ids'),
+});
+
+export const graphqlSourceSchema = z.strictObject({
+  kind: z.literal('graphql'),
+  url: httpUrl,
+  /** SDL file of the source, relative to the config file. Start-up never needs the source up. */
+  schema: z.string().min(1),
+  /** Types this source can resolve by key for other sources (type merging). */
+  merge: z.record(z.string(), mergeByKeySchema).default({}),
+});
+
+export const federationSubgraphSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][\w-]*$/),
+  url: httpUrl,
+  schema: z.string().min(1),
+});
+
+export const federationSourceSchema = z.strictObject({
+  kind: z.literal('federation'),
+  /** Federation v2 subgraphs composed at start-up. Give either this or `supergraph`. */
+  subgraphs: z.array(federationSubgraphSchema).min(1).optional(),
+  /** An already composed supergraph SDL file (URLs taken from its join__graph). */
+  supergraph: z.string().min(1).optional(),
+}).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
+  error: 'give exactly one of "subgraphs" or "supergraph"',
+});
+
+export const restSourceSchema = z.strictObject({
+  kind: z.literal('rest'),
+  baseUrl: httpUrl,
+  schema: z.string().min(1),
+  /**
+   * Upstream calls in flight per request for per-id endpoints.
+   * @default 8: enough to hide latency for a page of items, low enough that one query cannot
+   * open dozens of sockets against a per-id API.
+   */
+  maxConcurrency: z.number().int().positive().default(8),
+  /** Keys per batch request. @default 100, the demo products API's own limit. */
+  maxBatchSize: z.number().int().positive().default(100),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  graphqlSourceSchema,
+  federationSourceSchema,
+  restSourceSchema,
+]);
+
+export const sourcesFileSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), sourceSchema);
+
+export const bffSchema = z.strictObject({
+  /** Names the BFF in logs, metrics and errors. */
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  /** @default '127.0.0.1': a gateway binds to loopback unless told otherwise. */
+  host: z.string().default('127.0.0.1'),
+  port,
+  /** @default '/graphql' */
+  path: z.string().startsWith('/').default('/graphql'),
+  /**
+   * Production mode: no GraphiQL, no introspection, no field suggestions.
+   * @default false
+   */
+  production: z.boolean().default(false),
+  /** Sources (names from the registry) this BFF stitches. */
+  sources: z.array(z.string()).min(1),
+  /** Module (relative to this file) exporting `typeDefs` and `resolvers` owned by the BFF team. */
+  resolvers: z.string().optional(),
+  /** Types or fields removed from this BFF's schema: "User.email", "Tenant". */
+  hide: z.array(typeField).default([]),
+  /** Fields renamed in this BFF's schema: { "Product.name": "title" }. */
+  rename: z.record(typeField, z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/)).default({}),
+});
+
+export const rootConfigSchema = z.strictObject({
+  /** The sources registry module, relative to this file. */
+  sources: z.string().min(1),
+  /** BFF folders (each holding `bff.config.ts`), relative to this file. */
+  bffs: z.array(z.string().min(1)).min(1),
+});
+
+export type MergeByKey = z.infer<typeof mergeByKeySchema>;
+export type GraphQLSourceConfig = z.infer<typeof graphqlSourceSchema>;
+export type FederationSourceConfig = z.infer<typeof federationSourceSchema>;
+export type RestSourceConfig = z.infer<typeof restSourceSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type BffConfig = z.infer<typeof bffSchema>;
+export type BffConfigInput = z.input<typeof bffSchema>;
+export type SourcesInput = z.input<typeof sourcesFileSchema>;

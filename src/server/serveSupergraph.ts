@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import { bffSchema } from '../config/schema.js';
+import { buildSupergraphSchema, readSupergraphFile } from '../sources/federation/buildSupergraphSchema.js';
+import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
+import { buildPipeline } from '../pipeline/buildPipeline.js';
+import { createHttpClient } from '../transport/httpClient.js';
+import { startBffServer, type RunningBff } from './createBffServer.js';
+
+export interface ServeSupergraphOptions {
+  file: string;
+  port: number;
+  host: string;
+  logger: Logger;
+}
+
+/**
+ * `portico serve --supergraph FILE`: one gateway in front of an existing federation, with no
+ * other config. It runs the same server and pipeline as a configured BFF.
+ */
+export async function serveSupergraph(options: ServeSupergraphOptions): Promise<RunningBff> {
+  const supergraphSdl = await readSupergraphFile(options.file);
+  const http = createHttpClient();
+  const schema = buildSupergraphSchema({
+    supergraphSdl,
+    executorFor: (subgraph) => createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call }),
+  });
+  const bff = {
+    ...bffSchema.parse({ name: 'supergraph', port: options.port, host: options.host, sources: ['supergraph'] }),
+    file: options.file,
+  };
+  const running = await startBffServer({ bff, schema, plugins: buildPipeline(bff, { logger: options.logger }), logger: options.logger });
+  return {
+    ...running,
+    async close(graceMs) {
+      await running.close(graceMs);
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { parse, type DocumentNode } from 'graphql';
+import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
+
+export interface SubgraphDefinition {
+  /** The subgraph's name: becomes `join__graph(name:)` and is how executors are looked up. */
+  name: string;
+  /** Where the gateway will send this subgraph's queries; written into the supergraph. */
+  url: string;
+  /** The subgraph's Federation v2 SDL, as `_service { sdl }` returns it. */
+  sdl: string;
+}
+
+/**
+ * Thrown when subgraphs do not compose. It carries every error rather than the first, because
+ * composition problems usually come in sets (one renamed field breaks every `@requires` on it)
+ * and fixing them one start-up at a time is slow.
+ */
+export class SupergraphCompositionError extends Error {
+  override readonly name = 'SupergraphCompositionError';
+  constructor(
+    readonly subgraphs: readonly string[],
+    readonly errors: readonly string[],
+  ) {
+    super(
+      `Composing the supergraph from subgraphs ${subgraphs.join(', ')} failed with ` +
+        `${errors.length} error${errors.length === 1 ? '' : 's'}:\n` +
+        errors.map((message) => `  - ${message}`).join('\n'),
+    );
+  }
+}
+
+/** Composes Federation v2 subgraph SDLs into a supergraph SDL (the same output Apollo's composer gives). */
+export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): string {
+  const names = subgraphs.map((subgraph) => subgraph.name);
+  const parseErrors: string[] = [];
+  const services: { name: string; url: string; typeDefs: DocumentNode }[] = [];
+  for (const subgraph of subgraphs) {
+    try {
+      services.push({ name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl) });
+    } catch (error) {
+      parseErrors.push(`[${subgraph.name}] SDL does not parse: ${(error as Error).message}`);
+    }
+  }
+  // Report every unparsable subgraph at once, like composition errors; composing the rest
+  // would only add noise about types the broken subgraph was meant to define.
+  if (parseErrors.length > 0) throw new SupergraphCompositionError(names, parseErrors);
+
+  const result = composeServices(services);
+  if (compositionHasErrors(result)) {
+    throw new SupergraphCompositionError(
+      names,
+      result.errors.map((error) => error.message),
+    );
+  }
+  return result.supergraphSdl;
+}

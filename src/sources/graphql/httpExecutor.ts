@@ -1,0 +1,69 @@
+import { print, type DocumentNode } from 'graphql';
+import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils';
+import { porticoError } from '../../errors/index.js';
+import type { HttpCall } from '../../transport/httpClient.js';
+import { scopeOf } from '../requestScope.js';
+
+export interface GraphQLExecutorOptions {
+  /** Source name: goes to logs and `extensions.source`, never the URL. */
+  source: string;
+  url: string;
+  http: HttpCall;
+}
+
+// Delegation builds a new document per call, but the same operation arrives with the same
+// DocumentNode instance when plans are cached; printing is the costliest step, so memoise it.
+const printed = new WeakMap<DocumentNode, string>();
+function printOnce(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+/** An executor that POSTs GraphQL-over-HTTP to one upstream through the shared pool. */
+export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor {
+  const { source, url, http } = options;
+  const executeRemote = async (request: ExecutionRequest): Promise<ExecutionResult> => {
+    const scope = scopeOf(request.context);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...scope?.upstreamHeaders,
+    };
+    if (scope) headers['x-request-id'] = scope.requestId;
+    const response = await http({
+      method: 'POST',
+      url,
+      headers,
+      body: JSON.stringify({
+        query: printOnce(request.document),
+        variables: request.variables,
+        operationName: request.operationName,
+      }),
+      signal: request.signal ?? scope?.signal,
+      source,
+    });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      throw porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source } });
+    }
+    if (!isExecutionResult(parsed)) {
+      throw porticoError(response.status >= 500 ? 'SUBGRAPH_ERROR' : 'SUBGRAPH_BAD_RESPONSE', {
+        details: { source },
+      });
+    }
+    return parsed;
+  };
+  return executeRemote as Executor;
+}
+
+function isExecutionResult(value: unknown): value is ExecutionResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return 'data' in v || Array.isArray(v.errors);
+}

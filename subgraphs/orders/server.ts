@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError, parse } from 'graphql';
+import { graphqlApp } from '../shared/graphqlApp.js';
+import { serveSubgraph, type RunningSubgraph, type SubgraphOptions } from '../shared/serveSubgraph.js';
+import { createOrderStore, dollars, type Order, type OrderItem, type OrderStore } from './data.js';
+
+/** The SDL file is the schema: reading it here keeps the file and the served schema identical. */
+export const ORDERS_SDL = readFileSync(new URL('../../schemas/orders.graphql', import.meta.url), 'utf8');
+
+function checkPage(first: number, offset: number): void {
+  if (first < 0 || offset < 0) {
+    throw new GraphQLError('first and offset must not be negative', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+export function createOrdersSchema(store: OrderStore) {
+  return buildSubgraphSchema({
+    typeDefs: parse(ORDERS_SDL),
+    resolvers: {
+      Query: {
+        order: (_: unknown, { id }: { id: string }) => store.find(id) ?? null,
+        orders: (_: unknown, args: { first: number; offset: number; userId?: string | null }) => {
+          checkPage(args.first, args.offset);
+          return store.list(args);
+        },
+      },
+      Mutation: {
+        cancelOrder: (_: unknown, { id }: { id: string }) => store.cancel(id) ?? null,
+      },
+      Order: {
+        __resolveReference: (ref: { id: string }) => store.find(ref.id) ?? null,
+        total: (order: Order) => dollars(order.totalCents),
+        user: (order: Order) => ({ id: order.userId }),
+      },
+      OrderItem: {
+        product: (item: OrderItem) => ({ id: item.productId }),
+        unitPrice: (item: OrderItem) => dollars(item.unitPriceCents),
+      },
+      User: {
+        // This subgraph only contributes `orders` to User; any id is a valid reference, and a
+        // user unknown here simply has no orders.
+        __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+        orders: (user: { id: string }, { first }: { first: number }) => {
+          checkPage(first, 0);
+          return store.list({ first, offset: 0, userId: user.id });
+        },
+      },
+    },
+  });
+}
+
+export function startOrdersSubgraph(options: SubgraphOptions = {}): Promise<RunningSubgraph> {
+  const store = createOrderStore();
+  return serveSubgraph('orders', graphqlApp(createOrdersSchema(store), store.reset), options);
+}

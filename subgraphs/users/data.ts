@@ -1,0 +1,63 @@
+/** Seed data for the users subgraph: derived from indexes only, so every run serves the same values. */
+
+export type Plan = 'FREE' | 'PRO' | 'ENTERPRISE';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  plan: Plan;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  tenantId: string;
+  createdAt: string;
+}
+
+export const USER_COUNT = 20;
+
+// One tenant per plan, so rate-limit and cost tiers keyed on plan each have a tenant to test with.
+export const TENANTS: readonly Tenant[] = [
+  { id: 't1', name: 'Acme Corp', plan: 'FREE' },
+  { id: 't2', name: 'Globex', plan: 'PRO' },
+  { id: 't3', name: 'Initech', plan: 'ENTERPRISE' },
+];
+
+const NAMES = [
+  'Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov',
+  'Donald Knuth', 'Margaret Hamilton', 'Ken Thompson', 'Frances Allen', 'Dennis Ritchie',
+  'Radia Perlman', 'John McCarthy', 'Adele Goldberg', 'Tony Hoare', 'Shafi Goldwasser',
+  'Leslie Lamport', 'Karen Sparck Jones', 'Niklaus Wirth', 'Sophie Wilson', 'Robin Milner',
+] as const;
+
+/** User i (1-based) belongs to tenant t((i-1)%3+1). */
+export function tenantIdOf(index: number): string {
+  return `t${((index - 1) % TENANTS.length) + 1}`;
+}
+
+export const USERS: readonly User[] = Array.from({ length: USER_COUNT }, (_, k) => {
+  const i = k + 1;
+  const padded = String(i).padStart(2, '0');
+  return {
+    id: `u${i}`,
+    name: NAMES[k] ?? `User ${i}`,
+    email: `user${i}@example.com`,
+    phone: `+1-555-01${padded}`,
+    tenantId: tenantIdOf(i),
+    createdAt: `2024-01-${padded}T09:00:00.000Z`,
+  };
+});
+
+const usersById = new Map(USERS.map((user) => [user.id, user]));
+const tenantsById = new Map(TENANTS.map((tenant) => [tenant.id, tenant]));
+
+export function findUser(id: string): User | undefined {
+  return usersById.get(id);
+}
+
+export function findTenant(id: string): Tenant | undefined {
+  return tenantsById.get(id);
+}
