@@ -1,22 +1,21 @@
 import type { SubschemaConfig } from '@graphql-tools/delegate';
-import type { stitchSchemas } from '@graphql-tools/stitch';
-import type { DocumentNode } from 'graphql';
 import type { LoadedSource } from '../config/loadConfig.js';
 import { buildGraphQLSource } from '../sources/graphql/buildGraphQLSource.js';
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
 import { buildRestSource } from '../sources/rest/buildRestSource.js';
 import { composeSupergraph } from '../sources/federation/composeSupergraph.js';
-import { buildSupergraphSubschemas } from '../sources/federation/buildSupergraphSubschemas.js';
+import {
+  buildSupergraphSubschemas,
+  type SupergraphStitchingOptions,
+} from '../sources/federation/buildSupergraphSubschemas.js';
 import type { HttpCall } from '../transport/httpClient.js';
 
 /** A source made ready for stitching; built once and shared by every BFF that includes it. */
 export interface SourceRuntime {
   name: string;
   subschemas: SubschemaConfig[];
-  /** The subschema BFF resolvers delegate to when a source has several (federation). */
-  primary?: SubschemaConfig;
-  typeDefs?: DocumentNode;
-  typeMergingOptions?: Parameters<typeof stitchSchemas>[0]['typeMergingOptions'];
+  /** Stitching options a federation supergraph brings (its type definitions, merge rules). */
+  stitching?: Omit<SupergraphStitchingOptions, 'subschemas'>;
 }
 
 export interface SourceRuntimeDeps {
@@ -49,15 +48,11 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         composeSupergraph(
           (source.subgraphs ?? []).map((s) => ({ name: s.name, url: s.url, sdl: source.subgraphSdls![s.name]! })),
         );
-      const built = buildSupergraphSubschemas({
+      const { subgraphs: _subgraphs, subschemas, ...stitching } = buildSupergraphSubschemas({
         supergraphSdl,
         executorFor: (subgraph) => createGraphQLExecutor({ source: `${source.name}/${subgraph.name}`, url: subgraph.url, http }),
       });
-      const runtime: SourceRuntime = { name: source.name, subschemas: built.subschemas };
-      if (built.subschemas[0]) runtime.primary = built.subschemas[0];
-      if (built.typeDefs) runtime.typeDefs = built.typeDefs;
-      if (built.typeMergingOptions) runtime.typeMergingOptions = built.typeMergingOptions;
-      return runtime;
+      return { name: source.name, subschemas, stitching };
     }
   }
 }

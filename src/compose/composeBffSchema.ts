@@ -6,6 +6,7 @@ import type { LoadedBff } from '../config/loadConfig.js';
 import { createResolverKit, resolveBffModule } from './resolverKit.js';
 import { hideFromSchema } from './hideFromSchema.js';
 import type { SourceRuntime } from './buildSourceRuntime.js';
+import { hideFederationInternals } from '../sources/federation/buildSupergraphSubschemas.js';
 
 /**
  * One BFF's schema: its sources stitched by type merging, plus the resolvers its team owns,
@@ -15,9 +16,9 @@ import type { SourceRuntime } from './buildSourceRuntime.js';
 export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, SourceRuntime>): GraphQLSchema {
   const renames = Object.entries(bff.rename);
   const subschemas: SubschemaConfig[] = [];
-  const bySource = new Map<string, SubschemaConfig>();
+  const bySource = new Map<string, SubschemaConfig[]>();
   const typeDefs: (string | DocumentNode)[] = [];
-  let typeMergingOptions: Parameters<typeof stitchSchemas>[0]['typeMergingOptions'];
+  let federation: SourceRuntime['stitching'];
 
   for (const name of bff.sources) {
     const runtime = runtimes.get(name);
@@ -28,10 +29,12 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
         ? { ...subschema, transforms: [...(subschema.transforms ?? []), renameFields(bff.rename)] }
         : { ...subschema };
       subschemas.push(scoped);
-      if (!bySource.has(name) || runtime.primary === subschema) bySource.set(name, scoped);
+      bySource.set(name, [...(bySource.get(name) ?? []), scoped]);
     }
-    if (runtime.typeDefs) typeDefs.push(runtime.typeDefs);
-    if (runtime.typeMergingOptions) typeMergingOptions = runtime.typeMergingOptions;
+    if (runtime.stitching) {
+      if (federation) throw new Error(`BFF ${bff.name}: at most one federation source per BFF; compose them into one`);
+      federation = runtime.stitching;
+    }
   }
 
   const module = resolveBffModule(bff.resolverModule, bff.name);
@@ -40,12 +43,12 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
     typeof module.resolvers === 'function' ? module.resolvers(createResolverKit(bySource)) : module.resolvers;
 
   const stitched = stitchSchemas({
+    ...federation,
     subschemas,
-    typeDefs,
+    typeDefs: federation ? [federation.typeDefs, ...typeDefs] : typeDefs,
     ...(resolvers ? { resolvers } : {}),
-    ...(typeMergingOptions ? { typeMergingOptions } : {}),
   });
-  return hideFromSchema(stitched, bff.hide);
+  return hideFromSchema(hideFederationInternals(stitched), bff.hide);
 }
 
 function renameFields(rename: Readonly<Record<string, string>>) {

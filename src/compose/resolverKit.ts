@@ -29,12 +29,16 @@ export interface BffResolverModule {
   resolvers?: IResolvers | ((kit: ResolverKit) => IResolvers);
 }
 
-export function createResolverKit(sources: ReadonlyMap<string, SubschemaConfig>): ResolverKit {
+export function createResolverKit(sources: ReadonlyMap<string, readonly SubschemaConfig[]>): ResolverKit {
   return {
     delegate(source, fieldName, args, context, info, operation = 'query') {
-      const schema = sources.get(source);
+      // A federation source has a subschema per subgraph: pick the one with the root field.
+      const schema = sources.get(source)?.find((candidate) => {
+        const root = operation === 'query' ? candidate.schema.getQueryType() : candidate.schema.getMutationType();
+        return root?.getFields()[fieldName] !== undefined;
+      });
       if (!schema) {
-        return Promise.reject(new Error(`resolver delegates to "${source}", which this BFF does not include`));
+        return Promise.reject(new Error(`resolver delegates to ${source}.${fieldName}, which this BFF's sources lack`));
       }
       return Promise.resolve(
         delegateToSchema({ schema, operation: operation as never, fieldName, args, context: context as Record<string, unknown>, info }),

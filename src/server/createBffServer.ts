@@ -5,7 +5,8 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { createErrorMasker } from '../plugins/response/maskError.js';
-import type { RequestScope } from '../sources/requestScope.js';
+import type { RequestScope } from '../context/requestScope.js';
+import { ANONYMOUS } from '../context/principal.js';
 import { requestIdOf } from './requestId.js';
 import { useHealthEndpoints } from './useHealthEndpoints.js';
 
@@ -42,7 +43,12 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       }),
     },
     context: ({ request }) => ({
-      portico: { requestId: requestIdOf(request), upstreamHeaders: {}, signal: request.signal },
+      portico: {
+        requestId: requestIdOf(request),
+        principal: ANONYMOUS,
+        upstreamHeaders: {},
+        signal: request.signal,
+      },
     }),
     plugins: [useHealthEndpoints({ isReady: () => ready }), ...plugins],
   });

@@ -86,19 +86,28 @@ export async function serveSubgraph(
       headers: req.headers,
       ...(described === undefined ? {} : { body: described }),
     });
-    res.once('close', end);
+    // A flag rather than res.destroyed, which node does not set when the client hangs up.
+    let gone = false;
+    const clientGone = new Promise<void>((resolve) =>
+      res.once('close', () => {
+        gone = true;
+        end();
+        resolve();
+      }),
+    );
+    // Decided on arrival, so the failing requests follow arrival order even when latency lets a
+    // later request finish first.
     faultSequence += 1;
     const injectError = failsAt(faultSequence, knobs.errorRate);
 
-    const clientGone = new Promise<void>((resolve) => res.once('close', resolve));
     while (knobs.hang && !knobs.down && !closing.signal.aborted) {
       await Promise.race([knobsChanged.promise, clientGone]);
-      if (res.destroyed) return;
+      if (gone) return;
     }
     if (knobs.latencyMs > 0) {
       await delay(knobs.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
     }
-    if (res.destroyed) return;
+    if (gone) return;
     if (knobs.down || closing.signal.aborted) {
       // No status line at all: the client sees the connection reset, as from a crashed process.
       req.socket.destroy();
@@ -119,7 +128,7 @@ export async function serveSubgraph(
 
     const response = await app.handle(toFetchRequest(req, url, method, body));
     const payload = Buffer.from(await response.arrayBuffer());
-    if (res.destroyed) return;
+    if (gone) return;
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => {
       headers[key] = value;
@@ -219,7 +228,8 @@ function toFetchRequest(req: IncomingMessage, url: URL, method: string, body: Bu
     else headers.set(key, value);
   }
   const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
-  return new Request(url, { method, headers, ...(hasBody ? { body } : {}) });
+  // The copy types as Uint8Array<ArrayBuffer>, which BodyInit accepts and a pooled Buffer is not.
+  return new Request(url, { method, headers, ...(hasBody ? { body: new Uint8Array(body) } : {}) });
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -39,9 +39,11 @@ export interface SupergraphSubschemas extends SupergraphStitchingOptions {
  *   stitchSchemas({ ...federation, subschemas: [...federation.subschemas, usersSource] }),
  * );
  * ```
- * The supergraph's `typeMergingOptions` then apply to every subschema in that call. They are
- * safe for plain subschemas: validation is off because composition has already validated the
- * federated types, and the field merger only changes behaviour for federation root fields.
+ * The supergraph's `typeMergingOptions` then apply to every subschema in that call. What that
+ * means for plain subschemas: merge validation is off (composition already checked the federated
+ * types, so conflicts between a plain source and the supergraph are not reported); where both
+ * define the same field with different types, the supergraph's type wins; a field only the
+ * plain source has (e.g. `User.name`) merges as usual.
  */
 export function buildSupergraphSubschemas(options: SupergraphSubschemasOptions): SupergraphSubschemas {
   const document =

@@ -2,7 +2,7 @@ import { print, type DocumentNode } from 'graphql';
 import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
-import { scopeOf } from '../requestScope.js';
+import { scopeOf } from '../../context/requestScope.js';
 
 export interface GraphQLExecutorOptions {
   /** Source name: goes to logs and `extensions.source`, never the URL. */

@@ -15,7 +15,10 @@ export interface Template {
   parts: readonly TemplatePart[];
 }
 
-/** Values a template is expanded with. `parent` is keyed by GraphQL field name. */
+/**
+ * Values a template is expanded with. `parent` is the object as the upstream sent it, so a
+ * parsed template names JSON properties (parseRestDirectives rewrites `@map`ped field names).
+ */
 export interface TemplateValues {
   args: Readonly<Record<string, unknown>>;
   parent: Readonly<Record<string, unknown>>;
@@ -34,18 +37,18 @@ export function parseTemplate(template: string): Template {
     const open = rest.indexOf('{');
     const close = rest.indexOf('}');
     if (close !== -1 && (open === -1 || close < open)) {
-      throw new Error(`template "${template}" has a "}" without a matching "{"`);
+      throw new Error(`"${template}" has a "}" without a matching "{"`);
     }
     if (open === -1) {
       parts.push({ kind: 'text', text: rest });
       break;
     }
     if (open > 0) parts.push({ kind: 'text', text: rest.slice(0, open) });
-    if (close === -1) throw new Error(`template "${template}" has an unclosed "{"`);
+    if (close === -1) throw new Error(`"${template}" has an unclosed "{"`);
     const inner = rest.slice(open + 1, close).trim();
     const match = PLACEHOLDER.exec(inner);
     if (!match) {
-      throw new Error(`template "${template}" has placeholder "{${inner}}"; expected {args.<name>} or {parent.<field>}`);
+      throw new Error(`"${template}" has placeholder "{${inner}}"; expected {args.<name>} or {parent.<field>}`);
     }
     parts.push({ kind: 'value', scope: match[1] as TemplateScope, name: match[2] as string });
     rest = rest.slice(close + 1);

@@ -34,9 +34,7 @@ directive @batch(path: String!, param: String!, maxSize: Int) on OBJECT
 scalar RestQuery
 `;
 
+/** Stripped from the SDL before the executable schema is built. */
 export const restDirectiveNames: ReadonlySet<string> = new Set(['rest', 'map', 'key', 'batch']);
 
 export const restDirectiveDocument: DocumentNode = parse(restDirectiveDefinitions);
-
-/** Names of the types and directives the engine defines, to strip from the executable schema. */
-export const restDefinitionNames: ReadonlySet<string> = new Set(['RestQuery']);

@@ -1,11 +1,16 @@
+import type { Principal } from './principal.js';
+
 /**
- * What a source needs to know about the client request it is serving. The server creates one
- * per request (src/server/createContext.ts) and every executor reads it from `context.portico`,
- * so the context object keeps one shape on every request.
+ * Per-request state shared along the pipeline. The server creates one per request
+ * (src/server/createBffServer.ts) at `context.portico`, with every field present, so the context
+ * object keeps one shape on every request. Plugins fill in what they own (auth: `principal` and
+ * the identity headers); sources read it for upstream calls.
  */
 export interface RequestScope {
   /** Propagated to every upstream call as `x-request-id`. */
   requestId: string;
+  /** The verified caller; ANONYMOUS until the auth stage says otherwise. */
+  principal: Principal;
   /**
    * Headers added to every upstream call of this request: the verified identity, the deadline.
    * Built by the pipeline, never copied from the client.
@@ -13,6 +18,8 @@ export interface RequestScope {
   upstreamHeaders: Record<string, string>;
   /** Aborts upstream calls when the client goes away or the request's budget is spent. */
   signal?: AbortSignal;
+  /** Epoch ms by which the whole request must be answered; undefined means no budget. */
+  deadline?: number;
 }
 
 export interface ScopedContext {

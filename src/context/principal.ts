@@ -1,0 +1,22 @@
+/**
+ * Who is calling, as verified by the auth stage (a JWT or a partner API key). Everything after
+ * authentication (rate limiting, authorization, cache scoping, identity headers to subgraphs)
+ * reads this and nothing the client sent directly.
+ */
+export interface Principal {
+  /** How the caller proved who it is. */
+  kind: 'jwt' | 'apiKey' | 'anonymous';
+  /** `sub` claim, or the API key's id. Empty for anonymous callers. */
+  subject: string;
+  tenant?: string;
+  /** Tenant plan picking the rate-limit tier, e.g. "free", "pro". */
+  plan?: string;
+  scopes: readonly string[];
+  roles: readonly string[];
+  /** Token id, checked against the revocation list. */
+  jti?: string;
+  /** Seconds since epoch when the credential stops being valid. */
+  expiresAt?: number;
+}
+
+export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', subject: '', scopes: [], roles: [] });

@@ -1,0 +1,200 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { FaultKnobs, RecordedRequest, SubgraphName, SubgraphStats } from '../../subgraphs/index.js';
+
+export type { FaultKnobs, RecordedRequest, SubgraphName, SubgraphStats };
+
+/** A demo subgraph running as its own process (subgraphs/run.ts). */
+export interface SubgraphHandle {
+  name: SubgraphName;
+  /** The GraphQL endpoint (`…/graphql`) for users and orders, the base URL for products and inventory. */
+  url: string;
+  /** `http://127.0.0.1:port`; the admin API lives under `/__admin/`. */
+  baseUrl: string;
+  port: number;
+  pid: number;
+  stats(): Promise<SubgraphStats>;
+  /**
+   * Polls stats until `predicate` holds, e.g. until a hanging request has arrived
+   * (`s => s.inFlight === 1`), so tests order events without sleeping. Rejects with the last
+   * stats after `timeoutMs`. @default timeoutMs 5_000
+   */
+  waitForStats(predicate: (stats: SubgraphStats) => boolean, timeoutMs?: number): Promise<SubgraphStats>;
+  /** The last 200 counted requests, oldest first, with all their headers. */
+  requests(): Promise<RecordedRequest[]>;
+  /** Merges knobs into the current ones; returns the knobs now in force. */
+  setFaults(knobs: Partial<FaultKnobs>): Promise<FaultKnobs>;
+  /** Knobs back to their start values, counters to zero, data to seed; releases hanging requests. */
+  reset(): Promise<FaultKnobs>;
+  /** SIGTERM, then SIGKILL if the process has not exited within 5 s. Safe to call twice. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export type SubgraphSet = Record<SubgraphName, SubgraphHandle> & AsyncDisposable;
+
+export interface StartSubgraphOptions {
+  /** How long to wait for the READY line. @default 20_000 (tsx compiles on start; CI has 2 cores) */
+  readyTimeoutMs?: number;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const RUN_SCRIPT = path.join(repoRoot, 'subgraphs', 'run.ts');
+const STOP_GRACE_MS = 5_000;
+const STDERR_TAIL_CHARS = 8_000;
+
+// Children still running; killed if the test process exits without stopping them.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/**
+ * Spawns one demo subgraph on a free port and resolves once it prints `READY <name> <url>`.
+ * Rejects with the child's stderr if it exits or stays silent first.
+ */
+export async function startSubgraph(
+  name: SubgraphName,
+  /** Extra environment for the child, e.g. `{ FAULT_LATENCY_MS: '50' }`. */
+  env: Record<string, string> = {},
+  options: StartSubgraphOptions = {},
+): Promise<SubgraphHandle> {
+  installExitHook();
+  // tsx as a loader keeps `process.execPath` as the binary, so the child is this exact node.
+  // The stdin pipe is for --exit-with-stdin: if this process dies by SIGKILL, the exit hook never
+  // runs, but the pipe still closes and the child follows.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', RUN_SCRIPT, name, '--port', '0', '--exit-with-stdin'],
+    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    });
+  });
+
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  // Always drain stderr: a full pipe would block the child's writes and freeze it.
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`subgraph ${name} ${why}\n--- stderr ---\n${stderr || '(empty)'}`));
+    };
+    const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(`exited before READY (code ${code}, signal ${signal})`);
+    const onSpawnError = (error: Error) => fail(`could not be spawned: ${error.message}`);
+    const timer = setTimeout(() => fail(`printed no READY line within ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', onEarlyExit);
+    child.once('error', onSpawnError);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = /^READY (\S+) (\S+)$/.exec(line);
+      if (!match || match[1] !== name || match[2] === undefined) return;
+      clearTimeout(timer);
+      child.off('exit', onEarlyExit);
+      child.off('error', onSpawnError);
+      resolve(match[2]);
+    });
+  });
+
+  // The child must not keep the test process alive on its own; tests stop it explicitly.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+
+  const base = new URL(url);
+  const baseUrl = base.origin;
+  const admin = async <T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${baseUrl}/__admin/${route}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${name} ${method} /__admin/${route}: ${response.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+
+  const stats = () => admin<SubgraphStats>('GET', 'stats');
+  const waitForStats = async (predicate: (stats: SubgraphStats) => boolean, timeoutMs = 5_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Each poll is one loopback round trip, so this paces itself without a timer.
+      const current = await stats();
+      if (predicate(current)) return current;
+      if (Date.now() > deadline) {
+        throw new Error(`${name}: stats did not match within ${timeoutMs} ms; last: ${JSON.stringify(current)}`);
+      }
+    }
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(killer);
+    })();
+    return stopping;
+  };
+
+  return {
+    name,
+    url,
+    baseUrl,
+    port: Number(base.port),
+    pid: child.pid ?? -1,
+    stats,
+    waitForStats,
+    requests: () => admin<RecordedRequest[]>('GET', 'requests'),
+    setFaults: (knobs) => admin<FaultKnobs>('POST', 'faults', knobs),
+    reset: () => admin<FaultKnobs>('POST', 'reset'),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Starts all four demo subgraphs in parallel; if one fails to start, the others are stopped. */
+export async function startAllSubgraphs(
+  env: Record<string, string> = {},
+  options: StartSubgraphOptions = {},
+): Promise<SubgraphSet> {
+  const names: SubgraphName[] = ['users', 'orders', 'products', 'inventory'];
+  const results = await Promise.allSettled(names.map((name) => startSubgraph(name, env, options)));
+  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(started.map((handle) => handle.stop()));
+    throw failure.reason;
+  }
+  const [users, orders, products, inventory] = started as [SubgraphHandle, SubgraphHandle, SubgraphHandle, SubgraphHandle];
+  return {
+    users,
+    orders,
+    products,
+    inventory,
+    // A symbol key, so Object.values(set) still lists only the four handles.
+    [Symbol.asyncDispose]: async () => {
+      await Promise.all(started.map((handle) => handle.stop()));
+    },
+  };
+}
