@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
@@ -7,7 +8,7 @@ import type { LoadedBff } from '../config/loadConfig.js';
 import { createErrorMasker } from '../plugins/response/maskError.js';
 import type { RequestScope } from '../context/requestScope.js';
 import { ANONYMOUS } from '../context/principal.js';
-import { requestIdOf } from './requestId.js';
+import { pickRequestId } from './requestId.js';
 import { useHealthEndpoints } from './useHealthEndpoints.js';
 
 export interface BffServerOptions {
@@ -30,7 +31,7 @@ export interface RunningBff {
 export async function startBffServer(options: BffServerOptions): Promise<RunningBff> {
   const { bff, schema, plugins, logger } = options;
   let ready = true;
-  const yoga = createYoga<Record<string, unknown>, { portico: RequestScope }>({
+  const yoga = createYoga<{ portico: RequestScope }>({
     schema,
     graphqlEndpoint: bff.path,
     healthCheckEndpoint: '/healthz',
@@ -42,18 +43,27 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
         onMasked: (error) => logger.error({ bff: bff.name, err: error }, 'masked error'),
       }),
     },
-    context: ({ request }) => ({
-      portico: {
-        requestId: requestIdOf(request),
-        principal: ANONYMOUS,
-        upstreamHeaders: {},
-        signal: request.signal,
-      },
-    }),
     plugins: [useHealthEndpoints({ isReady: () => ready }), ...plugins],
   });
 
-  const server = createServer(yoga);
+  // The request scope is created here, as yoga's server context, so it exists from the first
+  // hook on (auth runs before parsing; authorization and cost run in validation, before the
+  // GraphQL context is built).
+  const server = createServer((req, res) => {
+    const abort = new AbortController();
+    // Every upstream call of the request listens on this signal; a page of items is many calls.
+    setMaxListeners(0, abort.signal);
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const portico: RequestScope = {
+      requestId: pickRequestId(req.headers['x-request-id']),
+      principal: ANONYMOUS,
+      upstreamHeaders: {},
+      signal: abort.signal,
+    };
+    void yoga.handle(req, res, { portico });
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -1,36 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import type { ScopedContext } from '../context/requestScope.js';
 
 // A client-sent id is kept only when it is short and plain, so it is safe in logs and headers.
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const idByRequest = new WeakMap<Request, string>();
-
-/** The id of a request seen by `useRequestId`, or a fresh one. */
-export function requestIdOf(request: Request): string {
-  let id = idByRequest.get(request);
-  if (id === undefined) {
-    id = pickRequestId(request.headers.get('x-request-id'));
-    idByRequest.set(request, id);
-  }
-  return id;
+/** The client's `x-request-id` when acceptable, else a fresh UUID. */
+export function pickRequestId(sent: string | string[] | null | undefined): string {
+  return typeof sent === 'string' && ACCEPTABLE_ID.test(sent) ? sent : randomUUID();
 }
 
-export function pickRequestId(sent: string | null): string {
-  return sent !== null && ACCEPTABLE_ID.test(sent) ? sent : randomUUID();
-}
-
-/**
- * Gives every request an id (the client's `x-request-id` when acceptable, else a UUID), echoes
- * it on the response and makes it available to the context, the access log and upstream calls.
- */
-export function useRequestId(): Plugin {
+/** Echoes the request id (chosen when the scope was created) on every response. */
+export function useRequestId(): Plugin<ScopedContext> {
   return {
-    onRequest({ request }) {
-      requestIdOf(request);
-    },
-    onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestIdOf(request));
+    onResponse({ serverContext, response }) {
+      const id = (serverContext as ScopedContext).portico?.requestId;
+      if (id) response.headers.set('x-request-id', id);
     },
   };
 }

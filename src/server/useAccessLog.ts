@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
-import { requestIdOf } from './requestId.js';
+import type { ScopedContext } from '../context/requestScope.js';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -25,11 +25,11 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
     onParams({ request, params }) {
       if (typeof params.operationName === 'string') operationOf.set(request, params.operationName.slice(0, 100));
     },
-    onResponse({ request, response }) {
+    onResponse({ request, response, serverContext }) {
       const start = startedAt.get(request);
       logger.info(
         {
-          requestId: requestIdOf(request),
+          requestId: (serverContext as ScopedContext).portico?.requestId,
           bff,
           method: request.method,
           path: new URL(request.url).pathname,
