@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { useRequestId } from '../server/requestId.js';
+import { useParamsCheck } from '../server/useParamsCheck.js';
 import { useAccessLog } from '../server/useAccessLog.js';
 import { useProductionMode } from '../plugins/limits/useProductionMode.js';
 
@@ -18,6 +19,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
   const plugins: (Plugin | false)[] = [
     // ① HTTP edge
     useRequestId(),
+    useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name }),
     // ② validate
     bff.production && useProductionMode(),
