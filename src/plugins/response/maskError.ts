@@ -13,25 +13,37 @@ export interface MaskErrorOptions {
  * INTERNAL_SERVER_ERROR or SUBGRAPH_ERROR with nothing of the original message.
  */
 export function createErrorMasker(options: MaskErrorOptions = {}) {
-  return function maskError(error: unknown): Error {
-    const unwrapped = unwrap(error);
-    if (hasPorticoCode(unwrapped)) return relocate(unwrapped as GraphQLError, error);
-    if (error instanceof GraphQLError && error.originalError === undefined && error.extensions.code === undefined) {
-      // A GraphQLError with no cause is graphql-js describing the client's document.
-      return new GraphQLError(error.message, {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
-      });
-    }
-    options.onMasked?.(error);
-    const fromSubgraph = isFromUpstream(error);
-    return porticoError(fromSubgraph ? 'SUBGRAPH_ERROR' : 'INTERNAL_SERVER_ERROR', {
-      ...(error instanceof GraphQLError && error.path ? { path: error.path } : {}),
+  return (error: unknown): Error => withoutStatusIfPartial(maskError(error, options));
+}
+
+function maskError(error: unknown, options: MaskErrorOptions): GraphQLError {
+  const unwrapped = unwrap(error);
+  if (hasPorticoCode(unwrapped)) return relocate(unwrapped as GraphQLError, error);
+  if (error instanceof GraphQLError && error.originalError === undefined && error.extensions.code === undefined) {
+    // A GraphQLError with no cause is graphql-js describing the client's document.
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
     });
-  };
+  }
+  options.onMasked?.(error);
+  const fromSubgraph = isFromUpstream(error);
+  return porticoError(fromSubgraph ? 'SUBGRAPH_ERROR' : 'INTERNAL_SERVER_ERROR', {
+    ...(error instanceof GraphQLError && error.path ? { path: error.path } : {}),
+  });
+}
+
+/**
+ * An error at a field path sits inside partial data: per GraphQL-over-HTTP the response stays
+ * 200, so the catalogue's status (meant for errors that stop the request) is dropped there.
+ */
+function withoutStatusIfPartial(error: GraphQLError): GraphQLError {
+  if (error.path === undefined || error.extensions.http === undefined) return error;
+  const { http: _status, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
 }
 
 function unwrap(error: unknown): unknown {
