@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
       break;
     }
     case 'demo': {
-      const subgraphs = await startDemoSubgraphs();
+      const subgraphs = await startDemoSubgraphs(process.env);
       running.push(subgraphs);
       for (const [name, url] of Object.entries(subgraphs.urls)) print(`subgraph ${name.padEnd(10)} ${url}`);
       const portico = await startPortico(

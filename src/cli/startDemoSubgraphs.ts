@@ -16,7 +16,7 @@ export interface DemoSubgraphs {
  * Starts the four demo subgraphs as child processes (so `npm start` is one command), each on
  * its documented port unless `<NAME>_PORT` says otherwise.
  */
-export async function startDemoSubgraphs(env: NodeJS.ProcessEnv = process.env): Promise<DemoSubgraphs> {
+export async function startDemoSubgraphs(env: Readonly<Record<string, string | undefined>>): Promise<DemoSubgraphs> {
   const children: ChildProcess[] = [];
   const urls: Record<string, string> = {};
   const close = async () => {

@@ -1,16 +1,9 @@
-import { createRequire } from 'node:module';
-import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
 import { buildSupergraphSchema } from '../../../src/sources/federation/buildSupergraphSchema.js';
 import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 
-// vitest resolves `import 'graphql'` in test and src files to graphql's ESM build (index.mjs),
-// while @graphql-tools, loaded by Node outside vitest's transform, gets the CommonJS build. The
-// stitched schema belongs to the CommonJS copy, and graphql-js refuses a schema "from another
-// module or realm", so execute with that copy. (Production runs one copy: no vite.)
-export const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
-const { graphql } = graphqlCjs;
 
 export interface FederationGateway {
   schema: GraphQLSchema;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildSchema, graphql } from 'graphql';
 import type { SubschemaConfig } from '@graphql-tools/delegate';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -8,10 +9,9 @@ import {
   buildSupergraphSubschemas,
   hideFederationInternals,
 } from '../../../src/sources/federation/buildSupergraphSubschemas.js';
-import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
-import { countingExecutors, graphqlCjs } from './federationGateway.js';
+import { countingExecutors } from './federationGateway.js';
 
 // A BFF mixing a supergraph with plain sources: the federation subgraph `orders` owns
 // `User @key(fields: "id") { id orders }`, a plain (non-federation) users service resolves
@@ -60,7 +60,7 @@ beforeAll(async () => {
   calls = counting.calls;
   const usersSource: SubschemaConfig = {
     name: 'users',
-    schema: graphqlCjs.buildSchema(usersSdl),
+    schema: buildSchema(usersSdl),
     executor: counting.executorFor({ name: 'users', url: usersUrl }),
     merge: {
       User: {
@@ -83,7 +83,7 @@ beforeAll(async () => {
   );
   run = async (query) => {
     for (const name of Object.keys(calls)) delete calls[name];
-    return graphqlCjs.graphql({ schema, source: query, contextValue: {} });
+    return graphql({ schema, source: query, contextValue: {} });
   };
 });
 
