@@ -72,3 +72,15 @@ describe('portico start with an unreachable source', () => {
     }
   });
 });
+
+describe('portico start', () => {
+  it('prints every endpoint and exits 0 on SIGTERM', async () => {
+    const config = await configWith(`export default { name: 'only', port: 0, sources: ['users'] };\n`);
+    const gateway = runPortico(['start', '--config', config], { USERS_URL: 'http://127.0.0.1:9/graphql' });
+    const url = (await gateway.waitForLine(/^only\s+(http:\/\/127\.0\.0\.1:\d+\/graphql)$/))[1]!;
+    expect((await fetch(new URL('/healthz', url))).status).toBe(200);
+    gateway.child.kill('SIGTERM');
+    const { code, signal } = await gateway.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+});

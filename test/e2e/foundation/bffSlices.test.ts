@@ -106,3 +106,22 @@ describe('the partner BFF', () => {
     expect(typo.body.errors![0]!.message).not.toMatch(/Did you mean/);
   });
 });
+
+describe('every BFF', () => {
+  it('serves GraphiQL to browsers unless in production mode', async () => {
+    const page = (bff: string) => fetch(portico.bff(bff).url, { headers: { accept: 'text/html' } });
+    const web = await page('web');
+    expect(web.status).toBe(200);
+    expect(await web.text()).toMatch(/graphiql/i);
+    const partner = await page('partner');
+    expect(partner.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const base = new URL(portico.bff('mobile').url).origin;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true });
+  });
+});
