@@ -1,21 +1,10 @@
 import { serverAudits } from 'graphql-http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAllSubgraphs, type SubgraphSet } from '../support/subgraphs.js';
-import { startTestPortico, type TestPortico } from '../support/portico.js';
+import { describe, expect, it } from 'vitest';
+import { useDemoGateway } from '../support/portico.js';
 
 // One test per audit and per BFF, so a regression names the exact rule of the
 // GraphQL-over-HTTP spec that broke. The audits only need the BFFs up, not real data.
-let subgraphs: SubgraphSet;
-let portico: TestPortico;
-
-beforeAll(async () => {
-  subgraphs = await startAllSubgraphs();
-  portico = await startTestPortico(subgraphs);
-});
-afterAll(async () => {
-  await portico?.close(0);
-  await subgraphs?.[Symbol.asyncDispose]();
-});
+const demo = useDemoGateway();
 
 // The partner BFF runs in production mode, which refuses introspection; these audits query
 // `__type`, so there they must fail (and would flag it if introspection ever came back).
@@ -24,7 +13,7 @@ const refusedInProduction = /allow (map|URL-encoded JSON string) \{variables\}/;
 for (const bff of ['web', 'mobile', 'partner']) {
   describe(`the ${bff} BFF`, () => {
     // The URL is only known once started; audits read it lazily through this getter.
-    const audits = serverAudits({ url: () => portico.bff(bff).url, fetchFn: fetch });
+    const audits = serverAudits({ url: () => demo.portico.bff(bff).url, fetchFn: fetch });
     for (const audit of audits) {
       it(audit.name, async () => {
         const result = await audit.fn();

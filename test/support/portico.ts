@@ -3,7 +3,8 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, type Env } from '../../src/config/loadConfig.js';
 import { startPortico, type Portico } from '../../src/server/startPortico.js';
 import type { RunningBff } from '../../src/server/createBffServer.js';
-import type { SubgraphHandle } from './subgraphs.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startAllSubgraphs, type SubgraphHandle, type SubgraphSet } from './subgraphs.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -70,4 +71,31 @@ export async function gql<T = Record<string, any>>(
     throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * The demo topology for a test file: the four demo subgraphs as real processes and the repo's
+ * three BFFs in-process, started once in beforeAll and stopped in afterAll.
+ */
+export function useDemoGateway(options: { env?: Env } = {}): { readonly subgraphs: SubgraphSet; readonly portico: TestPortico } {
+  let subgraphs: SubgraphSet | undefined;
+  let portico: TestPortico | undefined;
+  beforeAll(async () => {
+    subgraphs = await startAllSubgraphs();
+    portico = await startTestPortico(subgraphs, options);
+  });
+  afterAll(async () => {
+    await portico?.close(0);
+    await subgraphs?.[Symbol.asyncDispose]();
+  });
+  return {
+    get subgraphs() {
+      if (!subgraphs) throw new Error('the demo gateway is not started yet (use it inside tests or hooks)');
+      return subgraphs;
+    },
+    get portico() {
+      if (!portico) throw new Error('the demo gateway is not started yet (use it inside tests or hooks)');
+      return portico;
+    },
+  };
 }

@@ -1,24 +1,12 @@
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type GraphQLSchema } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAllSubgraphs, type SubgraphSet } from '../../support/subgraphs.js';
-import { gql, startTestPortico, type TestPortico } from '../../support/portico.js';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gql, repoRoot, useDemoGateway } from '../../support/portico.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../../../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../../../src/compose/composeBffSchema.js';
-import { repoRoot } from '../../support/portico.js';
-import path from 'node:path';
 
-let subgraphs: SubgraphSet;
-let portico: TestPortico;
-
-beforeAll(async () => {
-  subgraphs = await startAllSubgraphs();
-  portico = await startTestPortico(subgraphs);
-});
-afterAll(async () => {
-  await portico?.close(0);
-  await subgraphs?.[Symbol.asyncDispose]();
-});
+const demo = useDemoGateway();
 
 /** Each BFF's schema as composed from the repository's config (partner refuses introspection). */
 async function composedSchemas(): Promise<Record<string, GraphQLSchema>> {
@@ -37,7 +25,7 @@ function fieldsOf(schema: GraphQLSchema, typeName: string): string[] {
 
 describe('the mobile BFF', () => {
   it('has no contact details or catalogue internals in its schema', async () => {
-    const { body } = await gql<{ __schema: unknown }>(portico.bff('mobile').url, getIntrospectionQuery());
+    const { body } = await gql<{ __schema: unknown }>(demo.portico.bff('mobile').url, getIntrospectionQuery());
     const schema = buildClientSchema(body.data as never);
     expect(fieldsOf(schema, 'User')).not.toContain('email');
     expect(fieldsOf(schema, 'User')).not.toContain('phone');
@@ -48,15 +36,15 @@ describe('the mobile BFF', () => {
   });
 
   it('refuses a query for a hidden field as invalid, without calling any subgraph', async () => {
-    await subgraphs.users.reset();
-    const { status, body } = await gql(portico.bff('mobile').url, '{ user(id: "u1") { name email } }');
+    await demo.subgraphs.users.reset();
+    const { status, body } = await gql(demo.portico.bff('mobile').url, '{ user(id: "u1") { name email } }');
     expect(status).toBe(400);
     expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect((await subgraphs.users.stats()).requests).toBe(0);
+    expect((await demo.subgraphs.users.stats()).requests).toBe(0);
   });
 
   it('serves renamed fields and the compact product card', async () => {
-    const { body } = await gql(portico.bff('mobile').url, '{ order(id: "o1") { placedAt items { product { title card { id title priceCents inStock } } } } }');
+    const { body } = await gql(demo.portico.bff('mobile').url, '{ order(id: "o1") { placedAt items { product { title card { id title priceCents inStock } } } } }');
     expect(body).toEqual({
       data: {
         order: {
@@ -82,7 +70,7 @@ describe('the partner BFF', () => {
   });
 
   it('answers orders with their products and stock', async () => {
-    const { body } = await gql(portico.bff('partner').url, '{ order(id: "o2") { id status items { product { id name stock { available } } } } }');
+    const { body } = await gql(demo.portico.bff('partner').url, '{ order(id: "o2") { id status items { product { id name stock { available } } } } }');
     expect(body).toEqual({
       data: {
         order: {
@@ -98,7 +86,7 @@ describe('the partner BFF', () => {
   });
 
   it('refuses introspection and does not suggest field names, as a production BFF', async () => {
-    const url = portico.bff('partner').url;
+    const url = demo.portico.bff('partner').url;
     const introspection = await gql(url, '{ __schema { types { name } } }');
     expect(introspection.status).toBe(400);
     expect(introspection.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -109,7 +97,7 @@ describe('the partner BFF', () => {
 
 describe('every BFF', () => {
   it('serves GraphiQL to browsers unless in production mode', async () => {
-    const page = (bff: string) => fetch(portico.bff(bff).url, { headers: { accept: 'text/html' } });
+    const page = (bff: string) => fetch(demo.portico.bff(bff).url, { headers: { accept: 'text/html' } });
     const web = await page('web');
     expect(web.status).toBe(200);
     expect(await web.text()).toMatch(/graphiql/i);
@@ -118,7 +106,7 @@ describe('every BFF', () => {
   });
 
   it('answers /healthz and /readyz', async () => {
-    const base = new URL(portico.bff('mobile').url).origin;
+    const base = new URL(demo.portico.bff('mobile').url).origin;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);

@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startAllSubgraphs, type SubgraphSet } from '../../support/subgraphs.js';
-import { gql, startTestPortico, type TestPortico } from '../../support/portico.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { gql, useDemoGateway } from '../../support/portico.js';
 import { findProduct } from '../../../subgraphs/products/data.js';
 import { STOCK } from '../../../subgraphs/inventory/data.js';
 
-let subgraphs: SubgraphSet;
-let portico: TestPortico;
-let web: string;
-
-beforeAll(async () => {
-  subgraphs = await startAllSubgraphs();
-  portico = await startTestPortico(subgraphs);
-  web = portico.bff('web').url;
-});
-afterAll(async () => {
-  await portico?.close(0);
-  await subgraphs?.[Symbol.asyncDispose]();
-});
+const demo = useDemoGateway();
+const web = () => demo.portico.bff('web').url;
 beforeEach(async () => {
-  await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.reset()));
+  await Promise.all(Object.values(demo.subgraphs).map((subgraph) => subgraph.reset()));
 });
 
 describe('the web BFF', () => {
   it('answers a query touching users, orders, products and inventory with exactly the expected data', async () => {
-    const { status, body } = await gql(
-      web,
+    const { status, body } = await gql(web(),
       /* GraphQL */ `
         {
           user(id: "u1") {
@@ -67,7 +54,7 @@ describe('the web BFF', () => {
     });
     // One client round trip; each source was called, none of them per item.
     const [users, orders, products, inventory] = await Promise.all(
-      [subgraphs.users, subgraphs.orders, subgraphs.products, subgraphs.inventory].map((s) => s.stats()),
+      [demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products, demo.subgraphs.inventory].map((s) => s.stats()),
     );
     expect(users!.requests).toBe(1);
     expect(orders!.requests).toBe(1);
@@ -76,8 +63,7 @@ describe('the web BFF', () => {
   });
 
   it('fetches 50 orders with products and stock in at most 2 product calls and one inventory call per distinct product', async () => {
-    const { body } = await gql<{ orders: { id: string; items: { product: { id: string; name: string; stock: { available: number } } }[] }[] }>(
-      web,
+    const { body } = await gql<{ orders: { id: string; items: { product: { id: string; name: string; stock: { available: number } } }[] }[] }>(demo.portico.bff('web').url,
       '{ orders(first: 50) { id items { product { id name stock { available } } } } }',
     );
     expect(body.errors).toBeUndefined();
@@ -91,8 +77,8 @@ describe('the web BFF', () => {
         expect(product.stock.available).toBe(STOCK.get(product.id)!.available);
       }
     }
-    const products = await subgraphs.products.stats();
-    const inventory = await subgraphs.inventory.stats();
+    const products = await demo.subgraphs.products.stats();
+    const inventory = await demo.subgraphs.inventory.stats();
     expect(products.requests).toBeLessThanOrEqual(2);
     expect(products.byRoute['GET /products/:id'] ?? 0).toBe(0);
     expect(inventory.requests).toBeLessThanOrEqual(distinct.size);
@@ -101,25 +87,25 @@ describe('the web BFF', () => {
   });
 
   it('propagates the client request id to every subgraph it calls and echoes it', async () => {
-    const response = await gql(web, '{ user(id: "u2") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42' });
+    const response = await gql(web(), '{ user(id: "u2") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42' });
     expect(response.headers.get('x-request-id')).toBe('trace-me-42');
-    for (const subgraph of [subgraphs.users, subgraphs.orders]) {
+    for (const subgraph of [demo.subgraphs.users, demo.subgraphs.orders]) {
       const [request] = await subgraph.requests();
       expect(request!.headers['x-request-id']).toBe('trace-me-42');
     }
   });
 
   it('replaces an unacceptable client request id with a generated one', async () => {
-    const response = await gql(web, '{ user(id: "u2") { name } }', undefined, { 'x-request-id': 'bad id\twith spaces' });
+    const response = await gql(web(), '{ user(id: "u2") { name } }', undefined, { 'x-request-id': 'bad id\twith spaces' });
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('fans the dashboard out to users, orders and products at the same time', async () => {
     // Hold every source's answer: if the calls were sequential, only one would ever arrive.
-    await Promise.all([subgraphs.users, subgraphs.orders, subgraphs.products].map((s) => s.setFaults({ hang: true })));
-    const pending = gql(web, '{ dashboard(userId: "u3") { user { name } recentOrders { id } featuredProducts { items { id } } } }');
-    await Promise.all([subgraphs.users, subgraphs.orders, subgraphs.products].map((s) => s.waitForStats((x) => x.inFlight === 1)));
-    await Promise.all([subgraphs.users, subgraphs.orders, subgraphs.products].map((s) => s.setFaults({ hang: false })));
+    await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: true })));
+    const pending = gql(web(), '{ dashboard(userId: "u3") { user { name } recentOrders { id } featuredProducts { items { id } } } }');
+    await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.waitForStats((x) => x.inFlight === 1)));
+    await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: false })));
     const { body } = await pending;
     expect(body.errors).toBeUndefined();
     expect(body.data!.dashboard.user.name).toBeTypeOf('string');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
 import { federationGateway, type FederationGateway } from './federationGateway.js';
+import { interfaceObject, unionAcrossSubgraphs } from '../../fixtures/federation/expectations.js';
 
 // catalogue owns the entity interface Media (Book, Movie); ratings adds `stars` to Media through
 // @interfaceObject; search returns a union of Book, Movie and its own Person
@@ -20,28 +21,8 @@ afterAll(async () => {
 
 describe('abstract types across subgraphs (media)', () => {
   it('completes an entity interface with fields from the subgraph that extends it via @interfaceObject', async () => {
-    const { result, calls } = await gateway.run(/* GraphQL */ `
-      {
-        media {
-          __typename
-          id
-          title
-          stars
-          ... on Book { author }
-          ... on Movie { director }
-        }
-      }
-    `);
-    expect(result).toEqual({
-      data: {
-        media: [
-          { __typename: 'Book', id: 'b1', title: 'Dune', stars: 5, author: 'Frank Herbert' },
-          { __typename: 'Movie', id: 'm1', title: 'Arrival', stars: 4, director: 'Denis Villeneuve' },
-          { __typename: 'Book', id: 'b2', title: 'Solaris', stars: 4, author: 'Stanisław Lem' },
-          { __typename: 'Movie', id: 'm2', title: 'Stalker', stars: 5, director: 'Andrei Tarkovsky' },
-        ],
-      },
-    });
+    const { result, calls } = await gateway.run(interfaceObject.query);
+    expect(result).toEqual({ data: interfaceObject.data });
     expect(calls).toEqual({ catalogue: 1, ratings: 1 });
   });
 
@@ -71,25 +52,8 @@ describe('abstract types across subgraphs (media)', () => {
   });
 
   it('resolves union members returned by one subgraph with fields owned by another', async () => {
-    const { result } = await gateway.run(/* GraphQL */ `
-      {
-        search(term: "planet") {
-          __typename
-          ... on Book { id title author }
-          ... on Movie { id title director }
-          ... on Person { name }
-        }
-      }
-    `);
-    expect(result).toEqual({
-      data: {
-        search: [
-          { __typename: 'Book', id: 'b2', title: 'Solaris', author: 'Stanisław Lem' },
-          { __typename: 'Movie', id: 'm1', title: 'Arrival', director: 'Denis Villeneuve' },
-          { __typename: 'Person', name: 'Stanisław Lem' },
-        ],
-      },
-    });
+    const { result } = await gateway.run(unionAcrossSubgraphs.query);
+    expect(result).toEqual({ data: unionAcrossSubgraphs.data });
   });
 
   // Known gap in @graphql-tools/federation 4.5.2 / stitch 10.3.1: an @interfaceObject field

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSupergraphFile } from '../../../src/sources/federation/buildSupergraphSchema.js';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
 import { federationGateway, type FederationGateway } from './federationGateway.js';
+import { entityAcrossSubgraphs, requiresFields } from '../../fixtures/federation/expectations.js';
 
 // accounts, products, reviews and inventory (test/fixtures/federation/shop/), served over real
 // HTTP and read back from a supergraph file, as `portico serve --supergraph FILE` does.
@@ -27,41 +28,13 @@ afterAll(async () => {
 
 describe('a supergraph of four subgraphs (shop)', () => {
   it('resolves one entity across accounts, reviews, products and inventory in one query', async () => {
-    const { result } = await gateway.run(/* GraphQL */ `
-      {
-        me {
-          name
-          reviews {
-            body
-            product { name price inStock }
-          }
-        }
-      }
-    `);
-    expect(result).toEqual({
-      data: {
-        me: {
-          name: 'Ada Lovelace',
-          reviews: [
-            { body: 'Love it!', product: { name: 'Table', price: 899, inStock: true } },
-            { body: 'Too expensive.', product: { name: 'Couch', price: 1299, inStock: false } },
-          ],
-        },
-      },
-    });
+    const { result } = await gateway.run(entityAcrossSubgraphs.query);
+    expect(result).toEqual({ data: entityAcrossSubgraphs.data });
   });
 
   it('sends the @requires fields (price, weight) to inventory without the client asking for them', async () => {
-    const { result, calls } = await gateway.run(`{ topProducts { upc shippingEstimate } }`);
-    expect(result).toEqual({
-      data: {
-        topProducts: [
-          { upc: 'p1', shippingEstimate: 50 },
-          { upc: 'p2', shippingEstimate: 0 },
-          { upc: 'p3', shippingEstimate: 25 },
-        ],
-      },
-    });
+    const { result, calls } = await gateway.run(requiresFields.query);
+    expect(result).toEqual({ data: requiresFields.data });
     expect(calls).toEqual({ products: 1, inventory: 1 });
   });
 
