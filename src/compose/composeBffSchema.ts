@@ -2,6 +2,7 @@ import { stitchSchemas } from '@graphql-tools/stitch';
 import type { SubschemaConfig } from '@graphql-tools/delegate';
 import { RenameObjectFields } from '@graphql-tools/wrap';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { ConfigError, displayPath } from '../config/configError.js';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { createResolverKit, resolveBffModule } from './resolverKit.js';
 import { hideFromSchema } from './hideFromSchema.js';
@@ -48,7 +49,12 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
     typeDefs: federation ? [federation.typeDefs, ...typeDefs] : typeDefs,
     ...(resolvers ? { resolvers } : {}),
   });
-  return hideFromSchema(hideFederationInternals(stitched), bff.hide);
+  try {
+    return hideFromSchema(hideFederationInternals(stitched), bff.hide);
+  } catch (error) {
+    // A hide entry naming nothing is a config mistake: report it against the BFF's file.
+    throw new ConfigError(displayPath(bff.file), 'hide', (error as Error).message.replace(/^hide: /, ''));
+  }
 }
 
 function renameFields(rename: Readonly<Record<string, string>>) {

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * A configuration mistake found at start-up. The message always names the file and the key, so
  * the operator can fix it without reading a stack trace:
@@ -12,4 +14,10 @@ export class ConfigError extends Error {
   ) {
     super(key ? `${file}: ${key}: ${problem}` : `${file}: ${problem}`);
   }
+}
+
+/** A file path as the operator typed it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
