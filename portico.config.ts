@@ -2,7 +2,9 @@
 // file unless given `--config`. Each file below is validated on its own at start-up.
 import { defineRoot } from './src/config/defineConfig.js';
 
-export default defineRoot({
+export default defineRoot((env) => ({
   sources: './schemas/sources.ts',
   bffs: ['./bffs/web', './bffs/mobile', './bffs/partner'],
-});
+  // Prometheus /metrics and breaker states for the operator, apart from the BFF ports.
+  admin: { port: Number(env.ADMIN_PORT ?? 9400) },
+}));

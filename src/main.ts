@@ -3,8 +3,10 @@
  * handlers: everything below it is a library that can be started and stopped by tests.
  *
  *   portico start [--config FILE]                         run the configured BFFs
- *   portico serve --supergraph FILE [--port N] [--host H] serve a composed Federation v2 supergraph
+ *   portico serve --supergraph FILE [--port N] [--host H] [--max-cost N]
+ *                                                         serve a composed Federation v2 supergraph
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
+ *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,14 +16,16 @@ import { loadConfig } from './config/loadConfig.js';
 import { startPortico } from './server/startPortico.js';
 import { serveSupergraph } from './server/serveSupergraph.js';
 import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
+import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H]
-  portico demo`;
+  portico serve --supergraph FILE [--port N] [--host H] [--max-cost N]
+  portico demo
+  portico documents build DIR --out FILE`;
 
 interface Stoppable {
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number): Promise<unknown>;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -36,20 +40,41 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string', default: 'portico.config.ts' } } });
-      const portico = await startPortico(await loadConfig(path.resolve(values.config), process.env), { logger });
+      const file = path.resolve(values.config);
+      const portico = await startPortico(await loadConfig(file, process.env), {
+        logger,
+        loadConfig: () => loadConfig(file, process.env, { fresh: true }),
+      });
       running.push(portico);
+      reloadOnHangup(portico);
       for (const bff of portico.bffs) print(`${bff.name.padEnd(8)} ${bff.url}`);
+      if (portico.admin) print(`${'metrics'.padEnd(8)} ${portico.admin.url}/metrics`);
       break;
     }
     case 'serve': {
       const { values } = parseArgs({
         args: rest,
-        options: { supergraph: { type: 'string' }, port: { type: 'string', default: '4000' }, host: { type: 'string', default: '127.0.0.1' } },
+        options: {
+          supergraph: { type: 'string' },
+          port: { type: 'string', default: '4000' },
+          host: { type: 'string', default: '127.0.0.1' },
+          'max-cost': { type: 'string' },
+        },
       });
       if (!values.supergraph) return usage('--supergraph FILE is required');
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) return usage(`--port: expected 0-65535, got ${values.port}`);
-      const gateway = await serveSupergraph({ file: path.resolve(values.supergraph), port, host: values.host, logger });
+      const maxCost = values['max-cost'] === undefined ? undefined : Number(values['max-cost']);
+      if (maxCost !== undefined && !(Number.isInteger(maxCost) && maxCost > 0)) {
+        return usage(`--max-cost: expected a positive integer, got ${values['max-cost']}`);
+      }
+      const gateway = await serveSupergraph({
+        file: path.resolve(values.supergraph),
+        port,
+        host: values.host,
+        logger,
+        ...(maxCost === undefined ? {} : { maxCost }),
+      });
       running.push(gateway);
       print(`supergraph ${gateway.url}`);
       break;
@@ -58,19 +83,40 @@ async function main(argv: string[]): Promise<number> {
       const subgraphs = await startDemoSubgraphs(process.env);
       running.push(subgraphs);
       for (const [name, url] of Object.entries(subgraphs.urls)) print(`subgraph ${name.padEnd(10)} ${url}`);
-      const portico = await startPortico(
-        await loadConfig(path.resolve('portico.config.ts'), { ...process.env, ...subgraphs.env }),
-        { logger },
-      );
+      const env = { ...process.env, ...subgraphs.env };
+      const file = path.resolve('portico.config.ts');
+      const portico = await startPortico(await loadConfig(file, env), { logger, loadConfig: () => loadConfig(file, env, { fresh: true }) });
       running.unshift(portico);
+      reloadOnHangup(portico);
       for (const bff of portico.bffs) print(`bff      ${bff.name.padEnd(10)} ${bff.url}`);
+      if (portico.admin) print(`admin    ${'metrics'.padEnd(10)} ${portico.admin.url}/metrics`);
       print('Ctrl-C stops everything.');
       break;
+    }
+    case 'documents': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+      const [action, dir] = positionals;
+      if (action !== 'build' || !dir || positionals.length !== 2) return usage('expected: documents build DIR --out FILE');
+      if (!values.out) return usage('--out FILE is required');
+      try {
+        const count = await writeDocumentStore(path.resolve(dir), path.resolve(values.out));
+        print(`wrote ${count} document${count === 1 ? '' : 's'} to ${values.out}`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof DocumentBuildError)) throw error;
+        process.stderr.write(`portico: ${error.message}\n`);
+        return 1;
+      }
     }
     default:
       return usage(command === undefined ? '' : `unknown command "${command}"`);
   }
   return stop;
+}
+
+/** SIGHUP reloads the config in place (docs/operations.md); the outcome is logged by the reloader. */
+function reloadOnHangup(portico: { reload(trigger: 'signal'): Promise<unknown> }): void {
+  process.on('SIGHUP', () => void portico.reload('signal'));
 }
 
 function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
@@ -81,8 +127,10 @@ function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'draining');
       void (async () => {
+        // Without a grace argument each item drains by its config (shutdown.drainTimeoutMs).
         for (const item of running) await item.close();
-        logger.flush();
+        // The log is written asynchronously: the drain's last lines must reach it before exit.
+        await new Promise<void>((flushed) => logger.flush(() => flushed()));
         resolve(0);
       })();
     };

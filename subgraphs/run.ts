@@ -1,15 +1,15 @@
 /**
  * Runs one demo subgraph as its own process:
- *   node --import tsx subgraphs/run.ts <users|orders|products|inventory> [--port N] [--host H] [--exit-with-stdin]
+ *   node --import tsx subgraphs/run.ts <users|orders|products|inventory|idp> [--port N] [--host H] [--exit-with-stdin]
  * --exit-with-stdin: exit when stdin closes. A parent that spawns us with a stdin pipe then never
  * leaks us: the pipe closes however the parent dies, even on SIGKILL, when no exit handler runs.
  * Prints exactly one `READY <name> <url>` line on stdout once listening; test/support/subgraphs.ts
  * waits for it, so nothing else may be written to stdout.
  */
 import { parseArgs } from 'node:util';
-import { isSubgraphName, START_SUBGRAPH, SUBGRAPH_NAMES } from './index.js';
+import { isServiceName, SERVICE_NAMES, START_SERVICE } from './index.js';
 
-const USAGE = `usage: run.ts <${SUBGRAPH_NAMES.join('|')}> [--port N] [--host H] [--exit-with-stdin]`;
+const USAGE = `usage: run.ts <${SERVICE_NAMES.join('|')}> [--port N] [--host H] [--exit-with-stdin]`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     },
   });
   const name = positionals[0];
-  if (positionals.length !== 1 || name === undefined || !isSubgraphName(name)) {
+  if (positionals.length !== 1 || name === undefined || !isServiceName(name)) {
     throw new Error(`${USAGE}\ngot: ${positionals.join(' ') || '(no name)'}`);
   }
   const port = Number(values.port);
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw new Error(`--port: expected an integer from 0 to 65535, got ${JSON.stringify(values.port)}`);
   }
 
-  const subgraph = await START_SUBGRAPH[name]({ port, host: values.host });
+  const subgraph = await START_SERVICE[name]({ port, host: values.host });
   process.stdout.write(`READY ${name} ${subgraph.url}\n`);
 
   const stop = (reason: string) => {

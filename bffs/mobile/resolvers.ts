@@ -1,6 +1,10 @@
+import { policyDirectiveDefinitions } from '../../src/plugins/authz/policyDirectives.js';
+
 export const typeDefs = /* GraphQL */ `
+  ${policyDirectiveDefinitions}
+
   "The compact product card the mobile list screens render."
-  type ProductCard {
+  type ProductCard @public {
     id: ID!
     title: String!
     priceCents: Int!
@@ -8,7 +12,11 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Product {
-    card: ProductCard!
+    """
+    Built from Product.stock (see selectionSet below), so it requires what stock requires: a
+    field computed from others must never be more open than they are (docs/authorization.md).
+    """
+    card: ProductCard! @requiresScopes(scopes: [["inventory:read"], ["orders:read"]])
   }
 `;
 

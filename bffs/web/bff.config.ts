@@ -3,7 +3,14 @@ import { defineBff } from '../../src/config/defineConfig.js';
 // The web app sees the whole graph, plus a dashboard that fans out to several sources at once.
 export default defineBff((env) => ({
   name: 'web',
+  // Loopback unless told otherwise; containers set BFF_HOST=0.0.0.0 (deploy/).
+  host: env.BFF_HOST ?? '127.0.0.1',
   port: Number(env.WEB_PORT ?? 4000),
   sources: ['users', 'orders', 'products', 'inventory'],
   resolvers: './resolvers.ts',
+  // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
+  auth: {
+    jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-web' },
+    identityHeaders: env.PORTICO_IDENTITY_SECRET ? { secret: env.PORTICO_IDENTITY_SECRET } : {},
+  },
 }));

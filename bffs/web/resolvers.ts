@@ -4,8 +4,10 @@ export const typeDefs = /* GraphQL */ `
   "What the web app's home page shows, fetched from three sources in parallel."
   type Dashboard {
     user: User
-    recentOrders: [Order!]!
-    featuredProducts: ProductPage
+    "The user's five most recent orders (the resolver asks for five)."
+    recentOrders: [Order!]! @listSize(assumedSize: 5)
+    "Four products (the resolver asks for a page of four)."
+    featuredProducts: ProductPage @listSize(assumedSize: 4, sizedFields: ["items"])
   }
 
   extend type Query {

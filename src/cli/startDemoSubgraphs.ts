@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const SUBGRAPHS = { users: 4101, orders: 4102, products: 4103, inventory: 4104 } as const;
+// idp: the demo identity provider (JWKS + token endpoint) the BFFs' auth config points at.
+const SUBGRAPHS = { users: 4101, orders: 4102, products: 4103, inventory: 4104, idp: 4105 } as const;
 const runner = fileURLToPath(new URL('../../subgraphs/run.ts', import.meta.url));
 
 export interface DemoSubgraphs {
@@ -13,7 +14,7 @@ export interface DemoSubgraphs {
 }
 
 /**
- * Starts the four demo subgraphs as child processes (so `npm start` is one command), each on
+ * Starts the four demo subgraphs and the demo IdP as child processes (so `npm start` is one command), each on
  * its documented port unless `<NAME>_PORT` says otherwise.
  */
 export async function startDemoSubgraphs(env: Readonly<Record<string, string | undefined>>): Promise<DemoSubgraphs> {
@@ -42,6 +43,7 @@ export async function startDemoSubgraphs(env: Readonly<Record<string, string | u
       ORDERS_URL: urls.orders!,
       PRODUCTS_URL: urls.products!,
       INVENTORY_URL: urls.inventory!,
+      IDP_URL: urls.idp!,
     },
     close,
   };

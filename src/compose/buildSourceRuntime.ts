@@ -19,15 +19,17 @@ export interface SourceRuntime {
 }
 
 export interface SourceRuntimeDeps {
-  /** The HTTP call for a source: the shared pool wrapped in that source's transport policies. */
+  /**
+   * The HTTP call for a source (or `source/subgraph` of a federation source): the shared pool
+   * wrapped in that source's transport policies.
+   */
   httpFor(source: string): HttpCall;
 }
 
 export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps): SourceRuntime {
-  const http = deps.httpFor(source.name);
   switch (source.kind) {
     case 'graphql': {
-      const executor = createGraphQLExecutor({ source: source.name, url: source.url, http });
+      const executor = createGraphQLExecutor({ source: source.name, url: source.url, http: deps.httpFor(source.name) });
       const subschema = buildGraphQLSource({ name: source.name, sdl: source.sdl!, executor, merge: source.merge });
       return { name: source.name, subschemas: [subschema] };
     }
@@ -36,7 +38,7 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         name: source.name,
         sdl: source.sdl!,
         baseUrl: source.baseUrl,
-        http,
+        http: deps.httpFor(source.name),
         maxConcurrency: source.maxConcurrency,
         maxBatchSize: source.maxBatchSize,
       });
@@ -50,7 +52,11 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         );
       const { subgraphs: _subgraphs, subschemas, ...stitching } = buildSupergraphSubschemas({
         supergraphSdl,
-        executorFor: (subgraph) => createGraphQLExecutor({ source: `${source.name}/${subgraph.name}`, url: subgraph.url, http }),
+        // Each subgraph is its own upstream: its own breaker, so one failing subgraph does not cut off the others.
+        executorFor: (subgraph) => {
+          const name = `${source.name}/${subgraph.name}`;
+          return createGraphQLExecutor({ source: name, url: subgraph.url, http: deps.httpFor(name) });
+        },
       });
       return { name: source.name, subschemas, stitching };
     }

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import { ConfigError } from './configError.js';
+import { ConfigError, displayPath } from './configError.js';
 import {
   bffSchema,
   rootConfigSchema,
@@ -10,6 +11,19 @@ import {
   type BffConfig,
   type SourceConfig,
 } from './schema.js';
+import type { AdminConfig, FallbackCacheConfig } from './resilienceSchema.js';
+import type { ResponseCacheStoreConfig } from './responseCacheSchema.js';
+import { redisSchema, type RedisConfig } from './redisSchema.js';
+import {
+  resolveTracing,
+  type AccessLogConfig,
+  type FleetConfig,
+  type ReloadConfig,
+  type RequestMetricsConfig,
+  type ShutdownConfig,
+  type TracingConfig,
+  type TracingSettings,
+} from './operationsSchema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,6 +47,31 @@ export interface PorticoConfig {
   file: string;
   sources: Readonly<Record<string, LoadedSource>>;
   bffs: readonly LoadedBff[];
+  /** Where `/metrics` is served; absent means no admin listener. */
+  admin?: AdminConfig;
+  /** Where fallback responses are kept; memory when absent. */
+  fallbackCache?: FallbackCacheConfig;
+  /** The Redis a fleet shares (root `redis`, else REDIS_URL); absent means in-memory stores. */
+  redis?: RedisConfig;
+  /** Where the BFFs' response caches keep entries (src/config/responseCacheSchema.ts). */
+  responseCache: ResponseCacheStoreConfig;
+  /** Tracing merged with the OTEL_* environment (src/config/operationsSchema.ts). */
+  tracing: TracingSettings;
+  accessLog: AccessLogConfig;
+  metrics: RequestMetricsConfig;
+  shutdown: ShutdownConfig;
+  reload: ReloadConfig;
+  fleet: FleetConfig;
+  /** Every config file read, for the reload file watch. */
+  files: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /**
+   * Import the config modules afresh instead of from the module cache, as a reload must (a
+   * changed file would otherwise keep its first contents). Modules they import stay cached.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -41,12 +80,14 @@ export interface PorticoConfig {
  * Config modules default-export an object or a function of the environment, so the same file
  * serves the demo, the tests (other ports) and production (env-provided URLs).
  */
-export async function loadConfig(rootFile: string, env: Env = {}): Promise<PorticoConfig> {
-  const root = parse(rootConfigSchema, await importConfig(rootFile, env), rootFile);
+export async function loadConfig(rootFile: string, env: Env = {}, options: LoadConfigOptions = {}): Promise<PorticoConfig> {
+  // A query string makes the module loader treat the file as a new module.
+  const bust = options.fresh ? `?reload=${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : '';
+  const root = parse(rootConfigSchema, await importConfig(rootFile, env, bust), rootFile);
   const rootDir = path.dirname(rootFile);
 
   const sourcesFile = path.resolve(rootDir, root.sources);
-  const sourcesRaw = parse(sourcesFileSchema, await importConfig(sourcesFile, env), sourcesFile);
+  const sourcesRaw = parse(sourcesFileSchema, await importConfig(sourcesFile, env, bust), sourcesFile);
   const sources: Record<string, LoadedSource> = {};
   for (const [name, source] of Object.entries(sourcesRaw)) {
     sources[name] = await loadSourceFiles(name, source, sourcesFile);
@@ -55,7 +96,7 @@ export async function loadConfig(rootFile: string, env: Env = {}): Promise<Porti
   const bffs: LoadedBff[] = [];
   for (const dir of root.bffs) {
     const file = path.resolve(rootDir, dir, 'bff.config.ts');
-    const bff = parse(bffSchema, await importConfig(file, env), file);
+    const bff = parse(bffSchema, await importConfig(file, env, bust), file);
     bff.sources.forEach((name, i) => {
       if (!(name in sources)) {
         throw new ConfigError(rel(file), `sources[${i}]`, `unknown source "${name}" (known: ${Object.keys(sources).join(', ')})`);
@@ -64,12 +105,54 @@ export async function loadConfig(rootFile: string, env: Env = {}): Promise<Porti
     const loaded: LoadedBff = { ...bff, file };
     if (bff.resolvers) {
       const modulePath = path.resolve(path.dirname(file), bff.resolvers);
-      loaded.resolverModule = (await importModule(modulePath, file, 'resolvers')) as Record<string, unknown>;
+      loaded.resolverModule = (await importModule(modulePath, file, 'resolvers', bust)) as Record<string, unknown>;
     }
     bffs.push(loaded);
   }
   checkUnique(bffs, rootFile);
-  return deepFreeze({ file: rootFile, sources, bffs });
+  const config: PorticoConfig = {
+    file: rootFile,
+    sources,
+    bffs,
+    fallbackCache: root.fallbackCache,
+    responseCache: root.responseCache,
+    tracing: resolveTracingOrThrow(root.tracing, env, rootFile),
+    accessLog: root.accessLog,
+    metrics: root.metrics,
+    shutdown: root.shutdown,
+    reload: root.reload,
+    fleet: root.fleet,
+    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file)],
+  };
+  if (root.admin) config.admin = root.admin;
+  // REDIS_URL is the one setting that moves a deployment's shared state to Redis; the root
+  // config's `redis` key wins when both are given.
+  const redis = root.redis ?? (env.REDIS_URL ? parse(redisSchema, env.REDIS_URL, 'REDIS_URL') : undefined);
+  if (redis) config.redis = redis;
+  if (root.fallbackCache.store === 'redis' && !redis) {
+    throw new ConfigError(rel(rootFile), 'fallbackCache.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+  }
+  if (root.responseCache.store === 'redis' && !redis) {
+    throw new ConfigError(rel(rootFile), 'responseCache.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+  }
+  for (const bff of bffs) {
+    if (bff.rateLimit?.store === 'redis' && !redis) {
+      throw new ConfigError(rel(bff.file), 'rateLimit.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+    }
+    if (bff.auth.revocations.store === 'redis' && !redis) {
+      throw new ConfigError(rel(bff.file), 'auth.revocations.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+    }
+  }
+  return deepFreeze(config);
+}
+
+function resolveTracingOrThrow(tracing: TracingConfig, env: Env, rootFile: string): TracingSettings {
+  try {
+    return resolveTracing(tracing, env);
+  } catch (error) {
+    // The environment, not a file, is at fault: name the variable in place of the key.
+    throw new ConfigError(rel(rootFile), 'tracing', (error as Error).message);
+  }
 }
 
 async function loadSourceFiles(name: string, source: SourceConfig, file: string): Promise<LoadedSource> {
@@ -112,16 +195,19 @@ function checkUnique(bffs: LoadedBff[], rootFile: string): void {
   }
 }
 
-async function importConfig(file: string, env: Env): Promise<unknown> {
-  const mod = (await importModule(file, file, '')) as { default?: unknown };
+async function importConfig(file: string, env: Env, bust = ''): Promise<unknown> {
+  const mod = (await importModule(file, file, '', bust)) as { default?: unknown };
   const value = mod.default;
   if (value === undefined) throw new ConfigError(rel(file), '', 'the module has no default export');
   return typeof value === 'function' ? (value as (env: Env) => unknown)(env) : value;
 }
 
-async function importModule(modulePath: string, file: string, key: string): Promise<unknown> {
+async function importModule(modulePath: string, file: string, key: string, bust = ''): Promise<unknown> {
   try {
-    return await import(pathToFileURL(modulePath).href);
+    // A config file in a folder without `"type": "module"` is CommonJS to the loader, and
+    // CommonJS caches by path, not URL: the query string alone would return the old module.
+    if (bust) delete createRequire(import.meta.url).cache[modulePath];
+    return await import(pathToFileURL(modulePath).href + bust);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigError(rel(file), key, `cannot load ${rel(modulePath)}: ${reason}`);
@@ -152,9 +238,7 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function rel(file: string): string {
-  return path.relative(process.cwd(), file) || file;
-}
+const rel = displayPath;
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -1,4 +1,17 @@
 import { z } from 'zod';
+import { adminSchema, bffResilienceSchema, fallbackCacheSchema, sourceResilienceSchema } from './resilienceSchema.js';
+import { costSchema } from './costSchema.js';
+import { rateLimitSchema } from './rateLimitSchema.js';
+import { redisSchema } from './redisSchema.js';
+import { authSchema } from './authSchema.js';
+import { authzSchema } from './authzSchema.js';
+import { csrfSchema, limitsSchema } from './guardsSchema.js';
+import { httpSchema } from './httpSchema.js';
+import { loadSheddingSchema } from './loadSheddingSchema.js';
+import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
+import { routesSchema } from './routesSchema.js';
+import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
+import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
 
@@ -25,6 +38,8 @@ export const graphqlSourceSchema = z.strictObject({
   schema: z.string().min(1),
   /** Types this source can resolve by key for other sources (type merging). */
   merge: z.record(z.string(), mergeByKeySchema).default({}),
+  /** Timeouts, breaker, retries, fallback cache (src/config/resilienceSchema.ts). */
+  resilience: sourceResilienceSchema,
 });
 
 export const federationSubgraphSchema = z.strictObject({
@@ -39,6 +54,8 @@ export const federationSourceSchema = z.strictObject({
   subgraphs: z.array(federationSubgraphSchema).min(1).optional(),
   /** An already composed supergraph SDL file (URLs taken from its join__graph). */
   supergraph: z.string().min(1).optional(),
+  /** Applied to each subgraph: every subgraph gets its own breaker, budget and fallback cache. */
+  resilience: sourceResilienceSchema,
 }).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
   error: 'give exactly one of "subgraphs" or "supergraph"',
 });
@@ -55,6 +72,7 @@ export const restSourceSchema = z.strictObject({
   maxConcurrency: z.number().int().positive().default(8),
   /** Keys per batch request. @default 100, the demo products API's own limit. */
   maxBatchSize: z.number().int().positive().default(100),
+  resilience: sourceResilienceSchema,
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [
@@ -86,6 +104,30 @@ export const bffSchema = z.strictObject({
   hide: z.array(typeField).default([]),
   /** Fields renamed in this BFF's schema: { "Product.name": "title" }. */
   rename: z.record(typeField, z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/)).default({}),
+  /** The request budget (src/config/resilienceSchema.ts). */
+  resilience: bffResilienceSchema,
+  /** Query-cost ceiling and defaults (src/config/costSchema.ts). */
+  cost: costSchema,
+  /** Cost-based rate-limit tiers (src/config/rateLimitSchema.ts); no limiting when absent. */
+  rateLimit: rateLimitSchema.optional(),
+  /** Who may call: JWTs, partner API keys, revocations, identity headers (src/config/authSchema.ts). */
+  auth: authSchema,
+  /** Field-level authorization: default policy, reject or null denied fields (src/config/authzSchema.ts). */
+  authz: authzSchema,
+  /** Query guards: depth, aliases, tokens, directives, batch size (src/config/guardsSchema.ts). */
+  limits: limitsSchema,
+  /** CSRF protection per GraphQL-over-HTTP (src/config/guardsSchema.ts). */
+  csrf: csrfSchema,
+  /** HTTP edge limits: body and header size, header count, timeouts, connections (src/config/httpSchema.ts). */
+  http: httpSchema,
+  /** Concurrency limit, queue and operation priorities (src/config/loadSheddingSchema.ts). */
+  loadShedding: loadSheddingSchema,
+  /** Whole-response cache driven by @cacheControl (src/config/responseCacheSchema.ts). */
+  responseCache: bffResponseCacheSchema,
+  /** Partner REST routes: stored operations behind versioned paths, with OpenAPI (src/config/routesSchema.ts). */
+  routes: routesSchema.optional(),
+  /** Persisted documents and whether only they may run (src/config/trustedDocumentsSchema.ts). */
+  trustedDocuments: trustedDocumentsSchema.optional(),
 });
 
 export const rootConfigSchema = z.strictObject({
@@ -93,6 +135,21 @@ export const rootConfigSchema = z.strictObject({
   sources: z.string().min(1),
   /** BFF folders (each holding `bff.config.ts`), relative to this file. */
   bffs: z.array(z.string().min(1)).min(1),
+  /** Admin listener serving `/metrics`; none when absent. */
+  admin: adminSchema.optional(),
+  /** Where fallback responses are kept (memory unless Redis is given). */
+  fallbackCache: fallbackCacheSchema,
+  /** The Redis shared by a fleet (src/config/redisSchema.ts); REDIS_URL when absent. */
+  redis: redisSchema.optional(),
+  /** Where the BFFs' response caches keep entries (src/config/responseCacheSchema.ts). */
+  responseCache: responseCacheStoreSchema,
+  /** Operations (src/config/operationsSchema.ts): OpenTelemetry, access log, request metrics, drain, reload, fleet. */
+  tracing: tracingSchema,
+  accessLog: accessLogSchema,
+  metrics: requestMetricsSchema,
+  shutdown: shutdownSchema,
+  reload: reloadSchema,
+  fleet: fleetSchema,
 });
 
 export type MergeByKey = z.infer<typeof mergeByKeySchema>;
@@ -103,3 +160,4 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 export type BffConfig = z.infer<typeof bffSchema>;
 export type BffConfigInput = z.input<typeof bffSchema>;
 export type SourcesInput = z.input<typeof sourcesFileSchema>;
+export type RootConfigInput = z.input<typeof rootConfigSchema>;

@@ -1,4 +1,5 @@
 import type { Principal } from './principal.js';
+import type { UpstreamObserver } from './upstreamObserver.js';
 
 /**
  * Per-request state shared along the pipeline. The server creates one per request
@@ -20,6 +21,25 @@ export interface RequestScope {
   signal?: AbortSignal;
   /** Epoch ms by which the whole request must be answered; undefined means no budget. */
   deadline?: number;
+  /**
+   * Sources whose answer in this request came from the fallback cache, with the age of that
+   * answer; the response carries them as `extensions.stale`. Created on first use, since almost
+   * no request has one.
+   */
+  stale?: StaleSource[];
+  /**
+   * Told about every upstream attempt of this request (src/context/upstreamObserver.ts): the
+   * access log and tracing register here in onRequest. Absent when nobody watches.
+   */
+  upstreamObservers?: UpstreamObserver[];
+  /** The W3C trace id of this request, when tracing is on; the access log prints it. */
+  traceId?: string;
+}
+
+export interface StaleSource {
+  source: string;
+  /** How old the served answer was, in ms. */
+  ageMs: number;
 }
 
 export interface ScopedContext {

@@ -15,8 +15,17 @@ export const catalogue = {
   BAD_USER_INPUT: { status: 400, message: 'A variable or argument has an invalid value.' },
   OPERATION_NOT_ALLOWED: { status: 405, message: 'This operation cannot be sent with this HTTP method.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this gateway accepts.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large or too many.' },
+  CSRF_PREFLIGHT_REQUIRED: {
+    status: 400,
+    message: 'This request could be a cross-site request forgery: send it as application/json or with a preflight header.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request content type is not supported.' },
   NOT_FOUND: { status: 404, message: 'No route matches this request.' },
+  RESOURCE_NOT_FOUND: { status: 404, message: 'The requested resource does not exist.' },
+  PERSISTED_DOCUMENT_REQUIRED: { status: 400, message: 'This endpoint runs stored documents only: send the id of a stored document.' },
+  PERSISTED_DOCUMENT_NOT_FOUND: { status: 400, message: 'No stored document has this id.' },
 
   // ── query guards ──────────────────────────────────────────────────────────────
   QUERY_TOO_DEEP: { status: 400, message: 'The query is nested deeper than this gateway allows.' },
@@ -28,9 +37,11 @@ export const catalogue = {
 
   // ── identity and policy ───────────────────────────────────────────────────────
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required or the credentials are invalid.' },
+  AUTH_UNAVAILABLE: { status: 503, message: 'The gateway cannot check credentials right now; retry later.' },
   FORBIDDEN: { status: 403, message: 'The caller may not read one or more requested fields.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests: the rate limit for this caller is spent.' },
   SERVICE_OVERLOADED: { status: 503, message: 'The gateway is at capacity; retry later.' },
+  RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'The rate limiter cannot decide right now; retry later.' },
 
   // ── upstream ──────────────────────────────────────────────────────────────────
   SUBGRAPH_UNAVAILABLE: { status: 502, message: 'A data source is unavailable.' },

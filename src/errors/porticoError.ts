@@ -36,13 +36,24 @@ export function porticoError(code: ErrorCode, options: PorticoErrorOptions = {})
   if (options.path) errorOptions.path = options.path;
   if (options.nodes) errorOptions.nodes = options.nodes;
   if (options.originalError) errorOptions.originalError = options.originalError;
-  return new GraphQLError(options.message ?? entry.message, errorOptions);
+  const error = new GraphQLError(options.message ?? entry.message, errorOptions);
+  minted.add(error.extensions);
+  return error;
 }
 
-/** True when `error` carries a code from the catalogue, i.e. it was thrown on purpose. */
+/**
+ * The extensions of every error built by `porticoError`. A subgraph's response can carry any
+ * `extensions.code`, catalogue codes included, so the code alone does not prove an error is ours.
+ * Relocated copies (stitching, graphql-js) keep the same extensions object, so they stay marked;
+ * a copy that rebuilds the object loses the mark and is masked: the safe way to fail.
+ */
+const minted = new WeakSet<object>();
+
+/** True when `error` was built by `porticoError`, i.e. thrown on purpose with a catalogue code. */
 export function hasPorticoCode(error: unknown): boolean {
   return (
     error instanceof GraphQLError &&
+    minted.has(error.extensions) &&
     typeof error.extensions.code === 'string' &&
     error.extensions.code in catalogue
   );

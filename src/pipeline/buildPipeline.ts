@@ -1,13 +1,49 @@
 import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
-import type { LoadedBff } from '../config/loadConfig.js';
+import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../server/requestId.js';
 import { useParamsCheck } from '../server/useParamsCheck.js';
 import { useAccessLog } from '../server/useAccessLog.js';
+import { useTracing } from '../plugins/observability/useTracing.js';
+import { useRequestMetrics } from '../plugins/observability/useRequestMetrics.js';
+import type { PorticoTracing } from '../observability/tracing.js';
+import type { AccessLogConfig, RequestMetricsConfig } from '../config/operationsSchema.js';
 import { useProductionMode } from '../plugins/limits/useProductionMode.js';
+import { useQueryLimits } from '../plugins/limits/useQueryLimits.js';
+import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
+import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
+import { collectFieldPolicy, policySdlsOf } from '../plugins/authz/collectFieldPolicy.js';
+import { useRequestDeadline } from '../plugins/resilience/useRequestDeadline.js';
+import { useStaleExtensions } from '../plugins/resilience/useStaleExtensions.js';
+import { useCostLimit } from '../plugins/cost/useCostLimit.js';
+import { collectCostDirectives, costSdlsOf } from '../plugins/cost/collectCostDirectives.js';
+import { useRateLimit } from '../plugins/rate-limit/useRateLimit.js';
+import type { RateLimitStores } from '../stores/rate-limit/createRateLimitStores.js';
+import { useAuth } from '../plugins/auth/useAuth.js';
+import { useLoadShedding } from '../plugins/load-shedding/useLoadShedding.js';
+import { useResponseCache } from '../plugins/response-cache/useResponseCache.js';
+import { cacheSdlsOf, collectCacheHints } from '../plugins/response-cache/collectCacheHints.js';
+import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
+import type { RevocationStores } from '../stores/revocations/createRevocationStores.js';
+import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
 
 export interface PipelineDeps {
   logger: Logger;
+  /** The sources registry: the cost plugin reads `@cost`/`@listSize` from their SDL. */
+  sources?: Readonly<Record<string, LoadedSource>>;
+  /** The process's rate-limit stores (memory, or Redis shared by the fleet). */
+  rateLimitStores?: RateLimitStores;
+  /** The process's JWT revocation stores (memory, or Redis shared by the fleet). */
+  revocationStores?: RevocationStores;
+  /** The BFF's trusted documents, its REST route operations included (src/partner-rest/loadStoredOperations.ts). */
+  trustedDocuments?: TrustedDocumentsOptions;
+  /** The process's tracer; absent when tracing is off, and then no tracing plugin is installed. */
+  tracing?: PorticoTracing | undefined;
+  /** Root config `accessLog` and `metrics` (src/config/operationsSchema.ts). */
+  accessLog?: AccessLogConfig;
+  metrics?: RequestMetricsConfig;
+  /** The process's response-cache store; required by a BFF with `responseCache.enabled`. */
+  responseCacheStore?: ResponseCacheStore;
 }
 
 /**
@@ -18,11 +54,66 @@ export interface PipelineDeps {
 export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
   const plugins: (Plugin | false)[] = [
     // ① HTTP edge
+    // spans wrap every phase (yoga instrumentation); installed only when tracing is on
+    deps.tracing !== undefined && useTracing({ tracer: deps.tracing.tracer, trustIncomingTraceparent: deps.tracing.trustIncomingTraceparent, bff: bff.name }),
     useRequestId(),
+    useRequestDeadline({ budgetMs: bff.resilience.requestBudgetMs }),
     useParamsCheck(),
-    useAccessLog({ logger: deps.logger, bff: bff.name }),
-    // ② validate
+    useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
+    useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames } : {}) }),
+    // CSRF, in onRequestParse (no cross-site-sendable POST without a preflight header) and
+    // onParse (no mutation over GET): refused before anything else looks at the request
+    useCsrfPrevention(bff.csrf),
+    // ③ authenticate, in onRequestParse: before the body is parsed, so invalid credentials reach
+    // no later phase (validation, rate limit, response cache, subgraphs)
+    useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) }),
+    // trusted documents, in onParams: a document id becomes its stored text; in stored-only mode
+    // any other document is refused before it is parsed
+    deps.trustedDocuments !== undefined && useTrustedDocuments(deps.trustedDocuments),
+    // ① admission, in onParams: the first hook that knows the operation (its name is its
+    // priority), before parsing and any upstream call, so shedding costs almost nothing
+    bff.loadShedding.enabled && useLoadShedding({ ...bff.loadShedding, bff: bff.name, logger: deps.logger }),
+    // ② validate: batch size once the body is parsed, tokens while parsing, depth/aliases/
+    // directives as one validation rule; each refused with its own code
+    useQueryLimits(bff.limits),
     bff.production && useProductionMode(),
+    useCostLimit({ ...bff.cost, directives: collectCostDirectives(costSdlsOf(bff, deps.sources ?? {}), bff.rename) }),
+    // ④ rate limit (execute, before any resolver): charges the cost once auth has named the caller
+    bff.rateLimit !== undefined && useRateLimit({ ...bff.rateLimit, bff: bff.name, store: deps.rateLimitStores?.forBff(bff.name, bff.rateLimit) }),
+    // ⑥ response cache: it answers (or stores) inside the execute function, so after every check
+    // above and below, auth, cost, rate limit and authz included; it must stay before field authz,
+    // whose per-caller pruning wraps it and so makes it step aside (useResponseCache.ts)
+    bff.responseCache.enabled &&
+      useResponseCache({
+        ...bff.responseCache,
+        bff: bff.name,
+        hints: collectCacheHints(cacheSdlsOf(bff, deps.sources ?? {}), bff.rename),
+        store: required(deps.responseCacheStore, 'responseCacheStore', bff.name),
+        logger: deps.logger,
+      }),
+    // ⑤ authorize fields (@public/@auth/@requiresScopes): after validation (uncached: the answer
+    // depends on the caller) and again at execute, before any resolver, so a denied field never
+    // reaches a source; 'null' mode cuts the fields from the executed document
+    useFieldAuthz({
+      ...bff.authz,
+      declared: collectFieldPolicy(policySdlsOf(bff, deps.sources ?? {})),
+      challenge: authChallenge(bff),
+    }),
+    // ⑨ result: which parts of the answer came from the fallback cache
+    useStaleExtensions(),
   ];
   return plugins.filter((plugin): plugin is Plugin => plugin !== false);
+}
+
+/** The `WWW-Authenticate` of a field denied to an anonymous caller: the schemes this BFF takes. */
+function authChallenge(bff: LoadedBff): string {
+  const challenges: string[] = [];
+  if (bff.auth.jwt || !bff.auth.apiKeys.enabled) challenges.push(`Bearer realm="${bff.name}"`);
+  if (bff.auth.apiKeys.enabled) challenges.push(`ApiKey realm="${bff.name}", header="${bff.auth.apiKeys.header}"`);
+  return challenges.join(', ');
+}
+
+function required<T>(value: T | undefined, dep: string, bff: string): T {
+  if (value === undefined) throw new Error(`BFF ${bff}: the pipeline needs ${dep}`);
+  return value;
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -10,12 +10,24 @@ import type { RequestScope } from '../context/requestScope.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
 import { useHealthEndpoints } from './useHealthEndpoints.js';
+import { applyHttpLimits, httpServerOptions, withHttpLimits } from './httpLimits.js';
 
 export interface BffServerOptions {
   bff: LoadedBff;
   schema: GraphQLSchema;
   plugins: Plugin[];
   logger: Logger;
+  /** Breaker state of each of this BFF's sources, for /readyz. */
+  sourceHealth?: () => Record<string, unknown>;
+}
+
+/** Runs a request through the BFF's whole pipeline, in process, with the given server context. */
+export type PipelineFetch = (request: Request, serverContext: { portico: RequestScope }) => Promise<Response>;
+
+/** What a BFF serves: swapped as one piece by a hot reload. */
+export interface BffApp {
+  schema: GraphQLSchema;
+  plugins: Plugin[];
 }
 
 export interface RunningBff {
@@ -23,33 +35,92 @@ export interface RunningBff {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   url: string;
   port: number;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes sockets. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Serves `next` from the next request on. Requests already accepted finish on the app they
+   * started with; the promise resolves once the last of them has, so its resources can go.
+   */
+  swap(next: BffApp): Promise<void>;
+  /** `/readyz` answers 503 from now on; requests are still served (the first step of a drain). */
+  markUnready(): void;
+  /** Requests being answered right now, across app generations. */
+  inFlight(): number;
+  /**
+   * Marks the BFF unready, stops accepting connections, lets in-flight requests finish (up to
+   * `graceMs`), then destroys what is left. Resolves with the drain's figures.
+   */
+  close(graceMs?: number): Promise<DrainReport>;
+}
+
+export interface DrainReport {
+  /** Requests in flight when the listener closed. */
+  inFlightAtClose: number;
+  /** Of those, still unfinished at the deadline and cut off. 0 is the goal. */
+  cutOff: number;
+}
+
+/** One app and the requests it is answering. */
+interface Generation {
+  yoga: { handle: (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => unknown; dispose(): Promise<void> | void };
+  inFlight: number;
+  idle?: (() => void) | undefined;
 }
 
 /** One BFF's HTTP edge: a node:http server in front of a yoga instance running the pipeline. */
 export async function startBffServer(options: BffServerOptions): Promise<RunningBff> {
-  const { bff, schema, plugins, logger } = options;
+  const { bff, logger } = options;
   let ready = true;
-  const yoga = createYoga<{ portico: RequestScope }>({
-    schema,
-    graphqlEndpoint: bff.path,
-    healthCheckEndpoint: '/healthz',
-    landingPage: false,
-    graphiql: bff.production ? false : { title: `Portico · ${bff.name}` },
-    logging: false,
-    maskedErrors: {
-      maskError: createErrorMasker({
-        onMasked: (error) => logger.error({ bff: bff.name, err: error }, 'masked error'),
-      }),
-    },
-    plugins: [useHealthEndpoints({ isReady: () => ready }), ...plugins],
-  });
+  let draining = false;
+  const makeGeneration = ({ schema, plugins }: BffApp): Generation => {
+    const yoga = createYoga<{ portico: RequestScope }>({
+      schema,
+      graphqlEndpoint: bff.path,
+      healthCheckEndpoint: '/healthz',
+      landingPage: false,
+      graphiql: bff.production ? false : { title: `Portico · ${bff.name}` },
+      logging: false,
+      // A JSON array body; useQueryLimits refuses one over the limit with TOO_MANY_OPERATIONS first.
+      batching: bff.limits.maxBatchedOperations > 1 ? { limit: bff.limits.maxBatchedOperations } : false,
+      // withHttpLimits (below) already enforces `http.maxBodyBytes` on the raw request, declared
+      // length and chunked alike. yoga's own limit would pipe every body through a TransformStream
+      // again: a stream pipeline, an AbortController and a DOMException per request, ~3 % of the
+      // CPU of a small query (bench/README.md).
+      maxRequestBodySize: false,
+      maskedErrors: {
+        maskError: createErrorMasker({
+          onMasked: (error) => logger.error({ bff: bff.name, err: error }, 'masked error'),
+        }),
+      },
+      plugins: [useHealthEndpoints({ isReady: () => ready, ...(options.sourceHealth ? { sources: options.sourceHealth } : {}) }), ...plugins],
+    });
+
+    // A plugin that sends requests back through this whole pipeline (partner REST routes) gets its
+    // entry point; plugin hooks only ever see the inner yoga server, which skips onRequest/onResponse.
+    for (const plugin of plugins) (plugin as { bindPipeline?: (fetch: PipelineFetch) => void }).bindPipeline?.(async (request, context) => yoga.fetch(request, context));
+    return { yoga, inFlight: 0 };
+  };
+  // The node handler reads this on each request: a hot reload replaces it in one assignment.
+  let current = makeGeneration(options);
+  let inFlight = 0;
 
   // The request scope is created here, as yoga's server context, so it exists from the first
   // hook on (auth runs before parsing; authorization and cost run in validation, before the
   // GraphQL context is built).
-  const server = createServer((req, res) => {
+  // Header size and both timeouts are node's to enforce; body size, header count and the
+  // connection cap are checked by httpLimits.ts before a request reaches yoga.
+  const server = createServer(httpServerOptions(bff.http), withHttpLimits(bff.http, (req, res) => {
+    const generation = current;
+    generation.inFlight += 1;
+    inFlight += 1;
+    // From the moment it turns unready, every response closes its connection, so keep-alive
+    // clients move to an instance that is staying instead of reusing a socket that is about to
+    // go (a request written onto an idle socket as it closes is lost before it is read).
+    if (!ready) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      generation.inFlight -= 1;
+      inFlight -= 1;
+      if (generation.inFlight === 0) generation.idle?.();
+      if (draining) server.closeIdleConnections();
+    });
     const abort = new AbortController();
     // Every upstream call of the request listens on this signal; a page of items is many calls.
     setMaxListeners(0, abort.signal);
@@ -62,8 +133,9 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       upstreamHeaders: {},
       signal: abort.signal,
     };
-    void yoga.handle(req, res, { portico });
-  });
+    void generation.yoga.handle(req, res, { portico });
+  }));
+  applyHttpLimits(server, bff.http);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -76,16 +148,41 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     name: bff.name,
     port,
     url: `http://${bff.host}:${port}${bff.path}`,
+    swap(next) {
+      const previous = current;
+      current = makeGeneration(next);
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          previous.idle = undefined;
+          void Promise.resolve()
+            .then(() => previous.yoga.dispose())
+            .catch((error: unknown) => logger.warn({ bff: bff.name, err: error }, 'disposing the previous app failed'));
+          resolve();
+        };
+        if (previous.inFlight === 0) done();
+        else previous.idle = done;
+      });
+    },
+    markUnready() {
+      ready = false;
+    },
+    inFlight: () => inFlight,
     async close(graceMs = 10_000) {
       ready = false;
+      draining = true;
+      const inFlightAtClose = inFlight;
+      let cutOff = 0;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => {
+        cutOff = inFlight;
         for (const socket of sockets) socket.destroy();
       }, graceMs);
       timer.unref();
       await closed;
       clearTimeout(timer);
+      await current.yoga.dispose();
+      return { inFlightAtClose, cutOff };
     },
   };
 }

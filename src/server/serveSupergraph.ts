@@ -11,6 +11,12 @@ export interface ServeSupergraphOptions {
   port: number;
   host: string;
   logger: Logger;
+  /**
+   * The cost ceiling (`cost.maxCost` of a BFF). A supergraph rarely carries `@listSize`, so every
+   * list is assumed to hold 10 items and an ordinary nested query can exceed the BFF default.
+   * @default the BFF default (src/config/costSchema.ts)
+   */
+  maxCost?: number;
 }
 
 /**
@@ -25,15 +31,26 @@ export async function serveSupergraph(options: ServeSupergraphOptions): Promise<
     executorFor: (subgraph) => createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call }),
   });
   const bff = {
-    ...bffSchema.parse({ name: 'supergraph', port: options.port, host: options.host, sources: ['supergraph'] }),
+    ...bffSchema.parse({
+      name: 'supergraph',
+      port: options.port,
+      host: options.host,
+      sources: ['supergraph'],
+      // `serve` takes no auth config, so no caller can authenticate: the BFF default (fields
+      // closed to anonymous callers) would refuse every request. The federation's subgraphs keep
+      // whatever rules they enforce themselves, and its `@public`/`@auth` directives still apply.
+      authz: { defaultPolicy: 'public' },
+      ...(options.maxCost === undefined ? {} : { cost: { maxCost: options.maxCost } }),
+    }),
     file: options.file,
   };
   const running = await startBffServer({ bff, schema, plugins: buildPipeline(bff, { logger: options.logger }), logger: options.logger });
   return {
     ...running,
     async close(graceMs) {
-      await running.close(graceMs);
+      const report = await running.close(graceMs);
       await http.close();
+      return report;
     },
   };
 }

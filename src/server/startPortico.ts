@@ -4,16 +4,55 @@ import { buildSourceRuntime, type SourceRuntime } from '../compose/buildSourceRu
 import { composeBffSchema } from '../compose/composeBffSchema.js';
 import { buildPipeline } from '../pipeline/buildPipeline.js';
 import { createHttpClient, type HttpClient } from '../transport/httpClient.js';
-import { startBffServer, type RunningBff } from './createBffServer.js';
+import { createSourceTransports, type SourceTransports } from '../transport/createSourceTransports.js';
+import { startAdminServer, type AdminServer } from './adminServer.js';
+import { porticoAdminActions } from './adminActions.js';
+import { startBffServer, type BffApp, type RunningBff } from './createBffServer.js';
+import { createConfigReloader, type ReloadOutcome, type ReloadTrigger } from './configReloader.js';
+import { joinFleet, type Fleet } from './fleet.js';
+import { reloadRefusal, sourcesChanged } from './reloadRefusal.js';
+import { createTracing, type PorticoTracing } from '../observability/tracing.js';
+import type { PubSub } from '../stores/pubsub/pubSub.js';
+import { createMemoryPubSub } from '../stores/pubsub/memoryPubSub.js';
+import { createRedisPubSub } from '../stores/pubsub/redisPubSub.js';
+import { createRedisClient } from '../stores/redis/createRedisClient.js';
+import { createRateLimitStores } from '../stores/rate-limit/createRateLimitStores.js';
+import { createRevocationStores } from '../stores/revocations/createRevocationStores.js';
+import { createResponseCacheStore } from '../stores/response-cache/createResponseCacheStore.js';
+import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
+import { loadStoredOperations } from '../partner-rest/loadStoredOperations.js';
+import { usePartnerRoutes } from '../partner-rest/usePartnerRoutes.js';
 
 export interface Portico {
   bffs: RunningBff[];
-  /** Drains every BFF, then closes upstream pools. */
+  /** Every source's transport: breaker states and their changes. */
+  sources: Pick<SourceTransports, 'health' | 'onStateChange'>;
+  /** The admin listener (`/metrics`), when the config has `admin`. */
+  admin?: AdminServer;
+  /** The process's tracer, when tracing is on. */
+  tracing?: PorticoTracing;
+  /** The fleet channel, when the deployment has a Redis (or `fleet.enabled`). */
+  fleet?: Fleet;
+  /** Config generation now serving: 1 at start, +1 per applied reload. */
+  configVersion(): number;
+  /**
+   * Reads the config again (StartOptions.loadConfig), builds it beside the running one and swaps
+   * it in; requests in flight finish on the old one. An invalid config, or one that changes what
+   * needs a restart, is refused and logged, and the old one keeps serving.
+   */
+  reload(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
+  /**
+   * Graceful shutdown: readiness off, listeners closed, in-flight requests drained, then Redis,
+   * breakers, pools and the tracer closed. Without `graceMs` the config's `shutdown` settings
+   * apply (the unready delay, then `drainTimeoutMs`); with it, no delay and that drain deadline.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
   logger: Logger;
+  /** Reads the config files afresh, for reloads; without it a reload is refused. */
+  loadConfig?: () => Promise<PorticoConfig>;
 }
 
 /**
@@ -24,31 +63,192 @@ export interface StartOptions {
 export async function startPortico(config: PorticoConfig, options: StartOptions): Promise<Portico> {
   const { logger } = options;
   const http: HttpClient = createHttpClient();
-  const runtimes = new Map<string, SourceRuntime>();
-  const used = new Set(config.bffs.flatMap((bff) => bff.sources));
-  for (const name of used) {
-    const source = config.sources[name]!;
-    runtimes.set(name, buildSourceRuntime(source, { httpFor: () => http.call }));
-  }
+  // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
+  const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
+  const makeTransports = (cfg: PorticoConfig) => {
+    const created = createSourceTransports({ sources: cfg.sources, http: http.call, fallbackCache: cfg.fallbackCache, redis: cfg.redis, logger });
+    created.onStateChange((source, state) => {
+      for (const listener of stateListeners) listener(source, state);
+    });
+    return created;
+  };
+  // Replaced by a reload that changes the sources registry; everything reads it through this variable.
+  let transports = makeTransports(config);
+  // Spans for every phase and upstream call; undefined (and free) unless tracing is on.
+  const tracing = createTracing(config.tracing);
+  // Rate-limit buckets, per BFF: in memory, or in the fleet's Redis.
+  const rateLimitStores = createRateLimitStores({ redis: config.redis, logger });
+  // JWT revocations, shared by every BFF: in memory, or in the fleet's Redis.
+  const revocationStores = createRevocationStores({
+    redis: config.redis,
+    onRedisError: (error) => logger.warn({ err: error }, 'revocation store (redis) connection error'),
+  });
+  // Whole-response cache entries, shared by every BFF that enables it: in memory, or in the
+  // fleet's Redis. Created when the first BFF enables the cache (at start or on reload).
+  let responseCacheStore: ResponseCacheStore | undefined;
+  const responseCacheStoreFor = (cfg: PorticoConfig) =>
+    (responseCacheStore ??= createResponseCacheStore(cfg.responseCache, {
+      redis: cfg.redis,
+      logger,
+      // A query older than an invalidation may still be running for up to its request budget.
+      invalidationMemoryMs: Math.max(...cfg.bffs.map((bff) => bff.resilience.requestBudgetMs)),
+    }));
+  // Everything a config describes per BFF, built beside whatever is serving: at start and on reload.
+  const buildApps = async (cfg: PorticoConfig, sourceTransports: SourceTransports): Promise<Map<string, BffApp>> => {
+    const runtimes = new Map<string, SourceRuntime>();
+    const used = new Set(cfg.bffs.flatMap((bff) => bff.sources));
+    for (const name of used) {
+      const source = cfg.sources[name]!;
+      runtimes.set(name, buildSourceRuntime(source, { httpFor: (upstream) => sourceTransports.httpFor(upstream) }));
+    }
+    const apps = new Map<string, BffApp>();
+    for (const bff of cfg.bffs) {
+      const schema = composeBffSchema(bff, runtimes);
+      // REST routes and trusted documents: read and checked against the schema before serving.
+      const { routes, ...stored } = await loadStoredOperations(bff, schema);
+      const plugins = buildPipeline(bff, {
+        logger,
+        sources: cfg.sources,
+        rateLimitStores,
+        revocationStores,
+        ...(bff.responseCache.enabled ? { responseCacheStore: responseCacheStoreFor(cfg) } : {}),
+        ...stored,
+        tracing,
+        accessLog: cfg.accessLog,
+        metrics: cfg.metrics,
+      });
+      // Partner REST routes come last in onRequest, once the pipeline's own request hooks (id,
+      // deadline, log, trace) have seen the route request; each route then re-enters the whole
+      // pipeline as a GraphQL request for its stored operation (src/partner-rest/).
+      apps.set(bff.name, { schema, plugins: routes ? [...plugins, usePartnerRoutes(routes)] : plugins });
+    }
+    return apps;
+  };
 
   const bffs: RunningBff[] = [];
+  let admin: AdminServer | undefined;
   try {
+    const apps = await buildApps(config, transports);
     for (const bff of config.bffs) {
-      const schema = composeBffSchema(bff, runtimes);
-      const plugins = buildPipeline(bff, { logger });
-      bffs.push(await startBffServer({ bff, schema, plugins, logger }));
+      const { schema, plugins } = apps.get(bff.name)!;
+      // Serve once Redis is connected (or known to be down), so the first requests meet the shared limits.
+      await rateLimitStores.ready();
+      await revocationStores.ready();
+      const sourcesOf = () => config.bffs.find((candidate) => candidate.name === bff.name)?.sources ?? bff.sources;
+      bffs.push(await startBffServer({ bff, schema, plugins, logger, sourceHealth: () => transports.health(sourcesOf()) }));
+    }
+    if (config.admin) {
+      admin = await startAdminServer({
+        ...config.admin,
+        logger,
+        sources: () => transports.health(),
+        actions: porticoAdminActions({
+          reload: () => reloader.reload('admin'),
+          async revoke(jti, expiresAt) {
+            // Every kind of store a BFF reads, so the token is refused on all of them.
+            const kinds = [...new Set(config.bffs.map((bff) => revocationStores.resolve(bff.auth.revocations.store)))];
+            await Promise.all(kinds.map((kind) => revocationStores.get(kind).revoke(jti, expiresAt)));
+            logger.info({ jti, stores: kinds }, 'token revoked');
+            return kinds;
+          },
+        }),
+      });
     }
   } catch (error) {
     await Promise.all(bffs.map((running) => running.close(0)));
+    await transports.close();
+    await rateLimitStores.close();
+    await revocationStores.close();
+    await responseCacheStore?.close();
+    await tracing?.shutdown();
     await http.close();
     throw error;
   }
 
+  const apply = async (next: PorticoConfig) => {
+    const refusal = reloadRefusal(config, next);
+    if (refusal) throw new Error(refusal);
+    // Breakers, retry budgets and fallback caches carry over unless the registry changed under them.
+    const replaceTransports = sourcesChanged(config, next);
+    const nextTransports = replaceTransports ? makeTransports(next) : transports;
+    let apps: Map<string, BffApp>;
+    try {
+      apps = await buildApps(next, nextTransports);
+    } catch (error) {
+      if (replaceTransports) await nextTransports.close();
+      throw error;
+    }
+    const previousTransports = transports;
+    transports = nextTransports;
+    config = next;
+    // Synchronous from here: no request sees one BFF on the new config and another on the old.
+    const drained = bffs.map((running) => running.swap(apps.get(running.name)!));
+    if (replaceTransports) {
+      void Promise.all(drained).then(() => previousTransports.close());
+    }
+  };
+  const reloader = createConfigReloader({
+    load: options.loadConfig ?? (() => Promise.reject(new Error('this gateway was started without a config file to reload'))),
+    apply,
+    logger,
+  });
+  if (config.reload.watch) {
+    reloader.watch(config.files, config.reload.debounceMs);
+    reloader.onReload((outcome) => outcome.ok && reloader.watch(config.files, config.reload.debounceMs));
+  }
+  let pubsub: PubSub | undefined;
+  let fleet: Fleet | undefined;
+  if (config.fleet.enabled ?? config.redis !== undefined) {
+    pubsub = config.redis
+      ? createRedisPubSub({
+          // Not on the request path: a slow Redis delays a notice, never a request.
+          client: withErrorLog(createRedisClient(config.redis, { commandTimeout: 2_000, maxRetriesPerRequest: 1 }), logger),
+          subscriber: withErrorLog(createRedisClient(config.redis), logger),
+          keyPrefix: config.redis.keyPrefix,
+          ownsClients: true,
+        })
+      : createMemoryPubSub();
+    fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs });
+  }
+
   return {
     bffs,
+    sources: {
+      health: (only) => transports.health(only),
+      onStateChange(listener) {
+        stateListeners.add(listener);
+        return () => stateListeners.delete(listener);
+      },
+    },
+    ...(admin ? { admin } : {}),
+    ...(tracing ? { tracing } : {}),
+    ...(fleet ? { fleet } : {}),
+    configVersion: () => reloader.version,
+    reload: (trigger = 'admin') => reloader.reload(trigger),
     async close(graceMs) {
-      await Promise.all(bffs.map((running) => running.close(graceMs)));
+      reloader.close();
+      await fleet?.close();
+      if (graceMs === undefined && config.shutdown.unreadyDelayMs > 0) {
+        // Load balancers polling /readyz stop routing here while requests are still served.
+        for (const running of bffs) running.markUnready();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdown.unreadyDelayMs));
+      }
+      const reports = await Promise.all(bffs.map((running) => running.close(graceMs ?? config.shutdown.drainTimeoutMs)));
+      logger.info({ drain: Object.fromEntries(bffs.map((running, i) => [running.name, reports[i]])) }, 'drained');
+      await admin?.close();
+      await transports.close();
+      await rateLimitStores.close();
+      await revocationStores.close();
+      await responseCacheStore?.close();
+      await pubsub?.close();
+      await tracing?.shutdown();
       await http.close();
     },
   };
+}
+
+/** ioredis reconnects by itself; an 'error' event nobody listens to would end the process. */
+function withErrorLog<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(client: T, logger: Logger): T {
+  client.on('error', (error) => logger.warn({ err: error }, 'fleet channel (redis) connection error'));
+  return client;
 }

@@ -1,44 +1,156 @@
+import { createHash, createHmac } from 'node:crypto';
+import { getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
-import type { ScopedContext } from '../context/requestScope.js';
+import type { RequestScope, ScopedContext } from '../context/requestScope.js';
+import type { UpstreamOutcome } from '../context/upstreamObserver.js';
+import { operationCostOf } from '../context/operationCost.js';
 
 export interface AccessLogOptions {
   logger: Logger;
   bff: string;
+  /**
+   * HMAC key for the subject hash (root config `accessLog.subjectHashKey`).
+   * @default undefined: plain SHA-256, see src/config/operationsSchema.ts for the trade-off
+   */
+  subjectHashKey?: string;
+  /**
+   * Upstream attempts listed per line; the rest are only counted (`upstreamCallsOmitted`).
+   * @default 50: a page of items with per-id calls stays readable, a runaway query stays one line
+   */
+  maxUpstreamCalls?: number;
   /** Injected for tests; `performance.now` by default. */
   now?: () => number;
 }
 
+/** One upstream attempt as the access log records it. */
+export interface LoggedUpstreamCall {
+  source: string;
+  status?: number;
+  error?: string;
+  ms: number;
+}
+
+interface RequestRecord {
+  startedAt: number;
+  operationName?: string;
+  operationType?: string;
+  cost?: number;
+  upstream: LoggedUpstreamCall[];
+  upstreamOmitted: number;
+  errorCodes?: Set<string>;
+}
+
 /**
- * One structured line per HTTP request. It never records a token, a body or a variable value:
- * only what an operator needs to find a request (id, operation name, status, duration).
+ * One structured line per HTTP request, written when the response is ready:
+ *
+ *   requestId, traceId (when tracing is on), bff, method, path, operationName, operationType,
+ *   status, durationMs, cost (when cost analysis ran), subject (a hash, never the raw id),
+ *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms }],
+ *   stale (sources answered from the fallback cache), errors (extensions.code values)
+ *
+ * It never records a token, an API key, a header value, the query text, a body or a variable
+ * value: only what an operator needs to find and explain a request. The operation name is the
+ * one of the operation that ran (a GraphQL Name, so no free text), or the client's
+ * `operationName` truncated to 100 characters when the request was refused before execution.
  */
 export function useAccessLog(options: AccessLogOptions): Plugin {
   const { logger, bff } = options;
   const now = options.now ?? (() => performance.now());
-  const startedAt = new WeakMap<Request, number>();
-  const operationOf = new WeakMap<Request, string>();
+  const maxUpstream = options.maxUpstreamCalls ?? 50;
+  const hashSubject = subjectHasher(options.subjectHashKey);
+  const records = new WeakMap<Request, RequestRecord>();
   return {
-    onRequest({ request }) {
-      startedAt.set(request, now());
+    onRequest({ request, serverContext }) {
+      const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0 };
+      records.set(request, record);
+      const scope = (serverContext as ScopedContext).portico;
+      if (!scope) return;
+      (scope.upstreamObservers ??= []).push((attempt) => ({
+        end(outcome: UpstreamOutcome) {
+          if (record.upstream.length >= maxUpstream) {
+            record.upstreamOmitted += 1;
+            return;
+          }
+          record.upstream.push({
+            source: attempt.source,
+            ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+            ...(outcome.errorCode !== undefined ? { error: outcome.errorCode } : {}),
+            ms: outcome.durationMs,
+          });
+        },
+      }));
     },
     onParams({ request, params }) {
-      if (typeof params.operationName === 'string') operationOf.set(request, params.operationName.slice(0, 100));
+      const record = records.get(request);
+      if (record && record.operationName === undefined && typeof params.operationName === 'string' && params.operationName) {
+        record.operationName = params.operationName.slice(0, 100);
+      }
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const record = request && records.get(request);
+      if (!record) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.name) record.operationName = operation.name.value;
+      if (operation) record.operationType = operation.operation;
+      // Cost is recorded per operation in validation; a batch logs the sum.
+      const cost = operationCostOf(args.contextValue as object)?.cost;
+      if (cost !== undefined) record.cost = (record.cost ?? 0) + cost;
+    },
+    onResultProcess({ request, result }) {
+      const record = records.get(request);
+      if (!record) return;
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? []) {
+          const code = error.extensions?.code;
+          if (typeof code === 'string') (record.errorCodes ??= new Set()).add(code.slice(0, 64));
+        }
+      }
     },
     onResponse({ request, response, serverContext }) {
-      const start = startedAt.get(request);
+      const record = records.get(request);
+      const scope = (serverContext as ScopedContext).portico;
       logger.info(
         {
-          requestId: (serverContext as ScopedContext).portico?.requestId,
+          requestId: scope?.requestId,
+          ...(scope?.traceId ? { traceId: scope.traceId } : {}),
           bff,
           method: request.method,
-          path: new URL(request.url).pathname,
-          operationName: operationOf.get(request),
+          path: URL.canParse(request.url) ? new URL(request.url).pathname : undefined,
+          operationName: record?.operationName,
+          operationType: record?.operationType,
           status: response.status,
-          durationMs: start === undefined ? undefined : Math.round((now() - start) * 100) / 100,
+          durationMs: record === undefined ? undefined : Math.round((now() - record.startedAt) * 100) / 100,
+          ...(record?.cost !== undefined ? { cost: record.cost } : {}),
+          ...principalFields(scope, hashSubject),
+          ...(record && record.upstream.length > 0 ? { upstream: record.upstream } : {}),
+          ...(record && record.upstreamOmitted > 0 ? { upstreamCallsOmitted: record.upstreamOmitted } : {}),
+          ...(scope?.stale?.length ? { stale: scope.stale.map((entry) => entry.source) } : {}),
+          ...(record?.errorCodes ? { errors: [...record.errorCodes] } : {}),
         },
         'request',
       );
     },
   };
+}
+
+function principalFields(scope: RequestScope | undefined, hashSubject: (subject: string) => string) {
+  const principal = scope?.principal;
+  if (!principal || principal.kind === 'anonymous') return { principal: 'anonymous' };
+  return {
+    principal: principal.kind,
+    ...(principal.subject ? { subject: hashSubject(principal.subject) } : {}),
+    ...(principal.tenant ? { tenant: principal.tenant } : {}),
+  };
+}
+
+/**
+ * 16 hex digits (64 bits) of SHA-256 or HMAC-SHA256: enough to tell a fleet's users apart in
+ * logs, and no raw user id in a log store that many people can read.
+ */
+export function subjectHasher(key: string | undefined): (subject: string) => string {
+  return key
+    ? (subject) => createHmac('sha256', key).update(subject).digest('hex').slice(0, 16)
+    : (subject) => createHash('sha256').update(subject).digest('hex').slice(0, 16);
 }

@@ -3,16 +3,24 @@ import type { Plugin } from 'graphql-yoga';
 export interface HealthOptions {
   /** False while starting or draining: load balancers stop sending before sockets close. */
   isReady(): boolean;
+  /** Each of the BFF's sources' breaker state (`{ inventory: { breaker: 'open' } }`), reported by /readyz. */
+  sources?(): Record<string, unknown>;
 }
 
-/** `/readyz` (yoga serves `/healthz`, which only says the process answers). */
+/**
+ * `/readyz` (yoga serves `/healthz`, which only says the process answers): `{ ready, sources }`.
+ * An open breaker does NOT make the BFF unready: it still answers, with partial data and coded
+ * errors (or stale fallbacks) for that source, and taking every instance out of the load balancer
+ * because one upstream is down would turn a partial outage into a full one. `sources` is there
+ * for the operator and for dashboards.
+ */
 export function useHealthEndpoints(options: HealthOptions): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
       const ready = options.isReady();
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ ready }), {
+        new fetchAPI.Response(JSON.stringify(options.sources ? { ready, sources: options.sources() } : { ready }), {
           status: ready ? 200 : 503,
           headers: { 'content-type': 'application/json' },
         }),

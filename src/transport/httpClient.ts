@@ -1,5 +1,8 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { porticoError } from '../errors/index.js';
+import type { RequestScope } from '../context/requestScope.js';
+import { watchAttempt } from './watchAttempt.js';
+import { createInFlight, inFlightKey } from './inFlightDedup.js';
 
 export interface HttpClientOptions {
   /**
@@ -19,6 +22,14 @@ export interface HttpClientOptions {
    * @default 10000
    */
   timeoutMs?: number;
+  /**
+   * Identical reads in flight at the same moment share one exchange (src/transport/inFlightDedup.ts):
+   * the key is the whole request, identity headers included, so two callers who could get
+   * different answers never share one.
+   * @default true: under load many requests ask a subgraph the same thing at once (every page
+   * view of a catalogue); one exchange instead of many is the largest saving a gateway can make.
+   */
+  dedupeInFlight?: boolean;
 }
 
 export interface UpstreamRequest {
@@ -29,6 +40,15 @@ export interface UpstreamRequest {
   signal?: AbortSignal | undefined;
   /** Name of the source, for errors and logs (never shown to clients with the URL). */
   source: string;
+  /**
+   * The call only reads (a GraphQL query, a REST GET): only such calls are retried and answered
+   * from the fallback cache. Absent means a write, which is sent exactly once.
+   */
+  idempotent?: boolean;
+  /** The request this call serves: its deadline, its caller (fallback cache key), its stale marks. */
+  scope?: RequestScope | undefined;
+  /** Epoch ms by which this call must be answered; set by the deadline decorator. */
+  deadline?: number;
 }
 
 export interface UpstreamResponse {
@@ -57,24 +77,53 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     bodyTimeout: timeoutMs,
   });
 
+  const dedupe = options.dedupeInFlight ?? true;
+  const inFlight = createInFlight<UpstreamResponse>();
+  // Sources call a handful of URLs over and over; parse each once.
+  const targets = new Map<string, { origin: string; path: string }>();
+  const targetOf = (href: string) => {
+    let target = targets.get(href);
+    if (!target) {
+      const url = new URL(href);
+      target = { origin: url.origin, path: url.pathname + url.search };
+      if (targets.size < 10_000) targets.set(href, target);
+    }
+    return target;
+  };
+
+  async function exchange(dispatchOptions: Dispatcher.RequestOptions): Promise<UpstreamResponse> {
+    const response = await agent.request(dispatchOptions);
+    const body = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, body };
+  }
+
   async function call(request: UpstreamRequest): Promise<UpstreamResponse> {
+    // Tracing and the access log watch each attempt (src/context/upstreamObserver.ts).
+    const watch = watchAttempt(request);
+    const { origin, path } = targetOf(request.url);
+    const signal = request.signal ?? AbortSignal.timeout(timeoutMs);
     const dispatchOptions: Dispatcher.RequestOptions = {
       method: request.method,
-      path: '',
-      origin: '',
-      headers: request.headers ?? {},
+      path,
+      origin,
+      headers: watch?.headers ? { ...request.headers, ...watch.headers } : (request.headers ?? {}),
       body: request.body ?? null,
-      signal: request.signal ?? AbortSignal.timeout(timeoutMs),
+      signal,
     };
-    const url = new URL(request.url);
-    dispatchOptions.origin = url.origin;
-    dispatchOptions.path = url.pathname + url.search;
     try {
-      const response = await agent.request(dispatchOptions);
-      const body = await response.body.text();
-      return { status: response.statusCode, headers: response.headers, body };
+      // The key is taken from the caller's headers, not the observers' (per-attempt tracing).
+      const response =
+        dedupe && request.idempotent
+          ? await inFlight.run(inFlightKey(request.method, request.url, request.headers, request.body), signal, (shared) =>
+              exchange({ ...dispatchOptions, signal: shared }),
+            )
+          : await exchange(dispatchOptions);
+      watch?.end({ status: response.status });
+      return response;
     } catch (error) {
-      throw toUpstreamError(error, request.source);
+      const failure = toUpstreamError(error, request.source);
+      watch?.end({ errorCode: String(failure.extensions.code) });
+      throw failure;
     }
   }
 

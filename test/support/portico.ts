@@ -5,6 +5,8 @@ import { startPortico, type Portico } from '../../src/server/startPortico.js';
 import type { RunningBff } from '../../src/server/createBffServer.js';
 import { afterAll, beforeAll } from 'vitest';
 import { startAllSubgraphs, type SubgraphHandle, type SubgraphSet } from './subgraphs.js';
+import { startIdp, type Idp } from './tokens.js';
+import type { TokenRequest } from '../../subgraphs/idp/server.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -30,6 +32,11 @@ export async function startTestPortico(
     ORDERS_URL: subgraphs.orders?.url ?? 'http://127.0.0.1:9/graphql',
     PRODUCTS_URL: subgraphs.products?.url ?? 'http://127.0.0.1:9',
     INVENTORY_URL: subgraphs.inventory?.url ?? 'http://127.0.0.1:9',
+    // The admin listener (/metrics) on a free port, so test files running at once never clash.
+    ADMIN_PORT: '0',
+    // No IdP unless a test starts one (test/support/tokens.ts startIdp) and passes its url:
+    // never a developer's `npm start` IdP on the default port.
+    IDP_URL: 'http://127.0.0.1:9',
     ...options.env,
   };
   const config = await loadConfig(options.config ?? path.join(repoRoot, 'portico.config.ts'), env);
@@ -77,18 +84,26 @@ export async function gql<T = Record<string, any>>(
  * The demo topology for a test file: the four demo subgraphs as real processes and the repo's
  * three BFFs in-process, started once in beforeAll and stopped in afterAll.
  */
-export function useDemoGateway(options: { env?: Env } = {}): { readonly subgraphs: SubgraphSet; readonly portico: TestPortico } {
+export function useDemoGateway(
+  options: { env?: Env; /** Also start the demo IdP, so tests can sign in (demo.signIn). */ idp?: boolean } = {},
+): { readonly subgraphs: SubgraphSet; readonly portico: TestPortico; signIn(request?: Partial<TokenRequest>): Promise<Record<string, string>> } {
   let subgraphs: SubgraphSet | undefined;
   let portico: TestPortico | undefined;
+  let idp: Idp | undefined;
   beforeAll(async () => {
-    subgraphs = await startAllSubgraphs();
-    portico = await startTestPortico(subgraphs, options);
+    [subgraphs, idp] = await Promise.all([startAllSubgraphs(), options.idp ? startIdp() : undefined]);
+    portico = await startTestPortico(subgraphs, idp ? { env: { ...options.env, IDP_URL: idp.url } } : options);
   });
   afterAll(async () => {
     await portico?.close(0);
-    await subgraphs?.[Symbol.asyncDispose]();
+    await Promise.all([subgraphs?.[Symbol.asyncDispose](), idp?.stop()]);
   });
   return {
+    /** An Authorization header with a demo IdP token (sub u1 unless `request` says otherwise). */
+    async signIn(request = {}) {
+      if (!idp) throw new Error('useDemoGateway({ idp: true }) starts the IdP signIn needs');
+      return { authorization: `Bearer ${await idp.issue(request)}` };
+    },
     get subgraphs() {
       if (!subgraphs) throw new Error('the demo gateway is not started yet (use it inside tests or hooks)');
       return subgraphs;

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { FaultKnobs, RecordedRequest, SubgraphName, SubgraphStats } from '../../subgraphs/index.js';
+import type { FaultKnobs, RecordedRequest, ServiceName, SubgraphName, SubgraphStats } from '../../subgraphs/index.js';
 
-export type { FaultKnobs, RecordedRequest, SubgraphName, SubgraphStats };
+export type { FaultKnobs, RecordedRequest, ServiceName, SubgraphName, SubgraphStats };
 
-/** A demo subgraph running as its own process (subgraphs/run.ts). */
+/** A demo subgraph (or the demo IdP) running as its own process (subgraphs/run.ts). */
 export interface SubgraphHandle {
-  name: SubgraphName;
+  name: ServiceName;
   /** The GraphQL endpoint (`…/graphql`) for users and orders, the base URL for products and inventory. */
   url: string;
   /** `http://127.0.0.1:port`; the admin API lives under `/__admin/`. */
@@ -61,7 +61,7 @@ function installExitHook(): void {
  * Rejects with the child's stderr if it exits or stays silent first.
  */
 export async function startSubgraph(
-  name: SubgraphName,
+  name: ServiceName,
   /** Extra environment for the child, e.g. `{ FAULT_LATENCY_MS: '50' }`. */
   env: Record<string, string> = {},
   options: StartSubgraphOptions = {},

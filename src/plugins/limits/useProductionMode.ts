@@ -3,7 +3,8 @@ import type { Plugin } from 'graphql-yoga';
 
 /**
  * Production BFFs do not describe their schema to strangers: introspection is refused at
- * validation, and "Did you mean …?" suggestions are stripped so field names cannot be probed.
+ * validation, and "Did you mean …?" suggestions are stripped so field names cannot be probed,
+ * from validation errors and from the variable errors of execution (which name enum values).
  */
 export function useProductionMode(): Plugin {
   return {
@@ -12,6 +13,14 @@ export function useProductionMode(): Plugin {
       return ({ result, setResult }) => {
         if (result.length === 0) return;
         setResult(result.map(stripSuggestion));
+      };
+    },
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result || !result.errors?.some((error) => error.message.includes(' Did you mean'))) return;
+          setResult({ ...result, errors: result.errors.map(stripSuggestion) });
+        },
       };
     },
   };

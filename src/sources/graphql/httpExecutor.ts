@@ -1,5 +1,5 @@
-import { print, type DocumentNode } from 'graphql';
-import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils';
+import { OperationTypeNode, print, type DocumentNode } from 'graphql';
+import { getOperationASTFromRequest, type ExecutionRequest, type ExecutionResult, type Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
 import { scopeOf } from '../../context/requestScope.js';
@@ -45,6 +45,9 @@ export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor
       }),
       signal: request.signal ?? scope?.signal,
       source,
+      // Only queries may be retried or served from the fallback cache; a mutation is sent once.
+      idempotent: (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.QUERY,
+      scope,
     });
     let parsed: unknown;
     try {

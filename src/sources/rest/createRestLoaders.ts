@@ -56,7 +56,7 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
 
     const call = (pathAndQuery: string): Promise<RestResponse> =>
       limit(async () => {
-        const response = await http({ method: 'GET', url: baseUrl + pathAndQuery, headers, signal: scope?.signal, source });
+        const response = await http({ method: 'GET', url: baseUrl + pathAndQuery, headers, signal: scope?.signal, source, idempotent: true, scope });
         if (response.status === 404) return { found: false };
         if (response.status < 200 || response.status >= 300) {
           throw porticoError('SUBGRAPH_ERROR', { details: { source, upstreamStatus: response.status } });

@@ -6,7 +6,9 @@ import { loadConfig } from '../../../src/config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../../../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../../../src/compose/composeBffSchema.js';
 
-const demo = useDemoGateway();
+const demo = useDemoGateway({ idp: true });
+// Orders are not public (docs/authorization.md): a caller who may read them, and stock with them.
+const ordersReader = () => demo.signIn({ sub: 'u1', scopes: ['orders:read'] });
 
 /** Each BFF's schema as composed from the repository's config (partner refuses introspection). */
 async function composedSchemas(): Promise<Record<string, GraphQLSchema>> {
@@ -44,7 +46,7 @@ describe('the mobile BFF', () => {
   });
 
   it('serves renamed fields and the compact product card', async () => {
-    const { body } = await gql(demo.portico.bff('mobile').url, '{ order(id: "o1") { placedAt items { product { title card { id title priceCents inStock } } } } }');
+    const { body } = await gql(demo.portico.bff('mobile').url, '{ order(id: "o1") { placedAt items { product { title card { id title priceCents inStock } } } } }', undefined, await ordersReader());
     expect(body).toEqual({
       data: {
         order: {
@@ -70,7 +72,7 @@ describe('the partner BFF', () => {
   });
 
   it('answers orders with their products and stock', async () => {
-    const { body } = await gql(demo.portico.bff('partner').url, '{ order(id: "o2") { id status items { product { id name stock { available } } } } }');
+    const { body } = await gql(demo.portico.bff('partner').url, '{ order(id: "o2") { id status items { product { id name stock { available } } } } }', undefined, await ordersReader());
     expect(body).toEqual({
       data: {
         order: {

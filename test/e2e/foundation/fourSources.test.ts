@@ -3,8 +3,10 @@ import { gql, useDemoGateway } from '../../support/portico.js';
 import { findProduct } from '../../../subgraphs/products/data.js';
 import { STOCK } from '../../../subgraphs/inventory/data.js';
 
-const demo = useDemoGateway();
+const demo = useDemoGateway({ idp: true });
 const web = () => demo.portico.bff('web').url;
+// Orders, stock and warehouses are not public (docs/authorization.md): a caller who may read them.
+const signedIn = () => demo.signIn({ sub: 'u1', scopes: ['orders:read', 'inventory:read'] });
 beforeEach(async () => {
   await Promise.all(Object.values(demo.subgraphs).map((subgraph) => subgraph.reset()));
 });
@@ -25,6 +27,8 @@ describe('the web BFF', () => {
           }
         }
       `,
+      undefined,
+      await signedIn(),
     );
     expect(status).toBe(200);
     // Figures worked out from the seed data by hand: o1 = 2 × 8.99; o21 = 2 × 28.99 + 3 × 9.99 + 4 × 20.99.
@@ -65,6 +69,8 @@ describe('the web BFF', () => {
   it('fetches 50 orders with products and stock in at most 2 product calls and one inventory call per distinct product', async () => {
     const { body } = await gql<{ orders: { id: string; items: { product: { id: string; name: string; stock: { available: number } } }[] }[] }>(demo.portico.bff('web').url,
       '{ orders(first: 50) { id items { product { id name stock { available } } } } }',
+      undefined,
+      await signedIn(),
     );
     expect(body.errors).toBeUndefined();
     const orders = body.data!.orders;
@@ -87,7 +93,7 @@ describe('the web BFF', () => {
   });
 
   it('propagates the client request id to every subgraph it calls and echoes it', async () => {
-    const response = await gql(web(), '{ user(id: "u2") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42' });
+    const response = await gql(web(), '{ user(id: "u2") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42', ...(await signedIn()) });
     expect(response.headers.get('x-request-id')).toBe('trace-me-42');
     for (const subgraph of [demo.subgraphs.users, demo.subgraphs.orders]) {
       const [request] = await subgraph.requests();
@@ -103,7 +109,8 @@ describe('the web BFF', () => {
   it('fans the dashboard out to users, orders and products at the same time', async () => {
     // Hold every source's answer: if the calls were sequential, only one would ever arrive.
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: true })));
-    const pending = gql(web(), '{ dashboard(userId: "u3") { user { name } recentOrders { id } featuredProducts { items { id } } } }');
+    const headers = await signedIn();
+    const pending = gql(web(), '{ dashboard(userId: "u3") { user { name } recentOrders { id } featuredProducts { items { id } } } }', undefined, headers);
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.waitForStats((x) => x.inFlight === 1)));
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: false })));
     const { body } = await pending;

@@ -1,0 +1,749 @@
+/**
+ * Portico against Hive Gateway, side by side in one run (bench/README.md has the method).
+ *
+ *   npm run bench          every scenario, 5 interleaved rounds (bounded: < 15 min)
+ *   npm run bench:quick    every scenario, 1 round (bounded: < 2 min)
+ *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest]
+ *                                  [--rounds N] [--duration S] [--warmup S] [--connections N] [--cpu-prof]
+ *
+ * The gateways under test run on CPU 0; subgraphs, Redis, the IdP and the load generator on CPU 1.
+ * Every process started here is stopped at the end, on an error, on Ctrl-C and at the time limit.
+ */
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { graphql } from 'graphql';
+import { Redis } from 'ioredis';
+import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
+import { referenceSchema } from './subgraphs/schemas.js';
+import { writeBenchSupergraph } from './lib/supergraph.js';
+import { freePort, ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
+import { cpuSeconds, peakRssMiB } from './lib/procStats.js';
+import type { LoadJob, LoadResult } from './lib/loadgen.js';
+import { failuresOf, formatTable, summarise, verdictLine, type Measurement, type TargetSummary } from './lib/report.js';
+import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const GATEWAY_CPU = 0;
+const REST_CPU = 1;
+
+interface Profile {
+  rounds: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** The whole run, start-up included, is stopped past this. */
+  limitMs: number;
+}
+
+const FULL: Profile = { rounds: 5, durationSeconds: 8, warmupSeconds: 5, connections: 50, limitMs: 14.5 * 60_000 };
+const QUICK: Profile = { rounds: 1, durationSeconds: 3, warmupSeconds: 2, connections: 50, limitMs: 115_000 };
+
+const SCENARIOS = ['federation', 'single', 'policies', 'honest'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+interface Target {
+  id: string;
+  /** The GraphQL endpoint. */
+  url: string;
+  /** The process whose CPU and memory are measured. */
+  pid: number;
+  /**
+   * Sent with every request to this target: the bearer token for a gateway that checks one. A
+   * gateway without auth gets none (Portico refuses a bearer token it has no way to verify).
+   */
+  headers?: Record<string, string>;
+}
+
+interface Scenario {
+  name: ScenarioName;
+  title: string;
+  query: string;
+  targets: Target[];
+  /** Which target is "portico" and which "hive" in the closing line. */
+  portico: string;
+  hive: string;
+  connectionHeaders?: Record<string, string>[];
+  /** Lines printed with the table (which policies were on, …). */
+  notes: string[];
+}
+
+interface ScenarioOutcome {
+  name: ScenarioName;
+  line: string;
+  extra: string[];
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+// Everything printed to stdout is also kept, to be written to .bench-results/ at the end.
+const printed: string[] = [];
+function out(text: string): void {
+  printed.push(text);
+  process.stdout.write(text);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
+  });
+  const base = values.quick ? QUICK : FULL;
+  const profile: Profile = {
+    ...base,
+    rounds: positive(values.rounds, base.rounds, '--rounds'),
+    durationSeconds: positive(values.duration, base.durationSeconds, '--duration'),
+    warmupSeconds: positive(values.warmup, base.warmupSeconds, '--warmup'),
+    connections: positive(values.connections, base.connections, '--connections'),
+  };
+  const selected = (values.scenarios?.split(',') ?? [...SCENARIOS]).map((name) => {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+    return name as ScenarioName;
+  });
+
+  const group = new ProcessGroup();
+  const tmp = await mkdtemp(path.join(tmpdir(), 'portico-bench-'));
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () => (cleaned ??= group.stopAll().then(() => rm(tmp, { recursive: true, force: true })));
+  const abort = (why: string, code: number) => {
+    log(`bench: ${why}; stopping every process started`);
+    void cleanup().then(() => process.exit(code));
+  };
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  const watchdog = setTimeout(() => abort(`time limit of ${Math.round(profile.limitMs / 1000)} s reached`, 124), profile.limitMs);
+
+  const outcomes: ScenarioOutcome[] = [];
+  try {
+    log(`bench: ${selected.join(', ')}; ${profile.rounds} round(s) × ${profile.durationSeconds} s after ${profile.warmupSeconds} s warm-up, ${profile.connections} connections`);
+    if (values['cpu-prof']) {
+      profileDir = path.join(repoRoot, '.bench-results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      log(`bench: --cpu-prof: Portico runs under the profiler (slower: its ratios are not comparable); profiles go to ${path.relative(repoRoot, profileDir)}`);
+    }
+    const env = await startEnvironment(group, tmp, selected, profile.connections);
+    for (const name of selected) {
+      const scenario = env.scenario(name);
+      if (typeof scenario === 'string') {
+        outcomes.push({ name, line: `bench ${name}: skipped (${scenario})`, extra: [] });
+        continue;
+      }
+      outcomes.push(await runScenario(scenario, env, profile));
+    }
+    await env.close();
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+  await summariseProfiles();
+  out('\n');
+  for (const outcome of outcomes) {
+    for (const line of outcome.extra) out(`${line}\n`);
+    out(`${outcome.line}\n`);
+  }
+  const resultsDir = path.join(repoRoot, '.bench-results');
+  await mkdir(resultsDir, { recursive: true });
+  const header = `# bench ${new Date().toISOString()} (${values.quick ? 'quick' : 'full'}: ${selected.join(', ')})\n`;
+  const file = path.join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  await writeFile(file, header + printed.join(''));
+  await writeFile(path.join(resultsDir, 'bench-latest.md'), header + printed.join(''));
+  log(`bench: results written to ${path.relative(repoRoot, file)}`);
+  return outcomes.some((outcome) => outcome.line.endsWith('FAILED')) ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The environment: subgraphs, supporting services, gateways, load generator
+
+interface Environment {
+  scenario(name: ScenarioName): Scenario | string;
+  load(job: LoadJob): Promise<LoadResult>;
+  upstreamCalls(): Promise<number>;
+  expectedData(query: string): unknown;
+  /** Probes run before the policies scenario; returns the report lines. */
+  probePolicies(): Promise<string[]>;
+  accessLogLines(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startEnvironment(group: ProcessGroup, tmp: string, selected: readonly ScenarioName[], connections: number): Promise<Environment> {
+  const needs = (...names: ScenarioName[]) => names.some((name) => selected.includes(name));
+  const node = process.execPath;
+
+  const subgraphs = group.start({
+    name: 'subgraphs',
+    cpu: REST_CPU,
+    command: node,
+    args: ['--import', 'tsx', 'bench/subgraphs/server.ts'],
+    cwd: repoRoot,
+    stdin: 'pipe',
+  });
+  const subgraphUrls = JSON.parse(await waitForLine(subgraphs, 'READY ', 30_000)) as Record<string, string>;
+  const supergraph = await writeBenchSupergraph(tmp, subgraphUrls);
+  log(`bench: subgraphs up, supergraph composed (${supergraph})`);
+
+  const expected = new Map<string, unknown>();
+  for (const query of [FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY]) {
+    const result = await graphql({ schema: referenceSchema(), source: query });
+    if (result.errors) throw new Error(`reference schema cannot answer a bench query: ${result.errors[0]!.message}`);
+    expected.set(query, JSON.parse(JSON.stringify(result.data)));
+  }
+
+  // Supporting services for the policy chain and the honest load.
+  let redisUrl: string | undefined;
+  let idpUrl: string | undefined;
+  const problems: string[] = [];
+  if (needs('policies', 'honest')) {
+    const redisPort = await freePort();
+    const redis = group.start({
+      name: 'redis',
+      cpu: REST_CPU,
+      command: 'redis-server',
+      args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    });
+    const idp = group.start({
+      name: 'idp',
+      cpu: REST_CPU,
+      command: node,
+      args: ['--import', 'tsx', 'subgraphs/run.ts', 'idp', '--exit-with-stdin'],
+      cwd: repoRoot,
+      stdin: 'pipe',
+    });
+    const [redisReady, idpReady] = await Promise.allSettled([
+      waitUntil('redis', () => pingRedis(`redis://127.0.0.1:${redisPort}`), 10_000, redis),
+      waitForLine(idp, 'READY idp ', 30_000),
+    ]);
+    if (redisReady.status === 'fulfilled') redisUrl = `redis://127.0.0.1:${redisPort}`;
+    else problems.push(`redis-server did not start: ${(redisReady.reason as Error).message}`);
+    if (idpReady.status === 'fulfilled') idpUrl = idpReady.value.trim();
+    else problems.push(`the demo IdP did not start: ${(idpReady.reason as Error).message}`);
+  }
+  const jwksUrl = idpUrl ? `${idpUrl}/.well-known/jwks.json` : undefined;
+  const tokens = idpUrl ? await mintTokens(idpUrl, connections + 1) : [];
+  const sharedToken = tokens[0];
+  const ownTokens = tokens.slice(1);
+
+  // Gateways under test, all on CPU 0, started together.
+  const starting: Promise<void>[] = [];
+  const gateways = new Map<string, Target>();
+  const failedGateways = new Map<string, string>();
+  const federationExpected = expected.get(FEDERATION_QUERY);
+  const launch = (id: string, start: () => Promise<{ started: Started; url: string }>, headers: Record<string, string> = {}) => {
+    starting.push(
+      start()
+        .then(async ({ started, url }) => {
+          await waitUntil(id, () => answers(url, FEDERATION_QUERY, federationExpected, headers), 90_000, started);
+          gateways.set(id, { id, url, pid: started.pid, ...(Object.keys(headers).length ? { headers } : {}) });
+          log(`bench: ${id} ready at ${url} (pid ${started.pid})`);
+        })
+        .catch((error: unknown) => {
+          failedGateways.set(id, error instanceof Error ? error.message : String(error));
+          log(`bench: ${id} failed to start: ${failedGateways.get(id)}`);
+        }),
+    );
+  };
+
+  launch('portico', async () => {
+    const port = await freePort();
+    const started = group.start({
+      name: 'portico',
+      cpu: GATEWAY_CPU,
+      command: node,
+      // The bench query costs 24 420 at the assumed list size of 10, above the BFF default ceiling.
+      args: [...profilerArgs('portico'), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST)],
+      cwd: repoRoot,
+      env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+      stdout: 'ignore',
+    });
+    return { started, url: `http://127.0.0.1:${port}/graphql` };
+  });
+  launch('hive', async () => {
+    const port = await freePort();
+    const started = group.start({
+      name: 'hive',
+      cpu: GATEWAY_CPU,
+      command: node,
+      args: [hiveBin(), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
+      cwd: repoRoot,
+      // graphql-js skips its development-only checks in production, for both gateways alike;
+      // --fork 1 keeps Hive to this one process, as Portico is.
+      env: { NODE_ENV: 'production' },
+      stdout: 'ignore',
+    });
+    return { started, url: `http://127.0.0.1:${port}/graphql` };
+  });
+
+  let accessLogFile: string | undefined;
+  let adminPort: number | undefined;
+  const policyEnv: Record<string, string> = {};
+  if (needs('policies', 'honest')) {
+    const port = await freePort();
+    adminPort = await freePort();
+    Object.assign(policyEnv, {
+      BENCH_PORT: String(port),
+      BENCH_ADMIN_PORT: String(adminPort),
+      ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}),
+      ...(jwksUrl ? { BENCH_JWKS_URL: jwksUrl } : {}),
+    });
+    for (const [name, url] of Object.entries(subgraphUrls)) policyEnv[`BENCH_${name.toUpperCase()}_URL`] = url;
+    accessLogFile = path.join(tmp, 'access.log');
+    const logFile = await open(accessLogFile, 'w');
+    launch(
+      'portico+policies',
+      async () => {
+        const started = group.start({
+          name: 'portico+policies',
+          cpu: GATEWAY_CPU,
+          command: node,
+          args: [...profilerArgs('portico+policies'), '--import', 'tsx', 'src/main.ts', 'start', '--config', 'bench/config/policies.config.ts'],
+          cwd: repoRoot,
+          // info: the access log is one of the policies; it goes to a file, as in production.
+          env: { ...policyEnv, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+          stdout: logFile.fd,
+        });
+        // The child has its own copy of the descriptor.
+        await logFile.close();
+        return { started, url: `http://127.0.0.1:${port}/graphql` };
+      },
+      sharedToken ? { authorization: `Bearer ${sharedToken}` } : {},
+    );
+  }
+  if (needs('honest') && jwksUrl) {
+    launch(
+      'hive+jwt',
+      async () => {
+        const port = await freePort();
+        const started = group.start({
+          name: 'hive+jwt',
+          cpu: GATEWAY_CPU,
+          command: node,
+          args: [hiveBin(), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1', '-c', 'bench/hive/jwt.gateway.config.ts'],
+          cwd: repoRoot,
+          env: { BENCH_JWKS_URL: jwksUrl, BENCH_ISSUER, BENCH_AUDIENCE, NODE_ENV: 'production' },
+          stdout: 'ignore',
+        });
+        return { started, url: `http://127.0.0.1:${port}/graphql` };
+      },
+      sharedToken ? { authorization: `Bearer ${sharedToken}` } : {},
+    );
+  }
+  let proxyTarget: Target | undefined;
+  if (needs('single')) {
+    const proxy = group.start({
+      name: 'proxy',
+      cpu: GATEWAY_CPU,
+      command: node,
+      args: ['--import', 'tsx', 'bench/proxy.ts', subgraphUrls.products!],
+      cwd: repoRoot,
+      stdin: 'pipe',
+    });
+    starting.push(
+      waitForLine(proxy, 'READY ', 30_000).then(
+        (url) => void (proxyTarget = { id: 'proxy (floor)', url: url.trim(), pid: proxy.pid }),
+        (error: unknown) => void failedGateways.set('proxy (floor)', (error as Error).message),
+      ),
+    );
+  }
+
+  const loadgen = group.start({
+    name: 'loadgen',
+    cpu: REST_CPU,
+    command: node,
+    args: ['--import', 'tsx', 'bench/lib/loadgen.ts'],
+    cwd: repoRoot,
+    ipc: true,
+  });
+  await Promise.all(starting);
+
+  let loadQueue = Promise.resolve();
+  const load = (job: LoadJob) => {
+    const run = loadQueue.then(
+      () =>
+        new Promise<LoadResult>((resolve, reject) => {
+          const onExit = () => reject(new Error(`the load generator exited: ${loadgen.stderr().trim()}`));
+          loadgen.child.once('exit', onExit);
+          loadgen.child.once('message', (message: { ok: boolean; result?: LoadResult; error?: string }) => {
+            loadgen.child.off('exit', onExit);
+            // IPC carries JSON, where NaN (no successful response to take a percentile of) is null.
+            if (message.ok) resolve({ ...message.result!, p50: message.result!.p50 ?? NaN, p99: message.result!.p99 ?? NaN });
+            else reject(new Error(`load generator: ${message.error}`));
+          });
+          loadgen.child.send(job);
+        }),
+    );
+    loadQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+
+  const upstreamCalls = async () => {
+    let total = 0;
+    for (const url of Object.values(subgraphUrls)) {
+      const stats = (await (await fetch(new URL('/__stats', url))).json()) as { requests: number };
+      total += stats.requests;
+    }
+    return total;
+  };
+
+  const directTarget: Target = { id: 'subgraph (direct)', url: subgraphUrls.products!, pid: subgraphs.pid };
+  const gatewayOrProblem = (...ids: string[]): Target[] | string => {
+    const missing = ids.filter((id) => !gateways.has(id));
+    if (missing.length === 0) return ids.map((id) => gateways.get(id)!);
+    return missing.map((id) => `${id} did not start: ${failedGateways.get(id) ?? 'not started'}`).join('; ');
+  };
+  const bffPolicies = benchBffPolicies(policyEnv);
+  const rootPolicies = benchRootPolicies(policyEnv);
+  const configured = [...bffPolicies.on, ...rootPolicies.on];
+  const missing = [...bffPolicies.missing, ...rootPolicies.missing, ...problems];
+
+  return {
+    expectedData: (query) => expected.get(query),
+    load,
+    upstreamCalls,
+    scenario(name) {
+      switch (name) {
+        case 'federation': {
+          const targets = gatewayOrProblem('portico', 'hive');
+          if (typeof targets === 'string') return failedScenario(name, targets);
+          return {
+            name,
+            title: '(a) federation: accounts, inventory, products, reviews; one nested query across all four',
+            query: FEDERATION_QUERY,
+            targets,
+            portico: 'portico',
+            hive: 'hive',
+            notes: ['Portico: `portico serve --supergraph`; Hive: `hive-gateway supergraph`; identical requests.'],
+          };
+        }
+        case 'single': {
+          const targets = gatewayOrProblem('portico', 'hive');
+          if (typeof targets === 'string') return failedScenario(name, targets);
+          if (!proxyTarget) return failedScenario(name, `the proxy did not start: ${failedGateways.get('proxy (floor)')}`);
+          return {
+            name,
+            title: '(b) one subgraph: the products query, straight to the subgraph, through a bare proxy, through each gateway',
+            query: SINGLE_SUBGRAPH_QUERY,
+            targets: [directTarget, proxyTarget, ...targets],
+            portico: 'portico',
+            hive: 'hive',
+            notes: ['"subgraph (direct)" is measured on the subgraph process (CPU 1, shared with the load generator).'],
+          };
+        }
+        case 'policies': {
+          const targets = gatewayOrProblem('portico', 'portico+policies', 'hive');
+          if (typeof targets === 'string') return failedScenario(name, targets);
+          return {
+            name,
+            title: '(c) the policy chain: bare Portico, Portico with every policy on, bare Hive',
+            query: FEDERATION_QUERY,
+            targets,
+            portico: 'portico+policies',
+            hive: 'hive',
+            notes: [
+              `policies configured: ${configured.join(', ') || 'none'}; access log: info level to a file`,
+              'per-subgraph transport (breaker, retry budget, fallback cache): the BFF defaults (src/config/resilienceSchema.ts)',
+              'portico+policies gets one bearer token on every request; the bare gateways get none.',
+              ...(missing.length ? [`policies missing: ${missing.join('; ')}`] : []),
+            ],
+          };
+        }
+        case 'honest': {
+          if (!idpUrl || ownTokens.length === 0) return `no tokens: the demo IdP did not start (${problems.join('; ') || 'not needed'})`;
+          if (!bffPolicies.on.includes('jwt')) return 'Portico has no JWT auth config key yet, so per-connection tokens would not be verified';
+          const targets = gatewayOrProblem('portico+policies', 'hive+jwt');
+          if (typeof targets === 'string') return failedScenario(name, targets);
+          return {
+            name,
+            title: '(d) honest load: every connection its own bearer token (own subject and tenant)',
+            query: FEDERATION_QUERY,
+            targets,
+            portico: 'portico+policies',
+            hive: 'hive+jwt',
+            connectionHeaders: ownTokens.map((token) => ({ authorization: `Bearer ${token}` })),
+            notes: [
+              `${ownTokens.length} distinct tokens. Portico: every policy on (as in (c)), forwarding the verified identity;`,
+              'Hive: JWT verification (same JWKS, issuer, audience) and the token forwarded to subgraphs, so neither gateway can share one caller\'s subgraph answer with another.',
+            ],
+          };
+        }
+      }
+    },
+    async probePolicies() {
+      const target = gateways.get('portico+policies');
+      if (!target) return [];
+      return probePolicyChain(target.url, {
+        token: sharedToken,
+        redisUrl: bffPolicies.on.includes('rate limit (redis)') ? redisUrl : undefined,
+        adminPort: rootPolicies.on.includes('metrics') ? adminPort : undefined,
+      });
+    },
+    async accessLogLines() {
+      if (!accessLogFile) return 0;
+      const text = await readFile(accessLogFile, 'utf8');
+      return text.split('\n').filter((line) => line.includes('"msg":"request"')).length;
+    },
+    async close() {
+      loadgen.child.disconnect();
+    },
+  };
+
+  // A scenario whose gateways did not start is FAILED (not skipped): something is broken.
+  function failedScenario(name: ScenarioName, why: string): Scenario {
+    return { name, title: why, query: '', targets: [], portico: '', hive: '', notes: [`FAILED before any load: ${why}`] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a scenario
+
+async function runScenario(scenario: Scenario, env: Environment, profile: Profile): Promise<ScenarioOutcome> {
+  out(`\n## ${scenario.name}: ${scenario.title}\n\n`);
+  if (scenario.targets.length === 0) {
+    for (const note of scenario.notes) out(`${note}\n`);
+    return { name: scenario.name, line: verdictLine(scenario.name, undefined, false), extra: [] };
+  }
+  for (const note of scenario.notes) out(`${note}\n`);
+  if (scenario.name === 'policies') for (const line of await env.probePolicies()) out(`${line}\n`);
+  const accessLogBefore = scenario.name === 'policies' ? await env.accessLogLines() : 0;
+
+  const expectedData = scenario.name === 'single' ? env.expectedData(SINGLE_SUBGRAPH_QUERY) : env.expectedData(FEDERATION_QUERY);
+  const body = JSON.stringify({ query: scenario.query });
+  const job = (target: Target, seconds: number): LoadJob => ({
+    url: target.url,
+    body,
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...target.headers },
+    ...(scenario.connectionHeaders ? { connectionHeaders: scenario.connectionHeaders } : {}),
+    connections: profile.connections,
+    durationSeconds: seconds,
+    expectedData,
+  });
+
+  const problems: string[] = [];
+  const warmupFailures: Record<string, number> = {};
+  const note = (target: Target, phase: string, load: LoadResult) => {
+    const failed = failuresOf(load);
+    if (failed === 0) return;
+    problems.push(
+      `${target.id} ${phase}: ${load.non2xx} non-2xx, ${load.errors} socket errors, ${load.timeouts} timeouts, ${load.mismatches} wrong answers` +
+        (load.firstMismatch ? `; first wrong body: ${load.firstMismatch}` : ''),
+    );
+  };
+
+  for (const target of scenario.targets) {
+    const warm = await env.load(job(target, profile.warmupSeconds));
+    warmupFailures[target.id] = failuresOf(warm);
+    note(target, 'warm-up', warm);
+  }
+
+  const measurements: Measurement[] = [];
+  for (let round = 1; round <= profile.rounds; round++) {
+    // Alternate the order each round, so neither gateway always runs right after the other.
+    const order = round % 2 === 1 ? scenario.targets : [...scenario.targets].reverse();
+    for (const target of order) {
+      const cpuBefore = cpuSeconds(target.pid);
+      const callsBefore = await env.upstreamCalls();
+      const load = await env.load(job(target, profile.durationSeconds));
+      const measurement: Measurement = {
+        target: target.id,
+        round,
+        load,
+        cpuSeconds: cpuSeconds(target.pid) - cpuBefore,
+        peakRssMiB: peakRssMiB(target.pid),
+        upstreamCalls: (await env.upstreamCalls()) - callsBefore,
+      };
+      measurements.push(measurement);
+      note(target, `round ${round}`, load);
+      // A run in which nothing completed has no figures to compare: a stalled gateway is a failure.
+      if (load.requests === 0) problems.push(`${target.id} round ${round}: no request completed in ${profile.durationSeconds} s`);
+      log(`bench: ${scenario.name} round ${round} ${target.id}: ${load.rps.toFixed(0)} req/s, p99 ${Number(load.p99).toFixed(2)} ms, ${failuresOf(load)} failed`);
+    }
+  }
+
+  const rows = summarise(
+    scenario.targets.map((target) => target.id),
+    scenario.hive,
+    measurements,
+    warmupFailures,
+  );
+  out(`\n${formatTable(rows)}\n\n`);
+  for (const problem of problems) out(`wrong or failed responses: ${problem}\n`);
+  const ok = problems.length === 0;
+  const portico = rows.find((row) => row.target === scenario.portico);
+  const extra: string[] = [];
+  if (scenario.name === 'policies') {
+    const lines = (await env.accessLogLines()) - accessLogBefore;
+    const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
+    out(`access log: ${lines} lines written for ${served} measured requests (plus warm-up)\n`);
+    extra.push(policyCostLine(rows));
+  }
+  return { name: scenario.name, line: verdictLine(scenario.name, portico, ok), extra };
+}
+
+function policyCostLine(rows: readonly TargetSummary[]): string {
+  const bare = rows.find((row) => row.target === 'portico');
+  const full = rows.find((row) => row.target === 'portico+policies');
+  if (!bare || !full) return 'policy cost: n/a';
+  // Both are related to Hive within each round, so their quotient is a same-round comparison too.
+  const rps = full.ratio.rps / bare.ratio.rps;
+  const p99 = full.ratio.p99 / bare.ratio.p99;
+  const perCore = full.rpsPerCoreSecond / bare.rpsPerCoreSecond;
+  return `policy cost: full chain at ${(rps * 100).toFixed(0)}% of bare req/s (${((1 - rps) * 100).toFixed(0)}% cost), p99 ×${p99.toFixed(2)}, req per core-s ×${perCore.toFixed(2)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes and helpers
+
+async function answers(url: string, query: string, expectedData: unknown, headers: Record<string, string>): Promise<boolean> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new WrongAnswer(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+  const parsed = JSON.parse(text) as { data?: unknown; errors?: unknown };
+  if (parsed.errors !== undefined || !isDeepStrictEqual(parsed.data, expectedData)) {
+    throw new WrongAnswer(`wrong answer: ${text.slice(0, 300)}`);
+  }
+  return true;
+}
+
+/**
+ * Shows each configured policy acting on the running gateway, so "on" in the report means seen
+ * working, not merely configured.
+ */
+async function probePolicyChain(
+  url: string,
+  options: { token: string | undefined; redisUrl: string | undefined; adminPort: number | undefined },
+): Promise<string[]> {
+  const seen: string[] = [];
+  const notSeen: string[] = [];
+  const post = (query: string, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  const codeOf = async (response: Response) =>
+    ((await response.json()) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
+  const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+
+  const anonymous = await post('{ me { id } }');
+  const anonymousCode = await codeOf(anonymous);
+  (anonymous.status === 401 ? seen : notSeen).push(`jwt (no token → ${anonymous.status} ${anonymousCode ?? ''})`.replace(' )', ')'));
+
+  // Six aliased copies of one of the bench query's own branches (same depth, so the depth limit
+  // lets it through): about 130 000 at the assumed list size of 10, above the ceiling.
+  const branch = 'users { reviews { product { reviews { author { reviews { product { name } } } } } } }';
+  const costly = `{ ${[1, 2, 3, 4, 5, 6].map((i) => `a${i}: ${branch}`).join(' ')} }`;
+  const refused = await post(costly, auth);
+  const refusedCode = await codeOf(refused);
+  (refusedCode === 'COST_LIMIT_EXCEEDED' ? seen : notSeen).push(`cost limit (costly query → ${refused.status} ${refusedCode ?? 'no error'})`);
+
+  // Query.me requires a scope the bench token does not have (bench/subgraphs/accounts.graphql).
+  const denied = await post('{ me { id } }', auth);
+  const deniedCode = await codeOf(denied);
+  (deniedCode === 'FORBIDDEN' ? seen : notSeen).push(`field authz (field needing a scope the token lacks → ${denied.status} ${deniedCode ?? 'no error'})`);
+
+  const admitted = await post('{ users { id } }', auth);
+  await admitted.arrayBuffer();
+  const policyHeader = admitted.headers.get('ratelimit-policy');
+  let keys = 0;
+  if (options.redisUrl) {
+    const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      keys = await redis.dbsize();
+    } finally {
+      redis.disconnect();
+    }
+  }
+  (policyHeader && keys > 0 ? seen : notSeen).push(`rate limit (RateLimit-Policy: ${policyHeader ?? 'absent'}; ${keys} keys in Redis)`);
+
+  if (options.adminPort) {
+    const metrics = await fetch(`http://127.0.0.1:${options.adminPort}/metrics`).then(
+      (response) => response.text(),
+      () => '',
+    );
+    (metrics.includes('portico_source_breaker_state') ? seen : notSeen).push('breakers (breaker state in /metrics)');
+  } else {
+    notSeen.push('breakers (no admin listener to read their state from)');
+  }
+  return [`policies seen acting: ${seen.join(', ') || 'none'}`, ...(notSeen.length ? [`policies configured but not seen acting: ${notSeen.join(', ')}`] : [])];
+}
+
+async function mintTokens(idpUrl: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${idpUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // One subject and tenant per connection: its own verified-token cache entry, its own
+      // rate-limit bucket, its own identity headers upstream.
+      body: JSON.stringify({ sub: `bench-user-${i}`, tenant: `bench-tenant-${i}`, plan: 'bench', aud: BENCH_AUDIENCE, scopes: ['bench'], expiresIn: 3600 }),
+    });
+    if (!response.ok) throw new Error(`the IdP refused to issue a token: ${response.status} ${await response.text()}`);
+    tokens.push(((await response.json()) as { access_token: string }).access_token);
+  }
+  return tokens;
+}
+
+async function pingRedis(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // A refused connection (Redis still starting) rejects connect(); the event would only be noise.
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Where `--cpu-prof` puts profiles; undefined when not profiling. */
+let profileDir: string | undefined;
+
+function profilerArgs(target: string): string[] {
+  return profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, target.replace(/\W+/g, '-'))] : [];
+}
+
+/** After the gateways have exited (SIGTERM lets them write their profiles): where the time went. */
+async function summariseProfiles(): Promise<void> {
+  if (!profileDir) return;
+  for (const target of await readdir(profileDir).catch(() => [] as string[])) {
+    const dir = path.join(profileDir, target);
+    const files = await Promise.all((await readdir(dir)).map(async (name) => ({ name, size: (await stat(path.join(dir, name))).size })));
+    // One profile per thread (tsx's loader hooks run in a worker): the main thread's is the largest.
+    const main = files.sort((a, b) => b.size - a.size)[0];
+    if (!main) continue;
+    const file = path.join(dir, main.name);
+    out(`\n## CPU profile: ${target} (${path.relative(repoRoot, file)})\n\n${summariseProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, repoRoot, 25)}\n`);
+  }
+}
+
+function hiveBin(): string {
+  return path.join(repoRoot, 'node_modules/@graphql-hive/gateway/dist/bin.js');
+}
+
+function positive(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag}: expected a positive number, got ${value}`);
+  return parsed;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,31 @@
+/**
+ * Watching a request's upstream calls without the transport knowing who watches: the tracing
+ * and access-log plugins each register an observer on the request scope
+ * (`scope.upstreamObservers`), and the HTTP client (src/transport/httpClient.ts) tells every
+ * observer about every attempt it sends. A request with no observers pays one property read.
+ */
+
+/** One attempt about to be sent upstream. */
+export interface UpstreamAttempt {
+  /** The source's name (`orders/orders` for a federation subgraph). */
+  source: string;
+  method: string;
+  /** Never logged or shown to clients by the observers; tracing records host and path only. */
+  url: string;
+}
+
+export interface UpstreamOutcome {
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  /** The catalogue code of the failure (`SUBGRAPH_TIMEOUT`, `SUBGRAPH_UNAVAILABLE`), when none did. */
+  errorCode?: string;
+  durationMs: number;
+}
+
+export interface UpstreamWatch {
+  /** Headers this observer adds to the attempt (W3C `traceparent`). */
+  headers?: Record<string, string>;
+  end(outcome: UpstreamOutcome): void;
+}
+
+export type UpstreamObserver = (attempt: UpstreamAttempt) => UpstreamWatch | undefined;

@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, register as defaultRegister, type Registry } from 'prom-client';
+import { errorCodes } from '../errors/index.js';
+
+/**
+ * Per-BFF request series (prom-client, the default registry the admin listener serves):
+ *
+ *   portico_requests_total{bff,operation,status}          GraphQL requests answered, by HTTP status
+ *   portico_request_duration_seconds{bff,operation}       time from arrival to response
+ *   portico_requests_in_flight{bff}                       requests being answered now
+ *   portico_graphql_errors_total{bff,code}                errors sent to clients, by extensions.code
+ *   portico_operation_names_folded_total{bff}             requests counted under `__other__`
+ *
+ * Every label is bounded: `status` by HTTP, `code` by the error catalogue (anything else is
+ * `OTHER`), and `operation` by `maxOperationNames` per BFF: the first names seen in executed
+ * (so parsed and valid) operations keep their own value, later ones are `__other__`, and a
+ * request that never reached execution is `__other__` unless its name was admitted before. A
+ * client inventing 10,000 names therefore adds no series once the budget is spent. Names live
+ * with the series, not with a BFF's pipeline, so a hot reload does not grant a fresh budget.
+ */
+export interface RequestMetrics {
+  requests: Counter<'bff' | 'operation' | 'status'>;
+  duration: Histogram<'bff' | 'operation'>;
+  inFlight: Gauge<'bff'>;
+  errors: Counter<'bff' | 'code'>;
+  folded: Counter<'bff'>;
+  /** Admits `name` for `bff` while the budget lasts (executed operations only). */
+  admit(bff: string, name: string, max: number): void;
+  /** The label value for a request's operation name. */
+  operationLabel(bff: string, name: string | undefined): string;
+  /** The label value for an error code. */
+  codeLabel(code: unknown): string;
+}
+
+export const OTHER_OPERATION = '__other__';
+export const ANONYMOUS_OPERATION = '__anonymous__';
+
+const knownCodes = new Set<string>(errorCodes);
+const byRegistry = new WeakMap<Registry, RequestMetrics>();
+
+export function requestMetrics(registry: Registry = defaultRegister): RequestMetrics {
+  const cached = byRegistry.get(registry);
+  if (cached) return cached;
+  const registers = [registry];
+  // Another module graph in this process (vitest, tsx) may have registered the series first.
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  const admitted = new Map<string, Set<string>>();
+  const metrics: RequestMetrics = {
+    requests:
+      existing('portico_requests_total') ??
+      new Counter({
+        name: 'portico_requests_total',
+        help: 'GraphQL requests answered per BFF, operation name (bounded; __other__ past the budget) and HTTP status.',
+        labelNames: ['bff', 'operation', 'status'],
+        registers,
+      }),
+    duration:
+      existing('portico_request_duration_seconds') ??
+      new Histogram({
+        name: 'portico_request_duration_seconds',
+        help: 'Time from a GraphQL request arriving to its response, per BFF and operation name (bounded).',
+        labelNames: ['bff', 'operation'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+    inFlight:
+      existing('portico_requests_in_flight') ??
+      new Gauge({ name: 'portico_requests_in_flight', help: 'GraphQL requests being answered, per BFF.', labelNames: ['bff'], registers }),
+    errors:
+      existing('portico_graphql_errors_total') ??
+      new Counter({
+        name: 'portico_graphql_errors_total',
+        help: 'Errors sent to clients per BFF and extensions.code (catalogue codes; anything else is OTHER).',
+        labelNames: ['bff', 'code'],
+        registers,
+      }),
+    folded:
+      existing('portico_operation_names_folded_total') ??
+      new Counter({
+        name: 'portico_operation_names_folded_total',
+        help: 'Requests whose operation name was counted as __other__ because the name budget was spent.',
+        labelNames: ['bff'],
+        registers,
+      }),
+    admit(bff, name, max) {
+      let names = admitted.get(bff);
+      if (!names) admitted.set(bff, (names = new Set()));
+      if (names.size < max) names.add(name);
+    },
+    operationLabel(bff, name) {
+      if (!name) return ANONYMOUS_OPERATION;
+      if (admitted.get(bff)?.has(name)) return name;
+      metrics.folded.inc({ bff });
+      return OTHER_OPERATION;
+    },
+    codeLabel(code) {
+      return typeof code === 'string' && knownCodes.has(code) ? code : 'OTHER';
+    },
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,161 @@
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { Principal } from '../../context/principal.js';
+
+/**
+ * The headers that tell a subgraph who the caller is (docs/identity.md). The gateway never
+ * forwards a client's headers, so these are the only identity headers a subgraph receives, and
+ * with a secret configured it can check they came from the gateway.
+ */
+export const IDENTITY_HEADERS = {
+  /** `jwt`, `apiKey` or `anonymous`. */
+  auth: 'x-portico-auth',
+  subject: 'x-portico-subject',
+  tenant: 'x-portico-tenant',
+  plan: 'x-portico-plan',
+  /** Space-separated. */
+  scopes: 'x-portico-scopes',
+  /** Space-separated. */
+  roles: 'x-portico-roles',
+  /** Epoch seconds when the gateway signed the headers. */
+  timestamp: 'x-portico-identity-ts',
+  /** `v1=<base64url HMAC-SHA256>` over the canonical string (see `canonicalIdentity`). */
+  signature: 'x-portico-identity-signature',
+} as const;
+
+const SIGNED = ['auth', 'subject', 'tenant', 'plan', 'scopes', 'roles'] as const;
+type Signed = (typeof SIGNED)[number];
+
+// Printable ASCII without '%', no leading, trailing or doubled spaces: survives every HTTP hop
+// unchanged. Anything else is percent-encoded, so a value never breaks a header or its signature.
+const PLAIN = /^[!-$&-~]+(?: [!-$&-~]+)*$/;
+
+/** A claim as a header value: unchanged when plain, else percent-encoded (decodeURIComponent undoes it). */
+export function encodeHeaderValue(value: string): string {
+  return PLAIN.test(value) ? value : encodeURIComponent(value);
+}
+
+/** `v1`, then the timestamp and each signed header's value (empty when absent), newline-separated. */
+export function canonicalIdentity(timestamp: string, values: Readonly<Partial<Record<Signed, string>>>): string {
+  let text = `v1\n${timestamp}`;
+  for (const name of SIGNED) text += `\n${values[name] ?? ''}`;
+  return text;
+}
+
+interface PreparedIdentity {
+  /** [header, value] pairs, computed once per principal. */
+  headers: readonly (readonly [string, string])[];
+  /** The canonical string minus its timestamp, so a request only adds the time and the MAC. */
+  tail: string;
+  /** The last second signed and its signature: requests within the same second reuse it. */
+  signedAt: string;
+  signature: string;
+}
+
+export interface IdentityHeaderWriter {
+  /** Sets the principal's identity headers (and their signature) on an upstream header record. */
+  write(principal: Principal, target: Record<string, string>): void;
+}
+
+/**
+ * Writes identity headers, signed when a secret is given. The header values are prepared once per
+ * principal object (the verified-token cache shares one principal between all requests with the
+ * same token), and the signature depends only on them and the second, so it is computed once per
+ * principal per second: a busy caller's requests cost a string comparison, not an HMAC.
+ */
+export function createIdentityHeaderWriter(options: { secret?: string | undefined; now?: () => number }): IdentityHeaderWriter {
+  const now = options.now ?? Date.now;
+  const key: KeyObject | undefined = options.secret === undefined ? undefined : createSecretKey(Buffer.from(options.secret, 'utf8'));
+  const prepared = new WeakMap<Principal, PreparedIdentity>();
+
+  function prepare(principal: Principal): PreparedIdentity {
+    const values: Partial<Record<Signed, string>> = { auth: principal.kind };
+    if (principal.subject !== '') values.subject = encodeHeaderValue(principal.subject);
+    if (principal.tenant !== undefined) values.tenant = encodeHeaderValue(principal.tenant);
+    if (principal.plan !== undefined) values.plan = encodeHeaderValue(principal.plan);
+    if (principal.scopes.length > 0) values.scopes = encodeHeaderValue(principal.scopes.join(' '));
+    if (principal.roles.length > 0) values.roles = encodeHeaderValue(principal.roles.join(' '));
+    const headers = SIGNED.flatMap((name) => (values[name] === undefined ? [] : [[IDENTITY_HEADERS[name], values[name]] as const]));
+    return { headers, tail: canonicalIdentity('', values).slice('v1\n'.length), signedAt: '', signature: '' };
+  }
+
+  return {
+    write(principal, target) {
+      let identity = prepared.get(principal);
+      if (identity === undefined) {
+        identity = prepare(principal);
+        prepared.set(principal, identity);
+      }
+      for (const [name, value] of identity.headers) target[name] = value;
+      if (key === undefined) return;
+      const timestamp = String(Math.floor(now() / 1000));
+      if (timestamp !== identity.signedAt) {
+        identity.signature = `v1=${createHmac('sha256', key).update(`v1\n${timestamp}${identity.tail}`).digest('base64url')}`;
+        identity.signedAt = timestamp;
+      }
+      target[IDENTITY_HEADERS.timestamp] = timestamp;
+      target[IDENTITY_HEADERS.signature] = identity.signature;
+    },
+  };
+}
+
+export interface VerifiedIdentity {
+  auth: string;
+  subject?: string;
+  tenant?: string;
+  plan?: string;
+  scopes: string[];
+  roles: string[];
+  /** Epoch seconds of signing. */
+  signedAt: number;
+}
+
+export type IdentityCheck = { ok: true; identity: VerifiedIdentity } | { ok: false; reason: 'missing' | 'bad_signature' | 'stale' };
+
+/**
+ * For subgraphs (and tests): checks the identity headers a request carries against the shared
+ * secret(s). Give the old and the new secret while rotating. `maxAgeSeconds` bounds replay of
+ * captured headers and absorbs clock differences between gateway and subgraph.
+ */
+export function verifyIdentityHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  secrets: readonly string[],
+  options: { now?: () => number; maxAgeSeconds?: number } = {},
+): IdentityCheck {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? undefined : value;
+  };
+  const timestamp = header(IDENTITY_HEADERS.timestamp);
+  const signature = header(IDENTITY_HEADERS.signature);
+  const auth = header(IDENTITY_HEADERS.auth);
+  if (timestamp === undefined || signature === undefined || auth === undefined || !signature.startsWith('v1=')) {
+    return { ok: false, reason: 'missing' };
+  }
+  const values: Partial<Record<Signed, string>> = {};
+  for (const name of SIGNED) {
+    const value = header(IDENTITY_HEADERS[name]);
+    if (value !== undefined) values[name] = value;
+  }
+  const canonical = canonicalIdentity(timestamp, values);
+  const presented = Buffer.from(signature.slice(3), 'base64url');
+  const matches = secrets.some((secret) => {
+    const expected = createHmac('sha256', secret).update(canonical).digest();
+    return expected.length === presented.length && timingSafeEqual(expected, presented);
+  });
+  if (!matches) return { ok: false, reason: 'bad_signature' };
+  const signedAt = Number(timestamp);
+  const nowSeconds = (options.now ?? Date.now)() / 1000;
+  if (!Number.isInteger(signedAt) || Math.abs(nowSeconds - signedAt) > (options.maxAgeSeconds ?? 300)) {
+    return { ok: false, reason: 'stale' };
+  }
+  const decode = (value: string | undefined) => (value === undefined ? undefined : decodeURIComponent(value));
+  const list = (value: string | undefined) => (value === undefined ? [] : decodeURIComponent(value).split(' '));
+  const identity: VerifiedIdentity = { auth, scopes: list(values.scopes), roles: list(values.roles), signedAt };
+  const subject = decode(values.subject);
+  if (subject !== undefined) identity.subject = subject;
+  const tenant = decode(values.tenant);
+  if (tenant !== undefined) identity.tenant = tenant;
+  const plan = decode(values.plan);
+  if (plan !== undefined) identity.plan = plan;
+  return { ok: true, identity };
+}

@@ -1,0 +1,155 @@
+import {
+  Kind,
+  parse,
+  valueFromASTUntyped,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+} from 'graphql';
+import type { LoadedBff, LoadedSource } from '../../config/loadConfig.js';
+import { AUTHENTICATED, PUBLIC, bothRules, type FieldRule } from './fieldRule.js';
+import { policyDirectiveNames } from './policyDirectives.js';
+
+/** One SDL the policy is read from, with the BFF's renames when it is a source's. */
+export interface PolicySdl {
+  /** Names the SDL in start-up errors: a source, a federation subgraph, a BFF's typeDefs. */
+  origin: string;
+  sdl: string | DocumentNode;
+  /** `{ "Product.name": "title" }`: the BFF serves the field under the new name. */
+  rename?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every SDL a BFF's schema is built from: its sources' files in schemas/ (each federation
+ * subgraph's own, since composition drops directives it does not know) and its own typeDefs.
+ * The stitched schema is no place to read directives from: merged fields keep one source's
+ * definition at most.
+ */
+export function policySdlsOf(bff: LoadedBff, sources: Readonly<Record<string, LoadedSource>>): PolicySdl[] {
+  const sdls: PolicySdl[] = [];
+  for (const name of bff.sources) {
+    const source = sources[name];
+    if (!source) continue;
+    if (source.sdl !== undefined) sdls.push({ origin: `source ${name}`, sdl: source.sdl, rename: bff.rename });
+    for (const [subgraph, sdl] of Object.entries(source.subgraphSdls ?? {})) {
+      sdls.push({ origin: `source ${name}/${subgraph}`, sdl, rename: bff.rename });
+    }
+    if (source.supergraphSdl !== undefined) sdls.push({ origin: `source ${name} (supergraph)`, sdl: source.supergraphSdl, rename: bff.rename });
+  }
+  const typeDefs = bff.resolverModule?.['typeDefs'];
+  if (typeof typeDefs === 'string') sdls.push({ origin: `BFF ${bff.name} typeDefs`, sdl: typeDefs });
+  return sdls;
+}
+
+/**
+ * Reads `@public`, `@auth`/`@authenticated` and `@requiresScopes` from every SDL into one rule
+ * per field coordinate ("Type.field", under the BFF's names). A field several SDLs declare
+ * (merged types) takes all of their rules at once; an SDL that states none for it defers to
+ * the others. Coordinates no SDL states a rule for are absent: the BFF's default applies.
+ * Every mistake (unknown argument, empty scope list, `@public` next to a requirement) throws
+ * with the SDL, type and field named, so a policy typo stops start-up instead of opening data.
+ */
+export function collectFieldPolicy(sdls: readonly PolicySdl[]): Map<string, FieldRule> {
+  const declared = new Map<string, FieldRule>();
+  for (const { origin, sdl, rename } of sdls) {
+    let document: DocumentNode;
+    try {
+      document = typeof sdl === 'string' ? parse(sdl) : sdl;
+    } catch (error) {
+      throw new Error(`${origin}: the SDL does not parse: ${(error as Error).message}`);
+    }
+    for (const definition of document.definitions) {
+      if (
+        definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+        definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+        definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+        definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
+      ) {
+        continue;
+      }
+      const typeName = definition.name.value;
+      const typeRule = ruleOf(definition.directives, `${origin}: ${typeName}`);
+      for (const field of definition.fields ?? []) {
+        const where = `${origin}: ${typeName}.${field.name.value}`;
+        const fieldRule = ruleOf(field.directives, where);
+        if (typeRule && !typeRule.public && fieldRule?.public) {
+          throw new Error(`${where}: @public has no effect on a field of a type that requires authentication; move the field or the type's rule`);
+        }
+        const rule = typeRule && fieldRule ? bothRules(typeRule, fieldRule) : (fieldRule ?? typeRule);
+        if (!rule) continue;
+        const coordinate = `${typeName}.${servedName(typeName, field, rename)}`;
+        const previous = declared.get(coordinate);
+        declared.set(coordinate, previous ? bothRules(previous, rule) : rule);
+      }
+    }
+  }
+  return declared;
+}
+
+function servedName(typeName: string, field: FieldDefinitionNode, rename: PolicySdl['rename']): string {
+  return rename?.[`${typeName}.${field.name.value}`] ?? field.name.value;
+}
+
+function ruleOf(directives: readonly ConstDirectiveNode[] | undefined, where: string): FieldRule | undefined {
+  let rule: FieldRule | undefined;
+  let isPublic = false;
+  for (const directive of directives ?? []) {
+    const name = directive.name.value;
+    if (!policyDirectiveNames.has(name)) continue;
+    const args = argumentsOf(directive);
+    let next: FieldRule;
+    if (name === 'public') {
+      expectArguments(args, [], name, where);
+      isPublic = true;
+      next = PUBLIC;
+    } else if (name === 'auth' || name === 'authenticated') {
+      expectArguments(args, name === 'auth' ? ['requires'] : [], name, where);
+      const roles = args.requires === undefined || args.requires === null ? [] : stringList(args.requires, `@${name}(requires:)`, where);
+      next = roles.length === 0 ? AUTHENTICATED : { public: false, roles, scopes: [] };
+    } else {
+      expectArguments(args, ['scopes'], name, where);
+      next = { public: false, roles: [], scopes: [scopeAlternatives(args.scopes, where)] };
+    }
+    rule = rule ? bothRules(rule, next) : next;
+  }
+  if (isPublic && rule && !rule.public) {
+    throw new Error(`${where}: @public cannot stand next to @auth or @requiresScopes; keep the one you mean`);
+  }
+  return rule;
+}
+
+function argumentsOf(directive: ConstDirectiveNode): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const argument of directive.arguments ?? []) {
+    args[argument.name.value] = valueFromASTUntyped(argument.value);
+  }
+  return args;
+}
+
+function expectArguments(args: Record<string, unknown>, allowed: readonly string[], name: string, where: string): void {
+  for (const key of Object.keys(args)) {
+    if (!allowed.includes(key)) {
+      throw new Error(`${where}: @${name} has no argument "${key}"${allowed.length ? ` (it takes ${allowed.join(', ')})` : ''}`);
+    }
+  }
+}
+
+/** GraphQL input coercion: a single value where a list is expected is a list of one. */
+function stringList(value: unknown, what: string, where: string): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const item of list) {
+    if (typeof item !== 'string' || item === '') throw new Error(`${where}: ${what} must be non-empty strings`);
+  }
+  return list as string[];
+}
+
+function scopeAlternatives(value: unknown, where: string): string[][] {
+  if (value === undefined || value === null) throw new Error(`${where}: @requiresScopes needs scopes, e.g. scopes: [["orders:read"]]`);
+  const outer = Array.isArray(value) ? value : [value];
+  if (outer.length === 0) throw new Error(`${where}: @requiresScopes(scopes: []) would let no one in; list at least one set of scopes`);
+  return outer.map((inner) => {
+    const all = stringList(inner, '@requiresScopes(scopes:) entries', where);
+    if (all.length === 0) throw new Error(`${where}: an empty scope set would let any authenticated caller in; use @auth for that`);
+    return all;
+  });
+}

@@ -1,0 +1,68 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+import { OTHER_OPERATION, requestMetrics } from '../../observability/requestMetrics.js';
+
+export interface RequestMetricsOptions {
+  bff: string;
+  /**
+   * Operation names with their own label value, per BFF; later ones count as `__other__`.
+   * @default 200 (root config `metrics.maxOperationNames`, where the reason is given)
+   */
+  maxOperationNames?: number;
+  /** @default prom-client's default registry, which the admin listener serves */
+  registry?: Registry;
+  /** Seconds-resolution clock for the latency histogram. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * Request counts, latency, in-flight and errors by code for one BFF
+ * (src/observability/requestMetrics.ts names the series and explains the label bounds).
+ * Only GraphQL requests are counted: health probes and GraphiQL would drown the signal.
+ */
+export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
+  const { bff } = options;
+  const max = options.maxOperationNames ?? 200;
+  const now = options.now ?? (() => performance.now());
+  const metrics = requestMetrics(options.registry);
+  const startedAt = new WeakMap<Request, number>();
+  // Requests that reached the GraphQL endpoint (yoga calls onRequestParse for nothing else).
+  const graphql = new WeakSet<Request>();
+  // The executed operation's name; '' for an executed anonymous operation.
+  const operationOf = new WeakMap<Request, string>();
+
+  return {
+    onRequest({ request }) {
+      startedAt.set(request, now());
+      metrics.inFlight.inc({ bff });
+    },
+    onRequestParse({ request }) {
+      graphql.add(request);
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const name = getOperationAST(args.document, args.operationName)?.name?.value ?? '';
+      if (name) metrics.admit(bff, name, max);
+      // A batch is labelled by its first operation.
+      if (request && !operationOf.has(request)) operationOf.set(request, name);
+    },
+    onResultProcess({ result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors;
+        for (const error of errors ?? []) metrics.errors.inc({ bff, code: metrics.codeLabel(error.extensions?.code) });
+      }
+    },
+    onResponse({ request, response }) {
+      const start = startedAt.get(request);
+      if (start === undefined) return;
+      metrics.inFlight.dec({ bff });
+      if (!graphql.has(request)) return;
+      // Requests refused before execution (auth, validation) have no trustworthy name: __other__.
+      const name = operationOf.get(request);
+      const operation = name === undefined ? OTHER_OPERATION : metrics.operationLabel(bff, name || undefined);
+      metrics.requests.inc({ bff, operation, status: String(response.status) });
+      metrics.duration.observe({ bff, operation }, (now() - start) / 1000);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { ExecutionArgs } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
+import { operationCostOf } from '../../context/operationCost.js';
+import { ANONYMOUS } from '../../context/principal.js';
+import type { RequestScope } from '../../context/requestScope.js';
+import { porticoError } from '../../errors/index.js';
+import { createMemoryRateLimitStore } from '../../stores/rate-limit/memoryRateLimitStore.js';
+import type { RateLimitStore } from '../../stores/rate-limit/rateLimitStore.js';
+import { countDecision } from './rateLimitMetrics.js';
+import { rateLimitHeaders, retryAfterSeconds } from './rateLimitHeaders.js';
+import { selectBuckets } from './selectBuckets.js';
+
+/** The BFF's `rateLimit` config (src/config/rateLimitSchema.ts documents each key) plus its wiring. */
+export interface RateLimitOptions extends Pick<RateLimitConfig, 'tiers'>, Partial<Pick<RateLimitConfig, 'headers'>> {
+  /** Names the BFF in metrics. */
+  bff: string;
+  /**
+   * Where the buckets live (`createRateLimitStores(...).forBff(...)`: memory, or Redis with the
+   * BFF's fail mode). @default a memory store of this plugin's own
+   */
+  store?: RateLimitStore;
+  /**
+   * The client's address, for the `anonymous` tier.
+   * @default the TCP peer address: X-Forwarded-For is the client's to write unless a proxy the
+   * gateway trusts rewrites it, and nothing here knows which proxies those are.
+   */
+  clientAddress?: (context: RateLimitContext) => string | undefined;
+}
+
+export interface RateLimitContext {
+  portico?: RequestScope;
+  req?: { socket?: { remoteAddress?: string } };
+}
+
+const NO_COORDINATES: ReadonlySet<string> = new Set();
+const peerAddress = (context: RateLimitContext) => context.req?.socket?.remoteAddress;
+
+/**
+ * Charges each operation's cost (recorded in validation by the cost plugin; 1 without it) to
+ * every tier that applies to the caller, in one atomic store call, after authentication (the
+ * tenant and plan come from `context.portico.principal`) and before anything executes.
+ * Over the limit: 429 RATE_LIMITED with `Retry-After`, `RateLimit` and `RateLimit-Policy`.
+ * Admitted: the same two RateLimit fields on the response, unless `headers` is off.
+ * A store that cannot answer while failing closed: 503 RATE_LIMIT_UNAVAILABLE.
+ */
+export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext> {
+  const { bff, tiers } = options;
+  const store = options.store ?? createMemoryRateLimitStore();
+  const clientAddress = options.clientAddress ?? peerAddress;
+  // Headers for the response, keyed by the request's scope (shared by a batch's operations).
+  const admittedHeaders = new WeakMap<RequestScope, Record<string, string>>();
+
+  /** Undefined when admitted; the error that replaces the result otherwise. */
+  const decide = async (args: ExecutionArgs) => {
+    const context = args.contextValue as RateLimitContext;
+    const scope = context.portico;
+    const recorded = operationCostOf(args.contextValue as object);
+    const cost = recorded?.cost ?? 1;
+    const buckets = selectBuckets(
+      tiers,
+      { principal: scope?.principal ?? ANONYMOUS, address: clientAddress(context) },
+      recorded?.coordinates ?? NO_COORDINATES,
+    );
+    if (buckets.length === 0) return undefined;
+
+    // No wait makes this affordable for the caller's tier: say so instead of a Retry-After that lies.
+    const tooBig = buckets.find((bucket) => cost > bucket.limit);
+    if (tooBig) {
+      countDecision(bff, 'over_capacity');
+      return porticoError('COST_LIMIT_EXCEEDED', {
+        message: `The query costs more than the "${tooBig.policy}" rate-limit tier can ever admit.`,
+        details: { cost: { estimated: cost, max: tooBig.limit, policy: tooBig.policy } },
+      });
+    }
+
+    let consumption;
+    try {
+      consumption = await store.consume(buckets, cost);
+    } catch {
+      countDecision(bff, 'unavailable');
+      return porticoError('RATE_LIMIT_UNAVAILABLE', { headers: { 'Retry-After': '1' } });
+    }
+    const headers = rateLimitHeaders(buckets, consumption.remaining);
+    if (consumption.admitted) {
+      countDecision(bff, 'admitted');
+      if (options.headers !== false && scope) admittedHeaders.set(scope, headers);
+      return undefined;
+    }
+    countDecision(bff, 'limited');
+    const retryAfter = retryAfterSeconds(buckets, consumption.remaining, cost);
+    const refused = buckets.filter((bucket, i) => (consumption.remaining[i] ?? 0) < cost).map((bucket) => bucket.policy);
+    return porticoError('RATE_LIMITED', {
+      headers: { 'Retry-After': String(retryAfter), ...headers },
+      details: { rateLimit: { policies: refused, cost, retryAfter } },
+    });
+  };
+
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const error = await decide(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const error = await decide(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onResponse({ response, serverContext }) {
+      const scope = (serverContext as RateLimitContext | undefined)?.portico;
+      const headers = scope && admittedHeaders.get(scope);
+      // A refusal carries its own fields (from the error); they describe the state after it.
+      if (!headers || response.headers.has('RateLimit')) return;
+      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, register as defaultRegister, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { runAdminAction, type AdminAction } from './adminActions.js';
+
+export interface AdminServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Breaker state per source, as /readyz reports it, for `GET /sources`. */
+  sources?: () => Record<string, unknown>;
+  /** @default prom-client's default registry, which every part of Portico registers into */
+  registry?: Registry;
+  logger: Logger;
+  /** `POST <path>` operations (src/server/adminActions.ts): reload, revoke a token. */
+  actions?: Readonly<Record<string, AdminAction>>;
+}
+
+export interface AdminServer {
+  /** e.g. http://127.0.0.1:9400 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The operator's listener, apart from the BFF ports so metrics and topology are never reachable
+ * from where clients connect (bind it to loopback or a private interface):
+ *
+ *   GET /metrics   Prometheus text format (prom-client): per-source breaker state, calls,
+ *                  failures, retries, fallbacks, latency; plus the process' default metrics
+ *   GET /sources   JSON: each source's breaker state
+ */
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const registry = options.registry ?? defaultRegister;
+  // Registered once per registry, whoever starts first; a second call would throw on duplicates.
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const action = req.method === 'POST' && path !== undefined ? options.actions?.[path] : undefined;
+    if (action) {
+      void runAdminAction(action, req, res, options.logger);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (error: unknown) => {
+          options.logger.error({ err: error }, 'metrics collection failed');
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    if (path === '/sources' && options.sources) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.sources()));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

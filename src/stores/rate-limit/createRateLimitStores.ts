@@ -1,0 +1,132 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
+import type { RedisConfig } from '../../config/redisSchema.js';
+import { createFailoverRateLimitStore } from './failoverRateLimitStore.js';
+import { createMemoryRateLimitStore } from './memoryRateLimitStore.js';
+import type { RateLimitStore } from './rateLimitStore.js';
+import { createRedisRateLimitStore } from './redisRateLimitStore.js';
+
+export interface RateLimitStoresOptions {
+  /** The fleet's Redis (root `redis` / REDIS_URL); BFFs with store 'auto' use it when present. */
+  redis?: RedisConfig | undefined;
+  logger: Logger;
+  /** Clock for every store. @default memory: Date.now; Redis: the server's clock */
+  now?: () => number;
+}
+
+/** The rate-limit stores of one process, one per BFF, closed together on shutdown. */
+export interface RateLimitStores {
+  forBff(bff: string, config: Pick<RateLimitConfig, 'store' | 'failMode'>): RateLimitStore;
+  /**
+   * Resolves once Redis is connected, or after `redis.connectTimeoutMs` (false) so a missing
+   * Redis never keeps the gateway down; true at once when no BFF uses Redis.
+   */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createRateLimitStores(options: RateLimitStoresOptions): RateLimitStores {
+  const { redis: redisConfig, logger, now } = options;
+  const stores: RateLimitStore[] = [];
+  let client: Redis | undefined;
+  let connected: Promise<boolean> | undefined;
+
+  const redisClient = (config: RedisConfig) => (client ??= connect(config, logger));
+
+  return {
+    forBff(bff, config) {
+      const useRedis = config.store === 'redis' || (config.store === 'auto' && redisConfig !== undefined);
+      let store: RateLimitStore;
+      if (useRedis) {
+        if (!redisConfig) throw new Error(`BFF ${bff}: rateLimit.store is "redis" but no Redis is configured (root "redis" or REDIS_URL)`);
+        store = createFailoverRateLimitStore({
+          primary: createRedisRateLimitStore({
+            client: redisClient(redisConfig),
+            namespace: bff,
+            keyPrefix: redisConfig.keyPrefix,
+            ...(now ? { now } : {}),
+          }),
+          fallback: createMemoryRateLimitStore(now ? { now } : {}),
+          failMode: config.failMode,
+          bff,
+          logger,
+        });
+        logger.info({ bff, store: 'redis', failMode: config.failMode }, 'rate limiter: buckets in Redis, shared by the fleet');
+      } else {
+        store = createMemoryRateLimitStore(now ? { now } : {});
+        logger.info({ bff, store: 'memory' }, 'rate limiter: buckets in this process (limits are per instance)');
+      }
+      stores.push(store);
+      return store;
+    },
+    async ready() {
+      if (!client || !redisConfig) return true;
+      // Waited for once: a Redis that was down at start-up does not delay each BFF in turn.
+      connected ??= waitUntilReady(client, redisConfig.connectTimeoutMs);
+      return connected;
+    },
+    async close() {
+      await Promise.all(stores.map((store) => store.close()));
+      stores.length = 0;
+      client?.disconnect();
+      client = undefined;
+    },
+  };
+}
+
+function connect(config: RedisConfig, logger: Logger): Redis {
+  const client = new Redis(config.url, {
+    // A request waits on the limiter, so a slow or absent Redis must fail fast and let the fail
+    // mode decide: a command timeout, no queue of commands while disconnected, no retries of a
+    // command (the next request tries again anyway).
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // Reconnects forever, backing off to one attempt a second: limits are shared again within a
+    // second of Redis coming back, and a down Redis is not hammered.
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
+    // Concurrent requests' EVALSHAs go out in one write: fewer syscalls, same one command each.
+    enableAutoPipelining: true,
+  });
+  const where = redact(config.url);
+  let down = false;
+  client.on('ready', () => {
+    down = false;
+    logger.info({ redis: where }, 'redis: connected');
+  });
+  // ioredis emits an error per failed reconnect; one line per outage is enough.
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ redis: where, reason: error.message }, 'redis: connection lost; reconnecting');
+  });
+  return client;
+}
+
+function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    timer.unref();
+    client.on('ready', onReady);
+  });
+}
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis';
+  }
+}

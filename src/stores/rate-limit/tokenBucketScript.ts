@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * tokenBucket.ts `takeAll`, in Lua, so that checking and charging every tier of a request is one
+ * atomic step and one round trip, whatever the number of gateways.
+ *
+ * KEYS[i]   bucket i: a hash { t = points left, u = epoch ms of the last charge }; absent = full.
+ * ARGV[1]   now in epoch ms, or -1 for the Redis server's clock (one clock for the whole fleet).
+ * ARGV[2]   the cost.
+ * ARGV[1+2i], ARGV[2+2i]   limit and window (ms) of bucket i.
+ * Returns   { 1 | 0 (admitted), points left in bucket 1, ... } with the points as strings:
+ *           Lua numbers would be truncated to integers on their way back to the client, and
+ *           %.17g keeps every bit of the double, so Redis and memory agree to the last digit.
+ *
+ * All keys of one call must live in one Cluster slot: the store puts the BFF name in braces (a
+ * hash tag) in every key. Each charged bucket expires when it would be full again, so idle
+ * buckets vanish and a missing bucket means exactly "full".
+ */
+export const TOKEN_BUCKET_SCRIPT = `
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local cost = tonumber(ARGV[2])
+local tokens, updated = {}, {}
+local admitted = 1
+for i = 1, #KEYS do
+  local limit, window = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', KEYS[i], 't', 'u')
+  local t, u = tonumber(state[1]), tonumber(state[2])
+  if t == nil or u == nil then
+    t, u = limit, now
+  elseif now > u then
+    t = math.min(limit, t + (now - u) * limit / window)
+    u = now
+  else
+    t = math.min(t, limit)
+  end
+  tokens[i], updated[i] = t, u
+  if t < cost then admitted = 0 end
+end
+local reply = { admitted }
+for i = 1, #KEYS do
+  if admitted == 1 and cost > 0 then
+    local limit, window = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+    tokens[i] = tokens[i] - cost
+    redis.call('HSET', KEYS[i], 't', string.format('%.17g', tokens[i]), 'u', string.format('%.17g', updated[i]))
+    redis.call('PEXPIRE', KEYS[i], math.ceil((limit - tokens[i]) * window / limit) + 1)
+  end
+  reply[i + 1] = string.format('%.17g', tokens[i])
+end
+return reply
+`;
+
+export const TOKEN_BUCKET_SHA1 = createHash('sha1').update(TOKEN_BUCKET_SCRIPT).digest('hex');

@@ -1,0 +1,185 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { LoadedSource } from '../config/loadConfig.js';
+import type { RedisConfig } from '../config/redisSchema.js';
+import type { FallbackCacheConfig, SourceResilience } from '../config/resilienceSchema.js';
+import type { FallbackStore } from '../stores/fallbackStore.js';
+import { createMemoryFallbackStore } from '../stores/memory/memoryFallbackStore.js';
+import { createRedisFallbackStore } from '../stores/redis/redisFallbackStore.js';
+import { createSourceTransport, type SourceTransport } from './composeTransport.js';
+import type { HttpCall } from './httpClient.js';
+import { transportMetrics } from './transportMetrics.js';
+import type { BreakerState } from './withBreaker.js';
+
+export interface SourceTransportsOptions {
+  sources: Readonly<Record<string, LoadedSource>>;
+  /** The shared pool's call, which every source's policies wrap. */
+  http: HttpCall;
+  fallbackCache?: FallbackCacheConfig | undefined;
+  /** The fleet's Redis; used when `fallbackCache.store` is `redis`. */
+  redis?: RedisConfig | undefined;
+  logger: Logger;
+  /** Clock for deadlines, retries and answer ages. @default Date.now */
+  now?: () => number;
+}
+
+export interface SourceHealth {
+  breaker: BreakerState;
+}
+
+export interface SourceTransports {
+  /**
+   * The decorated call for a source, or for `source/subgraph` of a federation source (each
+   * subgraph has its own breaker, budget and cache under its parent's settings). Created once
+   * per name and shared by every BFF.
+   */
+  httpFor(name: string): HttpCall;
+  /** Breaker state per transport name, optionally only those belonging to `sources`. */
+  health(sources?: readonly string[]): Record<string, SourceHealth>;
+  /** Calls `listener` on every breaker state change of any source. */
+  onStateChange(listener: (source: string, state: BreakerState) => void): () => void;
+  /** Stops health checks, shuts the breakers down (timers, listeners), closes the stores. */
+  close(): Promise<void>;
+}
+
+/** Builds and owns the transports of every source of a Portico instance. */
+export function createSourceTransports(options: SourceTransportsOptions): SourceTransports {
+  const { sources, http, logger } = options;
+  const metrics = transportMetrics();
+  const transports = new Map<string, SourceTransport>();
+  const memoryStores: FallbackStore[] = [];
+  const redis = options.fallbackCache?.store === 'redis' ? options.redis : undefined;
+  if (options.fallbackCache?.store === 'redis' && !redis) throw new Error('fallbackCache.store is "redis" but no redis is configured');
+  const redisStore = redis
+    ? createRedisFallbackStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}fallback:`, commandTimeoutMs: redis.commandTimeoutMs, logger })
+    : undefined;
+  // One rotation timer per distinct bucket length drives the rolling windows of all breakers.
+  const rotators = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
+  const healthTimers: NodeJS.Timeout[] = [];
+  const listeners = new Set<(source: string, state: BreakerState) => void>();
+
+  function rotatorFor(resilience: SourceResilience): EventEmitter {
+    const bucketMs = Math.max(1, Math.floor(resilience.breaker.rollingCountTimeoutMs / resilience.breaker.rollingCountBuckets));
+    let rotator = rotators.get(bucketMs);
+    if (!rotator) {
+      const emitter = new EventEmitter();
+      emitter.setMaxListeners(0);
+      const timer = setInterval(() => emitter.emit('rotate'), bucketMs);
+      timer.unref();
+      rotator = { emitter, timer };
+      rotators.set(bucketMs, rotator);
+    }
+    return rotator.emitter;
+  }
+
+  function create(name: string): SourceTransport {
+    const parent = sources[name.split('/')[0]!];
+    if (!parent) throw new Error(`no source named "${name}"`);
+    const resilience = parent.resilience;
+    // Resolved first, so a health check that cannot work fails start-up before any timer exists.
+    const probe = resilience.healthCheck ? probeTarget(name, parent, resilience.healthCheck.path) : undefined;
+    let store: FallbackStore | undefined;
+    if (resilience.fallback.enabled) {
+      store = redisStore ?? createMemoryFallbackStore({ maxBytes: resilience.fallback.maxBytes });
+      if (!redisStore) memoryStores.push(store);
+    }
+    const transport = createSourceTransport({
+      source: name,
+      resilience,
+      http,
+      logger,
+      metrics,
+      rotateBucketController: rotatorFor(resilience),
+      ...(store ? { store } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    transport.breaker.onStateChange((state) => {
+      for (const listener of listeners) listener(name, state);
+    });
+    if (probe) startHealthCheck(name, parent, transport, probe);
+    return transport;
+  }
+
+  function startHealthCheck(name: string, source: LoadedSource, transport: SourceTransport, target: ProbeTarget): void {
+    const check = source.resilience.healthCheck!;
+    const probe = async () => {
+      try {
+        const response = await http({
+          ...target,
+          source: name,
+          signal: AbortSignal.timeout(Math.min(source.resilience.timeoutMs, check.intervalMs)),
+        });
+        if (response.status < 500) return;
+      } catch {
+        // Unreachable or too slow: the same verdict as a 5xx.
+      }
+      if (transport.breaker.state() !== 'open') {
+        logger.warn({ source: name }, 'active health check failed: opening the circuit breaker');
+        transport.breaker.trip();
+      }
+    };
+    const timer = setInterval(() => void probe(), check.intervalMs);
+    timer.unref();
+    healthTimers.push(timer);
+    void probe();
+  }
+
+  return {
+    httpFor(name) {
+      let transport = transports.get(name);
+      if (!transport) {
+        transport = create(name);
+        transports.set(name, transport);
+      }
+      return transport.call;
+    },
+    health(only) {
+      const result: Record<string, SourceHealth> = {};
+      for (const [name, transport] of transports) {
+        if (only && !only.some((source) => name === source || name.startsWith(`${source}/`))) continue;
+        result[name] = { breaker: transport.breaker.state() };
+      }
+      return result;
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      for (const timer of healthTimers) clearInterval(timer);
+      for (const { timer } of rotators.values()) clearInterval(timer);
+      for (const transport of transports.values()) transport.breaker.shutdown();
+      listeners.clear();
+      await Promise.all([...memoryStores, ...(redisStore ? [redisStore] : [])].map((store) => store.close()));
+    },
+  };
+}
+
+/** What an active health check calls: `{ __typename }` for GraphQL, `GET path` for REST. */
+interface ProbeTarget {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function probeTarget(name: string, source: LoadedSource, path: string | undefined): ProbeTarget {
+  const graphql = (url: string) => ({
+    method: 'POST' as const,
+    url,
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    body: '{"query":"{ __typename }"}',
+  });
+  switch (source.kind) {
+    case 'graphql':
+      return graphql(source.url);
+    case 'rest':
+      if (!path) throw new Error(`${source.name}: resilience.healthCheck.path is required for a REST source`);
+      return { method: 'GET', url: source.baseUrl.replace(/\/+$/, '') + path, headers: { accept: 'application/json' } };
+    case 'federation': {
+      const subgraph = source.subgraphs?.find((s) => `${source.name}/${s.name}` === name);
+      if (!subgraph) throw new Error(`${source.name}: resilience.healthCheck needs the subgraphs listed (not a supergraph file)`);
+      return graphql(subgraph.url);
+    }
+  }
+}

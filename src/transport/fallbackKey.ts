@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from '../context/principal.js';
+import type { UpstreamRequest } from './httpClient.js';
+
+/** The scope every caller without credentials shares: anonymous answers are the same for all. */
+export const ANONYMOUS_SCOPE = 'anonymous';
+
+const scopeKeys = new WeakMap<Principal, string>();
+
+/**
+ * Who a cached answer may be served to: a digest of everything about the caller that can change
+ * what an upstream returns (how they authenticated, subject, tenant, scopes and roles, the last two
+ * sorted so their order does not matter). Two users never share a key, even with equal scopes:
+ * an upstream may answer "my orders" differently per subject. Anonymous callers share one key.
+ */
+export function principalScopeKey(principal: Principal | undefined): string {
+  if (!principal || principal.kind === 'anonymous') return ANONYMOUS_SCOPE;
+  let key = scopeKeys.get(principal);
+  if (key === undefined) {
+    const material = JSON.stringify([
+      principal.kind,
+      principal.subject,
+      principal.tenant ?? null,
+      [...principal.scopes].sort(),
+      [...principal.roles].sort(),
+    ]);
+    key = createHash('sha256').update(material).digest('base64url');
+    scopeKeys.set(principal, key);
+  }
+  return key;
+}
+
+/**
+ * Key of one upstream read in the fallback cache: source, method, URL (REST path and query),
+ * body (for GraphQL: the document, the variables and the operation name) and the caller's scope.
+ * Hashed, so keys have one size whatever the document, and no query text or id ends up in Redis
+ * key names.
+ */
+export function fallbackKey(request: UpstreamRequest): string {
+  return createHash('sha256')
+    .update(request.source)
+    .update('\0')
+    .update(request.method)
+    .update('\0')
+    .update(request.url)
+    .update('\0')
+    .update(request.body ?? '')
+    .update('\0')
+    .update(principalScopeKey(request.scope?.principal))
+    .digest('base64url');
+}

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { graphql } from 'graphql';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from '../../bench/queries.js';
+import { referenceSchema } from '../../bench/subgraphs/schemas.js';
+import { writeBenchSupergraph } from '../../bench/lib/supergraph.js';
+import { BENCH_MAX_COST } from '../../bench/config/benchPolicies.js';
+import { serveSupergraph } from '../../src/server/serveSupergraph.js';
+import type { RunningBff } from '../../src/server/createBffServer.js';
+import { gql, repoRoot } from '../support/portico.js';
+
+// The bench is only worth its figures if the gateways answer its queries right. This runs the
+// bench's own subgraph process and `portico serve` on its supergraph, and checks both queries
+// against the plain (unfederated) reference schema the bench checks every response against.
+describe('bench queries', () => {
+  let child: ReturnType<typeof spawn>;
+  let urls: Record<string, string>;
+  let gateway: RunningBff;
+  let dir: string;
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'bench/subgraphs/server.ts'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! });
+    urls = await new Promise((resolve, reject) => {
+      lines.on('line', (line) => line.startsWith('READY ') && resolve(JSON.parse(line.slice('READY '.length))));
+      child.once('exit', (code) => reject(new Error(`bench subgraphs exited with ${code}`)));
+    });
+    dir = await mkdtemp(path.join(tmpdir(), 'bench-queries-'));
+    const file = await writeBenchSupergraph(dir, urls);
+    gateway = await serveSupergraph({ file, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), maxCost: BENCH_MAX_COST });
+  });
+
+  afterAll(async () => {
+    await gateway?.close(0);
+    child?.kill();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const expected = async (query: string) => (await graphql({ schema: referenceSchema(), source: query })).data;
+
+  it('answers the federation benchmark query through portico serve exactly as the reference schema does', async () => {
+    const response = await gql(gateway.url, FEDERATION_QUERY);
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data).toEqual(JSON.parse(JSON.stringify(await expected(FEDERATION_QUERY))));
+  });
+
+  it('answers the single-subgraph query the same through the gateway and straight from the products subgraph', async () => {
+    const want = JSON.parse(JSON.stringify(await expected(SINGLE_SUBGRAPH_QUERY)));
+    expect((await gql(gateway.url, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
+    expect((await gql(urls.products!, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
+  });
+});

@@ -1,0 +1,239 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpClient, type HttpClient, type UpstreamRequest } from '../../src/transport/httpClient.js';
+import { inFlightKey } from '../../src/transport/inFlightDedup.js';
+import { createIdentityHeaderWriter } from '../../src/plugins/auth/identityHeaders.js';
+import { ANONYMOUS, type Principal } from '../../src/context/principal.js';
+
+/**
+ * An upstream that holds every answer until the test releases it, so "in flight at the same
+ * moment" is arranged, not hoped for. Each answer echoes the identity the upstream was sent.
+ */
+interface GatedUpstream {
+  url: string;
+  seen: IncomingHttpHeaders[];
+  /** Sockets the gateway closed before an answer was sent. */
+  abandoned: number;
+  arrived(n: number): Promise<void>;
+  releaseAll(): void;
+  close(): Promise<void>;
+}
+
+async function startGatedUpstream(): Promise<GatedUpstream> {
+  const seen: IncomingHttpHeaders[] = [];
+  const held: (() => void)[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  let released = false;
+  let abandoned = 0;
+  const server = createServer((req, res: ServerResponse) => {
+    seen.push(req.headers);
+    for (const waiter of waiters.filter((w) => seen.length >= w.n)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+    req.resume();
+    const answer = () => {
+      if (res.destroyed) return;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ data: { subject: req.headers['x-portico-subject'] ?? null, tenant: req.headers['x-portico-tenant'] ?? null } }),
+      );
+    };
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned++;
+    });
+    if (released) answer();
+    else held.push(answer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const upstream: GatedUpstream = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    seen,
+    get abandoned() {
+      return abandoned;
+    },
+    arrived(n) {
+      if (seen.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    releaseAll() {
+      released = true;
+      for (const answer of held.splice(0)) answer();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return upstream;
+}
+
+const QUERY = JSON.stringify({ query: '{ me { orders { id } } }' });
+
+/** The headers a GraphQL source sends for `principal`, identity written by the auth stage's own writer. */
+function headersFor(principal: Principal, requestId: string, secret?: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+  createIdentityHeaderWriter({ secret, now: () => 1_700_000_000_000 }).write(principal, headers);
+  return headers;
+}
+
+function user(subject: string, extra: Partial<Principal> = {}): Principal {
+  return { kind: 'jwt', subject, tenant: 't1', plan: 'pro', scopes: ['orders:read'], roles: [], ...extra };
+}
+
+describe('in-flight deduplication of upstream reads', () => {
+  let upstream: GatedUpstream;
+  let http: HttpClient;
+
+  beforeEach(async () => {
+    upstream = await startGatedUpstream();
+    http = createHttpClient();
+  });
+  afterEach(async () => {
+    upstream.releaseAll();
+    await http.close();
+    await upstream.close();
+  });
+
+  const read = (headers: Record<string, string>, signal?: AbortSignal): UpstreamRequest => ({
+    method: 'POST',
+    url: upstream.url,
+    headers,
+    body: QUERY,
+    source: 'orders',
+    idempotent: true,
+    signal,
+  });
+
+  it('sends one exchange for two identical reads of one caller in flight at once, and answers both', async () => {
+    const first = http.call(read(headersFor(user('alice'), 'req-1')));
+    await upstream.arrived(1);
+    const second = http.call(read(headersFor(user('alice'), 'req-2')));
+    upstream.releaseAll();
+    const answers = await Promise.all([first, second]);
+    expect(upstream.seen).toHaveLength(1);
+    expect(answers.map((answer) => JSON.parse(answer.body))).toEqual([
+      { data: { subject: 'alice', tenant: 't1' } },
+      { data: { subject: 'alice', tenant: 't1' } },
+    ]);
+  });
+
+  it.each([
+    ['another subject', user('bob')],
+    ['the same subject in another tenant', user('alice', { tenant: 't2' })],
+    ['the same subject with other scopes', user('alice', { scopes: ['orders:read', 'orders:admin'] })],
+    ['the same subject with another plan', user('alice', { plan: 'free' })],
+    ['an anonymous caller', ANONYMOUS],
+  ])('never gives one user the answer fetched for another: alice vs %s', async (_name, other) => {
+    const alice = http.call(read(headersFor(user('alice'), 'req-1')));
+    await upstream.arrived(1);
+    // Alice's read is held at the upstream, so it is in flight while this one is made; whether
+    // to join it is decided synchronously inside `call`, before the release below.
+    const them = http.call(read(headersFor(other, 'req-2')));
+    upstream.releaseAll();
+    const [aliceAnswer, theirAnswer] = await Promise.all([alice, them]);
+    expect(upstream.seen).toHaveLength(2);
+    expect(JSON.parse(aliceAnswer.body)).toEqual({ data: { subject: 'alice', tenant: 't1' } });
+    expect(JSON.parse(theirAnswer.body)).toEqual({
+      data: { subject: other.subject === '' ? null : other.subject, tenant: other.tenant ?? null },
+    });
+  });
+
+  it('keeps signed identities apart too: the signature and its timestamp are part of the key', async () => {
+    const secret = 'a-deployment-secret-of-at-least-32-bytes';
+    const alice = http.call(read(headersFor(user('alice'), 'req-1', secret)));
+    await upstream.arrived(1);
+    const bob = http.call(read(headersFor(user('bob'), 'req-2', secret)));
+    upstream.releaseAll();
+    expect(JSON.parse((await alice).body).data.subject).toBe('alice');
+    expect(JSON.parse((await bob).body).data.subject).toBe('bob');
+  });
+
+  it('never shares a write: two identical mutations are two exchanges', async () => {
+    const write = (id: string): UpstreamRequest => ({ ...read(headersFor(user('alice'), id)), idempotent: false });
+    const first = http.call(write('req-1'));
+    await upstream.arrived(1);
+    const second = http.call(write('req-2'));
+    upstream.releaseAll();
+    await Promise.all([first, second]);
+    expect(upstream.seen).toHaveLength(2);
+  });
+
+  it('sends the leader\'s request id upstream and answers the joiner all the same', async () => {
+    const first = http.call(read(headersFor(user('alice'), 'req-1')));
+    await upstream.arrived(1);
+    const second = http.call(read({ ...headersFor(user('alice'), 'req-2'), 'x-portico-deadline-ms': '1234' }));
+    upstream.releaseAll();
+    await Promise.all([first, second]);
+    expect(upstream.seen.map((headers) => headers['x-request-id'])).toEqual(['req-1']);
+  });
+
+  it('lets one caller give up without cancelling the exchange the other still waits for', async () => {
+    const leaving = new AbortController();
+    const first = http.call(read(headersFor(user('alice'), 'req-1'), leaving.signal));
+    await upstream.arrived(1);
+    const second = http.call(read(headersFor(user('alice'), 'req-2')));
+    leaving.abort(new DOMException('client went away', 'AbortError'));
+    await expect(first).rejects.toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    upstream.releaseAll();
+    expect(JSON.parse((await second).body).data.subject).toBe('alice');
+    expect(upstream.seen).toHaveLength(1);
+    expect(upstream.abandoned).toBe(0);
+  });
+
+  it('cancels the exchange once every caller waiting on it has given up, and starts afresh after', async () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = http.call(read(headersFor(user('alice'), 'req-1'), a.signal));
+    await upstream.arrived(1);
+    const second = http.call(read(headersFor(user('alice'), 'req-2'), b.signal));
+    a.abort(new DOMException('gone', 'AbortError'));
+    b.abort(new DOMException('gone', 'AbortError'));
+    await expect(first).rejects.toBeDefined();
+    await expect(second).rejects.toBeDefined();
+    upstream.releaseAll();
+    const third = await http.call(read(headersFor(user('alice'), 'req-3')));
+    expect(JSON.parse(third.body).data.subject).toBe('alice');
+    expect(upstream.seen).toHaveLength(2);
+  });
+
+  it('is not a cache: a read after the previous one settled is sent again', async () => {
+    upstream.releaseAll();
+    await http.call(read(headersFor(user('alice'), 'req-1')));
+    await http.call(read(headersFor(user('alice'), 'req-2')));
+    expect(upstream.seen).toHaveLength(2);
+  });
+
+  it('can be turned off', async () => {
+    const plain = createHttpClient({ dedupeInFlight: false });
+    try {
+      const first = plain.call(read(headersFor(user('alice'), 'req-1')));
+      await upstream.arrived(1);
+      const second = plain.call(read(headersFor(user('alice'), 'req-2')));
+      upstream.releaseAll();
+      await Promise.all([first, second]);
+      expect(upstream.seen).toHaveLength(2);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('inFlightKey', () => {
+  it('ignores header order and case, and the per-attempt headers', () => {
+    expect(inFlightKey('POST', 'http://a/graphql', { A: '1', b: '2', 'x-request-id': 'r1', traceparent: 't1' }, 'q')).toBe(
+      inFlightKey('POST', 'http://a/graphql', { b: '2', a: '1', 'X-Request-Id': 'r2', 'x-portico-deadline-ms': '99' }, 'q'),
+    );
+  });
+
+  it.each([
+    ['a header value', [{ a: '1' }, 'q'], [{ a: '2' }, 'q']],
+    ['an extra header', [{ a: '1' }, 'q'], [{ a: '1', b: '' }, 'q']],
+    ['the body', [{}, 'q1'], [{}, 'q2']],
+    // Without length prefixes these two would print the same characters.
+    ['where one header ends and the next begins', [{ a: '1b', c: '2' }, 'q'], [{ a: '1', bc: '2' }, 'q']],
+    ['where the headers end and the body begins', [{ a: '1' }, '2q'], [{ a: '12' }, 'q']],
+  ] as const)('tells requests apart that differ only in %s', (_what, [headersA, bodyA], [headersB, bodyB]) => {
+    expect(inFlightKey('POST', 'http://a/graphql', headersA, bodyA)).not.toBe(inFlightKey('POST', 'http://a/graphql', headersB, bodyB));
+  });
+});
