@@ -12,17 +12,18 @@ import { useProductionMode } from '../plugins/limits/useProductionMode.js';
 import { useQueryLimits } from '../plugins/limits/useQueryLimits.js';
 import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
 import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
-import { collectFieldPolicy, policySdlsOf } from '../plugins/authz/collectFieldPolicy.js';
+import { collectFieldPolicy } from '../plugins/authz/collectFieldPolicy.js';
 import { useRequestDeadline } from '../plugins/resilience/useRequestDeadline.js';
 import { useStaleExtensions } from '../plugins/resilience/useStaleExtensions.js';
 import { useCostLimit } from '../plugins/cost/useCostLimit.js';
-import { collectCostDirectives, costSdlsOf } from '../plugins/cost/collectCostDirectives.js';
+import { collectCostDirectives } from '../plugins/cost/collectCostDirectives.js';
 import { useRateLimit } from '../plugins/rate-limit/useRateLimit.js';
 import type { RateLimitStores } from '../stores/rate-limit/createRateLimitStores.js';
 import { useAuth } from '../plugins/auth/useAuth.js';
 import { useLoadShedding } from '../plugins/load-shedding/useLoadShedding.js';
 import { useResponseCache } from '../plugins/response-cache/useResponseCache.js';
-import { cacheSdlsOf, collectCacheHints } from '../plugins/response-cache/collectCacheHints.js';
+import { collectCacheHints } from '../plugins/response-cache/collectCacheHints.js';
+import { bffSdlsOf } from '../compose/bffSdls.js';
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import type { RevocationStores } from '../stores/revocations/createRevocationStores.js';
 import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
@@ -52,6 +53,8 @@ export interface PipelineDeps {
  * execute → result); each plugin's hooks decide its phase, and the list follows that order.
  */
 export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
+  // Policy directives are read from the SDLs behind the schema, once per BFF (start or reload).
+  const sdls = bffSdlsOf(bff, deps.sources ?? {});
   const plugins: (Plugin | false)[] = [
     // ① HTTP edge
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
@@ -77,7 +80,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
     // directives as one validation rule; each refused with its own code
     useQueryLimits(bff.limits),
     bff.production && useProductionMode(),
-    useCostLimit({ ...bff.cost, directives: collectCostDirectives(costSdlsOf(bff, deps.sources ?? {}), bff.rename) }),
+    useCostLimit({ ...bff.cost, directives: collectCostDirectives(sdls, bff.rename) }),
     // ④ rate limit (execute, before any resolver): charges the cost once auth has named the caller
     bff.rateLimit !== undefined && useRateLimit({ ...bff.rateLimit, bff: bff.name, store: deps.rateLimitStores?.forBff(bff.name, bff.rateLimit) }),
     // ⑥ response cache: it answers (or stores) inside the execute function, so after every check
@@ -87,7 +90,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
       useResponseCache({
         ...bff.responseCache,
         bff: bff.name,
-        hints: collectCacheHints(cacheSdlsOf(bff, deps.sources ?? {}), bff.rename),
+        hints: collectCacheHints(sdls, bff.rename),
         store: required(deps.responseCacheStore, 'responseCacheStore', bff.name),
         logger: deps.logger,
       }),
@@ -96,7 +99,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
     // reaches a source; 'null' mode cuts the fields from the executed document
     useFieldAuthz({
       ...bff.authz,
-      declared: collectFieldPolicy(policySdlsOf(bff, deps.sources ?? {})),
+      declared: collectFieldPolicy(sdls),
       challenge: authChallenge(bff),
     }),
     // ⑨ result: which parts of the answer came from the fallback cache

@@ -6,7 +6,6 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
 } from 'graphql';
-import type { LoadedBff, LoadedSource } from '../../config/loadConfig.js';
 import { AUTHENTICATED, PUBLIC, bothRules, type FieldRule } from './fieldRule.js';
 import { policyDirectiveNames } from './policyDirectives.js';
 
@@ -17,28 +16,6 @@ export interface PolicySdl {
   sdl: string | DocumentNode;
   /** `{ "Product.name": "title" }`: the BFF serves the field under the new name. */
   rename?: Readonly<Record<string, string>>;
-}
-
-/**
- * Every SDL a BFF's schema is built from: its sources' files in schemas/ (each federation
- * subgraph's own, since composition drops directives it does not know) and its own typeDefs.
- * The stitched schema is no place to read directives from: merged fields keep one source's
- * definition at most.
- */
-export function policySdlsOf(bff: LoadedBff, sources: Readonly<Record<string, LoadedSource>>): PolicySdl[] {
-  const sdls: PolicySdl[] = [];
-  for (const name of bff.sources) {
-    const source = sources[name];
-    if (!source) continue;
-    if (source.sdl !== undefined) sdls.push({ origin: `source ${name}`, sdl: source.sdl, rename: bff.rename });
-    for (const [subgraph, sdl] of Object.entries(source.subgraphSdls ?? {})) {
-      sdls.push({ origin: `source ${name}/${subgraph}`, sdl, rename: bff.rename });
-    }
-    if (source.supergraphSdl !== undefined) sdls.push({ origin: `source ${name} (supergraph)`, sdl: source.supergraphSdl, rename: bff.rename });
-  }
-  const typeDefs = bff.resolverModule?.['typeDefs'];
-  if (typeof typeDefs === 'string') sdls.push({ origin: `BFF ${bff.name} typeDefs`, sdl: typeDefs });
-  return sdls;
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   type FieldDefinitionNode,
   type TypeNode,
 } from 'graphql';
-import type { LoadedBff, LoadedSource } from '../../config/loadConfig.js';
 import type { CostDirectives, ListSize } from './calculateCost.js';
 
 /** One SDL to read weights from, named for error messages. */
@@ -60,23 +59,6 @@ export function collectCostDirectives(sdls: readonly CostSdl[], rename: Readonly
     }
   }
   return { types, fields, listSizes };
-}
-
-/** The SDLs a BFF is composed of, in the order composition reads them. */
-export function costSdlsOf(bff: LoadedBff, sources: Readonly<Record<string, LoadedSource>>): CostSdl[] {
-  const sdls: CostSdl[] = [];
-  for (const name of bff.sources) {
-    const source = sources[name];
-    if (!source) continue;
-    if (source.sdl) sdls.push({ origin: `source ${name}`, sdl: source.sdl });
-    if (source.supergraphSdl) sdls.push({ origin: `source ${name} (supergraph)`, sdl: source.supergraphSdl });
-    for (const [subgraph, sdl] of Object.entries(source.subgraphSdls ?? {})) {
-      sdls.push({ origin: `source ${name} (subgraph ${subgraph})`, sdl });
-    }
-  }
-  const typeDefs = bff.resolverModule?.typeDefs;
-  if (typeof typeDefs === 'string') sdls.push({ origin: `BFF ${bff.name} typeDefs`, sdl: typeDefs });
-  return sdls;
 }
 
 function weightOf(directives: readonly ConstDirectiveNode[] | undefined, origin: string, at: string): number | undefined {

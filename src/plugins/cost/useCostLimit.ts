@@ -8,7 +8,7 @@ import { planCost, type CostDirectives, type CostPlan } from './calculateCost.js
 
 /**
  * The BFF's cost config (src/config/costSchema.ts documents each key and its default) plus the
- * weights read from its SDL at compose time (`collectCostDirectives(costSdlsOf(bff, sources))`).
+ * weights read from its SDL at compose time (`collectCostDirectives(bffSdlsOf(bff, sources))`).
  */
 export interface CostLimitOptions extends CostConfig {
   directives: CostDirectives;

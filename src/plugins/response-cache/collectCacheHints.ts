@@ -7,7 +7,6 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
 } from 'graphql';
-import type { LoadedBff, LoadedSource } from '../../config/loadConfig.js';
 
 export type CacheScope = 'PUBLIC' | 'PRIVATE';
 
@@ -81,23 +80,6 @@ export function collectCacheHints(sdls: readonly CacheSdl[], rename: Readonly<Re
     }
   }
   return { types, fields };
-}
-
-/** The SDLs a BFF is composed of: its sources' files and its own typeDefs. */
-export function cacheSdlsOf(bff: LoadedBff, sources: Readonly<Record<string, LoadedSource>>): CacheSdl[] {
-  const sdls: CacheSdl[] = [];
-  for (const name of bff.sources) {
-    const source = sources[name];
-    if (!source) continue;
-    if (source.sdl) sdls.push({ origin: `source ${name}`, sdl: source.sdl });
-    if (source.supergraphSdl) sdls.push({ origin: `source ${name} (supergraph)`, sdl: source.supergraphSdl });
-    for (const [subgraph, sdl] of Object.entries(source.subgraphSdls ?? {})) {
-      sdls.push({ origin: `source ${name} (subgraph ${subgraph})`, sdl });
-    }
-  }
-  const typeDefs = bff.resolverModule?.typeDefs;
-  if (typeof typeDefs === 'string') sdls.push({ origin: `BFF ${bff.name} typeDefs`, sdl: typeDefs });
-  return sdls;
 }
 
 /** The stricter of two hints on one coordinate. */
