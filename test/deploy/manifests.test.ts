@@ -2,32 +2,35 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { repoRoot } from '../support/portico.js';
-import {
-  configMapSchema,
-  deploymentSchema,
-  horizontalPodAutoscalerSchema,
-  kustomizationSchema,
-  networkPolicySchema,
-  podDisruptionBudgetSchema,
-  schemaByKind,
-  serviceSchema,
-} from './k8sSchemas.js';
+import { type K8sObject, type ModelClass, modelFor, officialTypeErrors, validateOfficial } from './k8sValidate.js';
 
 const k8sDir = path.join(repoRoot, 'deploy', 'k8s');
 
 interface Manifest {
   file: string;
-  doc: Record<string, any>;
+  doc: K8sObject;
 }
 
 let manifests: Manifest[];
-const ofKind = <T extends z.ZodType>(kind: string, schema: T): z.output<T>[] =>
-  manifests.filter((m) => m.doc.kind === kind).map((m) => schema.parse(m.doc));
+/** The documents of one kind, as kubernetes-models objects (typed after the official definitions). */
+const ofKind = <T,>(model: ModelClass<T>): T[] =>
+  manifests.filter((m) => m.doc.apiVersion === model.apiVersion && m.doc.kind === model.kind).map((m) => new model(m.doc));
+const deploymentOf = () => {
+  const [deployment] = ofKind(Deployment);
+  const spec = deployment!.spec!.template.spec!;
+  return { deployment: deployment!, spec, container: spec.containers[0]! };
+};
 
 async function yamlDocs(file: string): Promise<Record<string, any>[]> {
   const docs = parseAllDocuments(await readFile(file, 'utf8'));
@@ -35,88 +38,115 @@ async function yamlDocs(file: string): Promise<Record<string, any>[]> {
   return docs.map((doc) => doc.toJS() as Record<string, any>);
 }
 
+/** kustomization.yaml is kustomize's build file, not an API object: kubernetes-models has no schema for it. */
+const kustomizationSchema = z.strictObject({
+  apiVersion: z.literal('kustomize.config.k8s.io/v1beta1'),
+  kind: z.literal('Kustomization'),
+  labels: z.array(z.strictObject({ pairs: z.record(z.string(), z.string()) })).optional(),
+  resources: z.array(z.string()).min(1),
+});
+
 beforeAll(async () => {
   manifests = [];
   for (const file of (await readdir(k8sDir)).filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml')) {
-    for (const doc of await yamlDocs(path.join(k8sDir, file))) manifests.push({ file, doc });
+    for (const doc of await yamlDocs(path.join(k8sDir, file))) manifests.push({ file, doc: doc as K8sObject });
   }
 });
 
 describe('deploy/k8s', () => {
-  it('passes schema validation, every document', () => {
+  it('passes the official schema of its apiVersion/kind (kubernetes-models), every document', async () => {
     expect(manifests.length).toBeGreaterThanOrEqual(7);
     for (const { file, doc } of manifests) {
-      const schema = schemaByKind[doc.kind as string];
-      expect(schema, `${file}: unknown kind ${doc.kind}`).toBeDefined();
-      const result = schema!.safeParse(doc);
-      expect(result.success, `${file} (${doc.kind} ${doc.metadata?.name}): ${result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`).toBe(true);
+      const name = `${file} (${String(doc.apiVersion)} ${String(doc.kind)} ${(doc.metadata as { name?: string } | undefined)?.name})`;
+      // An unknown kind throws here too: nothing is skipped.
+      await expect(validateOfficial(doc), name).resolves.toBeUndefined();
     }
   });
 
-  it('refuses what a typo would produce (the schema is strict)', () => {
-    const deployment = structuredClone(manifests.find((m) => m.doc.kind === 'Deployment')!.doc);
-    deployment.spec.template.spec.containers[0].readinesProbe = deployment.spec.template.spec.containers[0].readinessProbe;
-    expect(deploymentSchema.safeParse(deployment).success).toBe(false);
-    const service = structuredClone(manifests.find((m) => m.doc.kind === 'Service')!.doc);
-    service.spec.ports[0].port = 70_000;
-    expect(serviceSchema.safeParse(service).success).toBe(false);
+  it('has no field the official definitions lack (a misspelt key), every document', () => {
+    const errors = officialTypeErrors(
+      manifests.map((m) => m.doc),
+      path.dirname(k8sDir),
+    );
+    expect(errors.map(({ index, message }) => `${manifests[index]?.file ?? '?'}: ${message}`)).toEqual([]);
+  });
+
+  it('refuses an invalid document, a misspelt key and an unknown kind', async () => {
+    const deployment = structuredClone(manifests.find((m) => m.doc.kind === 'Deployment')!.doc) as Record<string, any>;
+    await expect(validateOfficial(deployment)).resolves.toBeUndefined();
+    const invalid = structuredClone(deployment);
+    invalid.spec.replicas = 'two';
+    await expect(validateOfficial(invalid)).rejects.toThrow('data/spec/replicas must be integer');
+
+    const misspelt = structuredClone(deployment);
+    misspelt.spec.template.spec.containers[0].readinesProbe = misspelt.spec.template.spec.containers[0].readinessProbe;
+    await expect(validateOfficial(misspelt)).resolves.toBeUndefined(); // the schema leaves unknown fields open...
+    const errors = officialTypeErrors([misspelt as K8sObject], path.dirname(k8sDir)); // ...the interfaces do not
+    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining("'\"readinesProbe\"' does not exist in type 'IContainer'")]);
+
+    await expect(modelFor('apps/v1', 'Deploymnet')).rejects.toThrow('unknown kind');
+    await expect(modelFor('apps/v1', 'DeploymentSpec')).rejects.toThrow('unknown kind');
+    await expect(modelFor('example.com/v1', 'Widget')).rejects.toThrow('unknown kind');
+    await expect(validateOfficial({ ...deployment, apiVersion: 'apps/v1beta9' })).rejects.toThrow('unknown kind');
   });
 
   it('has a Deployment probing /healthz (startup, liveness) and /readyz (readiness) on a declared port', () => {
-    const [deployment] = ofKind('Deployment', deploymentSchema);
-    const container = deployment!.spec.template.spec.containers[0]!;
+    const { spec, container } = deploymentOf();
     const portNames = new Set(container.ports!.map((port) => port.name));
-    expect(container.readinessProbe?.httpGet.path).toBe('/readyz');
-    expect(container.livenessProbe?.httpGet.path).toBe('/healthz');
-    expect(container.startupProbe?.httpGet.path).toBe('/healthz');
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.startupProbe?.httpGet?.path).toBe('/healthz');
     for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
-      expect(portNames).toContain(probe!.httpGet.port);
+      expect(portNames).toContain(probe!.httpGet!.port);
     }
     // Runs as the image's unprivileged user with nothing writable but /tmp.
-    expect(deployment!.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    const volumes = new Map(deployment!.spec.template.spec.volumes!.map((volume) => [volume.name, volume]));
+    const volumes = new Map(spec.volumes!.map((volume) => [volume.name, volume]));
     for (const mount of container.volumeMounts!) expect(volumes.has(mount.name), mount.name).toBe(true);
     expect(container.volumeMounts!.find((mount) => mount.mountPath === '/tmp')).toBeDefined();
   });
 
   it('drains inside the termination grace period: preStop + drainTimeoutMs < terminationGracePeriodSeconds', async () => {
-    const [deployment] = ofKind('Deployment', deploymentSchema);
-    const spec = deployment!.spec.template.spec;
-    const preStopSeconds = Number(spec.containers[0]!.lifecycle!.preStop.exec.command.at(-1));
+    const { spec, container } = deploymentOf();
+    const preStopSeconds = Number(container.lifecycle!.preStop!.exec!.command!.at(-1));
+    expect(preStopSeconds).toBeGreaterThan(0);
     const config = await loadDeployConfig();
     expect(preStopSeconds * 1000 + config.shutdown.drainTimeoutMs + config.shutdown.unreadyDelayMs).toBeLessThan(spec.terminationGracePeriodSeconds! * 1000);
   });
 
   it('wires every selector, port and reference to something that exists', () => {
-    const [deployment] = ofKind('Deployment', deploymentSchema);
-    const podLabels = deployment!.spec.template.metadata.labels;
-    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
-    expect(matches(deployment!.spec.selector.matchLabels)).toBe(true);
-    const container = deployment!.spec.template.spec.containers[0]!;
+    const { deployment, spec, container } = deploymentOf();
+    const podLabels = deployment.spec!.template.metadata!.labels!;
+    const matches = (selector: Record<string, string> | undefined) =>
+      selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+    expect(matches(deployment.spec!.selector.matchLabels)).toBe(true);
     const portNames = new Set(container.ports!.map((port) => port.name));
 
-    for (const service of ofKind('Service', serviceSchema)) {
-      expect(matches(service.spec.selector)).toBe(true);
-      for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
+    for (const service of ofKind(Service)) {
+      expect(matches(service.spec!.selector)).toBe(true);
+      for (const port of service.spec!.ports!) expect(portNames).toContain(port.targetPort);
       // The admin listener is for the operator, never behind the client-facing Service.
-      expect(service.spec.ports.map((port) => port.targetPort)).not.toContain('admin');
+      expect(service.spec!.ports!.map((port) => port.targetPort)).not.toContain('admin');
     }
-    const [pdb] = ofKind('PodDisruptionBudget', podDisruptionBudgetSchema);
-    expect(matches(pdb!.spec.selector.matchLabels)).toBe(true);
-    const [hpa] = ofKind('HorizontalPodAutoscaler', horizontalPodAutoscalerSchema);
-    expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment!.metadata.name });
-    expect(hpa!.spec.minReplicas).toBeLessThanOrEqual(hpa!.spec.maxReplicas);
+    const [pdb] = ofKind(PodDisruptionBudget);
+    expect(matches(pdb!.spec!.selector!.matchLabels)).toBe(true);
+    const [hpa] = ofKind(HorizontalPodAutoscaler);
+    expect(hpa!.spec!.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata!.name });
+    const minReplicas = hpa!.spec!.minReplicas ?? 1;
+    expect(minReplicas).toBeLessThanOrEqual(hpa!.spec!.maxReplicas);
     // A voluntary disruption never takes the fleet below two pods.
-    expect(hpa!.spec.minReplicas - (pdb!.spec.maxUnavailable ?? 0)).toBeGreaterThanOrEqual(2);
-    const [policy] = ofKind('NetworkPolicy', networkPolicySchema);
-    expect(matches(policy!.spec.podSelector.matchLabels)).toBe(true);
-    const adminRule = policy!.spec.ingress.find((rule) => rule.ports.some((port) => port.port === 9400));
+    const maxUnavailable = pdb!.spec!.maxUnavailable ?? 0;
+    expect(typeof maxUnavailable, 'the PDB counts pods, not a percentage').toBe('number');
+    expect(minReplicas - Number(maxUnavailable)).toBeGreaterThanOrEqual(2);
+    const [policy] = ofKind(NetworkPolicy);
+    expect(matches(policy!.spec!.podSelector.matchLabels)).toBe(true);
+    const adminRule = policy!.spec!.ingress!.find((rule) => rule.ports?.some((port) => port.port === 9400));
     expect(adminRule?.from?.length).toBeGreaterThan(0);
 
-    const configMaps = new Set(ofKind('ConfigMap', configMapSchema).map((map) => map.metadata.name));
-    for (const source of container.envFrom ?? []) expect(configMaps).toContain(source.configMapRef.name);
-    for (const volume of deployment!.spec.template.spec.volumes ?? []) if (volume.configMap) expect(configMaps).toContain(volume.configMap.name);
+    const configMaps = new Set(ofKind(ConfigMap).map((map) => map.metadata!.name));
+    for (const source of container.envFrom ?? []) expect(configMaps).toContain(source.configMapRef!.name);
+    for (const volume of spec.volumes ?? []) if (volume.configMap) expect(configMaps).toContain(volume.configMap.name);
   });
 
   it('lists every manifest in the kustomization', async () => {
@@ -126,8 +156,8 @@ describe('deploy/k8s', () => {
   });
 
   it('ships the container root config in the ConfigMap, identical to deploy/portico.config.ts and valid', async () => {
-    const configMap = ofKind('ConfigMap', configMapSchema).find((map) => map.metadata.name === 'portico-config')!;
-    expect(configMap.data['portico.config.ts']).toBe(await readFile(path.join(repoRoot, 'deploy', 'portico.config.ts'), 'utf8'));
+    const configMap = ofKind(ConfigMap).find((map) => map.metadata!.name === 'portico-config')!;
+    expect(configMap.data!['portico.config.ts']).toBe(await readFile(path.join(repoRoot, 'deploy', 'portico.config.ts'), 'utf8'));
     const config = await loadDeployConfig();
     expect(config.bffs.map((bff) => bff.name)).toEqual(['web', 'mobile', 'partner']);
     expect(config.bffs.every((bff) => bff.host === '0.0.0.0')).toBe(true);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisClient } from '../redis/createRedisClient.js';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
 import type { RedisConfig } from '../../config/redisSchema.js';
@@ -29,7 +30,7 @@ export interface RateLimitStores {
 export function createRateLimitStores(options: RateLimitStoresOptions): RateLimitStores {
   const { redis: redisConfig, logger, now } = options;
   const stores: RateLimitStore[] = [];
-  let client: Redis | undefined;
+  let client: Redis | Cluster | undefined;
   let connected: Promise<boolean> | undefined;
 
   const redisClient = (config: RedisConfig) => (client ??= connect(config, logger));
@@ -75,8 +76,10 @@ export function createRateLimitStores(options: RateLimitStoresOptions): RateLimi
   };
 }
 
-function connect(config: RedisConfig, logger: Logger): Redis {
-  const client = new Redis(config.url, {
+function connect(config: RedisConfig, logger: Logger): Redis | Cluster {
+  // Standalone, Sentinel or Cluster, as the root `redis` says; the script's keys share a hash
+  // tag, so on a Cluster every tier of one decision lives in one slot.
+  const client = createRedisClient(config, {
     // A request waits on the limiter, so a slow or absent Redis must fail fast and let the fail
     // mode decide: a command timeout, no queue of commands while disconnected, no retries of a
     // command (the next request tries again anyway).
@@ -105,7 +108,7 @@ function connect(config: RedisConfig, logger: Logger): Redis {
   return client;
 }
 
-function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {
