@@ -25,33 +25,18 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { authSchema } from '../src/config/authSchema.js';
 import type { Principal } from '../src/context/principal.js';
 import { createIdentityHeaderWriter } from '../src/plugins/auth/identityHeaders.js';
 import { useAuth } from '../src/plugins/auth/useAuth.js';
+import { parseLoadOptions } from './lib/loadOptions.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TARGETS = { cacheHitCpuUs: 50, cachedThroughputLossPercent: 5 };
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '3' },
-  },
-});
-const durationSeconds = positive(values.duration, '--duration');
-const connections = positive(values.connections, '--connections');
-const rounds = positive(values.rounds, '--rounds');
-
-function positive(raw: string, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got ${raw}`);
-  return value;
-}
+const { durationSeconds, connections, rounds } = parseLoadOptions({ durationSeconds: 3, connections: 16, rounds: 3 });
 
 const cpuMicros = () => {
   const usage = process.cpuUsage();

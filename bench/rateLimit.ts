@@ -26,50 +26,24 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { cpuSeconds } from './lib/procStats.js';
 import { createMemoryRateLimitStore } from '../src/stores/rate-limit/memoryRateLimitStore.js';
 import type { Bucket, RateLimitStore } from '../src/stores/rate-limit/rateLimitStore.js';
 import { createRedisRateLimitStore } from '../src/stores/rate-limit/redisRateLimitStore.js';
+import { parseLoadOptions } from './lib/loadOptions.js';
+import { freePort } from './lib/processes.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TARGET_RATIO = 0.85;
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '4' },
-    connections: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '3' },
-  },
-});
-const durationSeconds = positive(values.duration, '--duration');
-const connections = positive(values.connections, '--connections');
-const rounds = positive(values.rounds, '--rounds');
-
-function positive(raw: string, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got ${raw}`);
-  return value;
-}
+const { durationSeconds, connections, rounds } = parseLoadOptions({ durationSeconds: 4, connections: 16, rounds: 3 });
 
 const children: ChildProcess[] = [];
 process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Spawns a process and resolves with the first stdout/stderr line matching `ready`. */
 function start(command: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ child: ChildProcess; lines: string[] }> {
