@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedLoad, deferred } from '../../support/boundedLoad.js';
 import { runPortico, type CliProcess } from '../../support/cli.js';
-import { gql, repoRoot } from '../../support/portico.js';
+import { gql } from '../../support/portico.js';
+import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';
 import { startRedis, type RedisHandle } from '../../support/redis.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 
@@ -21,20 +19,8 @@ interface Instance {
 
 let redis: RedisHandle;
 let users: SubgraphHandle;
-let bffFile: string;
+let config: ConfigDir;
 let fleet: Instance[];
-
-const writeBff = (extra: Record<string, unknown>) =>
-  writeFile(
-    bffFile,
-    `export default ${JSON.stringify({
-      name: 'app',
-      port: 0,
-      sources: ['users'],
-      auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: 'fleet-test', audience: 'app' } },
-      ...extra,
-    })};\n`,
-  );
 
 async function token(jti: string = randomUUID()): Promise<{ bearer: string; jti: string; exp: number }> {
   const exp = Math.floor(Date.now() / 1000) + 1800;
@@ -65,23 +51,18 @@ async function untilAll(instances: Instance[], probe: (instance: Instance) => Pr
 
 beforeAll(async () => {
   [redis, users] = await Promise.all([startRedis(), startSubgraph('users')]);
-  const dir = await mkdtemp(path.join(tmpdir(), 'portico-fleet-'));
-  await mkdir(path.join(dir, 'bffs', 'app'), { recursive: true });
-  bffFile = path.join(dir, 'bffs', 'app', 'bff.config.ts');
-  await writeBff({});
-  const root = path.join(dir, 'portico.config.ts');
-  await writeFile(
-    root,
-    `export default ${JSON.stringify({
-      sources: path.join(repoRoot, 'schemas/sources.ts'),
-      bffs: ['./bffs/app'],
+  config = await writeConfigDir({
+    name: 'fleet',
+    root: {
       admin: { port: 0 },
       // Two cores shared with the rest of the suite: a Redis round trip can take far longer than
       // production's 100 ms budget, and this test is about instances failing, not Redis latency.
       redis: { url: redis.url, commandTimeoutMs: 2_000 },
       fleet: { resyncIntervalMs: RESYNC_MS },
-    })};\n`,
-  );
+    },
+    bff: hs256App(SECRET, 'fleet-test'),
+  });
+  const root = config.rootFile;
   // Three instances of one deployment: the same files, one Redis.
   fleet = await Promise.all(
     [0, 1, 2].map(async () => {
@@ -123,7 +104,7 @@ describe('three instances on one Redis', () => {
     const { bearer } = await token();
     const email = (instance: Instance) => gql(instance.url, '{ user(id: "u1") { email } }', undefined, { authorization: `Bearer ${bearer}` });
     for (const instance of fleet) expect((await email(instance)).status).toBe(200);
-    await writeBff({ hide: ['User.email'] });
+    await config.writeBff({ hide: ['User.email'] });
     const reloaded = await fetch(`${fleet[1]!.admin}/admin/reload`, { method: 'POST' });
     expect(reloaded.status).toBe(200);
     const elapsed = await untilAll(fleet, async (instance) => (await email(instance)).status === 400);
@@ -133,7 +114,7 @@ describe('three instances on one Redis', () => {
   it('catch up on a change whose announcement they missed, at the next resync', async () => {
     const { bearer } = await token();
     const email = (instance: Instance) => gql(instance.url, '{ user(id: "u1") { email } }', undefined, { authorization: `Bearer ${bearer}` });
-    await writeBff({});
+    await config.writeBff({});
     // What a reload elsewhere leaves in Redis when its pub/sub message is lost: a newer version.
     await redis.client().incr('portico:fleet:config-version');
     const elapsed = await untilAll(fleet, async (instance) => (await email(instance)).status === 200);

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedLoad, deferred } from '../../support/boundedLoad.js';
 import { runPortico, type CliProcess } from '../../support/cli.js';
-import { gql, repoRoot } from '../../support/portico.js';
+import { gql } from '../../support/portico.js';
+import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 
 const SECRET = 'shutdown-test-secret-0123456789abcdef';
@@ -16,19 +14,7 @@ let users: SubgraphHandle;
 let gateway: CliProcess;
 let url: string;
 let bearer: string;
-let bffFile: string;
-
-const writeBff = (extra: Record<string, unknown>) =>
-  writeFile(
-    bffFile,
-    `export default (env) => (${JSON.stringify({
-      name: 'app',
-      port: 0,
-      sources: ['users'],
-      auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: 'shutdown-test', audience: 'app' } },
-      ...extra,
-    })});\n`,
-  );
+let config: ConfigDir;
 
 /** The JSON log lines in what the process wrote to stdout. */
 function logLines(stdout: string): Record<string, any>[] {
@@ -44,20 +30,15 @@ function logLines(stdout: string): Record<string, any>[] {
 
 beforeAll(async () => {
   users = await startSubgraph('users');
-  const dir = await mkdtemp(path.join(tmpdir(), 'portico-shutdown-'));
-  await mkdir(path.join(dir, 'bffs', 'app'), { recursive: true });
-  bffFile = path.join(dir, 'bffs', 'app', 'bff.config.ts');
-  await writeBff({});
-  const root = path.join(dir, 'portico.config.ts');
-  await writeFile(
-    root,
-    `export default ${JSON.stringify({
-      sources: path.join(repoRoot, 'schemas/sources.ts'),
-      bffs: ['./bffs/app'],
+  config = await writeConfigDir({
+    name: 'shutdown',
+    root: {
       // Unready first, so balancers polling /readyz stop sending, then close and drain.
       shutdown: { unreadyDelayMs: 1000, drainTimeoutMs: 20_000 },
-    })};\n`,
-  );
+    },
+    bff: hs256App(SECRET, 'shutdown-test'),
+  });
+  const root = config.rootFile;
   gateway = runPortico(['start', '--config', root], { USERS_URL: users.url, LOG_LEVEL: 'info' });
   url = (await gateway.waitForLine(/^app\s+(http:\S+)$/))[1]!;
   bearer = await new SignJWT({ scope: 'users:read users:pii' })
@@ -79,7 +60,7 @@ const auth = () => ({ authorization: `Bearer ${bearer}` });
 describe('portico start, operated by signals', () => {
   it('reloads its config on SIGHUP', async () => {
     expect((await gql(url, '{ user(id: "u1") { email } }', undefined, auth())).status).toBe(200);
-    await writeBff({ hide: ['User.email'] });
+    await config.writeBff({ hide: ['User.email'] });
     gateway.child.kill('SIGHUP');
     await gateway.waitForLine(/"msg":"config reloaded"/);
     const { status, body } = await gql(url, '{ user(id: "u1") { email } }', undefined, auth());

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { startPortico, type Portico } from '../../../src/server/startPortico.js';
 import { boundedLoad, deferred } from '../../support/boundedLoad.js';
-import { gql, repoRoot } from '../../support/portico.js';
+import { gql } from '../../support/portico.js';
+import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 
 const SECRET = 'hot-reload-test-secret-0123456789abcdef';
@@ -19,26 +17,8 @@ const logLines: string[] = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
 
 /** A config folder with one BFF, `app`, whose config the test rewrites. */
-async function configDir(root: Record<string, unknown> = {}) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'portico-reload-'));
-  await mkdir(path.join(dir, 'bffs', 'app'), { recursive: true });
-  const rootFile = path.join(dir, 'portico.config.ts');
-  const bffFile = path.join(dir, 'bffs', 'app', 'bff.config.ts');
-  await writeFile(rootFile, `export default ${JSON.stringify({ sources: path.join(repoRoot, 'schemas/sources.ts'), bffs: ['./bffs/app'], ...root })};\n`);
-  const writeBff = (extra: Record<string, unknown>) =>
-    writeFile(
-      bffFile,
-      `export default ${JSON.stringify({
-        name: 'app',
-        port: 0,
-        sources: ['users'],
-        auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: 'reload-test', audience: 'app' } },
-        ...extra,
-      })};\n`,
-    );
-  await writeBff({});
-  return { rootFile, bffFile, writeBff, writeRaw: (text: string) => writeFile(bffFile, text) };
-}
+const configDir = (root: Record<string, unknown> = {}) =>
+  writeConfigDir({ name: 'reload', root, bff: hs256App(SECRET, 'reload-test') });
 
 async function start(rootFile: string): Promise<Portico> {
   const env = { USERS_URL: users.url };
@@ -68,7 +48,7 @@ beforeEach(async () => {
 
 describe('hot reload', () => {
   let portico: Portico;
-  let files: Awaited<ReturnType<typeof configDir>>;
+  let files: ConfigDir;
   beforeAll(async () => {
     files = await configDir({ admin: { port: 0 } });
     portico = await start(files.rootFile);
