@@ -10,6 +10,7 @@ import type { RequestScope } from '../context/requestScope.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
 import { useHealthEndpoints } from './useHealthEndpoints.js';
+import { queryPlannerOf } from '../sources/federation/planner/queryPlanner.js';
 import { applyHttpLimits, httpServerOptions, withHttpLimits } from './httpLimits.js';
 
 export interface BffServerOptions {
@@ -65,6 +66,22 @@ interface Generation {
   idle?: (() => void) | undefined;
 }
 
+/**
+ * The engine's execute function for a schema that has a query planner (a supergraph-only BFF):
+ * plans cached per document run instead of stitching, which remains the fallback.
+ */
+function useQueryPlanner(schema: GraphQLSchema): Plugin[] {
+  const planner = queryPlannerOf(schema);
+  if (!planner) return [];
+  return [
+    {
+      onExecute({ executeFn, setExecuteFn }) {
+        setExecuteFn((args) => planner(args, executeFn) as ReturnType<typeof executeFn>);
+      },
+    },
+  ];
+}
+
 /** One BFF's HTTP edge: a node:http server in front of a yoga instance running the pipeline. */
 export async function startBffServer(options: BffServerOptions): Promise<RunningBff> {
   const { bff, logger } = options;
@@ -90,7 +107,12 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
           onMasked: (error) => logger.error({ bff: bff.name, err: error }, 'masked error'),
         }),
       },
-      plugins: [useHealthEndpoints({ isReady: () => ready, ...(options.sourceHealth ? { sources: options.sourceHealth } : {}) }), ...plugins],
+      plugins: [
+        // First, so every plugin that wraps execution (response cache, field authz) wraps the plan.
+        ...useQueryPlanner(schema),
+        useHealthEndpoints({ isReady: () => ready, ...(options.sourceHealth ? { sources: options.sourceHealth } : {}) }),
+        ...plugins,
+      ],
     });
 
     // A plugin that sends requests back through this whole pipeline (partner REST routes) gets its

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { stitchSchemas } from '@graphql-tools/stitch';
+import type { Executor } from '@graphql-tools/utils';
 import { ConfigError } from '../../config/configError.js';
+import { withQueryPlanner } from './planner/queryPlanner.js';
 import {
   buildSupergraphSubschemas,
   hideFederationInternals,
@@ -12,12 +14,38 @@ import {
  * The executable gateway schema for a supergraph, calling every subgraph through our executors.
  *
  * This is what `getStitchedSchemaFromSupergraphSdl` does (stitch, then hide internals), built
- * from the same two steps a BFF uses when it mixes the supergraph with other sources, so both
- * paths plan queries the same way.
+ * from the same two steps a BFF uses when it mixes the supergraph with other sources, plus, by
+ * default, a query planner that runs the operations it supports without stitching's
+ * per-request delegation (same executors, same answers).
  */
-export function buildSupergraphSchema(options: SupergraphSubschemasOptions): GraphQLSchema {
-  const { subgraphs: _subgraphs, ...stitching } = buildSupergraphSubschemas(options);
-  return hideFederationInternals(stitchSchemas(stitching));
+export function buildSupergraphSchema(options: SupergraphSchemaOptions): GraphQLSchema {
+  const executors = new Map<string, Executor>();
+  const { subgraphs: _subgraphs, ...stitching } = buildSupergraphSubschemas({
+    supergraphSdl: options.supergraphSdl,
+    executorFor(subgraph) {
+      const executor = options.executorFor(subgraph);
+      executors.set(subgraph.name, executor);
+      return executor;
+    },
+  });
+  const schema = hideFederationInternals(stitchSchemas(stitching));
+  if (options.queryPlanner === false) return schema;
+  return withQueryPlanner(schema, {
+    supergraphSdl: options.supergraphSdl,
+    executors,
+    ...(options.onPlannerFallback ? { onFallback: options.onPlannerFallback } : {}),
+  });
+}
+
+export interface SupergraphSchemaOptions extends SupergraphSubschemasOptions {
+  /**
+   * Execute operations through query plans cached per document (planner/), falling back to
+   * stitching for what the planner does not support. `false` executes everything by stitching.
+   * @default true: same answers, with planning paid once per document instead of per request.
+   */
+  queryPlanner?: boolean;
+  /** Told once per operation shape that falls back to stitching, and why. */
+  onPlannerFallback?: (reason: string, operationName: string | undefined) => void;
 }
 
 /**

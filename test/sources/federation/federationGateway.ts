@@ -1,9 +1,13 @@
-import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, graphql, parse, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
 import { buildSupergraphSchema } from '../../../src/sources/federation/buildSupergraphSchema.js';
+import { queryPlannerOf } from '../../../src/sources/federation/planner/queryPlanner.js';
 import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 
+/** How a gateway executes: stitching's per-request delegation, or cached query plans. */
+export type FederationEngine = 'stitching' | 'planner';
+export const ENGINES: readonly FederationEngine[] = ['stitching', 'planner'];
 
 export interface FederationGateway {
   schema: GraphQLSchema;
@@ -12,6 +16,8 @@ export interface FederationGateway {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<{ result: ExecutionResult; calls: Record<string, number> }>;
+  /** Operations the planner handed to stitching, with why (planner engine only). */
+  fallbacks: string[];
   close(): Promise<void>;
 }
 
@@ -29,15 +35,31 @@ export function countingExecutors(http: HttpClient) {
 }
 
 /** The supergraph served the way `portico serve --supergraph` serves it, minus the HTTP edge. */
-export function federationGateway(supergraphSdl: string): FederationGateway {
+export function federationGateway(supergraphSdl: string, engine: FederationEngine = 'stitching'): FederationGateway {
   const http = createHttpClient();
   const { calls, executorFor } = countingExecutors(http);
-  const schema = buildSupergraphSchema({ supergraphSdl, executorFor });
+  const fallbacks: string[] = [];
+  const schema = buildSupergraphSchema({
+    supergraphSdl,
+    executorFor,
+    queryPlanner: engine === 'planner',
+    onPlannerFallback: (reason) => fallbacks.push(reason),
+  });
+  const planner = queryPlannerOf(schema);
   return {
     schema,
+    fallbacks,
     async run(query, variables) {
       for (const name of Object.keys(calls)) delete calls[name];
-      const result = await graphql({ schema, source: query, variableValues: variables ?? null, contextValue: {} });
+      if (!planner) {
+        const result = await graphql({ schema, source: query, variableValues: variables ?? null, contextValue: {} });
+        return { result, calls: { ...calls } };
+      }
+      const document = parse(query);
+      const errors = validate(schema, document);
+      if (errors.length > 0) return { result: { errors }, calls: { ...calls } };
+      const args = { schema, document, variableValues: variables ?? null, contextValue: {} };
+      const result = (await planner(args, (fallbackArgs) => execute(fallbackArgs))) as ExecutionResult;
       return { result, calls: { ...calls } };
     },
     close: () => http.close(),

@@ -4,29 +4,45 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSupergraphFile } from '../../../src/sources/federation/buildSupergraphSchema.js';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
-import { federationGateway, type FederationGateway } from './federationGateway.js';
+import { ENGINES, federationGateway, type FederationGateway } from './federationGateway.js';
 import { entityAcrossSubgraphs, requiresFields } from '../../fixtures/federation/expectations.js';
 
 // accounts, products, reviews and inventory (test/fixtures/federation/shop/), served over real
 // HTTP and read back from a supergraph file, as `portico serve --supergraph FILE` does.
 let fixture: FederationFixture;
-let gateway: FederationGateway;
+let supergraphSdl: string;
 let tempDir: string;
 
 beforeAll(async () => {
   fixture = await startFederationFixture('shop');
   tempDir = await mkdtemp(join(tmpdir(), 'portico-shop-'));
-  const supergraphSdl = await readSupergraphFile(await fixture.writeSupergraphFile(tempDir));
-  gateway = federationGateway(supergraphSdl);
+  supergraphSdl = await readSupergraphFile(await fixture.writeSupergraphFile(tempDir));
 });
 
 afterAll(async () => {
-  await gateway?.close();
   await fixture?.stop();
   if (tempDir) await rm(tempDir, { recursive: true, force: true });
 });
 
-describe('a supergraph of four subgraphs (shop)', () => {
+// Both engines give the same answers with the same subgraph calls; the planner plans every
+// query here itself (no fallback to stitching).
+describe.each(ENGINES)('a supergraph of four subgraphs (shop), executed by %s', (engine) => {
+  let federation: FederationGateway;
+  beforeAll(() => {
+    federation = federationGateway(supergraphSdl, engine);
+  });
+  afterAll(() => federation?.close());
+  const gateway = {
+    get schema() {
+      return federation.schema;
+    },
+    async run(query: string) {
+      const outcome = await federation.run(query);
+      expect(federation.fallbacks).toEqual([]);
+      return outcome;
+    },
+  };
+
   it('resolves one entity across accounts, reviews, products and inventory in one query', async () => {
     const { result } = await gateway.run(entityAcrossSubgraphs.query);
     expect(result).toEqual({ data: entityAcrossSubgraphs.data });

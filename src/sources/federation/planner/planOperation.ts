@@ -1,0 +1,583 @@
+import {
+  Kind,
+  OperationTypeNode,
+  print,
+  type ArgumentNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+  type ValueNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import {
+  INTERNAL_ALIAS_PREFIX,
+  NotPlannable,
+  normalizeSelections,
+  type NormalField,
+  type NormalSelection,
+} from './normalizeOperation.js';
+import type { FieldModel, SupergraphModel, TypeModel } from './supergraphModel.js';
+
+/**
+ * One subgraph request of a plan. A root fetch answers root fields; an entity fetch takes the
+ * objects found at `path` (of type `typeName`) once its dependencies have run, sends their
+ * representations to `_entities`, and merges what comes back into those objects.
+ */
+export interface FetchNode {
+  id: number;
+  /** The subgraph's composed name (`join__graph(name:)`): how its executor is found. */
+  subgraph: string;
+  kind: 'root' | 'entity';
+  operationType: OperationTypeNode;
+  /** Built once with the plan, so the executor's print cache hits on every request. */
+  document: DocumentNode;
+  operationName: string | undefined;
+  /** The client variables the document uses (sent as the client gave them, coerced). */
+  variableNames: readonly string[];
+  /**
+   * Entity fetches: where the objects this fetch completes are, each path being response keys
+   * from the root. Several when the same fetch is needed at several places (merged by the plan).
+   */
+  paths: readonly (readonly string[])[];
+  typeName: string;
+  /** Entity fetches: how to read an object's representation (key and `@requires` fields). */
+  representation: readonly RepresentationField[];
+  /** The response keys this fetch fills at its position: where its failure is reported. */
+  errorKeys: readonly string[];
+  /** Fetches whose data this one reads. */
+  deps: readonly FetchNode[];
+}
+
+export interface RepresentationField {
+  /** The field's name in the representation. */
+  name: string;
+  /** Where the value is in the merged data: an internal alias at the top, the name below. */
+  from: string;
+  selections?: readonly RepresentationField[];
+}
+
+/**
+ * Fetches grouped in steps run one after the other: a query has one step; a mutation has one
+ * per run of consecutive root fields on the same subgraph, because mutation fields run in order.
+ * Each step lists every fetch it runs, root and entity ones, dependencies before dependents.
+ */
+export interface QueryPlan {
+  steps: readonly (readonly FetchNode[])[];
+}
+
+export interface PlanInput {
+  model: SupergraphModel;
+  operation: OperationDefinitionNode;
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /** Coerced variable values; only those deciding `@skip`/`@include` shape the plan. */
+  variables: Readonly<Record<string, unknown>>;
+}
+
+interface Draft {
+  id: number;
+  graph: string;
+  kind: 'root' | 'entity';
+  step: number;
+  paths: (readonly string[])[];
+  typeName: string;
+  selections: SelectionNode[];
+  variables: Set<string>;
+  deps: Draft[];
+  representation: RepresentationField[];
+  errorKeys: string[];
+}
+
+interface Position {
+  draft: Draft;
+  graph: string;
+  path: readonly string[];
+  /** What `@provides` says the current graph returns at this position, if anything. */
+  provided: SelectionSetNode | undefined;
+  /** At the top of an entity fetch: the `@requires` fields whose requirements it sends. */
+  requirementsSent?: ReadonlySet<string>;
+}
+
+/** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
+interface Jump {
+  target: string;
+  key: SelectionSetNode;
+  /** The `@requires` sets of its fields; the first `requiresPlanned` have been planned. */
+  requires: SelectionSetNode[];
+  requiresPlanned: number;
+  fields: NormalField[];
+  /** Jumps at the same position whose data this one's `@requires` fields come from. */
+  after: Set<Jump>;
+  draft?: Draft;
+}
+
+/**
+ * Plans an operation over a supergraph: which subgraph answers each field, and how the planner
+ * moves between subgraphs (`_entities` with a key the current subgraph can give). Fields stay in
+ * the subgraph that already holds their parent whenever it can resolve them (including what
+ * `@provides` hands it), so a nested query costs one fetch per subgraph hop, not per field.
+ *
+ * Throws NotPlannable for what it leaves to stitching (entity interfaces, `@interfaceObject`,
+ * `@defer`, introspection, fragments on abstract types inside abstract types, …).
+ */
+export function planOperation(input: PlanInput): QueryPlan {
+  const { model, operation } = input;
+  if (model.unsupported) throw new NotPlannable(model.unsupported);
+  if (operation.operation === OperationTypeNode.SUBSCRIPTION) throw new NotPlannable('subscription');
+  const variableDefinitions = new Map<string, VariableDefinitionNode>(
+    (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition]),
+  );
+  if (variableDefinitions.has(REPRESENTATIONS)) throw new NotPlannable(`a client variable named $${REPRESENTATIONS}`);
+
+  const rootType = operation.operation === OperationTypeNode.QUERY ? model.roots.query : model.roots.mutation;
+  const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet);
+  const drafts: Draft[] = [];
+  const newDraft = (draft: Omit<Draft, 'id' | 'selections' | 'variables'>): Draft => {
+    const created: Draft = { ...draft, id: drafts.length, selections: [], variables: new Set() };
+    drafts.push(created);
+    return created;
+  };
+  const query = model.types.get(rootType);
+  if (!query) throw new NotPlannable(`no ${rootType} type`);
+
+  // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
+  // sends one request per subgraph; mutation fields keep their order across subgraphs.
+  const runs: { graph: string; fields: NormalField[] }[] = [];
+  for (const selection of rootFields) {
+    if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
+    // The projection answers a root __typename itself.
+    if (selection.name === '__typename') continue;
+    const field = fieldOf(query, selection.name);
+    const candidates = [...field.resolvableIn];
+    if (candidates.length === 0) throw new NotPlannable(`${rootType}.${selection.name} has no subgraph`);
+    if (operation.operation === OperationTypeNode.MUTATION) {
+      const last = runs.at(-1);
+      if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
+      else runs.push({ graph: candidates[0]!, fields: [selection] });
+    } else {
+      const existing = runs.find((run) => field.resolvableIn.has(run.graph));
+      if (existing) existing.fields.push(selection);
+      else runs.push({ graph: candidates[0]!, fields: [selection] });
+    }
+  }
+
+  const plan = (type: string, selections: NormalSelection[], position: Position): SelectionNode[] => {
+    const model_ = model.types.get(type);
+    if (!model_) throw new NotPlannable(`type ${type} is not in the supergraph`);
+    if (model_.unplannable) throw new NotPlannable(`${type}: ${model_.unplannable}`);
+    return model_.kind === 'object' ? planObject(model_, selections, position) : planAbstract(model_, selections, position);
+  };
+
+  /** A field the current graph resolves: written into the current fetch, its selection planned below it. */
+  const local = (field: NormalField, model_: FieldModel, position: Position, out: Output): void => {
+    collectVariables(field.node.arguments, position.draft.variables);
+    let selectionSet: SelectionSetNode | undefined;
+    if (field.selections) {
+      const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
+      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, field.responseKey], provided };
+      selectionSet = { kind: Kind.SELECTION_SET, selections: plan(model_.type, field.selections, child) };
+    }
+    out.add(withSelections(field.node, selectionSet));
+  };
+
+  const planObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+    const out = new Output();
+    const jumps = new Map<string, Jump>();
+
+    const place = (field: NormalField): Jump | undefined => {
+      if (field.name === '__typename') {
+        out.add(field.node);
+        return undefined;
+      }
+      const model_ = fieldOf(type, field.name);
+      if (isLocal(model_, field.name, position)) {
+        local(field, model_, position, out);
+        return undefined;
+      }
+      const { target, key } = chooseTarget(type, field.name, model_, position, jumps);
+      // One fetch per target subgraph and position: fields with @requires share it with the
+      // others (which then wait for the required data too: one request instead of two).
+      let jump = jumps.get(target);
+      if (!jump) jumps.set(target, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set() }));
+      const requires = model_.requires.get(target);
+      if (requires) jump.requires.push(requires);
+      jump.fields.push(field);
+      return jump;
+    };
+
+    for (const selection of selections) {
+      if (selection.kind !== 'field') throw new NotPlannable(`fragment inside object type ${type.name}`);
+      place(selection);
+    }
+    // @requires fields are planned at this position like client fields: from here when this
+    // graph has them, through further jumps (which the requiring fetch then waits for) otherwise.
+    for (let pending = unplannedRequires(jumps); pending; pending = unplannedRequires(jumps)) {
+      const requires = pending.requires[pending.requiresPlanned++]!;
+      for (const field of internalFields(requires, true)) {
+        const landed = place(field);
+        if (landed === pending) throw new NotPlannable(`${type.name}: a @requires field needs ${pending.target} itself`);
+        if (landed) pending.after.add(landed);
+      }
+    }
+    if (jumps.size === 0) return out.selections;
+
+    // The objects here must say their type (collection filters on it) and carry every key.
+    out.addOnce('__typename', typenameNode);
+    for (const jump of jumps.values()) {
+      for (const field of internalFields(jump.key, true)) {
+        if (place(field)) throw new NotPlannable(`${type.name}: a key field is not in ${position.graph}`);
+      }
+      jump.draft = newDraft({
+        graph: jump.target,
+        kind: 'entity',
+        step: position.draft.step,
+        paths: [position.path],
+        typeName: type.name,
+        deps: [position.draft],
+        representation: representationOf(jump.key, jump.requires),
+        errorKeys: jump.fields.map((field) => field.responseKey),
+      });
+    }
+    for (const jump of jumps.values()) {
+      const draft = jump.draft!;
+      for (const before of jump.after) draft.deps.push(before.draft!);
+      const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
+      draft.selections = plan(type.name, jump.fields, { draft, graph: jump.target, path: position.path, provided: undefined, requirementsSent });
+    }
+    return out.selections;
+  };
+
+  const planAbstract = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+    const out = new Output();
+    // The projection resolves the runtime type from it.
+    out.addOnce('__typename', typenameNode);
+    for (const selection of selections) {
+      if (selection.kind === 'field') {
+        if (selection.name === '__typename') {
+          out.add(selection.node);
+          continue;
+        }
+        const model_ = fieldOf(type, selection.name);
+        if (!isLocal(model_, selection.name, position)) {
+          throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        }
+        local(selection, model_, position, out);
+        continue;
+      }
+      // A subgraph only returns types possible there; a fragment on another type would make it
+      // refuse the whole query, and could never match anyway.
+      if (!type.possibleIn.get(position.graph)?.has(selection.typeName)) continue;
+      const inner = plan(selection.typeName, selection.selections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
+      out.add({
+        kind: Kind.INLINE_FRAGMENT,
+        typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: selection.typeName } },
+        selectionSet: { kind: Kind.SELECTION_SET, selections: inner },
+      });
+    }
+    return out.selections;
+  };
+
+  const chooseTarget = (
+    type: TypeModel,
+    fieldName: string,
+    field: FieldModel,
+    position: Position,
+    jumps: ReadonlyMap<string, Jump>,
+  ): { target: string; key: SelectionSetNode } => {
+    const already = new Set([...jumps.values()].map((jump) => jump.target));
+    const candidates = [...field.resolvableIn].sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
+    for (const target of candidates) {
+      const key = type.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) return { target, key };
+    }
+    throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
+  };
+
+  const isAvailable = (type: TypeModel, set: SelectionSetNode, graph: string, provided: SelectionSetNode | undefined): boolean =>
+    set.selections.every((selection) => {
+      if (selection.kind !== Kind.FIELD) return false;
+      if (selection.name.value === '__typename') return true;
+      const field = type.fields.get(selection.name.value);
+      if (!field || !isLocalIn(field, selection.name.value, graph, provided)) return false;
+      if (!selection.selectionSet) return true;
+      const child = model.types.get(field.type);
+      return child !== undefined && isAvailable(child, selection.selectionSet, graph, providedChild(provided, selection.name.value));
+    });
+
+  const isLocal = (field: FieldModel, name: string, position: Position) =>
+    position.requirementsSent?.has(name) === true || isLocalIn(field, name, position.graph, position.provided);
+
+  const roots = runs.map((run, index) => ({
+    run,
+    draft: newDraft({
+      graph: run.graph,
+      kind: 'root',
+      step: operation.operation === OperationTypeNode.MUTATION ? index : 0,
+      paths: [],
+      typeName: rootType,
+      deps: [],
+      representation: [],
+      errorKeys: run.fields.map((field) => field.responseKey),
+    }),
+  }));
+  for (const { run, draft } of roots) {
+    draft.selections = plan(rootType, run.fields, { draft, graph: run.graph, path: [], provided: undefined });
+  }
+  return toPlan(drafts, model, operation, variableDefinitions);
+}
+
+function isLocalIn(field: FieldModel, name: string, graph: string, provided: SelectionSetNode | undefined): boolean {
+  // A @requires field is only ever resolved through _entities, with its requirements sent along.
+  if (field.unplannable) throw new NotPlannable(field.unplannable);
+  if (field.requires.has(graph)) return false;
+  return field.resolvableIn.has(graph) || (field.externalIn.has(graph) && isProvided(provided, name));
+}
+
+function fieldOf(type: TypeModel, name: string): FieldModel {
+  const field = type.fields.get(name);
+  if (!field) throw new NotPlannable(`${type.name}.${name} is not in the supergraph`);
+  return field;
+}
+
+function isProvided(provided: SelectionSetNode | undefined, name: string): boolean {
+  return provided?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === name) ?? false;
+}
+
+function providedChild(provided: SelectionSetNode | undefined, name: string): SelectionSetNode | undefined {
+  for (const selection of provided?.selections ?? []) {
+    if (selection.kind === Kind.FIELD && selection.name.value === name) return selection.selectionSet;
+  }
+  return undefined;
+}
+
+/** The fields of a key or `@requires` set as planner fields, under internal aliases at the top. */
+function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
+  return set.selections.flatMap((selection): NormalField[] => {
+    if (selection.kind !== Kind.FIELD) throw new NotPlannable('a fragment in a key or @requires field set');
+    const name = selection.name.value;
+    if (name === '__typename') return [];
+    const responseKey = top ? INTERNAL_ALIAS_PREFIX + name : name;
+    const node: FieldNode = {
+      kind: Kind.FIELD,
+      name: { kind: Kind.NAME, value: name },
+      ...(top ? { alias: { kind: Kind.NAME, value: responseKey } } : {}),
+    };
+    return [
+      {
+        kind: 'field',
+        name,
+        responseKey,
+        node,
+        ...(selection.selectionSet ? { selections: internalFields(selection.selectionSet, false) } : {}),
+      },
+    ];
+  });
+}
+
+function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
+  for (const jump of jumps.values()) if (jump.requiresPlanned < jump.requires.length) return jump;
+  return undefined;
+}
+
+function representationOf(key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
+  const fields: RepresentationField[] = [];
+  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean) => {
+    for (const selection of set.selections) {
+      if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
+      const name = selection.name.value;
+      let field = into.find((candidate) => candidate.name === name);
+      if (!field) into.push((field = { name, from: top ? INTERNAL_ALIAS_PREFIX + name : name }));
+      if (selection.selectionSet) {
+        const below = [...(field.selections ?? [])];
+        add(selection.selectionSet, below, false);
+        field.selections = below;
+      }
+    }
+  };
+  add(key, fields, true);
+  for (const set of requires) add(set, fields, true);
+  return fields;
+}
+
+/** The selections of one fetch at one position; the planner's own leaves are written once. */
+class Output {
+  readonly selections: SelectionNode[] = [];
+  private readonly added = new Set<string>();
+  add(selection: SelectionNode): void {
+    if (selection.kind === Kind.FIELD && !selection.selectionSet && !selection.arguments?.length) {
+      // The same leaf under the same key twice (a key injected for two jumps) is sent once.
+      const key = `${selection.alias?.value ?? selection.name.value}:${selection.name.value}`;
+      if (this.added.has(key)) return;
+      this.added.add(key);
+    }
+    this.selections.push(selection);
+  }
+  addOnce(responseKey: string, selection: FieldNode): void {
+    if (this.added.has(`${responseKey}:${selection.name.value}`)) return;
+    this.add(selection);
+  }
+}
+
+const typenameNode: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+const REPRESENTATIONS = 'representations';
+
+function withSelections(node: FieldNode, selectionSet: SelectionSetNode | undefined): FieldNode {
+  // Only @skip/@include may be on a planned field, and they were applied: none is sent on.
+  return {
+    kind: Kind.FIELD,
+    name: node.name,
+    ...(node.alias ? { alias: node.alias } : {}),
+    ...(node.arguments?.length ? { arguments: node.arguments } : {}),
+    ...(selectionSet ? { selectionSet } : {}),
+  };
+}
+
+function collectVariables(args: readonly ArgumentNode[] | undefined, into: Set<string>): void {
+  const visit = (value: ValueNode): void => {
+    if (value.kind === Kind.VARIABLE) into.add(value.name.value);
+    else if (value.kind === Kind.LIST) value.values.forEach(visit);
+    else if (value.kind === Kind.OBJECT) value.fields.forEach((field) => visit(field.value));
+  };
+  for (const argument of args ?? []) visit(argument.value);
+}
+
+/**
+ * Entity fetches that send the same selection to the same subgraph for the same type, after the
+ * same fetches, become one fetch over all their paths: the same product fields wanted at three
+ * depths of a query cost one request, not three. Repeated until nothing merges, because merging
+ * parents can make their dependents identical.
+ */
+function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
+  const mergedInto = new Map<Draft, Draft>();
+  const resolve = (draft: Draft): Draft => {
+    let current = draft;
+    for (let next = mergedInto.get(current); next; next = mergedInto.get(current)) current = next;
+    return current;
+  };
+  const signatures = new Map<Draft, string>();
+  const selectionText = (draft: Draft) => {
+    let text = signatures.get(draft);
+    if (text === undefined) {
+      text = `${draft.graph} ${draft.typeName} ${JSON.stringify(draft.representation)} ${print({ kind: Kind.SELECTION_SET, selections: draft.selections })}`;
+      signatures.set(draft, text);
+    }
+    return text;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    const bySignature = new Map<string, Draft>();
+    for (const draft of drafts) {
+      if (draft.kind !== 'entity' || mergedInto.has(draft)) continue;
+      const deps = [...new Set(draft.deps.map(resolve))].map((dep) => dep.id).sort((a, b) => a - b);
+      const signature = `${draft.step} ${deps.join(',')} ${selectionText(draft)}`;
+      const kept = bySignature.get(signature);
+      if (kept) {
+        kept.paths.push(...draft.paths);
+        mergedInto.set(draft, kept);
+        changed = true;
+      } else {
+        bySignature.set(signature, draft);
+      }
+    }
+  }
+  const kept = drafts.filter((draft) => !mergedInto.has(draft));
+  for (const draft of kept) draft.deps = [...new Set(draft.deps.map(resolve))];
+  return kept;
+}
+
+function toPlan(
+  allDrafts: readonly Draft[],
+  model: SupergraphModel,
+  operation: OperationDefinitionNode,
+  variableDefinitions: ReadonlyMap<string, VariableDefinitionNode>,
+): QueryPlan {
+  const drafts = mergeIdenticalFetches(allDrafts);
+  const nodes = new Map<Draft, FetchNode>();
+  const clientName = operation.name?.value;
+  for (const draft of drafts) {
+    const subgraph = model.graphs.get(draft.graph)?.name ?? draft.graph;
+    const variableNames = [...draft.variables].sort();
+    const definitions = variableNames.map((name) => {
+      const definition = variableDefinitions.get(name);
+      if (!definition) throw new NotPlannable(`undefined variable $${name}`);
+      return definition;
+    });
+    const isEntity = draft.kind === 'entity';
+    if (isEntity) definitions.unshift(representationsDefinition);
+    // Named after the client's operation, so a subgraph's logs say where a request came from.
+    const operationName = clientName ? `${clientName}__${subgraph}__${draft.id}` : undefined;
+    const selectionSet: SelectionSetNode = isEntity
+      ? {
+          kind: Kind.SELECTION_SET,
+          selections: [
+            {
+              kind: Kind.FIELD,
+              name: { kind: Kind.NAME, value: '_entities' },
+              arguments: [
+                {
+                  kind: Kind.ARGUMENT,
+                  name: { kind: Kind.NAME, value: REPRESENTATIONS },
+                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: REPRESENTATIONS } },
+                },
+              ],
+              selectionSet: {
+                kind: Kind.SELECTION_SET,
+                selections: [
+                  {
+                    kind: Kind.INLINE_FRAGMENT,
+                    typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: draft.typeName } },
+                    selectionSet: { kind: Kind.SELECTION_SET, selections: draft.selections },
+                  },
+                ],
+              },
+            },
+          ],
+        }
+      : { kind: Kind.SELECTION_SET, selections: draft.selections };
+    const operationType = isEntity ? OperationTypeNode.QUERY : operation.operation;
+    nodes.set(draft, {
+      id: draft.id,
+      subgraph,
+      kind: draft.kind,
+      operationType,
+      operationName,
+      document: {
+        kind: Kind.DOCUMENT,
+        definitions: [
+          {
+            kind: Kind.OPERATION_DEFINITION,
+            operation: operationType,
+            ...(operationName ? { name: { kind: Kind.NAME, value: operationName } } : {}),
+            variableDefinitions: definitions,
+            selectionSet,
+          },
+        ],
+      },
+      variableNames,
+      paths: draft.paths,
+      typeName: draft.typeName,
+      representation: draft.representation,
+      errorKeys: draft.errorKeys,
+      deps: [],
+    });
+  }
+  for (const [draft, node] of nodes) (node.deps as FetchNode[]).push(...draft.deps.map((dep) => nodes.get(dep)!));
+  const steps: FetchNode[][] = [];
+  for (const draft of drafts) (steps[draft.step] ??= []).push(nodes.get(draft)!);
+  return { steps: steps.filter((step) => step !== undefined) };
+}
+
+const representationsDefinition: VariableDefinitionNode = {
+  kind: Kind.VARIABLE_DEFINITION,
+  variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: REPRESENTATIONS } },
+  type: {
+    kind: Kind.NON_NULL_TYPE,
+    type: {
+      kind: Kind.LIST_TYPE,
+      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: '_Any' } } },
+    },
+  },
+};

@@ -1,0 +1,236 @@
+import {
+  Kind,
+  parse,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type SelectionSetNode,
+  type TypeNode,
+} from 'graphql';
+
+/**
+ * Where each type and field of a supergraph lives, read once from its `@join__*` directives
+ * (join spec v0.2-v0.5): what the query planner needs to decide which subgraph answers a field
+ * and how to jump from one subgraph to another through `_entities`.
+ *
+ * Only what the planner uses is kept. Anything it cannot plan safely is recorded as such
+ * (`unplannable`) rather than guessed at, so an operation touching it falls back to stitching.
+ */
+export interface SupergraphModel {
+  /** join__Graph enum value (e.g. `ACCOUNTS`) → the subgraph's composed name and URL. */
+  graphs: ReadonlyMap<string, { name: string; url: string }>;
+  types: ReadonlyMap<string, TypeModel>;
+  /** The root types' names, from the schema definition (`Query`, `Mutation` unless renamed). */
+  roots: { query: string; mutation: string };
+  /** Set when the whole supergraph is outside what the planner supports (e.g. join v0.1). */
+  unsupported?: string;
+}
+
+export interface TypeModel {
+  name: string;
+  kind: 'object' | 'interface' | 'union';
+  /** Graphs that define the type. */
+  graphs: ReadonlySet<string>;
+  /** Per graph, the keys `_entities` accepts there (resolvable ones only), parsed. */
+  keys: ReadonlyMap<string, readonly SelectionSetNode[]>;
+  /** For interfaces and unions: per graph, the object types that are possible there. */
+  possibleIn: ReadonlyMap<string, ReadonlySet<string>>;
+  fields: ReadonlyMap<string, FieldModel>;
+  /**
+   * Why the planner must not plan through this type (entity interfaces, `@interfaceObject`),
+   * or undefined.
+   */
+  unplannable?: string;
+}
+
+export interface FieldModel {
+  /** The name of the field's named type (list and non-null wrappers removed). */
+  type: string;
+  /** Graphs that resolve the field themselves (not external there, not overridden away). */
+  resolvableIn: ReadonlySet<string>;
+  /** Graphs where the field is declared `@external` (it may still be `@provides`d there). */
+  externalIn: ReadonlySet<string>;
+  /** Per graph, the `@requires` selection the field needs in its entity representation. */
+  requires: ReadonlyMap<string, SelectionSetNode>;
+  /** Per graph, the `@provides` selection the field's value carries there. */
+  provides: ReadonlyMap<string, SelectionSetNode>;
+  unplannable?: string;
+}
+
+const JOIN_VERSION = /specs\.apollo\.dev\/join\/v(\d+)\.(\d+)/;
+
+/** Reads the model from a supergraph SDL (already checked to be one by readSupergraphFile). */
+export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
+  const graphs = new Map<string, { name: string; url: string }>();
+  const types = new Map<string, TypeModel>();
+  let unsupported: string | undefined;
+  const roots = { query: 'Query', mutation: 'Mutation' };
+
+  for (const definition of supergraph.definitions) {
+    if (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) {
+      for (const operationType of definition.operationTypes ?? []) {
+        if (operationType.operation === 'query') roots.query = operationType.type.name.value;
+        if (operationType.operation === 'mutation') roots.mutation = operationType.type.name.value;
+      }
+      for (const directive of definition.directives ?? []) {
+        const url = stringArg(directive, 'url');
+        const version = url && JOIN_VERSION.exec(url);
+        // join v0.1 (Federation 1 supergraphs) gives fields without @join__field to the type's
+        // owner only; the planner reads v0.2+ semantics, so such supergraphs stay on stitching.
+        if (version && Number(version[1]) === 0 && Number(version[2]) < 2) unsupported = `join spec ${url} (before v0.2)`;
+      }
+    }
+    if (definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === 'join__Graph') {
+      for (const value of definition.values ?? []) {
+        const joinGraph = value.directives?.find((d) => d.name.value === 'join__graph');
+        graphs.set(value.name.value, {
+          name: (joinGraph && stringArg(joinGraph, 'name')) ?? value.name.value,
+          url: (joinGraph && stringArg(joinGraph, 'url')) ?? '',
+        });
+      }
+    }
+  }
+
+  for (const definition of supergraph.definitions) {
+    switch (definition.kind) {
+      case Kind.OBJECT_TYPE_DEFINITION:
+      case Kind.INTERFACE_TYPE_DEFINITION:
+      case Kind.OBJECT_TYPE_EXTENSION:
+      case Kind.INTERFACE_TYPE_EXTENSION:
+      case Kind.UNION_TYPE_DEFINITION:
+        break;
+      default:
+        continue;
+    }
+    const name = definition.name.value;
+    if (name.startsWith('join__') || name.startsWith('link__')) continue;
+    const typeGraphs = new Set<string>();
+    const keys = new Map<string, SelectionSetNode[]>();
+    let unplannable: string | undefined;
+    for (const directive of definition.directives ?? []) {
+      if (directive.name.value !== 'join__type') continue;
+      const graph = enumArg(directive, 'graph');
+      if (!graph) continue;
+      typeGraphs.add(graph);
+      if (boolArg(directive, 'isInterfaceObject')) unplannable = `@interfaceObject in ${graphs.get(graph)?.name ?? graph}`;
+      const key = stringArg(directive, 'key');
+      if (key !== undefined && boolArg(directive, 'resolvable') !== false) {
+        keys.set(graph, [...(keys.get(graph) ?? []), parseFieldSet(key)]);
+      }
+    }
+    if (definition.kind === Kind.INTERFACE_TYPE_DEFINITION && keys.size > 0) unplannable ??= 'entity interface (@key on an interface)';
+    // A type without @join__type (a supergraph built by hand) lives wherever its fields do.
+    const fields = new Map<string, FieldModel>();
+    if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
+      for (const field of definition.fields ?? []) {
+        fields.set(field.name.value, readField(namedTypeOf(field.type), field.directives ?? [], typeGraphs));
+      }
+    }
+    const previous = types.get(name);
+    types.set(name, {
+      name,
+      kind:
+        definition.kind === Kind.UNION_TYPE_DEFINITION
+          ? 'union'
+          : definition.kind === Kind.INTERFACE_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_EXTENSION
+            ? 'interface'
+            : 'object',
+      graphs: new Set([...(previous?.graphs ?? []), ...typeGraphs]),
+      keys: new Map([...(previous?.keys ?? []), ...keys]),
+      possibleIn: previous?.possibleIn ?? new Map(),
+      fields: new Map([...(previous?.fields ?? []), ...fields]),
+      ...((unplannable ?? previous?.unplannable) ? { unplannable: unplannable ?? previous?.unplannable } : {}),
+    });
+  }
+
+  // Possible types per graph: objects implementing an interface there (@join__implements), and
+  // union members there (@join__unionMember). A fragment on a type that is not possible in a
+  // subgraph must not be sent to it (the subgraph would refuse the whole query).
+  for (const definition of supergraph.definitions) {
+    if (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION) {
+      for (const directive of definition.directives ?? []) {
+        if (directive.name.value !== 'join__implements') continue;
+        const graph = enumArg(directive, 'graph');
+        const iface = stringArg(directive, 'interface');
+        if (graph && iface) addPossible(types.get(iface), graph, definition.name.value);
+      }
+    }
+    if (definition.kind === Kind.UNION_TYPE_DEFINITION) {
+      for (const directive of definition.directives ?? []) {
+        if (directive.name.value !== 'join__unionMember') continue;
+        const graph = enumArg(directive, 'graph');
+        const member = stringArg(directive, 'member');
+        if (graph && member) addPossible(types.get(definition.name.value), graph, member);
+      }
+    }
+  }
+
+  return { graphs, types, roots, ...(unsupported ? { unsupported } : {}) };
+}
+
+function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
+  const joinFields = directives.filter((d) => d.name.value === 'join__field');
+  // No @join__field: the field lives in every graph that defines its type.
+  if (joinFields.length === 0) return { type, resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+  const resolvableIn = new Set<string>();
+  const externalIn = new Set<string>();
+  const requires = new Map<string, SelectionSetNode>();
+  const provides = new Map<string, SelectionSetNode>();
+  let unplannable: string | undefined;
+  for (const directive of joinFields) {
+    const graph = enumArg(directive, 'graph');
+    // @join__field without a graph marks fields added by @interfaceObject; @fromContext arguments
+    // and progressive override labels change per request: both are left to stitching.
+    if (!graph) {
+      unplannable = 'field contributed through @interfaceObject';
+      continue;
+    }
+    if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
+    if (stringArg(directive, 'overrideLabel') !== undefined) unplannable = 'progressive @override label';
+    if (boolArg(directive, 'external')) externalIn.add(graph);
+    else if (!boolArg(directive, 'usedOverridden')) resolvableIn.add(graph);
+    const requiresSet = stringArg(directive, 'requires');
+    if (requiresSet !== undefined) requires.set(graph, parseFieldSet(requiresSet));
+    const providesSet = stringArg(directive, 'provides');
+    if (providesSet !== undefined) provides.set(graph, parseFieldSet(providesSet));
+  }
+  return { type, resolvableIn, externalIn, requires, provides, ...(unplannable ? { unplannable } : {}) };
+}
+
+function namedTypeOf(type: TypeNode): string {
+  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type);
+}
+
+function addPossible(type: TypeModel | undefined, graph: string, member: string): void {
+  if (!type) return;
+  const possible = type.possibleIn as Map<string, Set<string>>;
+  let members = possible.get(graph);
+  if (!members) possible.set(graph, (members = new Set()));
+  members.add(member);
+}
+
+/** A join__FieldSet (`"id organisation { id }"`) as the selection set it abbreviates. */
+export function parseFieldSet(fieldSet: string): SelectionSetNode {
+  const document = parse(`{${fieldSet}}`, { noLocation: true });
+  const operation = document.definitions[0];
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) throw new Error(`not a field set: ${fieldSet}`);
+  return operation.selectionSet;
+}
+
+function argument(directive: ConstDirectiveNode, name: string) {
+  return directive.arguments?.find((a) => a.name.value === name)?.value;
+}
+
+function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
+  const value = argument(directive, name);
+  return value?.kind === Kind.STRING ? value.value : undefined;
+}
+
+function enumArg(directive: ConstDirectiveNode, name: string): string | undefined {
+  const value = argument(directive, name);
+  return value?.kind === Kind.ENUM ? value.value : undefined;
+}
+
+function boolArg(directive: ConstDirectiveNode, name: string): boolean | undefined {
+  const value = argument(directive, name);
+  return value?.kind === Kind.BOOLEAN ? value.value : undefined;
+}
