@@ -266,6 +266,22 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     });
     return { started, url: `http://127.0.0.1:${port}/graphql` };
   });
+  // The same gateway with the query planner off: what planning once per document buys.
+  if (needs('federation')) {
+    launch('portico (stitching)', async () => {
+      const port = await freePort();
+      const started = group.start({
+        name: 'portico-stitching',
+        cpu: GATEWAY_CPU,
+        command: node,
+        args: [...profilerArgs('portico-stitching'), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST), '--no-query-planner'],
+        cwd: repoRoot,
+        env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+        stdout: 'ignore',
+      });
+      return { started, url: `http://127.0.0.1:${port}/graphql` };
+    });
+  }
   launch('hive', async () => {
     const port = await freePort();
     const started = group.start({
@@ -414,7 +430,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     scenario(name) {
       switch (name) {
         case 'federation': {
-          const targets = gatewayOrProblem('portico', 'hive');
+          const targets = gatewayOrProblem('portico', 'portico (stitching)', 'hive');
           if (typeof targets === 'string') return failedScenario(name, targets);
           return {
             name,
@@ -423,7 +439,9 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             targets,
             portico: 'portico',
             hive: 'hive',
-            notes: ['Portico: `portico serve --supergraph`; Hive: `hive-gateway supergraph`; identical requests.'],
+            notes: [
+              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph`; identical requests.',
+            ],
           };
         }
         case 'single': {

@@ -3,7 +3,7 @@
  * handlers: everything below it is a library that can be started and stopped by tests.
  *
  *   portico start [--config FILE]                         run the configured BFFs
- *   portico serve --supergraph FILE [--port N] [--host H] [--max-cost N]
+ *   portico serve --supergraph FILE [--port N] [--host H] [--max-cost N] [--no-query-planner]
  *                                                         serve a composed Federation v2 supergraph
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
  *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
@@ -20,7 +20,7 @@ import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H] [--max-cost N]
+  portico serve --supergraph FILE [--port N] [--host H] [--max-cost N] [--no-query-planner]
   portico demo
   portico documents build DIR --out FILE`;
 
@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
           port: { type: 'string', default: '4000' },
           host: { type: 'string', default: '127.0.0.1' },
           'max-cost': { type: 'string' },
+          // Runs every operation by stitching: to compare the engines, or to rule the planner out.
+          'no-query-planner': { type: 'boolean', default: false },
         },
       });
       if (!values.supergraph) return usage('--supergraph FILE is required');
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
         host: values.host,
         logger,
         ...(maxCost === undefined ? {} : { maxCost }),
+        queryPlanner: !values['no-query-planner'],
       });
       running.push(gateway);
       print(`supergraph ${gateway.url}`);

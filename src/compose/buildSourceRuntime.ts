@@ -8,6 +8,8 @@ import {
   buildSupergraphSubschemas,
   type SupergraphStitchingOptions,
 } from '../sources/federation/buildSupergraphSubschemas.js';
+import type { Executor } from '@graphql-tools/utils';
+import type { QueryPlannerOptions } from '../sources/federation/planner/queryPlanner.js';
 import type { HttpCall } from '../transport/httpClient.js';
 
 /** A source made ready for stitching; built once and shared by every BFF that includes it. */
@@ -16,6 +18,8 @@ export interface SourceRuntime {
   subschemas: SubschemaConfig[];
   /** Stitching options a federation supergraph brings (its type definitions, merge rules). */
   stitching?: Omit<SupergraphStitchingOptions, 'subschemas'>;
+  /** A federation source with its query planner on: what a supergraph-only BFF plans with. */
+  planner?: Omit<QueryPlannerOptions, 'onFallback'>;
 }
 
 export interface SourceRuntimeDeps {
@@ -50,15 +54,23 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         composeSupergraph(
           (source.subgraphs ?? []).map((s) => ({ name: s.name, url: s.url, sdl: source.subgraphSdls![s.name]! })),
         );
+      const executors = new Map<string, Executor>();
       const { subgraphs: _subgraphs, subschemas, ...stitching } = buildSupergraphSubschemas({
         supergraphSdl,
         // Each subgraph is its own upstream: its own breaker, so one failing subgraph does not cut off the others.
         executorFor: (subgraph) => {
           const name = `${source.name}/${subgraph.name}`;
-          return createGraphQLExecutor({ source: name, url: subgraph.url, http: deps.httpFor(name) });
+          const executor = createGraphQLExecutor({ source: name, url: subgraph.url, http: deps.httpFor(name) });
+          executors.set(subgraph.name, executor);
+          return executor;
         },
       });
-      return { name: source.name, subschemas, stitching };
+      return {
+        name: source.name,
+        subschemas,
+        stitching,
+        ...(source.queryPlanner ? { planner: { supergraphSdl, executors } } : {}),
+      };
     }
   }
 }

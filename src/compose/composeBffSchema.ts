@@ -8,6 +8,7 @@ import { createResolverKit, resolveBffModule } from './resolverKit.js';
 import { hideFromSchema } from './hideFromSchema.js';
 import type { SourceRuntime } from './buildSourceRuntime.js';
 import { hideFederationInternals } from '../sources/federation/buildSupergraphSubschemas.js';
+import { withQueryPlanner } from '../sources/federation/planner/queryPlanner.js';
 
 /**
  * One BFF's schema: its sources stitched by type merging, plus the resolvers its team owns,
@@ -49,12 +50,20 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
     typeDefs: federation ? [federation.typeDefs, ...typeDefs] : typeDefs,
     ...(resolvers ? { resolvers } : {}),
   });
+  let schema: GraphQLSchema;
   try {
-    return hideFromSchema(hideFederationInternals(stitched), bff.hide);
+    schema = hideFromSchema(hideFederationInternals(stitched), bff.hide);
   } catch (error) {
     // A hide entry naming nothing is a config mistake: report it against the BFF's file.
     throw new ConfigError(displayPath(bff.file), 'hide', (error as Error).message.replace(/^hide: /, ''));
   }
+  // The planner knows the supergraph and nothing else: a BFF that adds sources, resolvers or
+  // renames keeps stitching, which is what composes those.
+  const only = bff.sources.length === 1 ? runtimes.get(bff.sources[0]!) : undefined;
+  if (only?.planner && !module.typeDefs && !resolvers && renames.length === 0) {
+    return withQueryPlanner(schema, only.planner);
+  }
+  return schema;
 }
 
 function renameFields(rename: Readonly<Record<string, string>>) {

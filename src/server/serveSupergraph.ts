@@ -17,6 +17,12 @@ export interface ServeSupergraphOptions {
    * @default the BFF default (src/config/costSchema.ts)
    */
   maxCost?: number;
+  /**
+   * Execute through query plans cached per document, stitching only for what the planner does
+   * not support (src/sources/federation/planner/).
+   * @default true
+   */
+  queryPlanner?: boolean;
 }
 
 /**
@@ -29,6 +35,10 @@ export async function serveSupergraph(options: ServeSupergraphOptions): Promise<
   const schema = buildSupergraphSchema({
     supergraphSdl,
     executorFor: (subgraph) => createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call }),
+    queryPlanner: options.queryPlanner ?? true,
+    // Once per operation shape, never per request; the name only, no document text.
+    onPlannerFallback: (reason, operationName) =>
+      options.logger.debug({ operationName, reason }, 'operation runs by stitching: the query planner does not support it'),
   });
   const bff = {
     ...bffSchema.parse({

@@ -6,6 +6,7 @@ import { bffSchema, sourceSchema } from '../../src/config/schema.js';
 import type { LoadedBff, LoadedSource } from '../../src/config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../../src/compose/composeBffSchema.js';
+import { queryPlannerOf } from '../../src/sources/federation/planner/queryPlanner.js';
 import { repoRoot } from '../support/portico.js';
 
 // Composition needs no upstream: every call below would fail, and none is made.
@@ -58,5 +59,24 @@ describe('composeBffSchema', () => {
     expect(() => composeBffSchema(bff({ sources: ['users'], hide: ['User.emial'] }), runtimesOf(users))).toThrow(
       /test: hide: User\.emial is not a field/,
     );
+  });
+
+  describe('which BFFs run by query plans', () => {
+    const shop = (raw: Record<string, unknown> = {}) =>
+      source('shop', { kind: 'federation', supergraph: 'x', ...raw }, { supergraphSdl: sdl('test/fixtures/federation/shop/supergraph.graphql') });
+
+    it('plans a BFF whose only source is a federation, hidden fields and all', () => {
+      const schema = composeBffSchema(bff({ sources: ['shop'], hide: ['Product.weight'] }), runtimesOf(shop()));
+      expect(queryPlannerOf(schema)).toBeTypeOf('function');
+    });
+
+    it('keeps stitching for a BFF that adds another source, or renames fields: the planner knows only the supergraph', () => {
+      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop(), products)))).toBeUndefined();
+      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop'], rename: { 'Product.name': 'title' } }), runtimesOf(shop())))).toBeUndefined();
+    });
+
+    it('keeps stitching when the federation source turns the planner off', () => {
+      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop'] }), runtimesOf(shop({ queryPlanner: false }))))).toBeUndefined();
+    });
   });
 });
