@@ -86,6 +86,8 @@ interface Draft {
   selections: SelectionNode[];
   variables: Set<string>;
   deps: Draft[];
+  /** Fetches that, with every fetch below them, must be done first (the `@requires` data). */
+  waitForTrees: Draft[];
   representation: RepresentationField[];
   errorKeys: string[];
 }
@@ -110,6 +112,8 @@ interface Jump {
   fields: NormalField[];
   /** Jumps at the same position whose data this one's `@requires` fields come from. */
   after: Set<Jump>;
+  /** Fetches made for its `@requires` fields below this position: their data is in the representation too. */
+  waitForTrees: Draft[];
   draft?: Draft;
 }
 
@@ -134,8 +138,8 @@ export function planOperation(input: PlanInput): QueryPlan {
   const rootType = operation.operation === OperationTypeNode.QUERY ? model.roots.query : model.roots.mutation;
   const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet);
   const drafts: Draft[] = [];
-  const newDraft = (draft: Omit<Draft, 'id' | 'selections' | 'variables'>): Draft => {
-    const created: Draft = { ...draft, id: drafts.length, selections: [], variables: new Set() };
+  const newDraft = (draft: Omit<Draft, 'id' | 'selections' | 'variables' | 'waitForTrees'>): Draft => {
+    const created: Draft = { ...draft, id: drafts.length, selections: [], variables: new Set(), waitForTrees: [] };
     drafts.push(created);
     return created;
   };
@@ -200,7 +204,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
       let jump = jumps.get(target);
-      if (!jump) jumps.set(target, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set() }));
+      if (!jump) jumps.set(target, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       const requires = model_.requires.get(target);
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
@@ -216,9 +220,12 @@ export function planOperation(input: PlanInput): QueryPlan {
     for (let pending = unplannedRequires(jumps); pending; pending = unplannedRequires(jumps)) {
       const requires = pending.requires[pending.requiresPlanned++]!;
       for (const field of internalFields(requires, true)) {
+        const created = drafts.length;
         const landed = place(field);
         if (landed === pending) throw new NotPlannable(`${type.name}: a @requires field needs ${pending.target} itself`);
         if (landed) pending.after.add(landed);
+        // A required field held here whose own selection needed fetches further down.
+        pending.waitForTrees.push(...drafts.slice(created));
       }
     }
     if (jumps.size === 0) return out.selections;
@@ -242,7 +249,11 @@ export function planOperation(input: PlanInput): QueryPlan {
     }
     for (const jump of jumps.values()) {
       const draft = jump.draft!;
-      for (const before of jump.after) draft.deps.push(before.draft!);
+      for (const before of jump.after) {
+        draft.deps.push(before.draft!);
+        draft.waitForTrees.push(before.draft!);
+      }
+      draft.waitForTrees.push(...jump.waitForTrees);
       const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
       draft.selections = plan(type.name, jump.fields, { draft, graph: jump.target, path: position.path, provided: undefined, requirementsSent });
     }
@@ -444,6 +455,23 @@ function collectVariables(args: readonly ArgumentNode[] | undefined, into: Set<s
   for (const argument of args ?? []) visit(argument.value);
 }
 
+/** A fetch that must wait for whole subtrees of fetches (its `@requires` data) depends on each of their fetches. */
+function addSubtreeDependencies(drafts: readonly Draft[]): void {
+  const children = new Map<Draft, Draft[]>();
+  for (const draft of drafts) for (const dep of draft.deps) children.set(dep, [...(children.get(dep) ?? []), draft]);
+  for (const draft of drafts) {
+    const seen = new Set<Draft>();
+    const queue = [...draft.waitForTrees];
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      if (next === draft || seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(children.get(next) ?? []));
+    }
+    for (const dep of seen) if (!draft.deps.includes(dep)) draft.deps.push(dep);
+  }
+}
+
 /**
  * Entity fetches that send the same selection to the same subgraph for the same type, after the
  * same fetches, become one fetch over all their paths: the same product fields wanted at three
@@ -494,6 +522,7 @@ function toPlan(
   operation: OperationDefinitionNode,
   variableDefinitions: ReadonlyMap<string, VariableDefinitionNode>,
 ): QueryPlan {
+  addSubtreeDependencies(allDrafts);
   const drafts = mergeIdenticalFetches(allDrafts);
   const nodes = new Map<Draft, FetchNode>();
   const clientName = operation.name?.value;
