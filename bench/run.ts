@@ -252,36 +252,25 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     );
   };
 
-  launch('portico', async () => {
-    const port = await freePort();
-    const started = group.start({
-      name: 'portico',
-      cpu: GATEWAY_CPU,
-      command: node,
-      // The bench query costs 24 420 at the assumed list size of 10, above the BFF default ceiling.
-      args: [...profilerArgs('portico'), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST)],
-      cwd: repoRoot,
-      env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-      stdout: 'ignore',
-    });
-    return { started, url: `http://127.0.0.1:${port}/graphql` };
-  });
-  // The same gateway with the query planner off: what planning once per document buys.
-  if (needs('federation')) {
-    launch('portico (stitching)', async () => {
+  /** `portico serve` over the bench supergraph; `name` also names its profile. */
+  const launchServe = (id: string, name: string, extraArgs: string[] = []) =>
+    launch(id, async () => {
       const port = await freePort();
       const started = group.start({
-        name: 'portico-stitching',
+        name,
         cpu: GATEWAY_CPU,
         command: node,
-        args: [...profilerArgs('portico-stitching'), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST), '--no-query-planner'],
+        // The bench query costs 24 420 at the assumed list size of 10, above the BFF default ceiling.
+        args: [...profilerArgs(name), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST), ...extraArgs],
         cwd: repoRoot,
         env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' },
         stdout: 'ignore',
       });
       return { started, url: `http://127.0.0.1:${port}/graphql` };
     });
-  }
+  launchServe('portico', 'portico');
+  // The same gateway with the query planner off: what planning once per document buys.
+  if (needs('federation')) launchServe('portico (stitching)', 'portico-stitching', ['--no-query-planner']);
   launch('hive', async () => {
     const port = await freePort();
     const started = group.start({
