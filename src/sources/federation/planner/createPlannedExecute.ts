@@ -33,6 +33,9 @@ export interface PlannedExecuteOptions {
   onFallback?: (reason: string, operationName: string | undefined) => void;
 }
 
+/** Plans kept per document (operations × @skip/@include combinations); beyond it, plans are not kept. */
+const MAX_PLANS_PER_DOCUMENT = 32;
+
 /** How an operation runs: its plan, or why stitching runs it instead. */
 type Decision = QueryPlan | { notPlannable: string };
 
@@ -83,7 +86,9 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
         decision = { notPlannable: reason };
         options.onFallback?.(reason, operation.name?.value);
       }
-      forDocument.byOperation.set(key, decision);
+      // Each combination of @skip/@include values is its own plan: a document with many
+      // condition variables could otherwise grow this map without bound, one request at a time.
+      if (forDocument.byOperation.size < MAX_PLANS_PER_DOCUMENT) forDocument.byOperation.set(key, decision);
     }
     return decision;
   };
