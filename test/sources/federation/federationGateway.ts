@@ -1,4 +1,4 @@
-import { execute, graphql, parse, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
 import { buildSupergraphSchema } from '../../../src/sources/federation/buildSupergraphSchema.js';
 import { queryPlannerOf } from '../../../src/sources/federation/planner/queryPlanner.js';
@@ -11,9 +11,12 @@ export const ENGINES: readonly FederationEngine[] = ['stitching', 'planner'];
 
 export interface FederationGateway {
   schema: GraphQLSchema;
-  /** Runs one operation; `calls` counts the upstream requests it made, per subgraph. */
+  /**
+   * Runs one operation; `calls` counts the upstream requests it made, per subgraph. Pass the
+   * same parsed document twice to reach the planner's plan cache (it is keyed by document).
+   */
   run(
-    query: string,
+    query: string | DocumentNode,
     variables?: Record<string, unknown>,
   ): Promise<{ result: ExecutionResult; calls: Record<string, number> }>;
   /** Operations the planner handed to stitching, with why (planner engine only). */
@@ -51,15 +54,11 @@ export function federationGateway(supergraphSdl: string, engine: FederationEngin
     fallbacks,
     async run(query, variables) {
       for (const name of Object.keys(calls)) delete calls[name];
-      if (!planner) {
-        const result = await graphql({ schema, source: query, variableValues: variables ?? null, contextValue: {} });
-        return { result, calls: { ...calls } };
-      }
-      const document = parse(query);
+      const document = typeof query === 'string' ? parse(query) : query;
       const errors = validate(schema, document);
       if (errors.length > 0) return { result: { errors }, calls: { ...calls } };
       const args = { schema, document, variableValues: variables ?? null, contextValue: {} };
-      const result = (await planner(args, (fallbackArgs) => execute(fallbackArgs))) as ExecutionResult;
+      const result = (await (planner ? planner(args, (fallbackArgs) => execute(fallbackArgs)) : execute(args))) as ExecutionResult;
       return { result, calls: { ...calls } };
     },
     close: () => http.close(),

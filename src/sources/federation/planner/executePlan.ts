@@ -70,8 +70,11 @@ async function runFetch(node: FetchNode, execution: PlanExecution, options: Exec
   const indexOf = new Map<string, number>();
   for (const object of collect(execution.data, node.paths, node.typeName)) {
     const representation = representationOf(object, node.typeName, node.representation);
-    // Missing key or @requires data (its fetch failed): that fetch's error is already there.
-    if (representation === undefined) continue;
+    if (representation === undefined) {
+      const cause = causeOfMissing(object, node.representation) ?? porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
+      for (const key of node.errorKeys) markError(object, key, cause);
+      continue;
+    }
     const id = JSON.stringify(representation);
     let index = indexOf.get(id);
     if (index === undefined) {
@@ -101,6 +104,13 @@ async function runFetch(node: FetchNode, execution: PlanExecution, options: Exec
     const [first, index, ...rest] = error.path ?? [];
     if (first === '_entities' && typeof index === 'number' && targets[index]) {
       placeError(execution, targets[index]!, node, error, rest);
+      if (Array.isArray(entities) && entities[index] === null) {
+        for (const object of targets[index]!) {
+          const at = pathTo(execution.data, object);
+          const located = new GraphQLError(error.message, { ...(error.extensions ? { extensions: error.extensions } : {}), ...(at ? { path: [...at, ...rest] } : {}) });
+          for (const key of node.errorKeys) markError(object, key, located);
+        }
+      }
     } else {
       placeError(execution, targets.flat(), node, error, []);
     }
@@ -245,7 +255,12 @@ function placeError(
     }
     const key = relativePath[index]!;
     if (isObject(parent) && typeof key === 'string') {
-      markError(parent, key, error);
+      let toMark = error;
+      if (index < relativePath.length - 1) {
+        const at = pathTo(execution.data, object);
+        if (at) toMark = new GraphQLError(formatted.message, { ...(formatted.extensions ? { extensions: formatted.extensions } : {}), path: [...at, ...relativePath] });
+      }
+      markError(parent, key, toMark);
       placed = true;
     }
   }
@@ -275,4 +290,9 @@ function pathTo(root: unknown, target: object, path: (string | number)[] = []): 
 
 function isObject(value: unknown): value is DataObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function causeOfMissing(object: DataObject, fields: readonly RepresentationField[]): GraphQLError | undefined {
+  for (const field of fields) if (object[field.from] === undefined) return object[FIELD_ERRORS]?.[field.from];
+  return undefined;
 }

@@ -192,7 +192,8 @@ export function planOperation(input: PlanInput): QueryPlan {
 
     const place = (field: NormalField): Jump | undefined => {
       if (field.name === '__typename') {
-        out.add(field.node);
+        // Stripped of its @skip/@include like any planned field: its variable is not declared here.
+        out.add(withSelections(field.node, undefined));
         return undefined;
       }
       const model_ = fieldOf(type, field.name);
@@ -267,7 +268,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     for (const selection of selections) {
       if (selection.kind === 'field') {
         if (selection.name === '__typename') {
-          out.add(selection.node);
+          out.add(withSelections(selection.node, undefined));
           continue;
         }
         const model_ = fieldOf(type, selection.name);
