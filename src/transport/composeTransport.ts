@@ -6,11 +6,14 @@
  *    └─ unwrap            5xx errors become plain responses again: sources map statuses themselves
  *       └─ fallback cache reads only. Outermost policy, so it sees every way a call can fail:
  *                         open breaker, timeout, retries spent, request budget spent, 5xx. It
- *                         stores only answers that really came back (2xx), after any retries.
+ *                         stores only answers that really came back (2xx), after any retries;
+ *                         an answer equal to the stored one only once that is ttlMs/10 old.
  *          └─ deadline    one deadline per call: min(now + source timeoutMs, request deadline).
  *                         Refuses to start a call with no time left (no breaker failure: the
  *                         source did nothing wrong). One AbortSignal timer covers the call and all
- *                         its retries, so `timeoutMs` is what the source may cost a request.
+ *                         its retries, so `timeoutMs` is what the source may cost a request. Calls
+ *                         of one request share a signal when that cuts them short by at most
+ *                         timeoutMs/20 (src/transport/deadlineSignals.ts).
  *             └─ retry    reads only, budgeted per source, backoff with jitter, never past the
  *                         deadline. Outside the breaker, so the breaker sees every attempt (an
  *                         outage opens it after volumeThreshold attempts, not requests) and a
@@ -25,6 +28,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { FallbackStore } from '../stores/fallbackStore.js';
 import type { HttpCall } from './httpClient.js';
+import type { DeadlineSignals } from './deadlineSignals.js';
 import { createRetryBudget } from './retryBudget.js';
 import type { TransportMetrics } from './transportMetrics.js';
 import { UpstreamStatusError, type HttpDecorator } from './upstreamFailure.js';
@@ -65,6 +69,8 @@ export interface SourceTransportOptions {
   logger?: Logger;
   metrics?: TransportMetrics;
   rotateBucketController?: EventEmitter;
+  /** Deadline signals shared by the calls of one request across sources. @default one for this source alone */
+  deadlineSignals?: DeadlineSignals;
   /** Clock for deadlines, retry decisions and answer ages. @default Date.now */
   now?: () => number;
   /** Jitter source. @default Math.random */
@@ -112,7 +118,7 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
   const call = composeTransport(options.http, [
     unwrapStatusErrors,
     f.enabled && withFallbackCache({ ...common, store: options.store!, ttlMs: f.ttlMs }),
-    withDeadline({ ...common, timeoutMs: resilience.timeoutMs }),
+    withDeadline({ ...common, timeoutMs: resilience.timeoutMs, ...(options.deadlineSignals ? { signals: options.deadlineSignals } : {}) }),
     withRetry({
       ...common,
       maxRetries: r.maxRetries,

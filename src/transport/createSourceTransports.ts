@@ -7,6 +7,7 @@ import type { FallbackStore } from '../stores/fallbackStore.js';
 import { createMemoryFallbackStore } from '../stores/memory/memoryFallbackStore.js';
 import { createRedisFallbackStore } from '../stores/redis/redisFallbackStore.js';
 import { createSourceTransport, type SourceTransport } from './composeTransport.js';
+import { createDeadlineSignals } from './deadlineSignals.js';
 import type { HttpCall } from './httpClient.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
@@ -57,6 +58,8 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   const rotators = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   const healthTimers: NodeJS.Timeout[] = [];
   const listeners = new Set<(source: string, state: BreakerState) => void>();
+  // One for every source: a request's calls to different subgraphs share deadline signals too.
+  const deadlineSignals = createDeadlineSignals();
 
   function rotatorFor(resilience: SourceResilience): EventEmitter {
     const bucketMs = Math.max(1, Math.floor(resilience.breaker.rollingCountTimeoutMs / resilience.breaker.rollingCountBuckets));
@@ -90,6 +93,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       logger,
       metrics,
       rotateBucketController: rotatorFor(resilience),
+      deadlineSignals,
       ...(store ? { store } : {}),
       ...(options.now ? { now: options.now } : {}),
     });

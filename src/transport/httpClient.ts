@@ -2,7 +2,7 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { porticoError } from '../errors/index.js';
 import type { RequestScope } from '../context/requestScope.js';
 import { watchAttempt } from './watchAttempt.js';
-import { createInFlight, inFlightKey } from './inFlightDedup.js';
+import { createInFlight, inFlightHeadKey } from './inFlightDedup.js';
 
 export interface HttpClientOptions {
   /**
@@ -114,7 +114,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       // The key is taken from the caller's headers, not the observers' (per-attempt tracing).
       const response =
         dedupe && request.idempotent
-          ? await inFlight.run(inFlightKey(request.method, request.url, request.headers, request.body), signal, (shared) =>
+          ? await inFlight.run(request.body ?? '', inFlightHeadKey(request.method, request.url, request.headers), signal, (shared) =>
               exchange({ ...dispatchOptions, signal: shared }),
             )
           : await exchange(dispatchOptions);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeTransport } from '../../src/transport/composeTransport.js';
+import { createDeadlineSignals } from '../../src/transport/deadlineSignals.js';
 import { DEADLINE_HEADER, withDeadline, withDeadlineHeader } from '../../src/transport/withDeadline.js';
 import { wasNotSent } from '../../src/transport/upstreamFailure.js';
 import { manualClock, read, startTestUpstream, testScope, type TestUpstream } from './testUpstream.js';
@@ -47,6 +48,26 @@ describe('the deadline', () => {
     ]);
     await stampThenAge(read(upstream, '/a', testScope()));
     expect(upstream.seen.map((request) => request.headers[DEADLINE_HEADER])).toEqual(['1000', '700']);
+  });
+
+  it('lets a call of a request reuse the deadline of an earlier one, to any source, when that cuts it short by at most timeoutMs/20', async () => {
+    const clock = manualClock();
+    const signals = createDeadlineSignals();
+    const transportOf = (source: string) =>
+      composeTransport(upstream.http.call, [withDeadline({ source, timeoutMs: 5_000, now: clock.now, signals }), withDeadlineHeader({ now: clock.now })]);
+    const products = transportOf('products');
+    const reviews = transportOf('reviews');
+    const client = new AbortController();
+    const scope = testScope({ signal: client.signal });
+    const readOf = (path: string) => ({ ...read(upstream, path, scope), signal: client.signal });
+    await products(readOf('/a'));
+    clock.advance(200);
+    await reviews(readOf('/b'));
+    clock.advance(100);
+    await products(readOf('/c'));
+    // 200 ms later the first deadline is 4 800 ms away (within 250 ms of 5 000): shared. 300 ms
+    // later it is not: the call gets its own full 5 000 ms.
+    expect(upstream.seen.map((request) => request.headers[DEADLINE_HEADER])).toEqual(['5000', '4800', '5000']);
   });
 
   it('aborts a call that outlives the source timeout with SUBGRAPH_TIMEOUT', async () => {

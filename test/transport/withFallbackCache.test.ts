@@ -41,6 +41,20 @@ function transportWith(options: { store?: FallbackStore; now?: () => number; ttl
 
 const alice = principal('alice', ['orders:read', 'catalog:read'], { tenant: 't1' });
 
+/** A real store that also counts the writes reaching it. */
+function countingStore(store: FallbackStore): FallbackStore & { writes: number } {
+  const counted = {
+    writes: 0,
+    get: (key: string) => store.get(key),
+    set(key: string, value: Parameters<FallbackStore['set']>[1], ttlMs: number) {
+      counted.writes += 1;
+      return store.set(key, value, ttlMs);
+    },
+    close: () => store.close(),
+  };
+  return counted;
+}
+
 describe('the fallback cache', () => {
   it('serves the last good answer when the call fails, and marks it stale with its age', async () => {
     const clock = manualClock();
@@ -126,6 +140,41 @@ describe('the fallback cache', () => {
     upstream.behave({ status: 500 });
     expect((await call(write(upstream, '/graphql', testScope()))).status).toBe(500);
     expect((await call(read(upstream, '/products/zz', testScope()))).status).toBe(500);
+  });
+
+  it('does not rewrite an unchanged answer on every call: only once the stored copy is ttlMs/10 old', async () => {
+    const clock = manualClock();
+    const store = countingStore(createMemoryFallbackStore({ maxBytes: 1_000_000 }));
+    const call = transportWith({ store, now: clock.now, ttlMs: 10_000 });
+    for (let i = 0; i < 5; i++) {
+      await call(read(upstream, '/products/p1', testScope()));
+      clock.advance(100);
+    }
+    expect(store.writes).toBe(1);
+    clock.advance(500);
+    await call(read(upstream, '/products/p1', testScope()));
+    expect(store.writes).toBe(2);
+    // The age served is that of the copy stored, which is never more than ttlMs/10 behind the
+    // last answer the upstream gave.
+    clock.advance(300);
+    upstream.behave({ status: 500 });
+    const scope = testScope();
+    expect((await call(read(upstream, '/products/p1', scope))).status).toBe(200);
+    expect(scope.stale).toEqual([{ source: 'products', ageMs: 300 }]);
+  });
+
+  it('stores a changed answer at once, so the fallback is always the last answer seen', async () => {
+    const clock = manualClock();
+    const store = countingStore(createMemoryFallbackStore({ maxBytes: 1_000_000 }));
+    const call = transportWith({ store, now: clock.now });
+    await call(read(upstream, '/products/p1', testScope()));
+    clock.advance(10);
+    upstream.behave({ status: 200, body: { name: 'Compact Planter', price: 12 } });
+    await call(read(upstream, '/products/p1', testScope()));
+    expect(store.writes).toBe(2);
+    upstream.behave({ status: 503 });
+    const response = await call(read(upstream, '/products/p1', testScope()));
+    expect(JSON.parse(response.body)).toEqual({ name: 'Compact Planter', price: 12 });
   });
 
   it('keeps memory bounded: the least recently used answers go first', async () => {

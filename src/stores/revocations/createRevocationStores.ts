@@ -86,6 +86,8 @@ function redisClient(settings: RevocationRedisSettings, onError = (_error: Error
     commandTimeout: settings.commandTimeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
+    // Concurrent requests' EXISTS checks go out in one write: fewer syscalls, same one command each.
+    enableAutoPipelining: true,
   });
   // ioredis reconnects on its own; an 'error' event without a listener would crash the process.
   client.on('error', onError);

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createDeadlineSignals, type DeadlineTimers } from '../../src/transport/deadlineSignals.js';
+
+/** Timers the test fires by hand, in the order they were set. */
+function manualTimers(): DeadlineTimers & { pending(): number; fireAll(): void } {
+  const queue = new Map<number, () => void>();
+  let next = 0;
+  return {
+    setTimeout(fire) {
+      queue.set(++next, fire);
+      return next;
+    },
+    clearTimeout(timer) {
+      queue.delete(timer as number);
+    },
+    pending: () => queue.size,
+    fireAll() {
+      const due = [...queue.values()];
+      queue.clear();
+      for (const fire of due) fire();
+    },
+  };
+}
+
+describe('deadline signals shared by the calls of one request', () => {
+  it('hands a later call of the same request the signal it already holds when that fires within the slack, never after its deadline', () => {
+    const timers = manualTimers();
+    const signals = createDeadlineSignals({ timers });
+    const client = new AbortController().signal;
+    const first = signals.acquire(client, 10_000, 5_000, 250);
+    expect(signals.acquire(client, 10_100, 5_000, 250)).toBe(first);
+    // Fires too early for this call: it gets its own.
+    const later = signals.acquire(client, 10_300, 5_000, 250);
+    expect(later).not.toBe(first);
+    expect(later.deadline).toBe(10_300);
+    // Would fire after this call's deadline: never shared.
+    expect(signals.acquire(client, 9_900, 4_900, 250)).not.toBe(first);
+    // Another request never shares.
+    expect(signals.acquire(new AbortController().signal, 10_000, 5_000, 250)).not.toBe(first);
+    expect(timers.pending()).toBe(4);
+  });
+
+  it('aborts a signal still held at its deadline with a TimeoutError, and then hands it out no more', () => {
+    const timers = manualTimers();
+    const signals = createDeadlineSignals({ timers });
+    const client = new AbortController().signal;
+    const lease = signals.acquire(client, 10_000, 5_000, 250);
+    timers.fireAll();
+    expect(lease.signal.aborted).toBe(true);
+    expect(lease.signal.reason).toMatchObject({ name: 'TimeoutError' });
+    expect(signals.acquire(client, 10_000, 5_000, 250)).not.toBe(lease);
+  });
+
+  it('lets a timer whose calls have all settled fire without aborting anything (no error built for nobody)', () => {
+    const timers = manualTimers();
+    const signals = createDeadlineSignals({ timers });
+    const client = new AbortController().signal;
+    const a = signals.acquire(client, 10_000, 5_000, 250);
+    const b = signals.acquire(client, 10_050, 5_000, 250);
+    expect(b).toBe(a);
+    a.release();
+    b.release();
+    timers.fireAll();
+    expect(a.signal.aborted).toBe(false);
+    // Expired all the same: the next call gets a fresh signal.
+    expect(signals.acquire(client, 10_050, 5_000, 250)).not.toBe(a);
+  });
+
+  it('aborts every signal of a request with the client\'s reason as soon as the client leaves, and stops their timers', () => {
+    const timers = manualTimers();
+    const signals = createDeadlineSignals({ timers });
+    const client = new AbortController();
+    const early = signals.acquire(client.signal, 10_000, 5_000, 250);
+    const late = signals.acquire(client.signal, 11_000, 6_000, 250);
+    const gone = new Error('client went away');
+    client.abort(gone);
+    expect(early.signal.reason).toBe(gone);
+    expect(late.signal.reason).toBe(gone);
+    expect(timers.pending()).toBe(0);
+    // A call that starts after the client left is aborted from the start.
+    expect(signals.acquire(client.signal, 12_000, 5_000, 250).signal.reason).toBe(gone);
+  });
+
+  it('lifts the listener warning only on a signal shared by many calls', async () => {
+    const signals = createDeadlineSignals({ timers: manualTimers() });
+    const client = new AbortController().signal;
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const leases = Array.from({ length: 30 }, () => signals.acquire(client, 10_000, 5_000, 250));
+      for (const lease of leases) lease.signal.addEventListener('abort', () => {});
+      expect(new Set(leases).size).toBe(1);
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
