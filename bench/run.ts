@@ -21,7 +21,7 @@ import { writeBenchSupergraph } from './lib/supergraph.js';
 import { freePort, ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
 import { cpuSeconds, peakRssMiB } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
-import { failuresOf, formatTable, summarise, verdictLine, type Measurement, type TargetSummary } from './lib/report.js';
+import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
 
@@ -592,19 +592,17 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     const lines = (await env.accessLogLines()) - accessLogBefore;
     const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
     out(`access log: ${lines} lines written for ${served} measured requests (plus warm-up)\n`);
-    extra.push(policyCostLine(rows));
+    extra.push(policyCostLine(measurements));
   }
   return { name: scenario.name, line: verdictLine(scenario.name, portico, ok), extra };
 }
 
-function policyCostLine(rows: readonly TargetSummary[]): string {
-  const bare = rows.find((row) => row.target === 'portico');
-  const full = rows.find((row) => row.target === 'portico+policies');
-  if (!bare || !full) return 'policy cost: n/a';
-  // Both are related to Hive within each round, so their quotient is a same-round comparison too.
-  const rps = full.ratio.rps / bare.ratio.rps;
-  const p99 = full.ratio.p99 / bare.ratio.p99;
-  const perCore = full.rpsPerCoreSecond / bare.rpsPerCoreSecond;
+function policyCostLine(measurements: readonly Measurement[]): string {
+  // The full chain against the bare gateway directly, round by round (the median of the
+  // per-round quotients): going through each one's ratio to Hive would add Hive's own noise.
+  const [full] = summarise(['portico+policies'], 'portico', measurements);
+  if (!full || !Number.isFinite(full.ratio.rps)) return 'policy cost: n/a';
+  const { rps, p99, rpsPerCoreSecond: perCore } = full.ratio;
   return `policy cost: full chain at ${(rps * 100).toFixed(0)}% of bare req/s (${((1 - rps) * 100).toFixed(0)}% cost), p99 ×${p99.toFixed(2)}, req per core-s ×${perCore.toFixed(2)}`;
 }
 

@@ -129,7 +129,7 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
           ...(scope?.traceId ? { traceId: scope.traceId } : {}),
           bff,
           method: request.method,
-          path: URL.canParse(request.url) ? new URL(request.url).pathname : undefined,
+          path: pathOf(request.url),
           operationName: record?.operationName,
           operationType: record?.operationType,
           status: response.status,
@@ -145,6 +145,23 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
       );
     },
   };
+}
+
+/**
+ * The path of an absolute request URL without building a URL object (one per line adds up). The
+ * server hands yoga URLs it built itself, `http://host[:port]/path?query`.
+ */
+export function pathOf(url: string): string | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return undefined;
+  const start = url.indexOf('/', scheme + 3);
+  if (start < 0) return '/';
+  let end = url.length;
+  for (const stop of ['?', '#']) {
+    const at = url.indexOf(stop, start);
+    if (at >= 0 && at < end) end = at;
+  }
+  return url.slice(start, end);
 }
 
 function principalFields(scope: RequestScope | undefined, hashSubject: (principal: Principal) => string) {

@@ -148,11 +148,18 @@ export function withBreaker(options: BreakerOptions): SourceBreaker {
     );
   });
   if (metrics) {
+    // Every call of every request lands here: label children resolved once, not a label hash
+    // per call.
+    const succeeded = { calls: metrics.calls.labels({ source, outcome: 'success' }), duration: metrics.callDuration.labels({ source, outcome: 'success' }) };
     circuit.on('success', (result: unknown, latencyMs: number) => {
       // A filtered error (caller gone) is reported by opossum as a success carrying the error.
-      const outcome = result instanceof Error ? 'cancelled' : 'success';
-      metrics.calls.inc({ source, outcome });
-      metrics.callDuration.observe({ source, outcome }, latencyMs / 1000);
+      if (result instanceof Error) {
+        metrics.calls.inc({ source, outcome: 'cancelled' });
+        metrics.callDuration.observe({ source, outcome: 'cancelled' }, latencyMs / 1000);
+        return;
+      }
+      succeeded.calls.inc();
+      succeeded.duration.observe(latencyMs / 1000);
     });
     circuit.on('failure', (error: unknown, latencyMs: number) => {
       const outcome = codeOf(error) === 'SUBGRAPH_TIMEOUT' ? 'timeout' : 'error';
