@@ -147,10 +147,9 @@ async function main(): Promise<number> {
   }
   await summariseProfiles();
   out('\n');
-  for (const outcome of outcomes) {
-    for (const line of outcome.extra) out(`${line}\n`);
-    out(`${outcome.line}\n`);
-  }
+  // The verdict lines come last, one per scenario and nothing between them, for scripts that read them.
+  for (const outcome of outcomes) for (const line of outcome.extra) out(`${line}\n`);
+  for (const outcome of outcomes) out(`${outcome.line}\n`);
   const resultsDir = path.join(repoRoot, '.bench-results');
   await mkdir(resultsDir, { recursive: true });
   const header = `# bench ${new Date().toISOString()} (${values.quick ? 'quick' : 'full'}: ${selected.join(', ')})\n`;
@@ -592,7 +591,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     const lines = (await env.accessLogLines()) - accessLogBefore;
     const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
     out(`access log: ${lines} lines written for ${served} measured requests (plus warm-up)\n`);
-    extra.push(policyCostLine(measurements));
+    extra.push(policyCostLine(measurements) + (profile.rounds < 3 ? ' (fewer than 3 rounds: a smoke figure, not a measurement)' : ''));
   }
   return { name: scenario.name, line: verdictLine(scenario.name, portico, ok), extra };
 }
