@@ -474,10 +474,13 @@ function addSubtreeDependencies(drafts: readonly Draft[]): void {
 }
 
 /**
- * Entity fetches that send the same selection to the same subgraph for the same type, after the
- * same fetches, become one fetch over all their paths: the same product fields wanted at three
- * depths of a query cost one request, not three. Repeated until nothing merges, because merging
- * parents can make their dependents identical.
+ * Entity fetches that send the same selection to the same subgraph for the same type, as many
+ * hops from the root, become one fetch over all their paths, after all of their fetches: the same
+ * product fields wanted under two root fields, or at three places of one answer, cost one request,
+ * not three. Requests under per-user load cannot share subgraph calls (the identity is part of
+ * the dedup key), so every fetch a plan saves is a subgraph call saved on every request. Equal
+ * depth is what keeps this from lengthening the plan: neither fetch can wait for the other, and
+ * the merged fetch is still that many hops from the root. Repeated until nothing merges.
  */
 function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
   const mergedInto = new Map<Draft, Draft>();
@@ -495,16 +498,26 @@ function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
     }
     return text;
   };
+  // Hops from the root: the longest chain of fetches a draft waits for.
+  const depths = new Map<Draft, number>();
+  const depthOf = (draft: Draft): number => {
+    let depth = depths.get(draft);
+    if (depth === undefined) {
+      depth = draft.deps.reduce((deepest, dep) => Math.max(deepest, depthOf(dep) + 1), 0);
+      depths.set(draft, depth);
+    }
+    return depth;
+  };
   for (let changed = true; changed; ) {
     changed = false;
     const bySignature = new Map<string, Draft>();
     for (const draft of drafts) {
       if (draft.kind !== 'entity' || mergedInto.has(draft)) continue;
-      const deps = [...new Set(draft.deps.map(resolve))].map((dep) => dep.id).sort((a, b) => a - b);
-      const signature = `${draft.step} ${deps.join(',')} ${selectionText(draft)}`;
+      const signature = `${draft.step} ${depthOf(draft)} ${selectionText(draft)}`;
       const kept = bySignature.get(signature);
       if (kept) {
         kept.paths.push(...draft.paths);
+        kept.deps.push(...draft.deps);
         mergedInto.set(draft, kept);
         changed = true;
       } else {

@@ -22,6 +22,10 @@ interface Case {
 
 const shopCases: Case[] = [
   { name: 'one entity across four subgraphs', query: entityAcrossSubgraphs.query },
+  {
+    name: 'one entity selection under two root fields, fetched once for both',
+    query: '{ me { reviews { product { inStock name } } } topProducts { reviews { product { inStock name } } } }',
+  },
   { name: '@requires fields below a nested entity', query: '{ topReviews { body product { name shippingEstimate } } }' },
   { name: '@provides, and a field it does not provide', query: '{ topReviews(first: 3) { author { username name } } }' },
   {

@@ -13,6 +13,8 @@ let healthy: FederationGateway;
 let partlyDown: FederationGateway;
 /** products behind a closed port: the price and weight inventory @requires cannot be had. */
 let productsDown: FederationGateway;
+/** accounts alone behind a closed port. */
+let accountsDown: FederationGateway;
 
 beforeAll(async () => {
   fixture = await startFederationFixture('shop');
@@ -20,10 +22,11 @@ beforeAll(async () => {
   healthy = federationGateway(fixture.supergraphSdl, 'planner');
   partlyDown = federationGateway(composeFixtureSupergraph('shop', { ...fixture.urls, accounts: closed, inventory: closed }), 'planner');
   productsDown = federationGateway(composeFixtureSupergraph('shop', { ...fixture.urls, products: closed }), 'planner');
+  accountsDown = federationGateway(composeFixtureSupergraph('shop', { ...fixture.urls, accounts: closed }), 'planner');
 });
 
 afterAll(async () => {
-  await Promise.all([healthy, partlyDown, productsDown].map((gateway) => gateway?.close()));
+  await Promise.all([healthy, partlyDown, productsDown, accountsDown].map((gateway) => gateway?.close()));
   await fixture?.stop();
 });
 
@@ -61,6 +64,16 @@ describe('the planner when a subgraph is down', () => {
     });
     // One attempt per fetch: the failed entity fetch is not repeated per product.
     expect(calls).toEqual({ products: 1, inventory: 1, accounts: 1 });
+  });
+
+  it('runs a fetch merged across two parents for the parent that answered when the other failed', async () => {
+    const query = '{ me { reviews { product { price } } } topProducts { reviews { product { price } } } }';
+    const whole = (await planned(healthy, query)).result as { data: { me: unknown; topProducts: unknown } };
+    expect(whole.data.me).not.toBeNull();
+    const { result, calls } = await planned(accountsDown, query);
+    expect(result).toEqual({ data: { me: null, topProducts: whole.data.topProducts }, errors: [unavailable('accounts', ['me'])] });
+    // topProducts, then one price fetch for the products under both root fields.
+    expect(calls.products).toBe(2);
   });
 
   it('reports the code at each entity below lists of lists, under the right indexes', async () => {

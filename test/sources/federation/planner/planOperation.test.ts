@@ -231,6 +231,31 @@ describe('planOperation (shop: accounts, products, reviews, inventory)', () => {
     });
   });
 
+  it('merges one selection wanted under two root fields at the same depth into one fetch after both parents', () => {
+    const plan = planOf(models.shop, '{ me { reviews { product { inStock } } } topProducts { reviews { product { inStock } } } }');
+    const inventory = plan.steps[0]!.filter((fetch) => fetch.subgraph === 'inventory').map(shapeOf);
+    const parents = plan.steps[0]!.filter((fetch) => fetch.subgraph === 'reviews').map((fetch) => fetch.id);
+    expect(parents).toHaveLength(2);
+    expect(inventory).toEqual([
+      {
+        id: expect.any(Number),
+        subgraph: 'inventory',
+        kind: 'entity',
+        typeName: 'Product',
+        paths: [['me', 'reviews', 'product'], ['topProducts', 'reviews', 'product']],
+        deps: parents,
+        variables: [],
+        document: graphql('query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { inStock } } }'),
+      },
+    ]);
+  });
+
+  it('keeps apart equal selections at different depths: a shallow fetch never waits for a deeper branch', () => {
+    const plan = planOf(models.shop, '{ topReviews { product { inStock } } me { reviews { product { inStock } } } }');
+    const inventory = plan.steps[0]!.filter((fetch) => fetch.subgraph === 'inventory');
+    expect(inventory.map((fetch) => fetch.paths)).toEqual([[['topReviews', 'product']], [['me', 'reviews', 'product']]]);
+  });
+
   it('runs mutation fields in the client\'s order: one step per run of fields on the same subgraph', () => {
     const plan = planOf(
       models.shop,
