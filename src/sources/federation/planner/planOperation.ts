@@ -480,25 +480,11 @@ function addSubtreeDependencies(drafts: readonly Draft[]): void {
  * not three. Requests under per-user load cannot share subgraph calls (the identity is part of
  * the dedup key), so every fetch a plan saves is a subgraph call saved on every request. Equal
  * depth is what keeps this from lengthening the plan: neither fetch can wait for the other, and
- * the merged fetch is still that many hops from the root. Repeated until nothing merges.
+ * the merged fetch is still that many hops from the root.
  */
 function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
-  const mergedInto = new Map<Draft, Draft>();
-  const resolve = (draft: Draft): Draft => {
-    let current = draft;
-    for (let next = mergedInto.get(current); next; next = mergedInto.get(current)) current = next;
-    return current;
-  };
-  const signatures = new Map<Draft, string>();
-  const selectionText = (draft: Draft) => {
-    let text = signatures.get(draft);
-    if (text === undefined) {
-      text = `${draft.graph} ${draft.typeName} ${JSON.stringify(draft.representation)} ${print({ kind: Kind.SELECTION_SET, selections: draft.selections })}`;
-      signatures.set(draft, text);
-    }
-    return text;
-  };
-  // Hops from the root: the longest chain of fetches a draft waits for.
+  // Hops from the root: the longest chain of fetches a draft waits for. A merge keeps every
+  // signature as it was (same step, depth and selection), so one pass finds every merge.
   const depths = new Map<Draft, number>();
   const depthOf = (draft: Draft): number => {
     let depth = depths.get(draft);
@@ -508,25 +494,23 @@ function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
     }
     return depth;
   };
-  for (let changed = true; changed; ) {
-    changed = false;
-    const bySignature = new Map<string, Draft>();
-    for (const draft of drafts) {
-      if (draft.kind !== 'entity' || mergedInto.has(draft)) continue;
-      const signature = `${draft.step} ${depthOf(draft)} ${selectionText(draft)}`;
-      const kept = bySignature.get(signature);
-      if (kept) {
-        kept.paths.push(...draft.paths);
-        kept.deps.push(...draft.deps);
-        mergedInto.set(draft, kept);
-        changed = true;
-      } else {
-        bySignature.set(signature, draft);
-      }
+  const mergedInto = new Map<Draft, Draft>();
+  const bySignature = new Map<string, Draft>();
+  for (const draft of drafts) {
+    if (draft.kind !== 'entity') continue;
+    const selection = print({ kind: Kind.SELECTION_SET, selections: draft.selections });
+    const signature = `${draft.step} ${depthOf(draft)} ${draft.graph} ${draft.typeName} ${JSON.stringify(draft.representation)} ${selection}`;
+    const kept = bySignature.get(signature);
+    if (kept) {
+      kept.paths.push(...draft.paths);
+      kept.deps.push(...draft.deps);
+      mergedInto.set(draft, kept);
+    } else {
+      bySignature.set(signature, draft);
     }
   }
   const kept = drafts.filter((draft) => !mergedInto.has(draft));
-  for (const draft of kept) draft.deps = [...new Set(draft.deps.map(resolve))];
+  for (const draft of kept) draft.deps = [...new Set(draft.deps.map((dep) => mergedInto.get(dep) ?? dep))];
   return kept;
 }
 
