@@ -27,23 +27,12 @@ export const PER_ATTEMPT_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The key of a read: method, URL, body and the sorted, lower-cased headers. The parts are
- * length-prefixed, so no choice of values can make two different requests collide. The map of
- * flights is keyed by the body string itself, then by `inFlightHeadKey`: the same information,
- * but V8 keeps a string's hash on the string, so the body (the long part) is hashed once per
- * call for this map and the fallback cache's (src/transport/withFallbackCache.ts) together.
+ * A read is identified by its body and this key: method, URL and the sorted, lower-cased
+ * headers. The parts are length-prefixed, so no choice of values can make two different requests
+ * collide. The map of flights is keyed by the body string itself, then by this key: V8 keeps a
+ * string's hash on the string, so the body (the long part) is hashed once per call for this map
+ * and the fallback cache's (src/transport/withFallbackCache.ts) together.
  */
-export function inFlightKey(
-  method: string,
-  url: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  body: string | undefined,
-): string {
-  const text = body ?? '';
-  return `${inFlightHeadKey(method, url, headers)}${text.length}:${text}`;
-}
-
-/** `inFlightKey` without the body. */
 export function inFlightHeadKey(method: string, url: string, headers: Readonly<Record<string, string>> | undefined): string {
   // Sorted by insertion as they are read: a dozen headers, so this beats building a string per
   // header and sorting those (~0.7 µs against ~1.6 µs, once per upstream call).
