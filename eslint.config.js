@@ -10,6 +10,10 @@ const layer = (files, forbidden, message) => ({
   },
 });
 
+// The layers from the top down; `above(x)` matches an import of any layer above x.
+const LAYERS = ['runtime', 'cli', 'server', 'pipeline', 'plugins', 'partner-rest', 'compose', 'sources', 'transport', 'stores'];
+const above = (name) => `(/(${LAYERS.slice(0, LAYERS.indexOf(name)).join('|')})/|/main\\.js$)`;
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.bench-results/', '**/*.js', '!eslint.config.js'] },
   js.configs.recommended,
@@ -21,24 +25,24 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  // Leaves: errors/, config/ and context/ import nothing else from src/.
+  // Every folder of src/ has a layer; each may import only the layers below it (STYLE.md §3):
+  //   main → runtime, cli → server → pipeline → plugins, partner-rest → compose → sources →
+  //   transport → stores → observability → config, context, errors (leaves).
+  // File and folder cycles, which these rules cannot see inside one layer, are caught by
+  // test/architecture/imports.test.ts.
   layer(['src/errors/**', 'src/context/**'], ['^\\.\\./'], 'errors/ and context/ are leaves: they import nothing from src/.'),
   layer(['src/config/**'], ['^\\.\\./(?!config/)'], 'config/ is a leaf: it imports nothing else from src/.'),
-  // Lower layers never import upward.
-  layer(
-    ['src/stores/**', 'src/transport/**'],
-    ['/(server|pipeline|plugins|compose|sources|partner-rest)/', '/main\\.js$'],
-    'stores/ and transport/ sit below sources/, compose/, plugins/ and the server.',
-  ),
-  layer(['src/sources/**'], ['/(server|pipeline|plugins|compose|partner-rest)/', '/main\\.js$'], 'sources/ sits below compose/, plugins/ and the server.'),
-  layer(['src/compose/**'], ['/(server|pipeline|plugins|partner-rest)/', '/main\\.js$'], 'compose/ sits below the pipeline and the server.'),
+  layer(['src/observability/**'], ['^\\.\\./(?!config/|context/|errors/)'], 'observability/ (the tracer, request metric series) sits above the leaves only.'),
+  layer(['src/stores/**'], [above('stores')], 'stores/ sits below every layer but observability/ and the leaves.'),
+  layer(['src/transport/**'], [above('transport')], 'transport/ sits below sources/ and everything above it.'),
+  layer(['src/sources/**'], [above('sources')], 'sources/ sits below compose/, the plugins, the pipeline and the server.'),
+  layer(['src/compose/**'], [above('compose')], 'compose/ sits below the plugins, the pipeline and the server.'),
   // A plugin imports only downward, and never a sibling plugin (each policy stands alone).
-  layer(
-    ['src/plugins/**'],
-    ['/(server|pipeline|partner-rest)/', '/main\\.js$', '^\\.\\./(?!\\.)'],
-    'a plugin never imports another plugin, the pipeline or the server.',
-  ),
-  layer(['src/pipeline/**'], ['/(partner-rest)/', '/main\\.js$'], 'the pipeline sits below the server.'),
+  layer(['src/plugins/**'], [above('plugins'), '^\\.\\./(?!\\.)'], 'a plugin never imports another plugin, the pipeline, the server or the runtime.'),
+  layer(['src/partner-rest/**'], [above('plugins'), '/(compose|sources|transport)/'], 'partner REST routes run stored operations through the pipeline, never a source directly.'),
+  layer(['src/pipeline/**'], [above('pipeline')], 'the pipeline sits below the server and the runtime.'),
+  layer(['src/server/**'], [above('server'), '/(pipeline|plugins|partner-rest|compose|sources|transport|stores)/'], 'server/ is the HTTP edge: it runs the pipeline it is handed and imports none of it.'),
+  layer(['src/runtime/**', 'src/cli/**'], ['/main\\.js$'], 'runtime/ and cli/ are started by main.ts, never the reverse.'),
   // Only the entry point and config loading may read the environment or end the process.
   {
     files: ['src/**'],

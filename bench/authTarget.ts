@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { authSchema } from '../src/config/authSchema.js';
 import { ANONYMOUS } from '../src/context/principal.js';
 import type { RequestScope } from '../src/context/requestScope.js';
+import { createReadiness } from '../src/context/readiness.js';
 import { loadConfig, type LoadedBff } from '../src/config/loadConfig.js';
 import { buildSourceRuntime } from '../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../src/compose/composeBffSchema.js';
@@ -38,7 +39,7 @@ async function main() {
   const web = config.bffs.find((bff) => bff.name === 'web')!;
   const http = createHttpClient();
   const runtimes = new Map(web.sources.map((name) => [name, buildSourceRuntime(config.sources[name]!, { httpFor: () => http.call })] as const));
-  const schema = composeBffSchema(web, runtimes);
+  const { schema } = composeBffSchema(web, runtimes);
 
   const withAuth = (maxEntries: number): LoadedBff => ({
     ...web,
@@ -70,18 +71,19 @@ async function main() {
 
   // A pipeline of its own for each variant: plugins keep state (load shedding adapts its
   // concurrency limit to the latency it sees), and one variant's run must not shape another's.
+  const pluginsOf = (bff: LoadedBff) => buildPipeline(bff, { logger, readiness: createReadiness() }).plugins;
   const isAuth = (plugin: Plugin): plugin is AuthPlugin => 'authenticator' in plugin;
-  const principal = await buildPipeline(withAuth(10_000), { logger }).find(isAuth)!.authenticator.authenticate(`Bearer ${token}`, null);
+  const principal = await pluginsOf(withAuth(10_000)).find(isAuth)!.authenticator.authenticate(`Bearer ${token}`, null);
   const setPrincipal: Plugin = {
     onRequestParse({ serverContext }) {
       (serverContext as unknown as { portico: RequestScope }).portico.principal = principal;
     },
   };
   const variants: Record<string, () => Plugin[]> = {
-    bare: () => buildPipeline(withAuth(10_000), { logger }).filter((plugin) => !isAuth(plugin)),
-    principalOnly: () => buildPipeline(withAuth(10_000), { logger }).map((plugin) => (isAuth(plugin) ? setPrincipal : plugin)),
-    cached: () => buildPipeline(withAuth(10_000), { logger }),
-    uncached: () => buildPipeline(withAuth(0), { logger }),
+    bare: () => pluginsOf(withAuth(10_000)).filter((plugin) => !isAuth(plugin)),
+    principalOnly: () => pluginsOf(withAuth(10_000)).map((plugin) => (isAuth(plugin) ? setPrincipal : plugin)),
+    cached: () => pluginsOf(withAuth(10_000)),
+    uncached: () => pluginsOf(withAuth(0)),
   };
   const urls: Record<string, string> = {};
   for (const [name, plugins] of Object.entries(variants)) {

@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from './config/configError.js';
 import { loadConfig } from './config/loadConfig.js';
-import { startPortico } from './server/startPortico.js';
-import { serveSupergraph } from './server/serveSupergraph.js';
+import { startPortico } from './runtime/startPortico.js';
+import { serveSupergraph } from './runtime/serveSupergraph.js';
 import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 

@@ -8,14 +8,15 @@ import { createResolverKit, resolveBffModule } from './resolverKit.js';
 import { hideFromSchema } from './hideFromSchema.js';
 import type { SourceRuntime } from './buildSourceRuntime.js';
 import { hideFederationInternals } from '../sources/federation/buildSupergraphSubschemas.js';
-import { withQueryPlanner } from '../sources/federation/planner/queryPlanner.js';
+import { createQueryPlanner, type ExecutableSchema } from '../sources/federation/planner/queryPlanner.js';
 
 /**
  * One BFF's schema: its sources stitched by type merging, plus the resolvers its team owns,
  * then its own slice of the graph (renames applied where the data comes from, hidden parts
- * pruned from the result so no query can reach them).
+ * pruned from the result so no query can reach them). A supergraph-only BFF also gets the
+ * query planner that executes it.
  */
-export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, SourceRuntime>): GraphQLSchema {
+export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, SourceRuntime>): ExecutableSchema {
   const renames = Object.entries(bff.rename);
   const subschemas: SubschemaConfig[] = [];
   const bySource = new Map<string, SubschemaConfig[]>();
@@ -61,9 +62,9 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
   // renames keeps stitching, which is what composes those.
   const only = bff.sources.length === 1 ? runtimes.get(bff.sources[0]!) : undefined;
   if (only?.planner && !module.typeDefs && !resolvers && renames.length === 0) {
-    return withQueryPlanner(schema, only.planner);
+    return { schema, planner: createQueryPlanner(schema, only.planner) };
   }
-  return schema;
+  return { schema };
 }
 
 function renameFields(rename: Readonly<Record<string, string>>) {

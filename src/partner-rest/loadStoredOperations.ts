@@ -6,11 +6,11 @@ import type { LoadedBff } from '../config/loadConfig.js';
 import { createDocumentStore, parseStoreFile, type StoreEntry } from '../plugins/trusted-documents/documentStore.js';
 import type { TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
 import { compileRoutes } from './compileRoutes.js';
-import type { PartnerRoutesOptions } from './usePartnerRoutes.js';
+import type { PartnerRoutes } from './usePartnerRoutes.js';
 
 /** What the pipeline needs to serve a BFF's stored operations; each part absent when not configured. */
 export interface StoredOperations {
-  routes?: PartnerRoutesOptions;
+  routes?: PartnerRoutes;
   trustedDocuments?: TrustedDocumentsOptions;
 }
 

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { RequestScope, ScopedContext } from '../context/requestScope.js';
+import type { PipelineEntry } from '../context/pipelineEntry.js';
+import type { ScopedContext } from '../context/requestScope.js';
 import { buildOpenApi, type OpenApiSecurity } from './buildOpenApi.js';
 import { coerceParameters, type ParameterProblem } from './coerceParameters.js';
 import type { CompiledRoute, RouteTable } from './compileRoutes.js';
@@ -18,13 +19,12 @@ export interface PartnerRoutesOptions {
   security: OpenApiSecurity;
   /** The BFF's GraphQL endpoint path, where the routes' GraphQL requests go. */
   graphqlPath: string;
+  /** The BFF's whole pipeline, which each route re-enters with its stored operation. */
+  pipeline: PipelineEntry;
 }
 
-/** The BFF's whole pipeline, as the server hands it over (src/server/createBffServer.ts). */
-type PipelineFetch = (request: Request, serverContext: { portico: RequestScope }) => Promise<Response>;
-
-/** The plugin, plus the hook through which the server hands it the pipeline's entry point. */
-export type PartnerRoutesPlugin = Plugin & { bindPipeline(fetch: PipelineFetch): void };
+/** A BFF's routes as start-up loads them (loadStoredOperations.ts); the pipeline adds its entry. */
+export type PartnerRoutes = Omit<PartnerRoutesOptions, 'pipeline'>;
 
 // Headers of the partner's request that describe its body or the connection, not the caller;
 // the internal GraphQL request has a body and a connection of its own.
@@ -68,7 +68,7 @@ const VERSION_SEGMENT = /^v[1-9][0-9]*$/;
  * request-id and access-log hooks (the route gets its own log line and id header), before
  * everything else.
  */
-export function usePartnerRoutes(options: PartnerRoutesOptions): PartnerRoutesPlugin {
+export function usePartnerRoutes(options: PartnerRoutesOptions): Plugin {
   const { table } = options;
   const vary = ['Authorization', ...(options.security.apiKeyHeader ? [options.security.apiKeyHeader] : [])].join(', ');
   const { maxBodyBytes, retryAfterSeconds } = table.config;
@@ -91,18 +91,15 @@ export function usePartnerRoutes(options: PartnerRoutesOptions): PartnerRoutesPl
     documents.set(version, { body, etag: strongEtag(body) });
   }
 
-  let pipeline: PipelineFetch | undefined;
+  const { pipeline } = options;
 
   return {
-    bindPipeline(fetch) {
-      pipeline = fetch;
-    },
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       const segments = splitPathname(url.pathname);
       const version = segments[0];
       if (version === undefined || !VERSION_SEGMENT.test(version) || url.pathname === options.graphqlPath) return;
       const scope = (serverContext as ScopedContext).portico;
-      if (!pipeline || !scope) throw new Error('partner routes: the server did not bind the pipeline');
+      if (!scope) throw new Error('partner routes: the server created no request scope');
       const requestId = scope.requestId;
       const send = (result: RestResult) => endResponse(toResponse(fetchAPI, request.method, result));
       const fail = (body: Problem, headers: Record<string, string> = {}) =>
@@ -159,7 +156,7 @@ export function usePartnerRoutes(options: PartnerRoutesOptions): PartnerRoutesPl
       let answer: Response;
       let parsed: unknown;
       try {
-        answer = await pipeline(graphqlRequest, { ...serverContext, portico: scope });
+        answer = await pipeline.fetch(graphqlRequest, { ...serverContext, portico: scope });
         const text = await answer.text();
         parsed = text ? (JSON.parse(text) as unknown) : undefined;
       } catch (error) {

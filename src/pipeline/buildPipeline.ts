@@ -1,9 +1,16 @@
 import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
-import { useRequestId } from '../server/requestId.js';
-import { useParamsCheck } from '../server/useParamsCheck.js';
-import { useAccessLog } from '../server/useAccessLog.js';
+import { useRequestId } from '../plugins/edge/useRequestId.js';
+import { useParamsCheck } from '../plugins/edge/useParamsCheck.js';
+import { useAccessLog } from '../plugins/edge/useAccessLog.js';
+import { useHealthEndpoints } from '../plugins/edge/useHealthEndpoints.js';
+import { useQueryPlanner } from '../plugins/execution/useQueryPlanner.js';
+import { useErrorMasking } from '../plugins/response/useErrorMasking.js';
+import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
+import { usePartnerRoutes, type PartnerRoutes } from '../partner-rest/usePartnerRoutes.js';
+import { createPipelineEntry, type PipelineEntry } from '../context/pipelineEntry.js';
+import type { Readiness } from '../context/readiness.js';
 import { useTracing } from '../plugins/observability/useTracing.js';
 import { useRequestMetrics } from '../plugins/observability/useRequestMetrics.js';
 import type { PorticoTracing } from '../observability/tracing.js';
@@ -30,6 +37,14 @@ import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/tr
 
 export interface PipelineDeps {
   logger: Logger;
+  /** The BFF's readiness, which the server turns off on drain; `/readyz` reports it. */
+  readiness: Readiness;
+  /** Each of the BFF's sources' breaker state, for `/readyz`. */
+  sourceHealth?: () => Record<string, unknown>;
+  /** The planner composed with the schema (composeBffSchema); absent, execution is stitching's. */
+  planner?: QueryPlanner | undefined;
+  /** The BFF's partner REST routes (src/partner-rest/loadStoredOperations.ts). */
+  routes?: PartnerRoutes | undefined;
   /** The sources registry: the cost plugin reads `@cost`/`@listSize` from their SDL. */
   sources?: Readonly<Record<string, LoadedSource>>;
   /** The process's rate-limit stores (memory, or Redis shared by the fleet). */
@@ -47,19 +62,30 @@ export interface PipelineDeps {
   responseCacheStore?: ResponseCacheStore;
 }
 
+/** A BFF's request path: what the server's yoga runs, and the way back into it for re-entry. */
+export interface Pipeline {
+  plugins: Plugin[];
+  /** Bound by the server to its yoga; partner routes re-enter the pipeline through it. */
+  entry: PipelineEntry;
+}
+
 /**
- * The BFF's request path, written once, in the order a request meets it. Array position only
- * orders plugins within one phase (yoga runs onRequest → onParams → parse → validate → context →
+ * The BFF's request path, written once, in the order a request meets it, execution and error
+ * masking included: no other file in src/ builds a yoga plugin list. Array position only orders
+ * plugins within one phase (yoga runs onRequest → onParams → parse → validate → context →
  * execute → result); each plugin's hooks decide its phase, and the list follows that order.
  */
-export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
+export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
   // Policy directives are read from the SDLs behind the schema, once per BFF (start or reload).
   const sdls = bffSdlsOf(bff, deps.sources ?? {});
+  const entry = createPipelineEntry();
   const plugins: (Plugin | false)[] = [
     // ① HTTP edge
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
     deps.tracing !== undefined && useTracing({ tracer: deps.tracing.tracer, trustIncomingTraceparent: deps.tracing.trustIncomingTraceparent, bff: bff.name }),
     useRequestId(),
+    // /readyz answers in onRequest, before anything below looks at the request
+    useHealthEndpoints({ readiness: deps.readiness, ...(deps.sourceHealth ? { sources: deps.sourceHealth } : {}) }),
     useRequestDeadline({ budgetMs: bff.resilience.requestBudgetMs }),
     useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
@@ -83,6 +109,10 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
     useCostLimit({ ...bff.cost, directives: collectCostDirectives(sdls, bff.rename) }),
     // ④ rate limit (execute, before any resolver): charges the cost once auth has named the caller
     bff.rateLimit !== undefined && useRateLimit({ ...bff.rateLimit, bff: bff.name, store: deps.rateLimitStores?.forBff(bff.name, bff.rateLimit) }),
+    // ⑦ execute by plan: the engine's execute function becomes the planner's (stitching is its
+    // fallback). Listed before the two plugins that wrap execution (response cache, field authz),
+    // because a later setExecuteFn wraps an earlier one: they must wrap the plan, not replace it
+    deps.planner !== undefined && useQueryPlanner({ planner: deps.planner }),
     // ⑥ response cache: it answers (or stores) inside the execute function, so after every check
     // above and below, auth, cost, rate limit and authz included; it must stay before field authz,
     // whose per-caller pruning wraps it and so makes it step aside (useResponseCache.ts)
@@ -104,8 +134,14 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Plugin[] {
     }),
     // ⑨ result: which parts of the answer came from the fallback cache
     useStaleExtensions(),
+    // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log
+    useErrorMasking({ onMasked: (error) => deps.logger.error({ bff: bff.name, err: error }, 'masked error') }),
+    // Partner REST routes come last in onRequest, once the request hooks above (id, deadline, log,
+    // trace) have seen the route request; each route then re-enters this whole pipeline as a
+    // GraphQL request for its stored operation (src/partner-rest/).
+    deps.routes !== undefined && usePartnerRoutes({ ...deps.routes, pipeline: entry }),
   ];
-  return plugins.filter((plugin): plugin is Plugin => plugin !== false);
+  return { plugins: plugins.filter((plugin): plugin is Plugin => plugin !== false), entry };
 }
 
 /** The `WWW-Authenticate` of a field denied to an anonymous caller: the schemes this BFF takes. */

@@ -5,30 +5,30 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { LoadedBff } from '../config/loadConfig.js';
-import { createErrorMasker } from '../plugins/response/maskError.js';
 import type { RequestScope } from '../context/requestScope.js';
+import type { PipelineEntry } from '../context/pipelineEntry.js';
+import { createReadiness, type Readiness } from '../context/readiness.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
-import { useHealthEndpoints } from './useHealthEndpoints.js';
-import { queryPlannerOf } from '../sources/federation/planner/queryPlanner.js';
 import { applyHttpLimits, httpServerOptions, withHttpLimits } from './httpLimits.js';
 
-export interface BffServerOptions {
+export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
-  schema: GraphQLSchema;
-  plugins: Plugin[];
   logger: Logger;
-  /** Breaker state of each of this BFF's sources, for /readyz. */
-  sourceHealth?: () => Record<string, unknown>;
+  /**
+   * Turned off when a drain starts; the pipeline's `/readyz` reads the same object.
+   * @default a readiness of the server's own (for servers without `/readyz`)
+   */
+  readiness?: Readiness;
 }
-
-/** Runs a request through the BFF's whole pipeline, in process, with the given server context. */
-export type PipelineFetch = (request: Request, serverContext: { portico: RequestScope }) => Promise<Response>;
 
 /** What a BFF serves: swapped as one piece by a hot reload. */
 export interface BffApp {
   schema: GraphQLSchema;
+  /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing. */
   plugins: Plugin[];
+  /** Bound to this app's yoga, for plugins that re-enter the pipeline (partner REST routes). */
+  entry?: PipelineEntry;
 }
 
 export interface RunningBff {
@@ -66,28 +66,12 @@ interface Generation {
   idle?: (() => void) | undefined;
 }
 
-/**
- * The engine's execute function for a schema that has a query planner (a supergraph-only BFF):
- * plans cached per document run instead of stitching, which remains the fallback.
- */
-function useQueryPlanner(schema: GraphQLSchema): Plugin[] {
-  const planner = queryPlannerOf(schema);
-  if (!planner) return [];
-  return [
-    {
-      onExecute({ executeFn, setExecuteFn }) {
-        setExecuteFn((args) => planner(args, executeFn) as ReturnType<typeof executeFn>);
-      },
-    },
-  ];
-}
-
 /** One BFF's HTTP edge: a node:http server in front of a yoga instance running the pipeline. */
 export async function startBffServer(options: BffServerOptions): Promise<RunningBff> {
   const { bff, logger } = options;
-  let ready = true;
+  const readiness = options.readiness ?? createReadiness();
   let draining = false;
-  const makeGeneration = ({ schema, plugins }: BffApp): Generation => {
+  const makeGeneration = ({ schema, plugins, entry }: BffApp): Generation => {
     const yoga = createYoga<{ portico: RequestScope }>({
       schema,
       graphqlEndpoint: bff.path,
@@ -102,22 +86,14 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       // again: a stream pipeline, an AbortController and a DOMException per request, ~3 % of the
       // CPU of a small query (bench/README.md).
       maxRequestBodySize: false,
-      maskedErrors: {
-        maskError: createErrorMasker({
-          onMasked: (error) => logger.error({ bff: bff.name, err: error }, 'masked error'),
-        }),
-      },
-      plugins: [
-        // First, so every plugin that wraps execution (response cache, field authz) wraps the plan.
-        ...useQueryPlanner(schema),
-        useHealthEndpoints({ isReady: () => ready, ...(options.sourceHealth ? { sources: options.sourceHealth } : {}) }),
-        ...plugins,
-      ],
+      // The pipeline's own masking entry (useErrorMasking) is the one place errors are masked.
+      maskedErrors: false,
+      plugins,
     });
 
-    // A plugin that sends requests back through this whole pipeline (partner REST routes) gets its
-    // entry point; plugin hooks only ever see the inner yoga server, which skips onRequest/onResponse.
-    for (const plugin of plugins) (plugin as { bindPipeline?: (fetch: PipelineFetch) => void }).bindPipeline?.(async (request, context) => yoga.fetch(request, context));
+    // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner
+    // one, which skips onRequest/onResponse.
+    entry?.bind(async (request, context) => yoga.fetch(request, context));
     return { yoga, inFlight: 0 };
   };
   // The node handler reads this on each request: a hot reload replaces it in one assignment.
@@ -136,7 +112,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // From the moment it turns unready, every response closes its connection, so keep-alive
     // clients move to an instance that is staying instead of reusing a socket that is about to
     // go (a request written onto an idle socket as it closes is lost before it is read).
-    if (!ready) res.setHeader('connection', 'close');
+    if (!readiness.isReady()) res.setHeader('connection', 'close');
     res.once('close', () => {
       generation.inFlight -= 1;
       inFlight -= 1;
@@ -185,12 +161,10 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
         else previous.idle = done;
       });
     },
-    markUnready() {
-      ready = false;
-    },
+    markUnready: () => readiness.markUnready(),
     inFlight: () => inFlight,
     async close(graceMs = 10_000) {
-      ready = false;
+      readiness.markUnready();
       draining = true;
       const inFlightAtClose = inFlight;
       let cutOff = 0;

@@ -1,8 +1,11 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { porticoError } from '../errors/index.js';
-import type { RequestScope } from '../context/requestScope.js';
 import { watchAttempt } from './watchAttempt.js';
+import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { createInFlight, inFlightHeadKey } from './inFlightDedup.js';
+
+// The call's types live beside it, in upstreamCall.ts; every decorator imports them from here.
+export type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 
 export interface HttpClientOptions {
   /**
@@ -31,33 +34,6 @@ export interface HttpClientOptions {
    */
   dedupeInFlight?: boolean;
 }
-
-export interface UpstreamRequest {
-  method: 'GET' | 'POST';
-  url: string;
-  headers?: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal | undefined;
-  /** Name of the source, for errors and logs (never shown to clients with the URL). */
-  source: string;
-  /**
-   * The call only reads (a GraphQL query, a REST GET): only such calls are retried and answered
-   * from the fallback cache. Absent means a write, which is sent exactly once.
-   */
-  idempotent?: boolean;
-  /** The request this call serves: its deadline, its caller (fallback cache key), its stale marks. */
-  scope?: RequestScope | undefined;
-  /** Epoch ms by which this call must be answered; set by the deadline decorator. */
-  deadline?: number;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-export type HttpCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;
 
 export interface HttpClient {
   call: HttpCall;

@@ -1,5 +1,5 @@
 import type { UpstreamOutcome, UpstreamWatch } from '../context/upstreamObserver.js';
-import type { UpstreamRequest } from './httpClient.js';
+import type { UpstreamRequest } from './upstreamCall.js';
 
 export interface AttemptWatch {
   /** Headers the observers add (merged over nothing the caller set: observers own theirs). */

@@ -10,7 +10,7 @@ import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from '../../bench/queries.js'
 import { referenceSchema } from '../../bench/subgraphs/schemas.js';
 import { writeBenchSupergraph } from '../../bench/lib/supergraph.js';
 import { BENCH_MAX_COST } from '../../bench/config/benchPolicies.js';
-import { serveSupergraph } from '../../src/server/serveSupergraph.js';
+import { serveSupergraph } from '../../src/runtime/serveSupergraph.js';
 import type { RunningBff } from '../../src/server/createBffServer.js';
 import { gql, repoRoot } from '../support/portico.js';
 

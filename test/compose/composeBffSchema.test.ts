@@ -6,7 +6,6 @@ import { bffSchema, sourceSchema } from '../../src/config/schema.js';
 import type { LoadedBff, LoadedSource } from '../../src/config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../../src/compose/composeBffSchema.js';
-import { queryPlannerOf } from '../../src/sources/federation/planner/queryPlanner.js';
 import { repoRoot } from '../support/portico.js';
 
 // Composition needs no upstream: every call below would fail, and none is made.
@@ -36,13 +35,13 @@ const products = source('products', { kind: 'rest', baseUrl: 'http://products.in
 describe('composeBffSchema', () => {
   it('serves a federation source given as an already composed supergraph file', () => {
     const shop = source('shop', { kind: 'federation', supergraph: 'x' }, { supergraphSdl: sdl('test/fixtures/federation/shop/supergraph.graphql') });
-    const schema = composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop, products));
+    const { schema } = composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop, products));
     expect(fields(schema, 'Query')).toEqual(expect.arrayContaining(['me', 'topProducts', 'product', 'products']));
     expect(fields(schema, 'Query').filter((name) => name.startsWith('_'))).toEqual([]);
   });
 
   it('removes hidden fields and every field of a hidden type', () => {
-    const schema = composeBffSchema(bff({ sources: ['users'], hide: ['User.email', 'Tenant'] }), runtimesOf(users));
+    const { schema } = composeBffSchema(bff({ sources: ['users'], hide: ['User.email', 'Tenant'] }), runtimesOf(users));
     expect(fields(schema, 'User')).not.toContain('email');
     expect(fields(schema, 'User')).not.toContain('tenant');
     expect(fields(schema, 'Query')).not.toContain('tenant');
@@ -50,7 +49,7 @@ describe('composeBffSchema', () => {
   });
 
   it('renames fields where the data comes from', () => {
-    const schema = composeBffSchema(bff({ sources: ['users'], rename: { 'User.name': 'displayName' } }), runtimesOf(users));
+    const { schema } = composeBffSchema(bff({ sources: ['users'], rename: { 'User.name': 'displayName' } }), runtimesOf(users));
     expect(fields(schema, 'User')).toContain('displayName');
     expect(fields(schema, 'User')).not.toContain('name');
   });
@@ -66,17 +65,17 @@ describe('composeBffSchema', () => {
       source('shop', { kind: 'federation', supergraph: 'x', ...raw }, { supergraphSdl: sdl('test/fixtures/federation/shop/supergraph.graphql') });
 
     it('plans a BFF whose only source is a federation, hidden fields and all', () => {
-      const schema = composeBffSchema(bff({ sources: ['shop'], hide: ['Product.weight'] }), runtimesOf(shop()));
-      expect(queryPlannerOf(schema)).toBeTypeOf('function');
+      const { planner } = composeBffSchema(bff({ sources: ['shop'], hide: ['Product.weight'] }), runtimesOf(shop()));
+      expect(planner).toBeTypeOf('function');
     });
 
     it('keeps stitching for a BFF that adds another source, or renames fields: the planner knows only the supergraph', () => {
-      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop(), products)))).toBeUndefined();
-      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop'], rename: { 'Product.name': 'title' } }), runtimesOf(shop())))).toBeUndefined();
+      expect(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop(), products)).planner).toBeUndefined();
+      expect(composeBffSchema(bff({ sources: ['shop'], rename: { 'Product.name': 'title' } }), runtimesOf(shop())).planner).toBeUndefined();
     });
 
     it('keeps stitching when the federation source turns the planner off', () => {
-      expect(queryPlannerOf(composeBffSchema(bff({ sources: ['shop'] }), runtimesOf(shop({ queryPlanner: false }))))).toBeUndefined();
+      expect(composeBffSchema(bff({ sources: ['shop'] }), runtimesOf(shop({ queryPlanner: false }))).planner).toBeUndefined();
     });
   });
 });

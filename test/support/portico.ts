@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Env } from '../../src/config/loadConfig.js';
-import { startPortico, type Portico } from '../../src/server/startPortico.js';
+import { startPortico, type Portico } from '../../src/runtime/startPortico.js';
 import type { RunningBff } from '../../src/server/createBffServer.js';
 import { afterAll, beforeAll } from 'vitest';
 import { startAllSubgraphs, type SubgraphHandle, type SubgraphSet } from './subgraphs.js';

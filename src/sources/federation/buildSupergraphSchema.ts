@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode } from 'graphql';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { Executor } from '@graphql-tools/utils';
 import { ConfigError } from '../../config/configError.js';
-import { withQueryPlanner } from './planner/queryPlanner.js';
+import { createQueryPlanner, type ExecutableSchema } from './planner/queryPlanner.js';
 import {
   buildSupergraphSubschemas,
   hideFederationInternals,
@@ -18,7 +18,7 @@ import {
  * default, a query planner that runs the operations it supports without stitching's
  * per-request delegation (same executors, same answers).
  */
-export function buildSupergraphSchema(options: SupergraphSchemaOptions): GraphQLSchema {
+export function buildSupergraphSchema(options: SupergraphSchemaOptions): ExecutableSchema {
   const executors = new Map<string, Executor>();
   const { subgraphs: _subgraphs, ...stitching } = buildSupergraphSubschemas({
     supergraphSdl: options.supergraphSdl,
@@ -29,12 +29,13 @@ export function buildSupergraphSchema(options: SupergraphSchemaOptions): GraphQL
     },
   });
   const schema = hideFederationInternals(stitchSchemas(stitching));
-  if (options.queryPlanner === false) return schema;
-  return withQueryPlanner(schema, {
+  if (options.queryPlanner === false) return { schema };
+  const planner = createQueryPlanner(schema, {
     supergraphSdl: options.supergraphSdl,
     executors,
     ...(options.onPlannerFallback ? { onFallback: options.onPlannerFallback } : {}),
   });
+  return { schema, planner };
 }
 
 export interface SupergraphSchemaOptions extends SupergraphSubschemasOptions {

@@ -1,5 +1,5 @@
 /**
- * Notices between the instances of a fleet (src/server/fleet.ts): config reloads, with the
+ * Notices between the instances of a fleet (src/runtime/fleet.ts): config reloads, with the
  * fleet's config version so an instance that missed a notice catches up on its next resync.
  *
  * Pub/sub is fire-and-forget (Redis keeps no backlog for a subscriber that was disconnected), so

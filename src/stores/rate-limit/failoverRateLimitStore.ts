@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { Bucket, Consumption, RateLimitStore } from './rateLimitStore.js';
-import { setStoreMode } from './rateLimitStoreMetrics.js';
+import { setStoreMode, type RateLimitStoreMode } from './rateLimitStoreMetrics.js';
 
 /**
  * Which limiter is deciding: `shared` (Redis, limits hold for the whole fleet), `local` (Redis
  * unreachable, fail-open: this instance's memory decides), `refusing` (Redis unreachable,
  * fail-closed: requests are refused with 503).
  */
-export type RateLimitStoreMode = 'shared' | 'local' | 'refusing';
+export type { RateLimitStoreMode } from './rateLimitStoreMetrics.js';
 
 /** Thrown by `consume` while the store fails closed. */
 export class RateLimitStoreUnavailableError extends Error {

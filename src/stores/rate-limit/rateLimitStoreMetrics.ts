@@ -1,7 +1,8 @@
 import { Gauge, register } from 'prom-client';
-import type { RateLimitStoreMode } from './failoverRateLimitStore.js';
 
-const MODES: readonly RateLimitStoreMode[] = ['shared', 'local', 'refusing'];
+/** Who decides for a BFF: Redis (shared), fail-open memory (local), or nobody (refusing, fail-closed). */
+export type RateLimitStoreMode = (typeof MODES)[number];
+const MODES = ['shared', 'local', 'refusing'] as const;
 const NAME = 'portico_rate_limit_store_mode';
 
 // In prom-client's default registry, where the admin listener's /metrics reads. Registered once

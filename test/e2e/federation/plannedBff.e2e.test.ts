@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loadConfig.js';
-import { startPortico, type Portico } from '../../../src/server/startPortico.js';
+import { startPortico, type Portico } from '../../../src/runtime/startPortico.js';
 import { gql } from '../../support/portico.js';
 import { writeConfigDir } from '../../support/configDir.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';

@@ -17,7 +17,7 @@ async function composedSchemas(): Promise<Record<string, GraphQLSchema>> {
   for (const [name, source] of Object.entries(config.sources)) {
     runtimes.set(name, buildSourceRuntime(source, { httpFor: () => () => Promise.reject(new Error('not called')) }));
   }
-  return Object.fromEntries(config.bffs.map((bff) => [bff.name, composeBffSchema(bff, runtimes)]));
+  return Object.fromEntries(config.bffs.map((bff) => [bff.name, composeBffSchema(bff, runtimes).schema]));
 }
 
 function fieldsOf(schema: GraphQLSchema, typeName: string): string[] {

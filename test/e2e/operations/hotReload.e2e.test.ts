@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loadConfig.js';
-import { startPortico, type Portico } from '../../../src/server/startPortico.js';
+import { startPortico, type Portico } from '../../../src/runtime/startPortico.js';
 import { boundedLoad, deferred } from '../../support/boundedLoad.js';
 import { gql } from '../../support/portico.js';
 import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';

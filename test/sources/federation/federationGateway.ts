@@ -1,7 +1,6 @@
 import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
 import { buildSupergraphSchema } from '../../../src/sources/federation/buildSupergraphSchema.js';
-import { queryPlannerOf } from '../../../src/sources/federation/planner/queryPlanner.js';
 import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 
@@ -42,13 +41,12 @@ export function federationGateway(supergraphSdl: string, engine: FederationEngin
   const http = createHttpClient();
   const { calls, executorFor } = countingExecutors(http);
   const fallbacks: string[] = [];
-  const schema = buildSupergraphSchema({
+  const { schema, planner } = buildSupergraphSchema({
     supergraphSdl,
     executorFor,
     queryPlanner: engine === 'planner',
     onPlannerFallback: (reason) => fallbacks.push(reason),
   });
-  const planner = queryPlannerOf(schema);
   return {
     schema,
     fallbacks,

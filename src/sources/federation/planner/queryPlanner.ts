@@ -14,16 +14,21 @@ export interface QueryPlannerOptions {
   onFallback?: (reason: string, operationName: string | undefined) => void;
 }
 
-const planners = new WeakMap<GraphQLSchema, QueryPlanner>();
+/** A gateway schema and, when its operations can run by plan, the planner that runs them. */
+export interface ExecutableSchema {
+  schema: GraphQLSchema;
+  /** Installed as the engine's execute function by the pipeline (src/plugins/execution/useQueryPlanner.ts). */
+  planner?: QueryPlanner;
+}
 
 /**
- * Lets `schema` (built from this supergraph alone, with no other source or resolver) be executed
- * through query plans: the server installs the planner as the execute function of its engine.
- * The schema travels with its planner through reloads because the planner is keyed by it.
+ * The planner for `schema` (built from this supergraph alone, with no other source or resolver):
+ * operations run through plans cached per document, with stitching as the fallback. It is handed
+ * to the pipeline beside the schema, so a reload swaps both as one piece.
  */
-export function withQueryPlanner(schema: GraphQLSchema, options: QueryPlannerOptions): GraphQLSchema {
+export function createQueryPlanner(schema: GraphQLSchema, options: QueryPlannerOptions): QueryPlanner {
   const supergraph = typeof options.supergraphSdl === 'string' ? parse(options.supergraphSdl, { noLocation: true }) : options.supergraphSdl;
-  const planner = createPlannedExecute({
+  return createPlannedExecute({
     model: readSupergraphModel(supergraph),
     schema,
     executorFor(subgraph) {
@@ -33,11 +38,4 @@ export function withQueryPlanner(schema: GraphQLSchema, options: QueryPlannerOpt
     },
     ...(options.onFallback ? { onFallback: options.onFallback } : {}),
   });
-  planners.set(schema, planner);
-  return schema;
-}
-
-/** The planner `withQueryPlanner` gave this schema, if any. */
-export function queryPlannerOf(schema: GraphQLSchema): QueryPlanner | undefined {
-  return planners.get(schema);
 }

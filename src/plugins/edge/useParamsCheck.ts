@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { porticoError } from '../errors/index.js';
+import { porticoError } from '../../errors/index.js';
 
 /**
  * Refuses GraphQL-over-HTTP parameters of the wrong type with 400 BAD_REQUEST. yoga already

@@ -1,8 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Readiness } from '../../context/readiness.js';
 
 export interface HealthOptions {
-  /** False while starting or draining: load balancers stop sending before sockets close. */
-  isReady(): boolean;
+  /** Off while draining, so load balancers stop sending before sockets close. */
+  readiness: Readiness;
   /** Each of the BFF's sources' breaker state (`{ inventory: { breaker: 'open' } }`), reported by /readyz. */
   sources?(): Record<string, unknown>;
 }
@@ -18,7 +19,7 @@ export function useHealthEndpoints(options: HealthOptions): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
-      const ready = options.isReady();
+      const ready = options.readiness.isReady();
       endResponse(
         new fetchAPI.Response(JSON.stringify(options.sources ? { ready, sources: options.sources() } : { ready }), {
           status: ready ? 200 : 503,

@@ -2,10 +2,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
 import type { Plugin } from 'graphql-yoga';
-import type { Principal } from '../context/principal.js';
-import type { RequestScope, ScopedContext } from '../context/requestScope.js';
-import type { UpstreamOutcome } from '../context/upstreamObserver.js';
-import { operationCostOf } from '../context/operationCost.js';
+import type { Principal } from '../../context/principal.js';
+import type { RequestScope, ScopedContext } from '../../context/requestScope.js';
+import type { UpstreamOutcome } from '../../context/upstreamObserver.js';
+import { operationCostOf } from '../../context/operationCost.js';
 
 export interface AccessLogOptions {
   logger: Logger;

@@ -4,7 +4,8 @@ import { buildSupergraphSchema, readSupergraphFile } from '../sources/federation
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
 import { buildPipeline } from '../pipeline/buildPipeline.js';
 import { createHttpClient } from '../transport/httpClient.js';
-import { startBffServer, type RunningBff } from './createBffServer.js';
+import { createReadiness } from '../context/readiness.js';
+import { startBffServer, type RunningBff } from '../server/createBffServer.js';
 
 export interface ServeSupergraphOptions {
   file: string;
@@ -32,7 +33,7 @@ export interface ServeSupergraphOptions {
 export async function serveSupergraph(options: ServeSupergraphOptions): Promise<RunningBff> {
   const supergraphSdl = await readSupergraphFile(options.file);
   const http = createHttpClient();
-  const schema = buildSupergraphSchema({
+  const { schema, planner } = buildSupergraphSchema({
     supergraphSdl,
     executorFor: (subgraph) => createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call }),
     queryPlanner: options.queryPlanner ?? true,
@@ -54,7 +55,9 @@ export async function serveSupergraph(options: ServeSupergraphOptions): Promise<
     }),
     file: options.file,
   };
-  const running = await startBffServer({ bff, schema, plugins: buildPipeline(bff, { logger: options.logger }), logger: options.logger });
+  const readiness = createReadiness();
+  const pipeline = buildPipeline(bff, { logger: options.logger, readiness, planner });
+  const running = await startBffServer({ bff, schema, ...pipeline, logger: options.logger, readiness });
   return {
     ...running,
     async close(graceMs) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathOf } from '../../../src/server/useAccessLog.js';
+import { pathOf } from '../../../src/plugins/edge/useAccessLog.js';
 
 describe('the access log path', () => {
   it('is the path of the request URL without its query or fragment', () => {

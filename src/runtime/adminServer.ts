@@ -13,7 +13,7 @@ export interface AdminServerOptions {
   /** @default prom-client's default registry, which every part of Portico registers into */
   registry?: Registry;
   logger: Logger;
-  /** `POST <path>` operations (src/server/adminActions.ts): reload, revoke a token. */
+  /** `POST <path>` operations (src/runtime/adminActions.ts): reload, revoke a token. */
   actions?: Readonly<Record<string, AdminAction>>;
 }
 

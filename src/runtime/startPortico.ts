@@ -7,7 +7,7 @@ import { createHttpClient, type HttpClient } from '../transport/httpClient.js';
 import { createSourceTransports, type SourceTransports } from '../transport/createSourceTransports.js';
 import { startAdminServer, type AdminServer } from './adminServer.js';
 import { porticoAdminActions } from './adminActions.js';
-import { startBffServer, type BffApp, type RunningBff } from './createBffServer.js';
+import { startBffServer, type BffApp, type RunningBff } from '../server/createBffServer.js';
 import { createConfigReloader, type ReloadOutcome, type ReloadTrigger } from './configReloader.js';
 import { joinFleet, type Fleet } from './fleet.js';
 import { reloadRefusal, sourcesChanged } from './reloadRefusal.js';
@@ -21,7 +21,7 @@ import { createRevocationStores } from '../stores/revocations/createRevocationSt
 import { createResponseCacheStore } from '../stores/response-cache/createResponseCacheStore.js';
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import { loadStoredOperations } from '../partner-rest/loadStoredOperations.js';
-import { usePartnerRoutes } from '../partner-rest/usePartnerRoutes.js';
+import { createReadiness, type Readiness } from '../context/readiness.js';
 
 export interface Portico {
   bffs: RunningBff[];
@@ -93,6 +93,10 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       // A query older than an invalidation may still be running for up to its request budget.
       invalidationMemoryMs: Math.max(...cfg.bffs.map((bff) => bff.resilience.requestBudgetMs)),
     }));
+  // One per BFF for the life of the process: the server turns it off on drain, /readyz reads it.
+  const readiness = new Map<string, Readiness>();
+  const readinessOf = (name: string) => readiness.get(name) ?? readiness.set(name, createReadiness()).get(name)!;
+  const sourcesOf = (name: string) => config.bffs.find((candidate) => candidate.name === name)?.sources ?? [];
   // Everything a config describes per BFF, built beside whatever is serving: at start and on reload.
   const buildApps = async (cfg: PorticoConfig, sourceTransports: SourceTransports): Promise<Map<string, BffApp>> => {
     const runtimes = new Map<string, SourceRuntime>();
@@ -103,24 +107,26 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     }
     const apps = new Map<string, BffApp>();
     for (const bff of cfg.bffs) {
-      const schema = composeBffSchema(bff, runtimes);
+      const { schema, planner } = composeBffSchema(bff, runtimes);
       // REST routes and trusted documents: read and checked against the schema before serving.
-      const { routes, ...stored } = await loadStoredOperations(bff, schema);
-      const plugins = buildPipeline(bff, {
+      const { routes, trustedDocuments } = await loadStoredOperations(bff, schema);
+      const pipeline = buildPipeline(bff, {
         logger,
+        readiness: readinessOf(bff.name),
+        // Read through `transports` and `config` on each call: a reload may replace either.
+        sourceHealth: () => transports.health(sourcesOf(bff.name)),
+        planner,
+        routes,
+        ...(trustedDocuments ? { trustedDocuments } : {}),
         sources: cfg.sources,
         rateLimitStores,
         revocationStores,
         ...(bff.responseCache.enabled ? { responseCacheStore: responseCacheStoreFor(cfg) } : {}),
-        ...stored,
         tracing,
         accessLog: cfg.accessLog,
         metrics: cfg.metrics,
       });
-      // Partner REST routes come last in onRequest, once the pipeline's own request hooks (id,
-      // deadline, log, trace) have seen the route request; each route then re-enters the whole
-      // pipeline as a GraphQL request for its stored operation (src/partner-rest/).
-      apps.set(bff.name, { schema, plugins: routes ? [...plugins, usePartnerRoutes(routes)] : plugins });
+      apps.set(bff.name, { schema, ...pipeline });
     }
     return apps;
   };
@@ -130,12 +136,10 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   try {
     const apps = await buildApps(config, transports);
     for (const bff of config.bffs) {
-      const { schema, plugins } = apps.get(bff.name)!;
       // Serve once Redis is connected (or known to be down), so the first requests meet the shared limits.
       await rateLimitStores.ready();
       await revocationStores.ready();
-      const sourcesOf = () => config.bffs.find((candidate) => candidate.name === bff.name)?.sources ?? bff.sources;
-      bffs.push(await startBffServer({ bff, schema, plugins, logger, sourceHealth: () => transports.health(sourcesOf()) }));
+      bffs.push(await startBffServer({ bff, ...apps.get(bff.name)!, logger, readiness: readinessOf(bff.name) }));
     }
     if (config.admin) {
       admin = await startAdminServer({

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/configError.js';
 import type { PorticoConfig } from '../../src/config/loadConfig.js';
-import { createConfigReloader } from '../../src/server/configReloader.js';
+import { createConfigReloader } from '../../src/runtime/configReloader.js';
 import { deferred } from '../support/boundedLoad.js';
 
 const logger = pino({ level: 'silent' });

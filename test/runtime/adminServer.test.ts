@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { startAdminServer } from '../../src/server/adminServer.js';
+import { startAdminServer } from '../../src/runtime/adminServer.js';
 
 describe('the admin listener', () => {
   it('serves Prometheus text at /metrics and breaker states at /sources, and nothing else', async () => {

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { PorticoConfig } from '../../src/config/loadConfig.js';
-import { createConfigReloader, type ConfigReloader } from '../../src/server/configReloader.js';
-import { CONFIG_VERSION_COUNTER, FLEET_CHANNEL, joinFleet } from '../../src/server/fleet.js';
+import { createConfigReloader, type ConfigReloader } from '../../src/runtime/configReloader.js';
+import { CONFIG_VERSION_COUNTER, FLEET_CHANNEL, joinFleet } from '../../src/runtime/fleet.js';
 import { createMemoryPubSub } from '../../src/stores/pubsub/memoryPubSub.js';
 import { deferred } from '../support/boundedLoad.js';
 

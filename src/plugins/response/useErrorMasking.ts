@@ -1,0 +1,44 @@
+import type { GraphQLError, ExecutionResult } from 'graphql';
+import { useMaskedErrors } from '@envelop/core';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { createErrorMasker, type MaskErrorOptions } from './maskError.js';
+
+export type ErrorMaskingOptions = MaskErrorOptions;
+
+/**
+ * The last word on what a client may read of an error (maskError.ts decides; this only applies
+ * it). Two places, because errors reach the response by two roads:
+ * - execution: envelop's masking, as yoga would install it, so plugins that look at a result
+ *   after execution (metrics, access log) see the same errors as before;
+ * - everything thrown before execution (an HTTP problem yoga finds, an exception in a request
+ *   hook) becomes a result that skips execution: those are masked in onResultProcess, the hook
+ *   every response passes through before yoga serialises it and picks its HTTP status.
+ * The server turns yoga's own masking off so that this entry of the pipeline is the only one.
+ */
+export function useErrorMasking(options: ErrorMaskingOptions = {}): Plugin {
+  const mask = createErrorMasker(options);
+  const maskAll = (result: ExecutionResult): ExecutionResult => {
+    if (!result.errors?.length) return result;
+    let changed = false;
+    const errors = result.errors.map((error) => {
+      const masked = mask(error);
+      if (masked !== error) changed = true;
+      return masked as GraphQLError;
+    });
+    return changed ? { ...result, errors } : result;
+  };
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(useMaskedErrors({ maskError: (error) => mask(error) }));
+    },
+    onResultProcess({ result, setResult }) {
+      if (isAsyncIterable(result)) {
+        setResult(mapAsyncIterator(result, (part) => maskAll(part as ExecutionResult)) as typeof result);
+      } else if (Array.isArray(result)) {
+        setResult(result.map((one) => maskAll(one as ExecutionResult)) as typeof result);
+      } else {
+        setResult(maskAll(result as ExecutionResult) as typeof result);
+      }
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { RequestScope } from '../context/requestScope.js';
+
+/** One call to a source, as every transport decorator sees it (composeTransport.ts). */
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal | undefined;
+  /** Name of the source, for errors and logs (never shown to clients with the URL). */
+  source: string;
+  /**
+   * The call only reads (a GraphQL query, a REST GET): only such calls are retried and answered
+   * from the fallback cache. Absent means a write, which is sent exactly once.
+   */
+  idempotent?: boolean;
+  /** The request this call serves: its deadline, its caller (fallback cache key), its stale marks. */
+  scope?: RequestScope | undefined;
+  /** Epoch ms by which this call must be answered; set by the deadline decorator. */
+  deadline?: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export type HttpCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;
