@@ -95,7 +95,7 @@ function requestErrorCode(error: GraphQLError): ErrorCode {
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   if (status === 404) return 'NOT_FOUND';
   const code = error.extensions.code;
-  if (code === 'GRAPHQL_PARSE_FAILED') return code;
+  if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED') return code;
   if (code === undefined) {
     // graphql-js gives its errors no code: coercion of the request's variables, or validation.
     return error.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';

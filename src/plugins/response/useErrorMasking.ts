@@ -16,7 +16,16 @@ export type ErrorMaskingOptions = MaskErrorOptions;
  * The server turns yoga's own masking off so that this entry of the pipeline is the only one.
  */
 export function useErrorMasking(options: ErrorMaskingOptions = {}): Plugin {
-  const mask = createErrorMasker(options);
+  const masker = createErrorMasker(options);
+  // Masking is not idempotent (a masked copy loses what marks it as ours), and an error masked
+  // in execution reaches onResultProcess too: each error is masked once.
+  const masked = new WeakSet<object>();
+  const mask = (error: unknown): Error => {
+    if (typeof error === 'object' && error !== null && masked.has(error)) return error as Error;
+    const result = masker(error);
+    masked.add(result);
+    return result;
+  };
   const maskAll = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors?.length) return result;
     let changed = false;
