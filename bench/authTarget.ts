@@ -19,7 +19,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { authSchema } from '../src/config/authSchema.js';
 import { ANONYMOUS } from '../src/context/principal.js';
-import type { RequestScope } from '../src/context/requestScope.js';
+import type { PipelinePlugin, RequestScope } from '../src/context/requestScope.js';
 import { createReadiness } from '../src/context/readiness.js';
 import { loadConfig, type LoadedBff } from '../src/config/loadConfig.js';
 import { buildSourceRuntime } from '../src/compose/buildSourceRuntime.js';
@@ -72,14 +72,14 @@ async function main() {
   // A pipeline of its own for each variant: plugins keep state (load shedding adapts its
   // concurrency limit to the latency it sees), and one variant's run must not shape another's.
   const pluginsOf = (bff: LoadedBff) => buildPipeline(bff, { logger, readiness: createReadiness() }).plugins;
-  const isAuth = (plugin: Plugin): plugin is AuthPlugin => 'authenticator' in plugin;
+  const isAuth = (plugin: PipelinePlugin): plugin is AuthPlugin => 'authenticator' in plugin;
   const principal = await pluginsOf(withAuth(10_000)).find(isAuth)!.authenticator.authenticate(`Bearer ${token}`, null);
   const setPrincipal: Plugin = {
     onRequestParse({ serverContext }) {
       (serverContext as unknown as { portico: RequestScope }).portico.principal = principal;
     },
   };
-  const variants: Record<string, () => Plugin[]> = {
+  const variants: Record<string, () => PipelinePlugin[]> = {
     bare: () => pluginsOf(withAuth(10_000)).filter((plugin) => !isAuth(plugin)),
     principalOnly: () => pluginsOf(withAuth(10_000)).map((plugin) => (isAuth(plugin) ? setPrincipal : plugin)),
     cached: () => pluginsOf(withAuth(10_000)),

@@ -1,3 +1,4 @@
+import type { Plugin } from 'graphql-yoga';
 import type { Principal } from './principal.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
 
@@ -45,6 +46,24 @@ export interface StaleSource {
 export interface ScopedContext {
   portico?: RequestScope;
 }
+
+/**
+ * The server context of every BFF request (src/server/createBffServer.ts creates it before the
+ * first hook), which yoga merges into the GraphQL context too. A plugin that reads the scope
+ * declares it as `Plugin<PorticoContext, PorticoContext>` (see `PorticoPlugin`) instead of casting.
+ */
+export interface PorticoContext {
+  portico: RequestScope;
+}
+
+/** A yoga plugin that reads the request scope, typed in both its server and GraphQL context. */
+export type PorticoPlugin = Plugin<PorticoContext, PorticoContext>;
+
+/**
+ * An entry of the pipeline's list. Each plugin declares the context it reads (`PorticoPlugin`, or
+ * none); yoga's Plugin type is invariant in its context parameters, so the list cannot name one.
+ */
+export type PipelinePlugin = Plugin<any, any>;
 
 export function scopeOf(context: unknown): RequestScope | undefined {
   return (context as ScopedContext | undefined)?.portico;

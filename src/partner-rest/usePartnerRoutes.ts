@@ -1,7 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import type { PipelineEntry } from '../context/pipelineEntry.js';
-import type { ScopedContext } from '../context/requestScope.js';
+import type { PorticoPlugin } from '../context/requestScope.js';
 import { buildOpenApi, type OpenApiSecurity } from './buildOpenApi.js';
 import { coerceParameters, type ParameterProblem } from './coerceParameters.js';
 import type { CompiledRoute, RouteTable } from './compileRoutes.js';
@@ -68,7 +67,7 @@ const VERSION_SEGMENT = /^v[1-9][0-9]*$/;
  * request-id and access-log hooks (the route gets its own log line and id header), before
  * everything else.
  */
-export function usePartnerRoutes(options: PartnerRoutesOptions): Plugin {
+export function usePartnerRoutes(options: PartnerRoutesOptions): PorticoPlugin {
   const { table } = options;
   const vary = ['Authorization', ...(options.security.apiKeyHeader ? [options.security.apiKeyHeader] : [])].join(', ');
   const { maxBodyBytes, retryAfterSeconds } = table.config;
@@ -98,7 +97,7 @@ export function usePartnerRoutes(options: PartnerRoutesOptions): Plugin {
       const segments = splitPathname(url.pathname);
       const version = segments[0];
       if (version === undefined || !VERSION_SEGMENT.test(version) || url.pathname === options.graphqlPath) return;
-      const scope = (serverContext as ScopedContext).portico;
+      const scope = serverContext.portico;
       if (!scope) throw new Error('partner routes: the server created no request scope');
       const requestId = scope.requestId;
       const send = (result: RestResult) => endResponse(toResponse(fetchAPI, request.method, result));

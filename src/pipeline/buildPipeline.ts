@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Plugin } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../plugins/edge/useRequestId.js';
 import { useParamsCheck } from '../plugins/edge/useParamsCheck.js';
@@ -11,6 +10,7 @@ import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js
 import { usePartnerRoutes, type PartnerRoutes } from '../partner-rest/usePartnerRoutes.js';
 import { createPipelineEntry, type PipelineEntry } from '../context/pipelineEntry.js';
 import type { Readiness } from '../context/readiness.js';
+import type { PipelinePlugin } from '../context/requestScope.js';
 import { useTracing } from '../plugins/observability/useTracing.js';
 import { useRequestMetrics } from '../plugins/observability/useRequestMetrics.js';
 import type { PorticoTracing } from '../observability/tracing.js';
@@ -64,7 +64,7 @@ export interface PipelineDeps {
 
 /** A BFF's request path: what the server's yoga runs, and the way back into it for re-entry. */
 export interface Pipeline {
-  plugins: Plugin[];
+  plugins: PipelinePlugin[];
   /** Bound by the server to its yoga; partner routes re-enter the pipeline through it. */
   entry: PipelineEntry;
 }
@@ -79,7 +79,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
   // Policy directives are read from the SDLs behind the schema, once per BFF (start or reload).
   const sdls = bffSdlsOf(bff, deps.sources ?? {});
   const entry = createPipelineEntry();
-  const plugins: (Plugin | false)[] = [
+  const plugins: (PipelinePlugin | false)[] = [
     // ① HTTP edge
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
     deps.tracing !== undefined && useTracing({ tracer: deps.tracing.tracer, trustIncomingTraceparent: deps.tracing.trustIncomingTraceparent, bff: bff.name }),
@@ -141,7 +141,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // GraphQL request for its stored operation (src/partner-rest/).
     deps.routes !== undefined && usePartnerRoutes({ ...deps.routes, pipeline: entry }),
   ];
-  return { plugins: plugins.filter((plugin): plugin is Plugin => plugin !== false), entry };
+  return { plugins: plugins.filter((plugin): plugin is PipelinePlugin => plugin !== false), entry };
 }
 
 /** The `WWW-Authenticate` of a field denied to an anonymous caller: the schemes this BFF takes. */

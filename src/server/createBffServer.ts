@@ -2,10 +2,10 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { LoadedBff } from '../config/loadConfig.js';
-import type { RequestScope } from '../context/requestScope.js';
+import type { PipelinePlugin, RequestScope } from '../context/requestScope.js';
 import type { PipelineEntry } from '../context/pipelineEntry.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
 import { ANONYMOUS } from '../context/principal.js';
@@ -26,7 +26,7 @@ export interface BffServerOptions extends BffApp {
 export interface BffApp {
   schema: GraphQLSchema;
   /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing. */
-  plugins: Plugin[];
+  plugins: PipelinePlugin[];
   /** Bound to this app's yoga, for plugins that re-enter the pipeline (partner REST routes). */
   entry?: PipelineEntry;
 }

@@ -1,7 +1,6 @@
-import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../../config/authSchema.js';
-import type { ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevocationStore.js';
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
@@ -34,7 +33,7 @@ export type AuthOptions = AuthConfig & {
 };
 
 /** The plugin with its authenticator, so tests and the benchmark can read its counters. */
-export type AuthPlugin = Plugin & { authenticator: Authenticator };
+export type AuthPlugin = PorticoPlugin & { authenticator: Authenticator };
 
 /**
  * Authentication: who is calling, decided before the request body is parsed (yoga's
@@ -115,7 +114,7 @@ export function useAuth(options: AuthOptions): AuthPlugin {
   return {
     authenticator,
     onRequestParse({ request, serverContext }) {
-      const scope = (serverContext as ScopedContext).portico;
+      const scope = serverContext.portico;
       // The server creates the scope for every request; without one there is nowhere to put the
       // principal, and serving the request anyway would skip authentication.
       if (!scope) throw new Error('useAuth: the request has no context.portico scope');

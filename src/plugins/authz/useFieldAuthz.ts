@@ -1,7 +1,6 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLSchema } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { ANONYMOUS, type Principal } from '../../context/principal.js';
-import { scopeOf } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { compileFieldRules } from './compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, checkRule, type Denial, type FieldRule } from './fieldRule.js';
@@ -47,7 +46,7 @@ interface Denied {
  * and a refusal is thrown rather than set as the validation result, which yoga would cache for
  * every later caller of the same document.
  */
-export function useFieldAuthz(options: FieldAuthzOptions): Plugin {
+export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
   const defaultRule = options.defaultPolicy === 'public' ? PUBLIC : AUTHENTICATED;
   const onDenied = options.onDenied ?? 'reject';
   const challenge = options.challenge ?? 'Bearer';
@@ -96,7 +95,7 @@ export function useFieldAuthz(options: FieldAuthzOptions): Plugin {
       if (onDenied !== 'reject') return undefined;
       return ({ valid }) => {
         if (!valid) return;
-        const principal = scopeOf(context)?.principal ?? ANONYMOUS;
+        const principal = context.portico?.principal ?? ANONYMOUS;
         const operationName = (context as { params?: { operationName?: string | null } }).params?.operationName;
         const denied = deniedFor(guardedFor(schema, documentAST, operationName), principal);
         // Thrown, not set as the validation result: yoga caches that result per document, and
@@ -105,7 +104,7 @@ export function useFieldAuthz(options: FieldAuthzOptions): Plugin {
       };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const principal = scopeOf(args.contextValue)?.principal ?? ANONYMOUS;
+      const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
       const denied = deniedFor(guardedFor(args.schema, args.document, args.operationName), principal);
       if (!denied) return undefined;
       if (onDenied === 'reject') {

@@ -1,9 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
-import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../../context/principal.js';
-import type { RequestScope, ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
 import type { UpstreamOutcome } from '../../context/upstreamObserver.js';
 import { operationCostOf } from '../../context/operationCost.js';
 
@@ -55,7 +54,7 @@ interface RequestRecord {
  * one of the operation that ran (a GraphQL Name, so no free text), or the client's
  * `operationName` truncated to 100 characters when the request was refused before execution.
  */
-export function useAccessLog(options: AccessLogOptions): Plugin {
+export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
   const { logger, bff } = options;
   const now = options.now ?? (() => performance.now());
   const maxUpstream = options.maxUpstreamCalls ?? 50;
@@ -76,7 +75,7 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
     onRequest({ request, serverContext }) {
       const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0 };
       records.set(request, record);
-      const scope = (serverContext as ScopedContext).portico;
+      const scope = serverContext.portico;
       if (!scope) return;
       (scope.upstreamObservers ??= []).push((attempt) => ({
         end(outcome: UpstreamOutcome) {
@@ -122,7 +121,7 @@ export function useAccessLog(options: AccessLogOptions): Plugin {
     },
     onResponse({ request, response, serverContext }) {
       const record = records.get(request);
-      const scope = (serverContext as ScopedContext).portico;
+      const scope = serverContext.portico;
       logger.info(
         {
           requestId: scope?.requestId,

@@ -1,11 +1,10 @@
-import type { Plugin } from 'graphql-yoga';
-import type { ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 
 /** Echoes the request id (chosen when the server created the request scope) on every response. */
-export function useRequestId(): Plugin<ScopedContext> {
+export function useRequestId(): PorticoPlugin {
   return {
     onResponse({ serverContext, response }) {
-      const id = (serverContext as ScopedContext).portico?.requestId;
+      const id = serverContext.portico?.requestId;
       if (id) response.headers.set('x-request-id', id);
     },
   };

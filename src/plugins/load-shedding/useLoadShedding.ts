@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { Plugin } from 'graphql-yoga';
 import type { LoadSheddingConfig, Priority } from '../../config/loadSheddingSchema.js';
-import type { ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { createAdmissionController, type Ticket } from './admissionController.js';
 import { loadSheddingMetrics } from './loadSheddingMetrics.js';
@@ -35,7 +34,7 @@ export interface LoadSheddingOptions extends LoadSheddingConfig {
  * when the response leaves (onResponse), so no path can leak one. In a batch every operation
  * takes its own slot. /healthz and /readyz never reach onParams and are never shed.
  */
-export function useLoadShedding(options: LoadSheddingOptions): Plugin {
+export function useLoadShedding(options: LoadSheddingOptions): PorticoPlugin {
   const { bff, logger } = options;
   const now = options.now ?? Date.now;
   const metrics = loadSheddingMetrics();
@@ -74,7 +73,7 @@ export function useLoadShedding(options: LoadSheddingOptions): Plugin {
     async onParams({ params, request, context, setResult }) {
       if (!options.enabled) return;
       const priority = priorityOf(params);
-      const scope = (context as ScopedContext).portico;
+      const scope = context.portico;
       const pending = controller.acquire(priority, {
         ...(scope?.signal ? { signal: scope.signal } : {}),
         ...(scope?.deadline !== undefined ? { maxWaitMs: scope.deadline - now() } : {}),

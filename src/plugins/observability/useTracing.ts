@@ -1,7 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import type { ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 import type { UpstreamObserver } from '../../context/upstreamObserver.js';
 import { incomingTraceContext, outgoingTraceHeaders } from './incomingTraceContext.js';
 
@@ -31,7 +30,7 @@ type MaybePromise<T> = T | Promise<T>;
  * context inside it and the HTTP client deep below a resolver finds its parent without any
  * argument threading. Installed only when tracing is on (src/pipeline/buildPipeline.ts).
  */
-export function useTracing(options: TracingPluginOptions): Plugin {
+export function useTracing(options: TracingPluginOptions): PorticoPlugin {
   const { tracer, bff } = options;
   const trust = options.trustIncomingTraceparent ?? false;
   const requestSpans = new WeakMap<Request, Span>();
@@ -99,7 +98,7 @@ export function useTracing(options: TracingPluginOptions): Plugin {
     },
     onRequest({ request, serverContext }) {
       const span = requestSpans.get(request);
-      const scope = (serverContext as ScopedContext).portico;
+      const scope = serverContext.portico;
       if (!span || !scope) return;
       scope.traceId = span.spanContext().traceId;
       (scope.upstreamObservers ??= []).push(observeUpstream);

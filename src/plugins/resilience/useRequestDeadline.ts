@@ -1,5 +1,4 @@
-import type { Plugin } from 'graphql-yoga';
-import type { ScopedContext } from '../../context/requestScope.js';
+import type { PorticoPlugin } from '../../context/requestScope.js';
 
 export interface RequestDeadlineOptions {
   /**
@@ -19,13 +18,13 @@ export interface RequestDeadlineOptions {
  * transport (src/transport/withDeadline.ts) turns into each call's deadline. Runs in onRequest, so
  * time spent parsing, validating and waiting behind other stages counts against the budget too.
  */
-export function useRequestDeadline(options: RequestDeadlineOptions = {}): Plugin {
+export function useRequestDeadline(options: RequestDeadlineOptions = {}): PorticoPlugin {
   const budgetMs = options.budgetMs ?? 10_000;
   const now = options.now ?? Date.now;
   if (!Number.isFinite(budgetMs) || budgetMs <= 0) throw new RangeError(`budgetMs must be a positive number, got ${budgetMs}`);
   return {
     onRequest({ serverContext }) {
-      const scope = (serverContext as ScopedContext | undefined)?.portico;
+      const scope = serverContext.portico;
       if (scope) scope.deadline = now() + budgetMs;
     },
   };

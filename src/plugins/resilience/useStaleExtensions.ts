@@ -1,6 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import { scopeOf, type StaleSource } from '../../context/requestScope.js';
+import type { PorticoPlugin, StaleSource } from '../../context/requestScope.js';
 
 /**
  * Tells the client which parts of the answer are old: when a source failed and the transport
@@ -8,12 +7,12 @@ import { scopeOf, type StaleSource } from '../../context/requestScope.js';
  * `extensions.stale: [{ source, ageMs }]`. Without it a client could not tell a fresh answer from
  * a five-minute-old one, and would, for example, show stock that is long gone as available.
  */
-export function useStaleExtensions(): Plugin {
+export function useStaleExtensions(): PorticoPlugin {
   return {
     onExecute() {
       return {
         onExecuteDone({ args, result, setResult }) {
-          const stale = scopeOf(args.contextValue)?.stale;
+          const stale = args.contextValue.portico?.stale;
           if (!stale || stale.length === 0 || isAsyncIterable(result)) return;
           setResult(withStale(result, stale));
         },
