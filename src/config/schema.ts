@@ -7,6 +7,7 @@ import { authSchema } from './authSchema.js';
 import { authzSchema } from './authzSchema.js';
 import { csrfSchema, limitsSchema } from './guardsSchema.js';
 import { httpSchema } from './httpSchema.js';
+import { http2Schema, tlsSchema } from './tlsSchema.js';
 import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
@@ -128,6 +129,10 @@ export const bffSchema = z.strictObject({
   csrf: csrfSchema,
   /** HTTP edge limits: body and header size, header count, timeouts, connections (src/config/httpSchema.ts). */
   http: httpSchema,
+  /** TLS at the edge, with HTTP/2 by ALPN (src/config/tlsSchema.ts); plain HTTP when absent. */
+  tls: tlsSchema.optional(),
+  /** HTTP/2 limits, and cleartext HTTP/2 (h2c) for a BFF behind a load balancer (src/config/tlsSchema.ts). */
+  http2: http2Schema,
   /** Concurrency limit, queue and operation priorities (src/config/loadSheddingSchema.ts). */
   loadShedding: loadSheddingSchema,
   /** Whole-response cache driven by @cacheControl (src/config/responseCacheSchema.ts). */

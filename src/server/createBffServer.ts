@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -10,7 +10,8 @@ import type { PipelineEntry } from '../context/pipelineEntry.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
-import { applyHttpLimits, httpServerOptions, withHttpLimits } from './httpLimits.js';
+import { withHttpLimits } from './httpLimits.js';
+import { createListener } from './createListener.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -105,19 +106,20 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   // GraphQL context is built).
   // Header size and both timeouts are node's to enforce; body size, header count and the
   // connection cap are checked by httpLimits.ts before a request reaches yoga.
-  const server = createServer(httpServerOptions(bff.http), withHttpLimits(bff.http, (req, res) => {
+  const listener = createListener(bff, withHttpLimits(bff.http, (req, res) => {
     const generation = current;
     generation.inFlight += 1;
     inFlight += 1;
     // From the moment it turns unready, every response closes its connection, so keep-alive
     // clients move to an instance that is staying instead of reusing a socket that is about to
     // go (a request written onto an idle socket as it closes is lost before it is read).
-    if (!readiness.isReady()) res.setHeader('connection', 'close');
+    // (HTTP/2 has no such header: its sessions get GOAWAY when the drain closes the listener.)
+    if (!readiness.isReady() && req.httpVersionMajor < 2) res.setHeader('connection', 'close');
     res.once('close', () => {
       generation.inFlight -= 1;
       inFlight -= 1;
       if (generation.inFlight === 0) generation.idle?.();
-      if (draining) server.closeIdleConnections();
+      if (draining) listener.closeIdle();
     });
     const abort = new AbortController();
     // Every upstream call of the request listens on this signal; a page of items is many calls.
@@ -132,8 +134,8 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       signal: abort.signal,
     };
     void generation.yoga.handle(req, res, { portico });
-  }));
-  applyHttpLimits(server, bff.http);
+  }), logger);
+  const { server } = listener;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -145,7 +147,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   return {
     name: bff.name,
     port,
-    url: `http://${bff.host}:${port}${bff.path}`,
+    url: `${listener.scheme}://${bff.host}:${port}${bff.path}`,
     swap(next) {
       const previous = current;
       current = makeGeneration(next);
@@ -169,7 +171,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       const inFlightAtClose = inFlight;
       let cutOff = 0;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      listener.closeIdle();
       const timer = setTimeout(() => {
         cutOff = inFlight;
         for (const socket of sockets) socket.destroy();
@@ -177,6 +179,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       timer.unref();
       await closed;
       clearTimeout(timer);
+      listener.dispose();
       await current.yoga.dispose();
       return { inFlightAtClose, cutOff };
     },

@@ -90,7 +90,8 @@ export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListe
       else listener(req, res);
       return;
     }
-    if (req.headers['transfer-encoding'] === undefined) {
+    // HTTP/2 bodies are DATA frames with no declared length: counted like a chunked body.
+    if (req.headers['transfer-encoding'] === undefined && req.httpVersionMajor < 2) {
       listener(req, res);
       return;
     }
@@ -137,7 +138,8 @@ function answer(res: ServerResponse, code: ErrorCode, details: Record<string, un
   res.writeHead(catalogue[code].status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
-    connection: 'close',
+    // HTTP/2 has no connection header (a reset stream leaves its connection reusable).
+    ...(res.req.httpVersionMajor < 2 ? { connection: 'close' } : {}),
   });
   res.end(body);
 }
