@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bffSchema } from '../../../src/config/schema.js';
 import { useProductionMode } from '../../../src/plugins/limits/useProductionMode.js';
+import { useErrorMasking } from '../../../src/plugins/response/useErrorMasking.js';
 import { startBffServer } from '../../../src/server/createBffServer.js';
 import { gql, startTestPortico, type TestPortico } from '../../support/portico.js';
 
@@ -53,7 +54,7 @@ describe('production mode on variables', () => {
       resolvers: { Query: { count: () => 1 } },
     });
     const bff = { ...bffSchema.parse({ name: 'prod', port: 0, sources: ['none'], production: true }), file: 'test' };
-    const server = await startBffServer({ bff, schema, plugins: [useProductionMode()], logger: pino({ level: 'silent' }) });
+    const server = await startBffServer({ bff, schema, plugins: [useProductionMode(), useErrorMasking()], logger: pino({ level: 'silent' }) });
     try {
       const response = await gql(server.url, 'query ($s: Status) { count(status: $s) }', { s: 'PAI' });
       expect(response.status).toBe(400);
