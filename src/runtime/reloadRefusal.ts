@@ -20,6 +20,10 @@ export function reloadRefusal(current: PorticoConfig, next: PorticoConfig): stri
     for (const key of ['host', 'port', 'path'] as const) {
       if (before[key] !== bff[key]) return `${bff.name}.${key} changed (${before[key]} → ${bff[key]}); a listener change needs a restart`;
     }
+    // The listener's protocol settings; rotated certificate files need no reload (they are watched).
+    for (const key of ['tls', 'http2'] as const) {
+      if (!isDeepStrictEqual(before[key], bff[key])) return `${bff.name}.${key} changed; a listener change needs a restart`;
+    }
   }
   const processKeys = ['admin', 'redis', 'tracing', 'fallbackCache', 'responseCache', 'reload', 'fleet'] as const;
   for (const key of processKeys) {
