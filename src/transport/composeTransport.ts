@@ -41,6 +41,8 @@ import { withRetry } from './withRetry.js';
 export interface SourceResilienceOptions {
   timeoutMs: number;
   breaker: {
+    /** @default true */
+    enabled?: boolean;
     errorThresholdPercentage: number;
     volumeThreshold: number;
     resetTimeoutMs: number;
@@ -128,7 +130,7 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
-    breaker.decorate,
+    b.enabled !== false && breaker.decorate,
     withDeadlineHeader({ now }),
   ]);
   return { source, call, breaker };
