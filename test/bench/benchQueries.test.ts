@@ -54,4 +54,14 @@ describe('bench queries', () => {
     expect((await gql(gateway.url, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
     expect((await gql(urls.products!, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
   });
+
+  it('refuses at serve\'s defaults a query one nested list deeper than the benchmark\'s, with COST_LIMIT_EXCEEDED (issue 17)', async () => {
+    // users → reviews → product.reviews → author.reviews → product.reviews: five nested lists of
+    // 10 assumed items each price at 122 210, over serve's default 50 000 (docs/serve.md).
+    const deeper = '{ users { reviews { product { reviews { author { reviews { product { reviews { id } } } } } } } } }';
+    const response = await gql(gateway.url, deeper);
+    expect(response.status).toBe(400);
+    expect(response.body.data ?? null).toBeNull();
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 122_210, max: 50_000 } });
+  });
 });
