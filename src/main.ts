@@ -3,8 +3,8 @@
  * handlers: everything below it is a library that can be started and stopped by tests.
  *
  *   portico start [--config FILE]                         run the configured BFFs
- *   portico serve --supergraph FILE [--port N] [--host H] [--max-cost N] [--no-query-planner]
- *                                                         serve a composed Federation v2 supergraph
+ *   portico serve --supergraph FILE [options]             serve a composed Federation v2 supergraph
+ *                                                         (options: USAGE below, docs/serve.md)
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
  *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
  */
@@ -14,13 +14,16 @@ import { pino, type Logger } from 'pino';
 import { ConfigError } from './config/configError.js';
 import { loadConfig } from './config/loadConfig.js';
 import { startPortico } from './runtime/startPortico.js';
-import { serveSupergraph } from './runtime/serveSupergraph.js';
+import { serveSupergraph, type ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H] [--max-cost N] [--no-query-planner]
+  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N]
+                [--jwks-url URL --issuer ISS --audience AUD] [--default-policy public|authenticated]
+                [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
+                [--no-dedup] [--no-query-planner]
   portico demo
   portico documents build DIR --out FILE`;
 
@@ -56,34 +59,12 @@ async function main(argv: string[]): Promise<number> {
       break;
     }
     case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          supergraph: { type: 'string' },
-          port: { type: 'string', default: '4000' },
-          host: { type: 'string', default: '127.0.0.1' },
-          'max-cost': { type: 'string' },
-          // Runs every operation by stitching: to compare the engines, or to rule the planner out.
-          'no-query-planner': { type: 'boolean', default: false },
-        },
-      });
-      if (!values.supergraph) return usage('--supergraph FILE is required');
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) return usage(`--port: expected 0-65535, got ${values.port}`);
-      const maxCost = values['max-cost'] === undefined ? undefined : Number(values['max-cost']);
-      if (maxCost !== undefined && !(Number.isInteger(maxCost) && maxCost > 0)) {
-        return usage(`--max-cost: expected a positive integer, got ${values['max-cost']}`);
-      }
-      const gateway = await serveSupergraph({
-        file: path.resolve(values.supergraph),
-        port,
-        host: values.host,
-        logger,
-        ...(maxCost === undefined ? {} : { maxCost }),
-        queryPlanner: !values['no-query-planner'],
-      });
+      const options = serveOptions(rest, logger);
+      if (typeof options === 'string') return usage(options);
+      const gateway = await serveSupergraph(options);
       running.push(gateway);
       print(`supergraph ${gateway.url}`);
+      if (gateway.portico.admin) print(`metrics ${gateway.portico.admin.url}/metrics`);
       break;
     }
     case 'demo': {
@@ -144,6 +125,79 @@ function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   });
+}
+
+/** `portico serve`'s flags (docs/serve.md), or what is wrong with them. */
+function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | string {
+  const { values } = parseArgs({
+    args,
+    options: {
+      supergraph: { type: 'string' },
+      port: { type: 'string', default: '4000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      // Off unless asked: a fixed default port would make two `serve` on one host collide.
+      'admin-port': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      // Repeatable: an IdP may be reached under several issuer names, an API serve several apps.
+      issuer: { type: 'string', multiple: true },
+      audience: { type: 'string', multiple: true },
+      'default-policy': { type: 'string' },
+      'max-cost': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      // Each switches one layer of the subgraphs' transport chain off: to measure what it
+      // costs, or to rule it out while debugging.
+      'no-breaker': { type: 'boolean', default: false },
+      'no-retries': { type: 'boolean', default: false },
+      'no-fallback-cache': { type: 'boolean', default: false },
+      'no-dedup': { type: 'boolean', default: false },
+      // Runs every operation by stitching: to compare the engines, or to rule the planner out.
+      'no-query-planner': { type: 'boolean', default: false },
+    },
+  });
+  if (!values.supergraph) return '--supergraph FILE is required';
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) return `--port: expected 0-65535, got ${values.port}`;
+  const adminPort = values['admin-port'] === undefined ? undefined : Number(values['admin-port']);
+  if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65_535)) {
+    return `--admin-port: expected 0-65535, got ${values['admin-port']}`;
+  }
+  const positive = (flag: 'max-cost' | 'timeout-ms'): number | string | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    return Number.isInteger(value) && value > 0 ? value : `--${flag}: expected a positive integer, got ${text}`;
+  };
+  const maxCost = positive('max-cost');
+  if (typeof maxCost === 'string') return maxCost;
+  const timeoutMs = positive('timeout-ms');
+  if (typeof timeoutMs === 'string') return timeoutMs;
+  const policy = values['default-policy'];
+  if (policy !== undefined && policy !== 'public' && policy !== 'authenticated') {
+    return `--default-policy: expected public or authenticated, got ${policy}`;
+  }
+  const jwtFlags = [values['jwks-url'], values.issuer, values.audience];
+  if (jwtFlags.some((flag) => flag !== undefined) && jwtFlags.some((flag) => flag === undefined)) {
+    return '--jwks-url, --issuer and --audience go together: a token is only trusted for a known issuer and audience';
+  }
+  return {
+    file: path.resolve(values.supergraph),
+    port,
+    host: values.host,
+    logger,
+    env: process.env,
+    maxCost,
+    adminPort,
+    ...(values['jwks-url'] ? { jwt: { jwksUrl: values['jwks-url'], issuer: values.issuer ?? [], audience: values.audience ?? [] } } : {}),
+    defaultPolicy: policy,
+    queryPlanner: !values['no-query-planner'],
+    dedupeInFlight: !values['no-dedup'],
+    transport: {
+      breaker: !values['no-breaker'],
+      retries: !values['no-retries'],
+      fallbackCache: !values['no-fallback-cache'],
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
+  };
 }
 
 function usage(problem: string): number {

@@ -8,6 +8,12 @@ const positiveMs = z.number().int().positive();
 
 export const breakerSchema = z.strictObject({
   /**
+   * Wrap the source's calls in the breaker. Off, every call goes to the source however often it
+   * fails (the breaker's state stays `closed` on /readyz and /metrics).
+   * @default true: a failing source is refused fast instead of holding every request for its timeout
+   */
+  enabled: z.boolean().default(true),
+  /**
    * Share of failed calls in the rolling window above which the breaker opens.
    * @default 50: a source failing every other call is down for a user's purposes; lower values
    * open on ordinary noise during deploys.

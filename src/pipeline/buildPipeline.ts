@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { GraphiQLOptions } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../plugins/edge/useRequestId.js';
 import { useParamsCheck } from '../plugins/edge/useParamsCheck.js';
 import { useAccessLog } from '../plugins/edge/useAccessLog.js';
 import { useHealthEndpoints } from '../plugins/edge/useHealthEndpoints.js';
+import { useGraphiQLAssets } from '../plugins/edge/useGraphiQLAssets.js';
+import { GRAPHIQL_ASSET_BASE, renderGraphiQLPage } from '../plugins/edge/graphiQLPage.js';
 import { useQueryPlanner } from '../plugins/execution/useQueryPlanner.js';
 import { useErrorMasking } from '../plugins/response/useErrorMasking.js';
 import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
@@ -67,6 +70,8 @@ export interface Pipeline {
   plugins: PipelinePlugin[];
   /** Bound by the server to its yoga; partner routes re-enter the pipeline through it. */
   entry: PipelineEntry;
+  /** The GraphiQL page, its assets served by this pipeline (useGraphiQLAssets); absent in production mode. */
+  renderGraphiQL?: (options?: GraphiQLOptions) => string;
 }
 
 /**
@@ -86,6 +91,8 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useRequestId(),
     // /readyz answers in onRequest, before anything below looks at the request
     useHealthEndpoints({ readiness: deps.readiness, ...(deps.sourceHealth ? { sources: deps.sourceHealth } : {}) }),
+    // GraphiQL's own files, from this process rather than a CDN (no GraphiQL in production mode)
+    !bff.production && useGraphiQLAssets(),
     useRequestDeadline({ budgetMs: bff.resilience.requestBudgetMs }),
     useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
@@ -141,7 +148,12 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // GraphQL request for its stored operation (src/partner-rest/).
     deps.routes !== undefined && usePartnerRoutes({ ...deps.routes, pipeline: entry }),
   ];
-  return { plugins: plugins.filter((plugin): plugin is PipelinePlugin => plugin !== false), entry };
+  return {
+    plugins: plugins.filter((plugin): plugin is PipelinePlugin => plugin !== false),
+    entry,
+    // The page that loads what useGraphiQLAssets serves; yoga's own loads it from a CDN.
+    ...(bff.production ? {} : { renderGraphiQL: (options?: GraphiQLOptions) => renderGraphiQLPage(options, GRAPHIQL_ASSET_BASE) }),
+  };
 }
 
 /** The `WWW-Authenticate` of a field denied to an anonymous caller: the schemes this BFF takes. */

@@ -3,7 +3,7 @@ import type { PorticoConfig } from '../config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../compose/composeBffSchema.js';
 import { buildPipeline } from '../pipeline/buildPipeline.js';
-import { createHttpClient, type HttpClient } from '../transport/httpClient.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../transport/httpClient.js';
 import { createSourceTransports, type SourceTransports } from '../transport/createSourceTransports.js';
 import { startAdminServer, type AdminServer } from './adminServer.js';
 import { porticoAdminActions } from './adminActions.js';
@@ -53,6 +53,8 @@ export interface StartOptions {
   logger: Logger;
   /** Reads the config files afresh, for reloads; without it a reload is refused. */
   loadConfig?: () => Promise<PorticoConfig>;
+  /** The shared upstream pool (src/transport/httpClient.ts documents each default). */
+  httpClient?: HttpClientOptions;
 }
 
 /**
@@ -62,7 +64,7 @@ export interface StartOptions {
  */
 export async function startPortico(config: PorticoConfig, options: StartOptions): Promise<Portico> {
   const { logger } = options;
-  const http: HttpClient = createHttpClient();
+  const http: HttpClient = createHttpClient(options.httpClient);
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
   const makeTransports = (cfg: PorticoConfig) => {

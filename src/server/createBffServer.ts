@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { LoadedBff } from '../config/loadConfig.js';
 import type { PipelinePlugin, RequestScope } from '../context/requestScope.js';
@@ -30,6 +30,8 @@ export interface BffApp {
   plugins: PipelinePlugin[];
   /** Bound to this app's yoga, for plugins that re-enter the pipeline (partner REST routes). */
   entry?: PipelineEntry;
+  /** The GraphiQL page (src/pipeline/buildPipeline.ts); yoga's own when absent. */
+  renderGraphiQL?: ((options?: GraphiQLOptions) => string) | undefined;
 }
 
 export interface RunningBff {
@@ -72,13 +74,14 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   const { bff, logger } = options;
   const readiness = options.readiness ?? createReadiness();
   let draining = false;
-  const makeGeneration = ({ schema, plugins, entry }: BffApp): Generation => {
+  const makeGeneration = ({ schema, plugins, entry, renderGraphiQL }: BffApp): Generation => {
     const yoga = createYoga<{ portico: RequestScope }>({
       schema,
       graphqlEndpoint: bff.path,
       healthCheckEndpoint: '/healthz',
       landingPage: false,
       graphiql: bff.production ? false : { title: `Portico · ${bff.name}` },
+      ...(renderGraphiQL ? { renderGraphiQL } : {}),
       logging: false,
       // A JSON array body; useQueryLimits refuses one over the limit with TOO_MANY_OPERATIONS first.
       batching: bff.limits.maxBatchedOperations > 1 ? { limit: bff.limits.maxBatchedOperations } : false,

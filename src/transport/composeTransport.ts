@@ -21,6 +21,8 @@
  *                └─ breaker    opossum, per source (per subgraph for federation), shared by every
  *                              BFF. No timer of its own. 5xx and transport failures count; 4xx,
  *                              GraphQL errors in a 200 and calls the client abandoned do not.
+ *                              `breaker.enabled: false` (`portico serve --no-breaker`) leaves
+ *                              only its 5xx-to-failure step here.
  *                   └─ deadline header   x-portico-deadline-ms = time left when this attempt is sent
  *                      └─ http          undici pool, one per origin
  */
@@ -31,7 +33,7 @@ import type { HttpCall } from './httpClient.js';
 import type { DeadlineSignals } from './deadlineSignals.js';
 import { createRetryBudget } from './retryBudget.js';
 import type { TransportMetrics } from './transportMetrics.js';
-import { UpstreamStatusError, type HttpDecorator } from './upstreamFailure.js';
+import { isServerFailureStatus, UpstreamStatusError, type HttpDecorator } from './upstreamFailure.js';
 import { withBreaker, type SourceBreaker } from './withBreaker.js';
 import { withDeadline, withDeadlineHeader } from './withDeadline.js';
 import { withFallbackCache } from './withFallbackCache.js';
@@ -41,6 +43,8 @@ import { withRetry } from './withRetry.js';
 export interface SourceResilienceOptions {
   timeoutMs: number;
   breaker: {
+    /** @default true */
+    enabled?: boolean;
     errorThresholdPercentage: number;
     volumeThreshold: number;
     resetTimeoutMs: number;
@@ -128,11 +132,22 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
-    breaker.decorate,
+    // Off, the breaker's other job stays: a 5xx still travels up as a failure, to be retried or answered from the fallback.
+    b.enabled === false ? raiseServerFailures(source) : breaker.decorate,
     withDeadlineHeader({ now }),
   ]);
   return { source, call, breaker };
 }
+
+/** What the breaker layer does to a 5xx, without the breaker: throws it as `UpstreamStatusError`. */
+const raiseServerFailures =
+  (source: string): HttpDecorator =>
+  (next) =>
+  async (request) => {
+    const response = await next(request);
+    if (isServerFailureStatus(response.status)) throw new UpstreamStatusError(response, source);
+    return response;
+  };
 
 /** A 5xx that nothing below could turn into an answer goes back to the source as the response it was. */
 const unwrapStatusErrors: HttpDecorator = (next) => async (request) => {

@@ -9,9 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from '../../bench/queries.js';
 import { referenceSchema } from '../../bench/subgraphs/schemas.js';
 import { writeBenchSupergraph } from '../../bench/lib/supergraph.js';
-import { BENCH_MAX_COST } from '../../bench/config/benchPolicies.js';
-import { serveSupergraph } from '../../src/runtime/serveSupergraph.js';
-import type { RunningBff } from '../../src/server/createBffServer.js';
+import { serveSupergraph, type ServedSupergraph } from '../../src/runtime/serveSupergraph.js';
 import { gql, repoRoot } from '../support/portico.js';
 
 // The bench is only worth its figures if the gateways answer its queries right. This runs the
@@ -20,7 +18,7 @@ import { gql, repoRoot } from '../support/portico.js';
 describe('bench queries', () => {
   let child: ReturnType<typeof spawn>;
   let urls: Record<string, string>;
-  let gateway: RunningBff;
+  let gateway: ServedSupergraph;
   let dir: string;
 
   beforeAll(async () => {
@@ -32,7 +30,8 @@ describe('bench queries', () => {
     });
     dir = await mkdtemp(path.join(tmpdir(), 'bench-queries-'));
     const file = await writeBenchSupergraph(dir, urls);
-    gateway = await serveSupergraph({ file, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), maxCost: BENCH_MAX_COST });
+    // At `serve`'s defaults: a first-time user must not need --max-cost for this query (issue 17).
+    gateway = await serveSupergraph({ file, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
   });
 
   afterAll(async () => {
@@ -54,5 +53,15 @@ describe('bench queries', () => {
     const want = JSON.parse(JSON.stringify(await expected(SINGLE_SUBGRAPH_QUERY)));
     expect((await gql(gateway.url, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
     expect((await gql(urls.products!, SINGLE_SUBGRAPH_QUERY)).body).toEqual({ data: want });
+  });
+
+  it('refuses at serve\'s defaults a query one nested list deeper than the benchmark\'s, with COST_LIMIT_EXCEEDED (issue 17)', async () => {
+    // users → reviews → product.reviews → author.reviews → product.reviews: five nested lists of
+    // 10 assumed items each price at 122 210, over serve's default 50 000 (docs/serve.md).
+    const deeper = '{ users { reviews { product { reviews { author { reviews { product { reviews { id } } } } } } } } }';
+    const response = await gql(gateway.url, deeper);
+    expect(response.status).toBe(400);
+    expect(response.body.data ?? null).toBeNull();
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: { estimated: 122_210, max: 50_000 } });
   });
 });

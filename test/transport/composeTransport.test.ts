@@ -15,14 +15,14 @@ beforeEach(() => {
 });
 afterEach(() => transport?.breaker.shutdown());
 
-function build(options: { volumeThreshold: number; maxRetries: number; fallback?: boolean; now?: () => number }) {
+function build(options: { volumeThreshold: number; maxRetries: number; fallback?: boolean; breaker?: boolean; now?: () => number }) {
   transport = createSourceTransport({
     source: 'inventory',
     http: upstream.http.call,
     store: createMemoryFallbackStore({ maxBytes: 100_000 }),
     resilience: {
       timeoutMs: 2_000,
-      breaker: { errorThresholdPercentage: 50, volumeThreshold: options.volumeThreshold, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
+      breaker: { enabled: options.breaker ?? true, errorThresholdPercentage: 50, volumeThreshold: options.volumeThreshold, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
       retry: { maxRetries: options.maxRetries, baseDelayMs: 0, maxDelayMs: 0, budgetRatio: 1, budgetMin: 100, budgetWindowMs: 10_000 },
       fallback: { enabled: options.fallback ?? false, ttlMs: 60_000 },
     },
@@ -51,6 +51,16 @@ describe('the composed transport', () => {
     expect(transport!.breaker.state()).toBe('open');
     // Two attempts opened the breaker; the third retry was refused without reaching the upstream.
     expect(upstream.seen).toHaveLength(2);
+  });
+
+  it('with the breaker switched off (`portico serve --no-breaker`), sends every attempt to a failing upstream', async () => {
+    const call = build({ volumeThreshold: 2, maxRetries: 5, breaker: false });
+    upstream.behave({ status: 500 });
+    const response = await call(read(upstream, '/stock/p1', testScope()));
+    expect(response.status).toBe(500);
+    // The first attempt and all five retries: nothing refused them.
+    expect(upstream.seen).toHaveLength(6);
+    expect(transport!.breaker.state()).toBe('closed');
   });
 
   it('hands a 5xx back to the source as the response when nothing could answer instead', async () => {

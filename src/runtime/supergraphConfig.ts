@@ -1,0 +1,136 @@
+import type { z } from 'zod';
+import { ConfigError } from '../config/configError.js';
+import type { Env, LoadedBff, LoadedSource, PorticoConfig } from '../config/loadConfig.js';
+import { resolveTracing } from '../config/operationsSchema.js';
+import { bffSchema, rootConfigSchema, sourceSchema } from '../config/schema.js';
+
+/** The BFF and source name `serve` runs under: in logs, metric labels (`supergraph/<subgraph>`) and /readyz. */
+export const SERVE_NAME = 'supergraph';
+
+/**
+ * `portico serve`'s cost ceiling when `--max-cost` is not given.
+ *
+ * A supergraph rarely carries `@listSize`, so every list without a slicing argument counts as the
+ * default 10 items, and each nested list level multiplies by 10 again. Ordinary federated reads
+ * nest lists four deep (users → reviews → product.reviews → author.reviews): 10⁴ = 10 000
+ * objects at the deepest level. The bench's federated query, exactly that shape, prices at
+ * 24 420 (bench/queries.ts; docs/serve.md works it through). 50 000 is twice that, so such a
+ * query runs at the default, while one more nested list (10⁵ = 100 000 objects, even selecting
+ * one object field per level) is refused before any subgraph is called. The BFF default (5 000)
+ * is for schemas that declare their list sizes; `serve` sees supergraphs that do not.
+ */
+export const SERVE_DEFAULT_MAX_COST = 50_000;
+
+/** What `portico serve` lets a user choose; everything else is the BFF defaults. */
+export interface SupergraphConfigOptions {
+  /** The supergraph file, for messages, and its SDL (already checked to be a supergraph). */
+  file: string;
+  supergraphSdl: string;
+  port: number;
+  host: string;
+  /** @default SERVE_DEFAULT_MAX_COST */
+  maxCost?: number | undefined;
+  /** @default true */
+  queryPlanner?: boolean | undefined;
+  /** `/metrics` and `/sources` on this port (0: any free one). @default undefined: no admin listener */
+  adminPort?: number | undefined;
+  /** @default the BFF's host */
+  adminHost?: string | undefined;
+  /** The subgraphs' transport chain; each `false` switches one layer off. */
+  transport?: ServeTransportOptions;
+  /** Bearer JWTs: given together, or not at all. */
+  jwt?: { jwksUrl: string; issuer: readonly string[]; audience: readonly string[] } | undefined;
+  /**
+   * What a field without `@public`/`@auth`/`@requiresScopes` requires.
+   * @default 'authenticated' with `jwt` (a team that sets up tokens wants them required),
+   * 'public' without (no caller could authenticate, so 'authenticated' would refuse everything)
+   */
+  defaultPolicy?: 'public' | 'authenticated' | undefined;
+  /** For OTEL_* tracing settings. */
+  env?: Env;
+}
+
+export interface ServeTransportOptions {
+  /** Circuit breaker per subgraph. @default true */
+  breaker?: boolean;
+  /** Budgeted retries of reads. @default true */
+  retries?: boolean;
+  /** Last-known-good answers served, marked stale, when a subgraph fails. @default true */
+  fallbackCache?: boolean;
+  /** Per-call timeout in ms. @default the source default (5000) */
+  timeoutMs?: number;
+}
+
+/** Where a mistake in a flag is reported: `(command line): --jwks-url: …`. */
+const COMMAND_LINE = '(command line)';
+
+/**
+ * The config `portico serve --supergraph FILE` runs: one federation source and one BFF over it,
+ * built from the same zod schemas as a config file (so every default is the documented one), and
+ * started by `startPortico` like any other config: same transport chain, pipeline, readiness and
+ * admin listener.
+ */
+export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfig {
+  const transport = options.transport ?? {};
+  const source = parse(
+    sourceSchema,
+    {
+      kind: 'federation',
+      supergraph: options.file,
+      queryPlanner: options.queryPlanner ?? true,
+      resilience: {
+        ...(transport.timeoutMs === undefined ? {} : { timeoutMs: transport.timeoutMs }),
+        ...(transport.breaker === false ? { breaker: { enabled: false } } : {}),
+        ...(transport.retries === false ? { retry: { maxRetries: 0 } } : {}),
+        ...(transport.fallbackCache === false ? { fallback: { enabled: false } } : {}),
+      },
+    },
+    {},
+  );
+  const loadedSource: LoadedSource = { ...source, name: SERVE_NAME, file: options.file, supergraphSdl: options.supergraphSdl };
+  const jwt = options.jwt;
+  const bff = parse(
+    bffSchema,
+    {
+      name: SERVE_NAME,
+      port: options.port,
+      host: options.host,
+      sources: [SERVE_NAME],
+      cost: { maxCost: options.maxCost ?? SERVE_DEFAULT_MAX_COST },
+      ...(jwt
+        ? { auth: { jwt: { jwksUrl: jwt.jwksUrl, issuer: [...jwt.issuer], audience: [...jwt.audience] } } }
+        : {}),
+      authz: { defaultPolicy: options.defaultPolicy ?? (jwt ? 'authenticated' : 'public') },
+    },
+    { 'auth.jwt.jwksUrl': '--jwks-url', 'auth.jwt.issuer': '--issuer', 'auth.jwt.audience': '--audience', 'cost.maxCost': '--max-cost', port: '--port' },
+  );
+  const loadedBff: LoadedBff = { ...bff, file: options.file };
+  // The root keys' defaults, from the schema a config file is read with.
+  const root = rootConfigSchema.parse({ sources: options.file, bffs: ['.'] });
+  const config: PorticoConfig = {
+    file: options.file,
+    sources: { [SERVE_NAME]: loadedSource },
+    bffs: [loadedBff],
+    fallbackCache: root.fallbackCache,
+    responseCache: root.responseCache,
+    tracing: resolveTracing(root.tracing, options.env ?? {}),
+    accessLog: root.accessLog,
+    metrics: root.metrics,
+    shutdown: root.shutdown,
+    reload: root.reload,
+    fleet: root.fleet,
+    files: [options.file],
+  };
+  if (options.adminPort !== undefined) config.admin = { host: options.adminHost ?? options.host, port: options.adminPort };
+  return config;
+}
+
+/** Parses with a config schema; an issue is reported against the flag that set the key. */
+function parse<T extends z.ZodType>(schema: T, value: unknown, flags: Record<string, string>): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const key = issue.path.map(String).join('.');
+  const flag = Object.entries(flags).find(([prefix]) => key === prefix || key.startsWith(`${prefix}.`))?.[1];
+  throw new ConfigError(COMMAND_LINE, flag ?? key, issue.message);
+}
