@@ -79,10 +79,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   // Rate-limit buckets, per BFF: in memory, or in the fleet's Redis.
   const rateLimitStores = createRateLimitStores({ redis: config.redis, logger });
   // JWT revocations, shared by every BFF: in memory, or in the fleet's Redis.
-  const revocationStores = createRevocationStores({
-    redis: config.redis,
-    onRedisError: (error) => logger.warn({ err: error }, 'revocation store (redis) connection error'),
-  });
+  const revocationStores = createRevocationStores({ redis: config.redis, logger });
   // Whole-response cache entries, shared by every BFF that enables it: in memory, or in the
   // fleet's Redis. Created when the first BFF enables the cache (at start or on reload).
   let responseCacheStore: ResponseCacheStore | undefined;
@@ -206,8 +203,8 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     pubsub = config.redis
       ? createRedisPubSub({
           // Not on the request path: a slow Redis delays a notice, never a request.
-          client: withErrorLog(createRedisClient(config.redis, { commandTimeout: 2_000, maxRetriesPerRequest: 1 }), logger),
-          subscriber: withErrorLog(createRedisClient(config.redis), logger),
+          client: createRedisClient(config.redis, { role: 'channel', purpose: 'fleet', logger }),
+          subscriber: createRedisClient(config.redis, { role: 'subscriber', purpose: 'fleet', logger }),
           keyPrefix: config.redis.keyPrefix,
           ownsClients: true,
         })
@@ -249,10 +246,4 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       await http.close();
     },
   };
-}
-
-/** ioredis reconnects by itself; an 'error' event nobody listens to would end the process. */
-function withErrorLog<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(client: T, logger: Logger): T {
-  client.on('error', (error) => logger.warn({ err: error }, 'fleet channel (redis) connection error'));
-  return client;
 }

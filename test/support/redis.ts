@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { redisSchema, type RedisConfig } from '../../src/config/redisSchema.js';
 
 export interface RedisHandle {
   url: string;
@@ -12,6 +13,14 @@ export interface RedisHandle {
   restart(): Promise<void>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A root `redis` config as a user writes it, validated (defaults filled in) by the real schema.
+ * Stores take this, never a URL: the one connection factory builds their clients from it.
+ */
+export function redisConfig(settings: { url: string } & Partial<RedisConfig>): RedisConfig {
+  return redisSchema.parse(settings) as RedisConfig;
 }
 
 /** A free TCP port on loopback, found by letting the OS pick one. */

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/createRedisClient.js';
 import type { RevocationStore } from './revocationStore.js';
 
 export interface RedisRevocationStoreOptions {
   /** A connected ioredis client (standalone, Sentinel or Cluster). The store never closes it unless `ownsClient`. */
-  client: Redis;
+  client: RedisClient;
   /**
    * Prefix of the one key per revoked `jti`. Shared by every gateway instance and by whatever
    * revokes tokens (an admin tool writes `SET <prefix><jti> 1 PXAT <exp ms>`).
