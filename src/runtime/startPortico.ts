@@ -13,9 +13,7 @@ import { joinFleet, type Fleet } from './fleet.js';
 import { reloadRefusal, sourcesChanged } from './reloadRefusal.js';
 import { createTracing, type PorticoTracing } from '../observability/tracing.js';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
-import { createMemoryPubSub } from '../stores/pubsub/memoryPubSub.js';
-import { createRedisPubSub } from '../stores/pubsub/redisPubSub.js';
-import { createRedisClient } from '../stores/redis/createRedisClient.js';
+import { createFleetPubSub } from '../stores/pubsub/createFleetPubSub.js';
 import { createRateLimitStores } from '../stores/rate-limit/createRateLimitStores.js';
 import { createRevocationStores } from '../stores/revocations/createRevocationStores.js';
 import { createResponseCacheStore } from '../stores/response-cache/createResponseCacheStore.js';
@@ -200,15 +198,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   let pubsub: PubSub | undefined;
   let fleet: Fleet | undefined;
   if (config.fleet.enabled ?? config.redis !== undefined) {
-    pubsub = config.redis
-      ? createRedisPubSub({
-          // Not on the request path: a slow Redis delays a notice, never a request.
-          client: createRedisClient(config.redis, { role: 'channel', purpose: 'fleet', logger }),
-          subscriber: createRedisClient(config.redis, { role: 'subscriber', purpose: 'fleet', logger }),
-          keyPrefix: config.redis.keyPrefix,
-          ownsClients: true,
-        })
-      : createMemoryPubSub();
+    pubsub = createFleetPubSub(config.redis, logger);
     fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs });
   }
 
