@@ -29,8 +29,8 @@ export interface RedisClusterHandle {
   config(settings?: Partial<RedisConfig>): RedisConfig;
   /** A fresh ioredis Cluster client for assertions (closed by `stop`). */
   client(): Cluster;
-  /** The node (port) holding `key`'s slot. */
-  nodeFor(key: string): Promise<number>;
+  /** The keys matching `pattern` that the node on `port` holds. */
+  nodeKeys(port: number, pattern: string): Promise<string[]>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -75,10 +75,13 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
         clients.push(client);
         return client;
       },
-      async nodeFor(key) {
-        const slot = Number(await command(ports[0]!, ['cluster', 'keyslot', key]));
-        const owners = JSON.parse(await command(ports[0]!, ['--json', 'cluster', 'slots'])) as [number, number, [string, number]][];
-        return owners.find(([from, to]) => slot >= from && slot <= to)![2][1];
+      async nodeKeys(port, pattern) {
+        const node = new Redis(port, '127.0.0.1');
+        try {
+          return await node.keys(pattern);
+        } finally {
+          node.disconnect();
+        }
       },
       stop,
       [Symbol.asyncDispose]: stop,
