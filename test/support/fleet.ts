@@ -53,7 +53,7 @@ export async function untilAll<T extends { url: string }>(instances: T[], probe:
 }
 
 /** Revokes `jti` through an instance's admin listener; resolves with the HTTP response. */
-export function revokeVia(instance: FleetInstance, jti: string, expiresAt: number): Promise<Response> {
+export function revokeVia(instance: Pick<FleetInstance, 'admin'>, jti: string, expiresAt: number): Promise<Response> {
   return fetch(`${instance.admin}/admin/revocations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

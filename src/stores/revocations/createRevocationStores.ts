@@ -47,7 +47,13 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
         // it, up to the command timeout, so the first requests after start-up wait briefly instead
         // of failing, and a Redis outage costs each request at most that long.
         client = createRedisClient(redis, { role: 'request', purpose: 'revocations', logger: options.logger, queueWhileConnecting: true });
-        shared = createRedisRevocationStore({ client, keyPrefix: `${redis.keyPrefix}revoked:`, ownsClient: true });
+        shared = createRedisRevocationStore({
+          client,
+          keyPrefix: `${redis.keyPrefix}revoked:`,
+          ownsClient: true,
+          // A Sentinel-managed master has a replica that a failover promotes: it must have the revocation.
+          ...(redis.sentinel ? { replicas: 1, replicaWaitMs: Math.ceil(redis.commandTimeoutMs / 2) } : {}),
+        });
       }
       return shared;
     },
