@@ -43,40 +43,11 @@ export function requestMetrics(registry: Registry = defaultRegister): RequestMet
   if (cached) return cached;
   const admitted = new Map<string, Set<string>>();
   const metrics: RequestMetrics = {
-    requests: counter(
-      {
-        name: 'portico_requests_total',
-        help: 'GraphQL requests answered per BFF, operation name (bounded; __other__ past the budget) and HTTP status.',
-        labelNames: ['bff', 'operation', 'status'],
-      },
-      registry,
-    ),
-    duration: histogram(
-      {
-        name: 'portico_request_duration_seconds',
-        help: 'Time from a GraphQL request arriving to its response, per BFF and operation name (bounded).',
-        labelNames: ['bff', 'operation'],
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      },
-      registry,
-    ),
+    requests: counter({ name: 'portico_requests_total', help: 'GraphQL requests answered per BFF, operation name (bounded; __other__ past the budget) and HTTP status.', labelNames: ['bff', 'operation', 'status'] }, registry),
+    duration: histogram({ name: 'portico_request_duration_seconds', help: 'Time from a GraphQL request arriving to its response, per BFF and operation name (bounded).', labelNames: ['bff', 'operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }, registry),
     inFlight: gauge({ name: 'portico_requests_in_flight', help: 'GraphQL requests being answered, per BFF.', labelNames: ['bff'] }, registry),
-    errors: counter(
-      {
-        name: 'portico_graphql_errors_total',
-        help: 'Errors sent to clients per BFF and extensions.code (catalogue codes; anything else is OTHER).',
-        labelNames: ['bff', 'code'],
-      },
-      registry,
-    ),
-    folded: counter(
-      {
-        name: 'portico_operation_names_folded_total',
-        help: 'Requests whose operation name was counted as __other__ because the name budget was spent.',
-        labelNames: ['bff'],
-      },
-      registry,
-    ),
+    errors: counter({ name: 'portico_graphql_errors_total', help: 'Errors sent to clients per BFF and extensions.code (catalogue codes; anything else is OTHER).', labelNames: ['bff', 'code'] }, registry),
+    folded: counter({ name: 'portico_operation_names_folded_total', help: 'Requests whose operation name was counted as __other__ because the name budget was spent.', labelNames: ['bff'] }, registry),
     admit(bff, name, max) {
       let names = admitted.get(bff);
       if (!names) admitted.set(bff, (names = new Set()));

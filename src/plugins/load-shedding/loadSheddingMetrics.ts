@@ -19,24 +19,9 @@ export interface LoadSheddingMetrics {
 
 export function loadSheddingMetrics(registry?: Registry): LoadSheddingMetrics {
   return {
-    shed: counter(
-      {
-        name: 'portico_load_shed_total',
-        help: 'Operations refused with 503 SERVICE_OVERLOADED, by priority and reason (over_limit, queue_full, queue_timeout, displaced).',
-        labelNames: ['bff', 'priority', 'reason'],
-      },
-      registry,
-    ),
+    shed: counter({ name: 'portico_load_shed_total', help: 'Operations refused with 503 SERVICE_OVERLOADED, by priority and reason (over_limit, queue_full, queue_timeout, displaced).', labelNames: ['bff', 'priority', 'reason'] }, registry),
     inFlight: gauge({ name: 'portico_operations_in_flight', help: 'Operations holding a load-shedding slot, per BFF.', labelNames: ['bff'] }, registry),
     queued: gauge({ name: 'portico_operations_queued', help: 'Operations waiting for a load-shedding slot, per BFF.', labelNames: ['bff'] }, registry),
-    wait: histogram(
-      {
-        name: 'portico_admission_wait_seconds',
-        help: 'Time queued operations waited for a slot before they were admitted.',
-        labelNames: ['bff', 'priority'],
-        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      },
-      registry,
-    ),
+    wait: histogram({ name: 'portico_admission_wait_seconds', help: 'Time queued operations waited for a slot before they were admitted.', labelNames: ['bff', 'priority'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }, registry),
   };
 }

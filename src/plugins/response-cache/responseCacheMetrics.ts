@@ -19,29 +19,8 @@ export interface ResponseCacheMetrics {
 
 export function responseCacheMetrics(registry?: Registry): ResponseCacheMetrics {
   return {
-    lookups: counter(
-      {
-        name: 'portico_response_cache_lookups_total',
-        help: 'Queries seen by the response cache, by result (hit, miss, uncacheable, anonymous_private).',
-        labelNames: ['bff', 'result'],
-      },
-      registry,
-    ),
-    stores: counter(
-      {
-        name: 'portico_response_cache_stores_total',
-        help: 'Cache misses written to the response cache (stored) or not (skipped).',
-        labelNames: ['bff', 'result'],
-      },
-      registry,
-    ),
-    purged: counter(
-      {
-        name: 'portico_response_cache_purged_total',
-        help: 'Cached responses purged because a mutation returned an entity they hold.',
-        labelNames: ['bff'],
-      },
-      registry,
-    ),
+    lookups: counter({ name: 'portico_response_cache_lookups_total', help: 'Queries seen by the response cache, by result (hit, miss, uncacheable, anonymous_private).', labelNames: ['bff', 'result'] }, registry),
+    stores: counter({ name: 'portico_response_cache_stores_total', help: 'Cache misses written to the response cache (stored) or not (skipped).', labelNames: ['bff', 'result'] }, registry),
+    purged: counter({ name: 'portico_response_cache_purged_total', help: 'Cached responses purged because a mutation returned an entity they hold.', labelNames: ['bff'] }, registry),
   };
 }

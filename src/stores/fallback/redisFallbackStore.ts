@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RedisClient } from '../redis/createRedisClient.js';
+import { storeFailureLog } from '../redis/storeFailureLog.js';
 import type { CachedResponse, FallbackStore } from './fallbackStore.js';
 
 export interface RedisFallbackStoreOptions {
@@ -23,14 +24,7 @@ export interface RedisFallbackStoreOptions {
  */
 export function createRedisFallbackStore(options: RedisFallbackStoreOptions): FallbackStore {
   const { client, keyPrefix, logger } = options;
-  let lastErrorLog = 0;
-  const report = (error: unknown, operation: string) => {
-    // One line per second at most: a Redis outage must not turn every failed read into a log line.
-    const now = Date.now();
-    if (now - lastErrorLog < 1_000) return;
-    lastErrorLog = now;
-    logger?.warn({ err: error, operation }, 'fallback store (redis) unavailable: treating as a miss');
-  };
+  const report = storeFailureLog(logger, 'fallback store (redis) unavailable: treating as a miss');
 
   return {
     async get(key) {
