@@ -168,7 +168,7 @@ function demoUrls(): Promise<{ idp: string; web: string; admin: string }> {
   const found: Record<string, string> = {};
   const patterns = { idp: /^subgraph idp\s+(\S+)/, web: /^bff\s+web\s+(\S+)/, admin: /^admin\s+metrics\s+(\S+)\/metrics/ };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`portico demo did not start within 120 s (seen: ${JSON.stringify(found)})`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`portico demo did not start within 300 s (seen: ${JSON.stringify(found)})`)), 300_000);
     demo.once('exit', (code) => reject(new Error(`portico demo exited with ${code} before it served`)));
     createInterface({ input: demo.stdout! }).on('line', (line) => {
       for (const [name, pattern] of Object.entries(patterns)) {
