@@ -72,7 +72,7 @@ export function createRedisClient(config: RedisConfig, options: RedisClientOptio
   };
   let client: RedisClient;
   if (config.cluster) {
-    const seed = { host: url.hostname, port: Number(url.port) || 6379 };
+    const seed = { host: hostOf(url), port: Number(url.port) || 6379 };
     const clusterOptions: ClusterOptions = {
       // A Cluster has only database 0.
       redisOptions: { ...common, db: 0 },
@@ -92,7 +92,7 @@ export function createRedisClient(config: RedisConfig, options: RedisClientOptio
           sentinelRetryStrategy: reconnect,
           ...(tls ? { enableTLSForSentinelMode: true } : {}),
         }
-      : { host: url.hostname, port: Number(url.port) || 6379 };
+      : { host: hostOf(url), port: Number(url.port) || 6379 };
     client = new Redis({
       ...common,
       ...server,
@@ -149,4 +149,9 @@ function describe(config: RedisConfig): string {
   } catch {
     return `redis${topology}`;
   }
+}
+
+/** The URL's host as a socket wants it: an IPv6 address without the URL's brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
 }
