@@ -22,7 +22,8 @@ export function parseLoadOptions(defaults: LoadOptions): LoadOptions {
   };
 }
 
-function positive(raw: string, name: string): number {
+/** A command-line value that must be a positive integer; throws naming the option otherwise. */
+export function positive(raw: string, name: string): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got ${raw}`);
   return value;

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, register as defaultRegister, type Registry } from 'prom-client';
+import { register as defaultRegister, type Counter, type Gauge, type Histogram, type Registry } from 'prom-client';
+import { counter, gauge, histogram } from './metrics.js';
 import { errorCodes } from '../errors/index.js';
 
 /**
@@ -40,47 +41,13 @@ const byRegistry = new WeakMap<Registry, RequestMetrics>();
 export function requestMetrics(registry: Registry = defaultRegister): RequestMetrics {
   const cached = byRegistry.get(registry);
   if (cached) return cached;
-  const registers = [registry];
-  // Another module graph in this process (vitest, tsx) may have registered the series first.
-  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
   const admitted = new Map<string, Set<string>>();
   const metrics: RequestMetrics = {
-    requests:
-      existing('portico_requests_total') ??
-      new Counter({
-        name: 'portico_requests_total',
-        help: 'GraphQL requests answered per BFF, operation name (bounded; __other__ past the budget) and HTTP status.',
-        labelNames: ['bff', 'operation', 'status'],
-        registers,
-      }),
-    duration:
-      existing('portico_request_duration_seconds') ??
-      new Histogram({
-        name: 'portico_request_duration_seconds',
-        help: 'Time from a GraphQL request arriving to its response, per BFF and operation name (bounded).',
-        labelNames: ['bff', 'operation'],
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        registers,
-      }),
-    inFlight:
-      existing('portico_requests_in_flight') ??
-      new Gauge({ name: 'portico_requests_in_flight', help: 'GraphQL requests being answered, per BFF.', labelNames: ['bff'], registers }),
-    errors:
-      existing('portico_graphql_errors_total') ??
-      new Counter({
-        name: 'portico_graphql_errors_total',
-        help: 'Errors sent to clients per BFF and extensions.code (catalogue codes; anything else is OTHER).',
-        labelNames: ['bff', 'code'],
-        registers,
-      }),
-    folded:
-      existing('portico_operation_names_folded_total') ??
-      new Counter({
-        name: 'portico_operation_names_folded_total',
-        help: 'Requests whose operation name was counted as __other__ because the name budget was spent.',
-        labelNames: ['bff'],
-        registers,
-      }),
+    requests: counter({ name: 'portico_requests_total', help: 'GraphQL requests answered per BFF, operation name (bounded; __other__ past the budget) and HTTP status.', labelNames: ['bff', 'operation', 'status'] }, registry),
+    duration: histogram({ name: 'portico_request_duration_seconds', help: 'Time from a GraphQL request arriving to its response, per BFF and operation name (bounded).', labelNames: ['bff', 'operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }, registry),
+    inFlight: gauge({ name: 'portico_requests_in_flight', help: 'GraphQL requests being answered, per BFF.', labelNames: ['bff'] }, registry),
+    errors: counter({ name: 'portico_graphql_errors_total', help: 'Errors sent to clients per BFF and extensions.code (catalogue codes; anything else is OTHER).', labelNames: ['bff', 'code'] }, registry),
+    folded: counter({ name: 'portico_operation_names_folded_total', help: 'Requests whose operation name was counted as __other__ because the name budget was spent.', labelNames: ['bff'] }, registry),
     admit(bff, name, max) {
       let names = admitted.get(bff);
       if (!names) admitted.set(bff, (names = new Set()));

@@ -13,9 +13,7 @@ import { joinFleet, type Fleet } from './fleet.js';
 import { reloadRefusal, sourcesChanged } from './reloadRefusal.js';
 import { createTracing, type PorticoTracing } from '../observability/tracing.js';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
-import { createMemoryPubSub } from '../stores/pubsub/memoryPubSub.js';
-import { createRedisPubSub } from '../stores/pubsub/redisPubSub.js';
-import { createRedisClient } from '../stores/redis/createRedisClient.js';
+import { createFleetPubSub } from '../stores/pubsub/createFleetPubSub.js';
 import { createRateLimitStores } from '../stores/rate-limit/createRateLimitStores.js';
 import { createRevocationStores } from '../stores/revocations/createRevocationStores.js';
 import { createResponseCacheStore } from '../stores/response-cache/createResponseCacheStore.js';
@@ -81,10 +79,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   // Rate-limit buckets, per BFF: in memory, or in the fleet's Redis.
   const rateLimitStores = createRateLimitStores({ redis: config.redis, logger });
   // JWT revocations, shared by every BFF: in memory, or in the fleet's Redis.
-  const revocationStores = createRevocationStores({
-    redis: config.redis,
-    onRedisError: (error) => logger.warn({ err: error }, 'revocation store (redis) connection error'),
-  });
+  const revocationStores = createRevocationStores({ redis: config.redis, logger });
   // Whole-response cache entries, shared by every BFF that enables it: in memory, or in the
   // fleet's Redis. Created when the first BFF enables the cache (at start or on reload).
   let responseCacheStore: ResponseCacheStore | undefined;
@@ -205,15 +200,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   let pubsub: PubSub | undefined;
   let fleet: Fleet | undefined;
   if (config.fleet.enabled ?? config.redis !== undefined) {
-    pubsub = config.redis
-      ? createRedisPubSub({
-          // Not on the request path: a slow Redis delays a notice, never a request.
-          client: withErrorLog(createRedisClient(config.redis, { commandTimeout: 2_000, maxRetriesPerRequest: 1 }), logger),
-          subscriber: withErrorLog(createRedisClient(config.redis), logger),
-          keyPrefix: config.redis.keyPrefix,
-          ownsClients: true,
-        })
-      : createMemoryPubSub();
+    pubsub = createFleetPubSub(config.redis, logger);
     fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs });
   }
 
@@ -251,10 +238,4 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       await http.close();
     },
   };
-}
-
-/** ioredis reconnects by itself; an 'error' event nobody listens to would end the process. */
-function withErrorLog<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(client: T, logger: Logger): T {
-  client.on('error', (error) => logger.warn({ err: error }, 'fleet channel (redis) connection error'));
-  return client;
 }

@@ -28,7 +28,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { FallbackStore } from '../stores/fallbackStore.js';
+import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import type { HttpCall } from './httpClient.js';
 import type { DeadlineSignals } from './deadlineSignals.js';
 import { createRetryBudget } from './retryBudget.js';

@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import type { LoadedSource } from '../config/loadConfig.js';
 import type { RedisConfig } from '../config/redisSchema.js';
 import type { FallbackCacheConfig, SourceResilience } from '../config/resilienceSchema.js';
-import type { FallbackStore } from '../stores/fallbackStore.js';
-import { createMemoryFallbackStore } from '../stores/memory/memoryFallbackStore.js';
-import { createRedisFallbackStore } from '../stores/redis/redisFallbackStore.js';
+import { createFallbackStores } from '../stores/fallback/createFallbackStores.js';
+import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import { createSourceTransport, type SourceTransport } from './composeTransport.js';
 import { createDeadlineSignals } from './deadlineSignals.js';
 import type { HttpCall } from './httpClient.js';
@@ -48,12 +47,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   const { sources, http, logger } = options;
   const metrics = transportMetrics();
   const transports = new Map<string, SourceTransport>();
-  const memoryStores: FallbackStore[] = [];
-  const redis = options.fallbackCache?.store === 'redis' ? options.redis : undefined;
-  if (options.fallbackCache?.store === 'redis' && !redis) throw new Error('fallbackCache.store is "redis" but no redis is configured');
-  const redisStore = redis
-    ? createRedisFallbackStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}fallback:`, commandTimeoutMs: redis.commandTimeoutMs, logger })
-    : undefined;
+  const fallbackStores = createFallbackStores({ config: options.fallbackCache, redis: options.redis, logger });
   // One rotation timer per distinct bucket length drives the rolling windows of all breakers.
   const rotators = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   const healthTimers: NodeJS.Timeout[] = [];
@@ -81,11 +75,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
     const resilience = parent.resilience;
     // Resolved first, so a health check that cannot work fails start-up before any timer exists.
     const probe = resilience.healthCheck ? probeTarget(name, parent, resilience.healthCheck.path) : undefined;
-    let store: FallbackStore | undefined;
-    if (resilience.fallback.enabled) {
-      store = redisStore ?? createMemoryFallbackStore({ maxBytes: resilience.fallback.maxBytes });
-      if (!redisStore) memoryStores.push(store);
-    }
+    const store: FallbackStore | undefined = resilience.fallback.enabled ? fallbackStores.forSource(resilience.fallback.maxBytes) : undefined;
     const transport = createSourceTransport({
       source: name,
       resilience,
@@ -154,7 +144,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       for (const { timer } of rotators.values()) clearInterval(timer);
       for (const transport of transports.values()) transport.breaker.shutdown();
       listeners.clear();
-      await Promise.all([...memoryStores, ...(redisStore ? [redisStore] : [])].map((store) => store.close()));
+      await fallbackStores.close();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, register as defaultRegister, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../observability/metrics.js';
 
 /**
  * Per-source transport series (prom-client), labelled by `source` (`orders/orders` for a
@@ -27,89 +28,16 @@ export interface TransportMetrics {
   deadlineExceeded: Counter<'source'>;
 }
 
-// Metric objects, not request state: one set per registry, so several gateways started in one
-// process (tests) share them instead of failing on a duplicate registration.
-const byRegistry = new WeakMap<Registry, TransportMetrics>();
-
-export function transportMetrics(registry: Registry = defaultRegister): TransportMetrics {
-  let metrics = byRegistry.get(registry);
-  if (metrics) return metrics;
-  // Another copy of this module (a second module graph in one process) may have registered them.
-  const registered = registry.getSingleMetric('portico_source_calls_total');
-  if (registered) {
-    const get = <T>(name: string) => registry.getSingleMetric(name) as T;
-    metrics = {
-      breakerState: get('portico_source_breaker_state'),
-      breakerTransitions: get('portico_source_breaker_transitions_total'),
-      calls: get('portico_source_calls_total'),
-      failures: get('portico_source_failures_total'),
-      callDuration: get('portico_source_call_duration_seconds'),
-      retries: get('portico_source_retries_total'),
-      retriesDenied: get('portico_source_retries_denied_total'),
-      fallbacks: get('portico_source_fallbacks_total'),
-      deadlineExceeded: get('portico_source_deadline_exceeded_total'),
-    };
-    byRegistry.set(registry, metrics);
-    return metrics;
-  }
-  const registers = [registry];
-  metrics = {
-    breakerState: new Gauge({
-      name: 'portico_source_breaker_state',
-      help: 'Circuit breaker state per source: 1 for the current state (closed, half_open, open), 0 for the others.',
-      labelNames: ['source', 'state'],
-      registers,
-    }),
-    breakerTransitions: new Counter({
-      name: 'portico_source_breaker_transitions_total',
-      help: 'Circuit breaker state changes per source, by the state entered.',
-      labelNames: ['source', 'to'],
-      registers,
-    }),
-    calls: new Counter({
-      name: 'portico_source_calls_total',
-      help: 'Upstream call attempts per source by outcome (success, error, timeout, rejected by an open breaker, cancelled by the caller).',
-      labelNames: ['source', 'outcome'],
-      registers,
-    }),
-    failures: new Counter({
-      name: 'portico_source_failures_total',
-      help: 'Upstream call attempts that failed (error) or timed out (timeout), per source.',
-      labelNames: ['source', 'kind'],
-      registers,
-    }),
-    callDuration: new Histogram({
-      name: 'portico_source_call_duration_seconds',
-      help: 'Latency of upstream call attempts that reached the source, by outcome.',
-      labelNames: ['source', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
-    retries: new Counter({
-      name: 'portico_source_retries_total',
-      help: 'Retries of idempotent reads sent, per source.',
-      labelNames: ['source'],
-      registers,
-    }),
-    retriesDenied: new Counter({
-      name: 'portico_source_retries_denied_total',
-      help: 'Retries that were due but not sent: the retry budget was spent (budget) or the deadline too close (deadline).',
-      labelNames: ['source', 'reason'],
-      registers,
-    }),
-    fallbacks: new Counter({
-      name: 'portico_source_fallbacks_total',
-      help: 'Failed reads answered from the fallback cache (served) or not (miss), per source.',
-      labelNames: ['source', 'result'],
-      registers,
-    }),
-    deadlineExceeded: new Counter({
-      name: 'portico_source_deadline_exceeded_total',
-      help: 'Upstream calls never started because the request budget was already spent, per source.',
-      labelNames: ['source'],
-      registers,
-    }),
+export function transportMetrics(registry?: Registry): TransportMetrics {
+  return {
+    breakerState: gauge({ name: 'portico_source_breaker_state', help: 'Circuit breaker state per source: 1 for the current state (closed, half_open, open), 0 for the others.', labelNames: ['source', 'state'] }, registry),
+    breakerTransitions: counter({ name: 'portico_source_breaker_transitions_total', help: 'Circuit breaker state changes per source, by the state entered.', labelNames: ['source', 'to'] }, registry),
+    calls: counter({ name: 'portico_source_calls_total', help: 'Upstream call attempts per source by outcome (success, error, timeout, rejected by an open breaker, cancelled by the caller).', labelNames: ['source', 'outcome'] }, registry),
+    failures: counter({ name: 'portico_source_failures_total', help: 'Upstream call attempts that failed (error) or timed out (timeout), per source.', labelNames: ['source', 'kind'] }, registry),
+    callDuration: histogram({ name: 'portico_source_call_duration_seconds', help: 'Latency of upstream call attempts that reached the source, by outcome.', labelNames: ['source', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }, registry),
+    retries: counter({ name: 'portico_source_retries_total', help: 'Retries of idempotent reads sent, per source.', labelNames: ['source'] }, registry),
+    retriesDenied: counter({ name: 'portico_source_retries_denied_total', help: 'Retries that were due but not sent: the retry budget was spent (budget) or the deadline too close (deadline).', labelNames: ['source', 'reason'] }, registry),
+    fallbacks: counter({ name: 'portico_source_fallbacks_total', help: 'Failed reads answered from the fallback cache (served) or not (miss), per source.', labelNames: ['source', 'result'] }, registry),
+    deadlineExceeded: counter({ name: 'portico_source_deadline_exceeded_total', help: 'Upstream calls never started because the request budget was already spent, per source.', labelNames: ['source'] }, registry),
   };
-  byRegistry.set(registry, metrics);
-  return metrics;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FallbackStore } from '../stores/fallbackStore.js';
+import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import { fallbackKey, fallbackKeyRest } from './fallbackKey.js';
 import type { UpstreamRequest, UpstreamResponse } from './httpClient.js';
 import type { TransportMetrics } from './transportMetrics.js';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { redisSchema, type RedisConfig } from '../../src/config/redisSchema.js';
 
 export interface RedisHandle {
   url: string;
@@ -12,6 +13,14 @@ export interface RedisHandle {
   restart(): Promise<void>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A root `redis` config as a user writes it, validated (defaults filled in) by the real schema.
+ * Stores take this, never a URL: the one connection factory builds their clients from it.
+ */
+export function redisConfig(settings: { url: string } & Partial<RedisConfig>): RedisConfig {
+  return redisSchema.parse(settings) as RedisConfig;
 }
 
 /** A free TCP port on loopback, found by letting the OS pick one. */
@@ -36,42 +45,9 @@ export async function startRedis(): Promise<RedisHandle> {
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      started.stdout!.on('data', onData);
-      started.stderr!.on('data', onData);
-      started.once('error', (error) => {
-        clearTimeout(timer);
-        reject(new Error(`cannot run redis-server (is it installed?): ${error.message}`));
-      });
-      started.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}: ${output}`));
-      });
-    });
+    child = await spawnRedis('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   };
-  const kill = async () => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGKILL');
-    });
-  };
-  process.once('exit', () => child?.kill('SIGKILL'));
-
+  const kill = () => killProcess(child);
   await launch();
   const stop = async () => {
     for (const client of clients) client.disconnect();
@@ -90,4 +66,56 @@ export async function startRedis(): Promise<RedisHandle> {
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+// Every server this test process started, killed when it exits however the tests end.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Runs `redis-server` or `redis-sentinel` (Debian packages redis-server, redis-sentinel; .ci/run
+ * installs them) and resolves once it accepts connections. The process is killed when the test
+ * process exits, whatever happens to the test.
+ */
+export async function spawnRedis(command: 'redis-server' | 'redis-sentinel', args: readonly string[]): Promise<ChildProcess> {
+  const started = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(started);
+  started.once('exit', () => running.delete(started));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output}`)), 10_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      // A sentinel prints no "ready" line; it listens by the time it has taken its master in hand.
+      if (output.includes(command === 'redis-server' ? 'Ready to accept connections' : '+monitor master')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    started.stdout!.on('data', onData);
+    started.stderr!.on('data', onData);
+    started.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command} (is it installed?): ${error.message}`));
+    });
+    started.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code}: ${output}`));
+    });
+  });
+  // Keep draining the output, or a chatty server would block on a full pipe.
+  started.stdout!.resume();
+  started.stderr!.resume();
+  return started;
+}
+
+/** SIGKILLs a process started by `spawnRedis` and resolves once it is gone (at once if it is). */
+export async function killProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }

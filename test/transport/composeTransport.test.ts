@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeTransport, createSourceTransport, type SourceTransport } from '../../src/transport/composeTransport.js';
 import type { HttpDecorator } from '../../src/transport/upstreamFailure.js';
-import { createMemoryFallbackStore } from '../../src/stores/memory/memoryFallbackStore.js';
+import { createMemoryFallbackStore } from '../../src/stores/fallback/memoryFallbackStore.js';
 import { manualClock, read, startTestUpstream, testScope, type TestUpstream } from './testUpstream.js';
 
 let upstream: TestUpstream;

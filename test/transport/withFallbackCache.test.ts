@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSourceTransport, type SourceTransport } from '../../src/transport/composeTransport.js';
 import { ANONYMOUS_SCOPE, fallbackKey, principalScopeKey } from '../../src/transport/fallbackKey.js';
-import type { FallbackStore } from '../../src/stores/fallbackStore.js';
-import { createMemoryFallbackStore } from '../../src/stores/memory/memoryFallbackStore.js';
-import { createRedisFallbackStore } from '../../src/stores/redis/redisFallbackStore.js';
+import type { FallbackStore } from '../../src/stores/fallback/fallbackStore.js';
+import { createMemoryFallbackStore } from '../../src/stores/fallback/memoryFallbackStore.js';
+import { createFallbackStores } from '../../src/stores/fallback/createFallbackStores.js';
 import { ANONYMOUS } from '../../src/context/principal.js';
-import { startRedis } from '../support/redis.js';
+import { redisConfig, startRedis } from '../support/redis.js';
 import { manualClock, principal, read, startTestUpstream, testScope, write, type TestUpstream } from './testUpstream.js';
 
 let upstream: TestUpstream;
@@ -192,8 +192,12 @@ describe('the fallback cache', () => {
 describe('the fallback cache in Redis', () => {
   it('lets one gateway instance serve what another stored, and treats a Redis that is down as a miss', async () => {
     await using redis = await startRedis();
-    const storeA = createRedisFallbackStore({ url: redis.url, keyPrefix: 'test:fallback:', commandTimeoutMs: 200 });
-    const storeB = createRedisFallbackStore({ url: redis.url, keyPrefix: 'test:fallback:', commandTimeoutMs: 200 });
+    // Two gateway instances, each with its own stores and Redis client.
+    const config = redisConfig({ url: redis.url, keyPrefix: 'test:', commandTimeoutMs: 200 });
+    const storesA = createFallbackStores({ config: { store: 'redis' }, redis: config });
+    const storesB = createFallbackStores({ config: { store: 'redis' }, redis: config });
+    const storeA = storesA.forSource(1_000);
+    const storeB = storesB.forSource(1_000);
     try {
       const instanceA = transportWith({ store: storeA });
       const instanceB = transportWith({ store: storeB });
@@ -216,8 +220,8 @@ describe('the fallback cache in Redis', () => {
       expect((await instanceB(read(upstream, '/products/p1', testScope({ principal: alice })))).status).toBe(500);
       expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
-      await storeA.close();
-      await storeB.close();
+      await storesA.close();
+      await storesB.close();
     }
   });
 });

@@ -1,22 +1,12 @@
-import { Counter, register } from 'prom-client';
+import { counter } from '../../observability/metrics.js';
 
 export type RateLimitOutcome = 'admitted' | 'limited' | 'over_capacity' | 'unavailable';
 
-const NAME = 'portico_rate_limit_decisions_total';
-
-// prom-client's default registry (the admin /metrics reads it); created once per process and
-// shared by every BFF through the `bff` label.
-function decisions(): Counter<'bff' | 'outcome'> {
-  return (
-    (register.getSingleMetric(NAME) as Counter<'bff' | 'outcome'> | undefined) ??
-    new Counter({
-      name: NAME,
-      help: 'Rate-limit decisions by outcome: admitted, limited (429), over_capacity (cost above a bucket), unavailable (503, fail-closed).',
-      labelNames: ['bff', 'outcome'],
-    })
-  );
-}
-
 export function countDecision(bff: string, outcome: RateLimitOutcome): void {
-  decisions().inc({ bff, outcome });
+  // Shared by every BFF of the process, told apart by the `bff` label.
+  counter({
+    name: 'portico_rate_limit_decisions_total',
+    help: 'Rate-limit decisions by outcome: admitted, limited (429), over_capacity (cost above a bucket), unavailable (503, fail-closed).',
+    labelNames: ['bff', 'outcome'],
+  }).inc({ bff, outcome });
 }

@@ -1,5 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient } from '../redis/createRedisClient.js';
+import { createRedisClient, waitUntilReady, type RedisClient } from '../redis/createRedisClient.js';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
 import type { RedisConfig } from '../../config/redisSchema.js';
@@ -30,10 +29,12 @@ export interface RateLimitStores {
 export function createRateLimitStores(options: RateLimitStoresOptions): RateLimitStores {
   const { redis: redisConfig, logger, now } = options;
   const stores: RateLimitStore[] = [];
-  let client: Redis | Cluster | undefined;
+  let client: RedisClient | undefined;
   let connected: Promise<boolean> | undefined;
 
-  const redisClient = (config: RedisConfig) => (client ??= connect(config, logger));
+    // Standalone, Sentinel or Cluster, as the root `redis` says; the script's keys share a hash
+  // tag, so on a Cluster every tier of one decision lives in one slot.
+  const redisClient = (config: RedisConfig) => (client ??= createRedisClient(config, { role: 'request', purpose: 'rate limits', logger }));
 
   return {
     forBff(bff, config) {
@@ -74,62 +75,4 @@ export function createRateLimitStores(options: RateLimitStoresOptions): RateLimi
       client = undefined;
     },
   };
-}
-
-function connect(config: RedisConfig, logger: Logger): Redis | Cluster {
-  // Standalone, Sentinel or Cluster, as the root `redis` says; the script's keys share a hash
-  // tag, so on a Cluster every tier of one decision lives in one slot.
-  const client = createRedisClient(config, {
-    // A request waits on the limiter, so a slow or absent Redis must fail fast and let the fail
-    // mode decide: a command timeout, no queue of commands while disconnected, no retries of a
-    // command (the next request tries again anyway).
-    commandTimeout: config.commandTimeoutMs,
-    connectTimeout: config.connectTimeoutMs,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // Reconnects forever, backing off to one attempt a second: limits are shared again within a
-    // second of Redis coming back, and a down Redis is not hammered.
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
-    // Concurrent requests' EVALSHAs go out in one write: fewer syscalls, same one command each.
-    enableAutoPipelining: true,
-  });
-  const where = redact(config.url);
-  let down = false;
-  client.on('ready', () => {
-    down = false;
-    logger.info({ redis: where }, 'redis: connected');
-  });
-  // ioredis emits an error per failed reconnect; one line per outage is enough.
-  client.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ redis: where, reason: error.message }, 'redis: connection lost; reconnecting');
-  });
-  return client;
-}
-
-function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    timer.unref();
-    client.on('ready', onReady);
-  });
-}
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis';
-  }
 }

@@ -26,22 +26,10 @@ export function createResponseCacheStore(config: ResponseCacheStoreConfig, deps:
     return createMemoryResponseCacheStore({ maxBytes: config.maxBytes, invalidationMemoryMs });
   }
   if (!redis) throw new Error('responseCache.store is "redis" but no Redis is configured (root "redis" or REDIS_URL)');
-  const client = createRedisClient(redis, {
-    // A lookup slower than the command timeout is a miss: the cache must never be slower than the source.
-    commandTimeout: redis.commandTimeoutMs,
-    connectTimeout: redis.connectTimeoutMs,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
-    enableAutoPipelining: true,
-  });
-  let down = false;
-  client.on('ready', () => (down = false));
-  client.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ reason: error.message }, 'response cache: redis connection lost; serving without the cache');
-  });
+  // A lookup slower than the command timeout is a miss: the cache must never be slower than the
+  // source. Lookups sent while the connection is being made wait for it (within that timeout),
+  // so the first requests after start-up are not all misses.
+  const client = createRedisClient(redis, { role: 'request', purpose: 'response cache', logger, queueWhileConnecting: true });
   // On a Cluster every response-cache key shares one hash slot, so the scripts stay atomic.
   const keyPrefix = `${redis.keyPrefix}${redis.cluster ? '{rc}' : 'rc'}:`;
   const store = createRedisResponseCacheStore({ client, keyPrefix, invalidationMemoryMs, logger });

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CachedResponse, ResponseCacheStore } from './responseCacheStore.js';
+import { storeFailureLog } from '../redis/storeFailureLog.js';
 
 export interface RedisResponseCacheStoreOptions {
   /** A client without `keyPrefix` (the store prefixes its own keys); closed by the owner. */
@@ -67,13 +68,7 @@ export function createRedisResponseCacheStore(options: RedisResponseCacheStoreOp
   const entryKey = (key: string) => `${keyPrefix}r:${key}`;
   const indexKey = (entity: string) => `${keyPrefix}i:${entity}`;
   const markKey = (entity: string) => `${keyPrefix}x:${entity}`;
-  let lastErrorLog = 0;
-  const report = (error: unknown, operation: string) => {
-    const now = Date.now();
-    if (now - lastErrorLog < 1_000) return;
-    lastErrorLog = now;
-    logger?.warn({ err: error, operation }, 'response cache (redis) unavailable: serving without it');
-  };
+  const report = storeFailureLog(logger, 'response cache (redis) unavailable: serving without it');
 
   return {
     async get(key) {

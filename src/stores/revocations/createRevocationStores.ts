@@ -1,21 +1,14 @@
-import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisConfig } from '../../config/redisSchema.js';
+import { createRedisClient, waitUntilReady, type RedisClient } from '../redis/createRedisClient.js';
 import { createMemoryRevocationStore } from './memoryRevocationStore.js';
 import { createRedisRevocationStore } from './redisRevocationStore.js';
 import type { RevocationStore } from './revocationStore.js';
 
-export interface RevocationRedisSettings {
-  url: string;
-  /** Prefix of every key Portico writes; revocations live under `<prefix>revoked:`. */
-  keyPrefix: string;
-  commandTimeoutMs: number;
-  /** How long `ready()` waits for the first connection. @default 2000 */
-  connectTimeoutMs?: number;
-}
-
 export interface RevocationStoresOptions {
   /** The deployment's shared Redis; absent means only the memory store exists. */
-  redis?: RevocationRedisSettings | undefined;
-  onRedisError?: (error: Error) => void;
+  redis?: RedisConfig | undefined;
+  logger?: Logger | undefined;
 }
 
 /** The revocation stores of one process, shared by its BFFs, closed together on shutdown. */
@@ -42,7 +35,7 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
   const { redis } = options;
   let memory: RevocationStore | undefined;
   let shared: RevocationStore | undefined;
-  let client: Redis | undefined;
+  let client: RedisClient | undefined;
   const kindOf = (store: 'memory' | 'redis' | undefined) => store ?? (redis ? 'redis' : 'memory');
   return {
     resolve: kindOf,
@@ -50,24 +43,22 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
       if (kindOf(store) === 'memory') return (memory ??= createMemoryRevocationStore());
       if (!redis) throw new Error('revocations.store is "redis" but the deployment has no Redis (root "redis" or REDIS_URL)');
       if (!shared) {
-        client = redisClient(redis, options.onRedisError);
-        shared = createRedisRevocationStore({ client, keyPrefix: `${redis.keyPrefix}revoked:`, ownsClient: true });
+        // Every request waits on this check. Checks sent while the connection is (re)made wait for
+        // it, up to the command timeout, so the first requests after start-up wait briefly instead
+        // of failing, and a Redis outage costs each request at most that long.
+        client = createRedisClient(redis, { role: 'request', purpose: 'revocations', logger: options.logger, queueWhileConnecting: true });
+        shared = createRedisRevocationStore({
+          client,
+          keyPrefix: `${redis.keyPrefix}revoked:`,
+          ownsClient: true,
+          // A Sentinel-managed master has a replica that a failover promotes: it must have the revocation.
+          ...(redis.sentinel ? { replicas: 1, replicaWaitMs: Math.ceil(redis.commandTimeoutMs / 2) } : {}),
+        });
       }
       return shared;
     },
     async ready() {
-      const pending = client;
-      if (!pending || pending.status === 'ready') return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          pending.off('ready', done);
-          resolve();
-        };
-        const timer = setTimeout(done, redis?.connectTimeoutMs ?? 2_000);
-        timer.unref();
-        pending.once('ready', done);
-      });
+      if (client && redis) await waitUntilReady(client, redis.connectTimeoutMs);
     },
     async close() {
       await Promise.all([memory?.close(), shared?.close()]);
@@ -76,20 +67,4 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
       client = undefined;
     },
   };
-}
-
-function redisClient(settings: RevocationRedisSettings, onError = (_error: Error) => {}): Redis {
-  const client = new Redis(settings.url, {
-    // Every request waits on this check. The command timeout also covers commands queued while
-    // the connection is (re)established, so the first requests after start-up wait for it briefly
-    // instead of failing, and a Redis outage costs each request at most this long.
-    commandTimeout: settings.commandTimeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    // Concurrent requests' EXISTS checks go out in one write: fewer syscalls, same one command each.
-    enableAutoPipelining: true,
-  });
-  // ioredis reconnects on its own; an 'error' event without a listener would crash the process.
-  client.on('error', onError);
-  return client;
 }

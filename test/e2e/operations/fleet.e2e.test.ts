@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundedLoad, deferred } from '../../support/boundedLoad.js';
-import { runPortico, type CliProcess } from '../../support/cli.js';
+import { fleetToken, startFleet, untilAll, type FleetInstance } from '../../support/fleet.js';
 import { gql } from '../../support/portico.js';
 import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';
 import { startRedis, type RedisHandle } from '../../support/redis.js';
@@ -11,43 +9,14 @@ import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 const SECRET = 'fleet-test-secret-0123456789abcdef0123';
 const RESYNC_MS = 300;
 
-interface Instance {
-  process: CliProcess;
-  url: string;
-  admin: string;
-}
+type Instance = FleetInstance;
 
 let redis: RedisHandle;
 let users: SubgraphHandle;
 let config: ConfigDir;
 let fleet: Instance[];
 
-async function token(jti: string = randomUUID()): Promise<{ bearer: string; jti: string; exp: number }> {
-  const exp = Math.floor(Date.now() / 1000) + 1800;
-  const bearer = await new SignJWT({ scope: 'users:read users:pii' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('fleet-test')
-    .setAudience('app')
-    .setSubject('u1')
-    .setJti(jti)
-    .setExpirationTime(exp)
-    .sign(new TextEncoder().encode(SECRET));
-  return { bearer, jti, exp };
-}
-
-/** Runs `probe` against every instance until each passes; resolves with the ms that took. */
-async function untilAll(instances: Instance[], probe: (instance: Instance) => Promise<boolean>, limitMs = 10_000): Promise<number> {
-  const started = performance.now();
-  await Promise.all(
-    instances.map(async (instance) => {
-      // Each probe is a real round trip: the loop paces itself without a timer.
-      while (!(await probe(instance))) {
-        if (performance.now() - started > limitMs) throw new Error(`${instance.url}: no change within ${limitMs} ms`);
-      }
-    }),
-  );
-  return performance.now() - started;
-}
+const token = (jti?: string) => fleetToken(SECRET, 'fleet-test', jti);
 
 beforeAll(async () => {
   [redis, users] = await Promise.all([startRedis(), startSubgraph('users')]);
@@ -62,16 +31,8 @@ beforeAll(async () => {
     },
     bff: hs256App(SECRET, 'fleet-test'),
   });
-  const root = config.rootFile;
   // Three instances of one deployment: the same files, one Redis.
-  fleet = await Promise.all(
-    [0, 1, 2].map(async () => {
-      const process = runPortico(['start', '--config', root], { USERS_URL: users.url, LOG_LEVEL: 'warn' });
-      // Three tsx start-ups at once on two cores: allow for a slow machine.
-      const [url, admin] = await Promise.all([process.waitForLine(/^app\s+(http:\S+)$/, 100_000), process.waitForLine(/^metrics\s+(http:\S+)\/metrics$/, 100_000)]);
-      return { process, url: url[1]!, admin: admin[1]! };
-    }),
-  );
+  fleet = await startFleet(3, config.rootFile, { USERS_URL: users.url });
 }, 120_000);
 afterAll(async () => {
   await Promise.all((fleet ?? []).map((instance) => instance.process.stop()));

@@ -8,7 +8,7 @@ import { useAuth, type AuthOptions, type AuthPlugin } from '../../../src/plugins
 import { createMemoryRevocationStore } from '../../../src/stores/revocations/memoryRevocationStore.js';
 import { createRevocationStores } from '../../../src/stores/revocations/createRevocationStores.js';
 import type { RevocationStore } from '../../../src/stores/revocations/revocationStore.js';
-import { startRedis } from '../../support/redis.js';
+import { redisConfig, startRedis } from '../../support/redis.js';
 
 // The plugin in a small yoga app, with static keys generated here and a clock the test moves.
 // Requests go through yoga's fetch handler with the request scope the server would create.
@@ -206,7 +206,7 @@ describe('a revocation store that cannot answer (real Redis, stopped)', () => {
   beforeAll(async () => {
     redis = await startRedis();
     // A generous timeout: this machine may be busy, and only the outage should fail the check.
-    stores = createRevocationStores({ redis: { url: redis.url, keyPrefix: 'portico:', commandTimeoutMs: 500 } });
+    stores = createRevocationStores({ redis: redisConfig({ url: redis.url, keyPrefix: 'portico:', commandTimeoutMs: 500 }) });
   });
   afterAll(async () => {
     await stores?.close();

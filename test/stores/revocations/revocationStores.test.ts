@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryRevocationStore } from '../../../src/stores/revocations/memoryRevocationStore.js';
 import { createRedisRevocationStore } from '../../../src/stores/revocations/redisRevocationStore.js';
 import { createRevocationStores } from '../../../src/stores/revocations/createRevocationStores.js';
-import { startRedis, type RedisHandle } from '../../support/redis.js';
+import { redisConfig, startRedis, type RedisHandle } from '../../support/redis.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 const inOneHour = NOW / 1000 + 3600;
@@ -57,7 +57,7 @@ describe('Redis revocation store (real redis-server)', () => {
   });
 
   it('shares revocations between instances (two gateways, one Redis)', async () => {
-    const settings = { url: redis.url, keyPrefix: 'portico:', commandTimeoutMs: 500 };
+    const settings = redisConfig({ url: redis.url, keyPrefix: 'portico:', commandTimeoutMs: 500 });
     const a = createRevocationStores({ redis: settings });
     const b = createRevocationStores({ redis: settings });
     try {
@@ -73,6 +73,6 @@ describe('Redis revocation store (real redis-server)', () => {
     const stores = createRevocationStores();
     expect(stores.resolve(undefined)).toBe('memory');
     expect(() => stores.get('redis')).toThrow(/no Redis/);
-    expect(createRevocationStores({ redis: { url: redis.url, keyPrefix: 'p:', commandTimeoutMs: 100 } }).resolve(undefined)).toBe('redis');
+    expect(createRevocationStores({ redis: redisConfig({ url: redis.url, keyPrefix: 'p:', commandTimeoutMs: 100 }) }).resolve(undefined)).toBe('redis');
   });
 });

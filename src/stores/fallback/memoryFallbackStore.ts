@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CachedResponse, FallbackStore } from '../fallbackStore.js';
+import type { CachedResponse, FallbackStore } from './fallbackStore.js';
 
 export interface MemoryFallbackStoreOptions {
   /** Bytes of keys and bodies kept; least recently used entries go first. */
