@@ -17,6 +17,13 @@ export const limitsSchema = z
      */
     maxDepth: positive.default(10),
     /**
+     * Deepest nesting counting introspection fields too, which `maxDepth` leaves out (the higher
+     * of the two applies). Introspection is a query like any other: `__Type.ofType` nests as deep
+     * as a client asks, and every level is resolved.
+     * @default 15: graphql-js's full introspection query (GraphiQL's, every option on) is 14 deep.
+     */
+    maxIntrospectionDepth: positive.default(15),
+    /**
      * Aliased fields an operation may have, counted as executed (a fragment spread twice counts
      * twice). Aliases are how one request asks for the same expensive field hundreds of times.
      * @default 15: graphql-armor's default; real screens alias a handful of fields at most.
