@@ -1,4 +1,5 @@
 import { defineBff } from '../../src/config/defineConfig.js';
+import { demoRateLimit } from '../demoRateLimit.js';
 
 // The web app sees the whole graph, plus a dashboard that fans out to several sources at once.
 export default defineBff((env) => ({
@@ -9,6 +10,8 @@ export default defineBff((env) => ({
   sources: ['users', 'orders', 'products', 'inventory'],
   resolvers: './resolvers.ts',
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
+  // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
+  rateLimit: demoRateLimit(env),
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-web' },
     identityHeaders: env.PORTICO_IDENTITY_SECRET ? { secret: env.PORTICO_IDENTITY_SECRET } : {},
