@@ -6,8 +6,9 @@ export default (env: Record<string, string | undefined>) => ({
   sources: '/app/schemas/sources.ts',
   bffs: ['/app/bffs/web', '/app/bffs/mobile', '/app/bffs/partner'],
   // Scraped by Prometheus on the pod network; keep it out of every Service clients can reach
-  // (deploy/k8s/networkpolicy.yaml allows only the monitoring namespace).
-  admin: { host: '0.0.0.0', port: Number(env.ADMIN_PORT ?? 9400) },
+  // (deploy/k8s/networkpolicy.yaml allows only the monitoring namespace). POST /admin/* needs
+  // the bearer token in PORTICO_ADMIN_TOKEN (the `portico-admin` Secret).
+  admin: { host: '0.0.0.0', port: Number(env.ADMIN_PORT ?? 9400), token: { env: 'PORTICO_ADMIN_TOKEN' } },
   // The Redis of the fleet comes from REDIS_URL (a Secret in Kubernetes).
   shutdown: {
     // Kubernetes takes the pod out of the Service by itself and the preStop hook waits for

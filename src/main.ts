@@ -8,11 +8,13 @@
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
  *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from './config/configError.js';
 import { loadConfig } from './config/loadConfig.js';
+import { requireProductionSecrets } from './config/requireProductionSecrets.js';
 import { startPortico } from './runtime/startPortico.js';
 import { serveSupergraph, type ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
@@ -48,10 +50,14 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string', default: 'portico.config.ts' } } });
       const file = path.resolve(values.config);
-      const portico = await startPortico(await loadConfig(file, process.env), {
-        logger,
-        loadConfig: () => loadConfig(file, process.env, { fresh: true }),
-      });
+      // Outside demo mode a config without its production secrets is refused, at start and on reload.
+      const demo = process.env.PORTICO_DEMO === '1';
+      const load = async (fresh: boolean) => {
+        const config = await loadConfig(file, process.env, { fresh });
+        if (!demo) requireProductionSecrets(config);
+        return config;
+      };
+      const portico = await startPortico(await load(false), { logger, loadConfig: () => load(true) });
       running.push(portico);
       reloadOnHangup(portico);
       for (const bff of portico.bffs) print(`${bff.name.padEnd(8)} ${bff.url}`);
@@ -71,13 +77,18 @@ async function main(argv: string[]): Promise<number> {
       const subgraphs = await startDemoSubgraphs(process.env);
       running.push(subgraphs);
       for (const [name, url] of Object.entries(subgraphs.urls)) print(`subgraph ${name.padEnd(10)} ${url}`);
-      const env = { ...process.env, ...subgraphs.env };
+      // The demo's admin token (portico.config.ts admin.token): made up when not given, and printed.
+      const adminToken = process.env.PORTICO_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
+      const env = { ...process.env, ...subgraphs.env, PORTICO_ADMIN_TOKEN: adminToken };
       const file = path.resolve('portico.config.ts');
       const portico = await startPortico(await loadConfig(file, env), { logger, loadConfig: () => loadConfig(file, env, { fresh: true }) });
       running.unshift(portico);
       reloadOnHangup(portico);
       for (const bff of portico.bffs) print(`bff      ${bff.name.padEnd(10)} ${bff.url}`);
-      if (portico.admin) print(`admin    ${'metrics'.padEnd(10)} ${portico.admin.url}/metrics`);
+      if (portico.admin) {
+        print(`admin    ${'metrics'.padEnd(10)} ${portico.admin.url}/metrics`);
+        print(`admin    ${'token'.padEnd(10)} ${process.env.PORTICO_ADMIN_TOKEN ? '(PORTICO_ADMIN_TOKEN)' : adminToken}`);
+      }
       print('Ctrl-C stops everything.');
       break;
     }

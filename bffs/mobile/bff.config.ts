@@ -1,4 +1,5 @@
 import { defineBff } from '../../src/config/defineConfig.js';
+import { demoRateLimit } from '../demoRateLimit.js';
 
 // The mobile app gets a slimmer graph: no contact details, shorter names, a compact card type.
 export default defineBff((env) => ({
@@ -11,6 +12,8 @@ export default defineBff((env) => ({
   hide: ['User.email', 'User.phone', 'User.createdAt', 'Query.users', 'Product.description', 'Product.sku'],
   rename: { 'Product.name': 'title', 'Order.createdAt': 'placedAt' },
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
+  // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
+  rateLimit: demoRateLimit(env),
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-mobile' },
     identityHeaders: env.PORTICO_IDENTITY_SECRET ? { secret: env.PORTICO_IDENTITY_SECRET } : {},

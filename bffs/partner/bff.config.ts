@@ -1,4 +1,5 @@
 import { defineBff } from '../../src/config/defineConfig.js';
+import { demoRateLimit } from '../demoRateLimit.js';
 import { partnerRoutes } from './routes.js';
 
 // Partners see orders and the catalogue; no user personal data is part of this schema at all.
@@ -11,6 +12,8 @@ export default defineBff((env) => ({
   sources: ['orders', 'products', 'inventory'],
   hide: ['User'],
   // Partners authenticate with a token from the demo IdP or with an API key (partner BFF only).
+  // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
+  rateLimit: demoRateLimit(env),
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-partner' },
     apiKeys: {

@@ -1,4 +1,5 @@
 import { defineBff } from '../../src/config/defineConfig.js';
+import { demoRateLimit } from '../demoRateLimit.js';
 
 // The web app sees the whole graph, plus a dashboard that fans out to several sources at once.
 export default defineBff((env) => ({
@@ -8,6 +9,11 @@ export default defineBff((env) => ({
   port: Number(env.WEB_PORT ?? 4000),
   sources: ['users', 'orders', 'products', 'inventory'],
   resolvers: './resolvers.ts',
+  // The one page origin allowed to read this BFF from a browser: a local dev server (Vite's default
+  // port). Every other origin gets no CORS grant (docs/security.md).
+  cors: { origins: ['http://localhost:5173'] },
+  // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
+  rateLimit: demoRateLimit(env),
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-web' },

@@ -152,7 +152,16 @@ export const apiKeySchema = z.strictObject({
   plan: nonEmpty,
   scopes: z.array(nonEmpty).default([]),
   roles: z.array(nonEmpty).default([]),
+  /**
+   * When the key stops working (ISO 8601 with a time zone); refused 401 `expired_api_key` from
+   * then on. Rotation: add the partner's new key, give the old one an `expiresAt`, remove it once
+   * `portico_api_key_last_used_seconds` shows it idle. @default none: valid until removed
+   */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
+
+/** At most this many keys per partner (tenant) are valid at once: the current one and its successor. */
+export const MAX_ACTIVE_KEYS_PER_TENANT = 2;
 
 export const apiKeysSchema = z
   .strictObject({
@@ -164,7 +173,26 @@ export const apiKeysSchema = z
   })
   .prefault({})
   .refine((api) => new Set(api.keys.map((key) => key.hash)).size === api.keys.length, { error: 'two keys have the same hash', path: ['keys'] })
-  .refine((api) => new Set(api.keys.map((key) => key.id)).size === api.keys.length, { error: 'two keys have the same id', path: ['keys'] });
+  .refine((api) => new Set(api.keys.map((key) => key.id)).size === api.keys.length, { error: 'two keys have the same id', path: ['keys'] })
+  .superRefine((api, context) => {
+    // Checked at start-up and on every reload: a third live key means a rotation never finished
+    // (or a key was shared); expired keys do not count.
+    const now = Date.now();
+    const active = new Map<string, string[]>();
+    for (const key of api.keys) {
+      if (key.expiresAt !== undefined && Date.parse(key.expiresAt) <= now) continue;
+      active.set(key.tenant, [...(active.get(key.tenant) ?? []), key.id]);
+    }
+    for (const [tenant, ids] of active) {
+      if (ids.length > MAX_ACTIVE_KEYS_PER_TENANT) {
+        context.addIssue({
+          code: 'custom',
+          path: ['keys'],
+          message: `tenant "${tenant}" has ${ids.length} unexpired keys (${ids.join(', ')}); at most ${MAX_ACTIVE_KEYS_PER_TENANT} (the current key and its successor): give the old ones an "expiresAt" in the past or remove them`,
+        });
+      }
+    }
+  });
 
 export const revocationsSchema = z
   .strictObject({

@@ -17,6 +17,13 @@ export const limitsSchema = z
      */
     maxDepth: positive.default(10),
     /**
+     * Deepest nesting counting introspection fields too, which `maxDepth` leaves out (the higher
+     * of the two applies). Introspection is a query like any other: `__Type.ofType` nests as deep
+     * as a client asks, and every level is resolved.
+     * @default 15: graphql-js's full introspection query (GraphiQL's, every option on) is 14 deep.
+     */
+    maxIntrospectionDepth: positive.default(15),
+    /**
      * Aliased fields an operation may have, counted as executed (a fragment spread twice counts
      * twice). Aliases are how one request asks for the same expensive field hundreds of times.
      * @default 15: graphql-armor's default; real screens alias a handful of fields at most.
@@ -41,14 +48,23 @@ export const limitsSchema = z
      * BatchHttpLink sends up to 10) raises it.
      */
     maxBatchedOperations: positive.default(1),
+    /**
+     * Nesting of request JSON (the body, and `variables`/`extensions` of a GET) in arrays and
+     * objects; deeper is refused 400 JSON_TOO_DEEP by a linear scan, before JSON.parse runs.
+     * @default 64: real variables nest a few levels (an input object holding a list of input
+     * objects); deep JSON only exists to make parsers and resolvers recurse.
+     */
+    maxJsonDepth: positive.default(64),
   })
   .prefault({});
 
 export const csrfSchema = z
   .strictObject({
     /**
-     * Refuse POSTs a browser would send cross-site without a CORS preflight (no content type,
-     * text/plain, form encodings) unless they carry one of `requestHeaders`.
+     * Refuse GETs and POSTs a browser would send cross-site without a CORS preflight (no content
+     * type, text/plain, form encodings) unless they carry one of `requestHeaders`. A GET query
+     * from a link, an image or a form on another site is read-only, but it still runs with the
+     * victim's cookies and leaks through timing and side channels (cross-site search).
      * @default true: with cookies or other ambient credentials anywhere in front of the gateway,
      * such a request runs with the victim's identity.
      */
@@ -56,13 +72,14 @@ export const csrfSchema = z
     /**
      * Any one of these request headers marks a request as not cross-site (a browser sends a
      * custom header only after a preflight the server allowed).
-     * @default ['x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name',
-     * 'graphql-preflight']: ours, plus the ones Apollo and other GraphQL clients already send.
+     * @default ['graphql-require-preflight', 'x-portico-csrf', 'apollo-require-preflight',
+     * 'x-apollo-operation-name', 'graphql-preflight']: ours, plus the ones Apollo and other
+     * GraphQL clients already send.
      */
     requestHeaders: z
       .array(z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a lower-case header name' }))
       .min(1)
-      .default(['x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight']),
+      .default(['graphql-require-preflight', 'x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight']),
   })
   .prefault({});
 

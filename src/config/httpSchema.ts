@@ -38,13 +38,28 @@ export const httpSchema = z
      */
     requestTimeoutMs: ms.default(30_000),
     /**
+     * After a 413 (or 431) answered while the client is still sending, body bytes read and
+     * dropped so the client can read the answer; past it the socket is reset.
+     * @default 16_777_216 (16 MiB): a browser or curl uploading a body well over the limit still
+     * sees the 413 instead of "connection reset"; a client streaming gigabytes is cut off.
+     */
+    maxDrainBytes: z.number().int().min(0).default(16_777_216),
+    /**
+     * After such an answer, time the connection stays open for the client to read it.
+     * @default 5_000: long enough for a slow link to read a 200-byte answer, short enough that
+     * refused uploads cannot hold sockets.
+     */
+    drainTimeoutMs: ms.default(5_000),
+    /**
      * Idle time before a keep-alive connection is closed.
      * @default 5_000: node's default; raise it above your load balancer's idle timeout when
      * one sits in front (AWS ALB: 60 s) so the balancer never reuses a socket being closed.
      */
     keepAliveTimeoutMs: ms.default(5_000),
     /**
-     * How often node checks the two timeouts above (node's `connectionsCheckingInterval`).
+     * How often node's own check of the two timeouts runs (node's `connectionsCheckingInterval`).
+     * Portico times each connection itself to the millisecond (src/server/clientTimeouts.ts);
+     * node's check is a backstop.
      * @default 1_000: node's 30 s would let a slow client hold a socket up to 30 s past its timeout.
      */
     timeoutCheckIntervalMs: ms.default(1_000),

@@ -47,8 +47,8 @@ export interface PorticoConfig {
   file: string;
   sources: Readonly<Record<string, LoadedSource>>;
   bffs: readonly LoadedBff[];
-  /** Where `/metrics` is served; absent means no admin listener. */
-  admin?: AdminConfig;
+  /** Where `/metrics` is served; absent means no admin listener. `bearerToken`: `admin.token` as read at start-up. */
+  admin?: Omit<AdminConfig, 'token'> & { bearerToken?: string };
   /** Where fallback responses are kept; memory when absent. */
   fallbackCache?: FallbackCacheConfig;
   /** The Redis a fleet shares (root `redis`, else REDIS_URL); absent means in-memory stores. */
@@ -124,7 +124,10 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     fleet: root.fleet,
     files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file)],
   };
-  if (root.admin) config.admin = root.admin;
+  if (root.admin) {
+    const { token, ...admin } = root.admin;
+    config.admin = token === undefined ? admin : { ...admin, bearerToken: await readAdminToken(token, env, rootFile) };
+  }
   // REDIS_URL is the one setting that moves a deployment's shared state to Redis; the root
   // config's `redis` key wins when both are given.
   const redis = root.redis ?? (env.REDIS_URL ? parse(redisSchema, env.REDIS_URL, 'REDIS_URL') : undefined);
@@ -246,6 +249,26 @@ function deepFreeze<T>(value: T): T {
     if (Object.prototype.toString.call(value) === '[object Module]') return value;
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The admin bearer token, from the environment or a file; refused when missing or short. */
+async function readAdminToken(token: { env: string } | { file: string }, env: Env, rootFile: string): Promise<string> {
+  let value: string | undefined;
+  if ('env' in token) {
+    value = env[token.env];
+    if (value === undefined) throw new ConfigError(rel(rootFile), 'admin.token.env', `${token.env} is not set`);
+  } else {
+    const file = path.resolve(path.dirname(rootFile), token.file);
+    try {
+      value = (await readFile(file, 'utf8')).trim();
+    } catch (error) {
+      throw new ConfigError(rel(rootFile), 'admin.token.file', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  if (value.length < 32) {
+    throw new ConfigError(rel(rootFile), `admin.token.${'env' in token ? 'env' : 'file'}`, 'the token must have at least 32 characters (e.g. `openssl rand -hex 32`)');
   }
   return value;
 }

@@ -130,11 +130,26 @@ export const bffResilienceSchema = z
   })
   .prefault({});
 
-export const adminSchema = z.strictObject({
-  /** @default '127.0.0.1': metrics are for the operator's scraper, not the internet. */
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65_535),
-});
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export const adminSchema = z
+  .strictObject({
+    /** @default '127.0.0.1': metrics are for the operator's scraper, not the internet. */
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535),
+    /**
+     * Where the bearer token for `/admin/*` (reload, revocations) is read at start-up: an
+     * environment variable or a file (relative to the root config; a mounted Secret). At least
+     * 32 characters. Without one, every `/admin/*` request is refused 401 and the listener may
+     * only bind to loopback. `/metrics` and `/sources` stay readable without it.
+     * @example { env: 'PORTICO_ADMIN_TOKEN' }
+     */
+    token: z.union([z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }), z.strictObject({ file: z.string().min(1) })]).optional(),
+  })
+  .refine((admin) => admin.token !== undefined || LOOPBACK.test(admin.host), {
+    error: 'an admin listener on a non-loopback address needs a token ({ env: NAME } or { file: PATH }): /admin/* can reload the config and revoke tokens',
+    path: ['token'],
+  });
 
 export const fallbackCacheSchema = z
   .strictObject({

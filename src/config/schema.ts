@@ -8,6 +8,7 @@ import { authzSchema } from './authzSchema.js';
 import { csrfSchema, limitsSchema } from './guardsSchema.js';
 import { httpSchema } from './httpSchema.js';
 import { http2Schema, tlsSchema } from './tlsSchema.js';
+import { corsSchema } from './corsSchema.js';
 import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
@@ -127,6 +128,8 @@ export const bffSchema = z.strictObject({
   limits: limitsSchema,
   /** CSRF protection per GraphQL-over-HTTP (src/config/guardsSchema.ts). */
   csrf: csrfSchema,
+  /** Origins whose pages may read this BFF's answers (src/config/corsSchema.ts); no CORS headers at all when absent. */
+  cors: corsSchema.optional(),
   /** HTTP edge limits: body and header size, header count, timeouts, connections (src/config/httpSchema.ts). */
   http: httpSchema,
   /** TLS at the edge, with HTTP/2 by ALPN (src/config/tlsSchema.ts); plain HTTP when absent. */

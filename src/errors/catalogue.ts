@@ -21,6 +21,8 @@ export const catalogue = {
     status: 400,
     message: 'This request could be a cross-site request forgery: send it as application/json or with a preflight header.',
   },
+  DUPLICATE_PARAMETER: { status: 400, message: 'A GraphQL request parameter was given more than once.' },
+  JSON_TOO_DEEP: { status: 400, message: 'The request JSON is nested deeper than this gateway allows.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request content type is not supported.' },
   NOT_FOUND: { status: 404, message: 'No route matches this request.' },
   RESOURCE_NOT_FOUND: { status: 404, message: 'The requested resource does not exist.' },

@@ -3,6 +3,8 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../plugins/edge/useRequestId.js';
 import { useParamsCheck } from '../plugins/edge/useParamsCheck.js';
+import { useCors } from '../plugins/edge/useCors.js';
+import { useRequestShape } from '../plugins/edge/useRequestShape.js';
 import { useAccessLog } from '../plugins/edge/useAccessLog.js';
 import { useHealthEndpoints } from '../plugins/edge/useHealthEndpoints.js';
 import { useGraphiQLAssets } from '../plugins/edge/useGraphiQLAssets.js';
@@ -89,6 +91,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
     deps.tracing !== undefined && useTracing({ tracer: deps.tracing.tracer, trustIncomingTraceparent: deps.tracing.trustIncomingTraceparent, bff: bff.name }),
     useRequestId(),
+    // CORS, in onRequest: preflights are answered before anything else; every answer, errors
+    // included, gets the grant for a listed origin (and none for another)
+    bff.cors !== undefined && useCors(bff.cors),
     // /readyz answers in onRequest, before anything below looks at the request
     useHealthEndpoints({ readiness: deps.readiness, ...(deps.sourceHealth ? { sources: deps.sourceHealth } : {}) }),
     // GraphiQL's own files, from this process rather than a CDN (no GraphiQL in production mode)
@@ -97,9 +102,12 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
     useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames } : {}) }),
-    // CSRF, in onRequestParse (no cross-site-sendable POST without a preflight header) and
+    // CSRF, in onRequestParse (no cross-site-sendable GET or POST without a preflight header) and
     // onParse (no mutation over GET): refused before anything else looks at the request
     useCsrfPrevention(bff.csrf),
+    // request shape, in onRequestParse: duplicate parameters and JSON nested past
+    // limits.maxJsonDepth are refused before JSON.parse and before the document is parsed
+    useRequestShape({ maxJsonDepth: bff.limits.maxJsonDepth }),
     // ③ authenticate, in onRequestParse: before the body is parsed, so invalid credentials reach
     // no later phase (validation, rate limit, response cache, subgraphs)
     useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) }),

@@ -59,8 +59,9 @@ export interface PorticoAdminActionsOptions {
  *   POST /admin/revocations   { jti, expiresAt } revoke a token on every BFF; with Redis, on every
  *                             instance of the fleet from its next request on; 200 { revoked, stores }
  *
- * The admin listener has no authentication of its own: bind it to loopback or a private
- * interface (the default is 127.0.0.1) and keep it out of any Service or Ingress clients reach.
+ * Each needs the admin bearer token (root config `admin.token`, src/runtime/adminServer.ts);
+ * still bind the listener to loopback or a private interface and keep it out of any Service or
+ * Ingress clients reach.
  */
 export function porticoAdminActions(options: PorticoAdminActionsOptions): Record<string, AdminAction> {
   return {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, register as defaultRegister, type Registry } from 'prom-client';
@@ -15,6 +16,11 @@ export interface AdminServerOptions {
   logger: Logger;
   /** `POST <path>` operations (src/runtime/adminActions.ts): reload, revoke a token. */
   actions?: Readonly<Record<string, AdminAction>>;
+  /**
+   * The bearer token `/admin/*` requires (root config `admin.token`, read at start-up).
+   * @default none: every `/admin/*` request is refused 401, since anything on the host could send it
+   */
+  bearerToken?: string;
 }
 
 export interface AdminServer {
@@ -31,14 +37,28 @@ export interface AdminServer {
  *   GET /metrics   Prometheus text format (prom-client): per-source breaker state, calls,
  *                  failures, retries, fallbacks, latency; plus the process' default metrics
  *   GET /sources   JSON: each source's breaker state
+ *   POST /admin/*  operations (src/runtime/adminActions.ts), with `Authorization: Bearer <admin.token>`
+ *                  only: 401 with `WWW-Authenticate` otherwise, and always when no token is configured
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const registry = options.registry ?? defaultRegister;
   // Registered once per registry, whoever starts first; a second call would throw on duplicates.
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
 
+  const expected = options.bearerToken === undefined ? undefined : digest(options.bearerToken);
+  const authorized = (header: string | undefined) => {
+    const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
+    // Compared as digests, in constant time: neither the length nor a prefix leaks through timing.
+    return expected !== undefined && match !== null && timingSafeEqual(digest(match[1]!), expected);
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path?.startsWith('/admin/') && !authorized(req.headers.authorization)) {
+      const error = expected === undefined ? 'no admin token is configured (admin.token); /admin/* is off' : 'a valid admin bearer token is required';
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="portico-admin"' }).end(JSON.stringify({ error }));
+      req.resume();
+      return;
+    }
     const action = req.method === 'POST' && path !== undefined ? options.actions?.[path] : undefined;
     if (action) {
       void runAdminAction(action, req, res, options.logger);
@@ -81,4 +101,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         server.closeAllConnections();
       }),
   };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

@@ -83,6 +83,9 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       graphiql: bff.production ? false : { title: `Portico · ${bff.name}` },
       ...(renderGraphiQL ? { renderGraphiQL } : {}),
       logging: false,
+      // yoga's CORS reflects any origin, with credentials; the pipeline's useCors grants only the
+      // BFF's `cors.origins`, and nothing when the BFF has no `cors`.
+      cors: false,
       // A JSON array body; useQueryLimits refuses one over the limit with TOO_MANY_OPERATIONS first.
       batching: bff.limits.maxBatchedOperations > 1 ? { limit: bff.limits.maxBatchedOperations } : false,
       // withHttpLimits (below) already enforces `http.maxBodyBytes` on the raw request, declared

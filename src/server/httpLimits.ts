@@ -1,6 +1,9 @@
-import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { catalogue, type ErrorCode } from '../errors/index.js';
+import type { ErrorCode } from '../errors/index.js';
+import { watchClientTimeouts } from './clientTimeouts.js';
+import { answer, answeredSockets, lingeringAnswer as lingerOnSocket, rawResponse } from './rawAnswer.js';
+import { contentCodingOf, inflateBody, readRequestBody } from './readRequestBody.js';
 
 /** The HTTP edge limits of one BFF; src/config/httpSchema.ts documents each default. */
 export interface HttpLimitsOptions {
@@ -14,15 +17,19 @@ export interface HttpLimitsOptions {
   headersTimeoutMs: number;
   /** Time to receive the whole request; slower is 408 REQUEST_TIMEOUT. @default 30_000 */
   requestTimeoutMs: number;
+  /** Body bytes read and dropped after a 413, so the client can read it. @default 16_777_216 */
+  maxDrainBytes: number;
+  /** Time a refused request's connection stays open for the client to read the answer. @default 5_000 */
+  drainTimeoutMs: number;
   /** Idle time of a keep-alive connection. @default 5_000 */
   keepAliveTimeoutMs: number;
-  /** How often node checks the two timeouts. @default 1_000 */
+  /** How often node's own backstop check of the two timeouts runs. @default 1_000 */
   timeoutCheckIntervalMs: number;
   /** Open connections; one more is answered 503 SERVICE_OVERLOADED and closed. @default 1000 */
   maxConnections: number;
 }
 
-/** What node:http enforces itself: header size, both timeouts and how often they are checked. */
+/** What node:http enforces itself: header size, and a backstop check of both timeouts. */
 export function httpServerOptions(limits: HttpLimitsOptions): ServerOptions {
   return {
     maxHeaderSize: limits.maxHeaderBytes,
@@ -37,7 +44,8 @@ export function httpServerOptions(limits: HttpLimitsOptions): ServerOptions {
  * Answers what node:http would otherwise answer with a bare status line or a reset: requests it
  * could not parse (431 for oversized headers, 408 for slow clients, 400 otherwise) get a JSON body
  * with a catalogue code, and a connection over the cap gets 503 SERVICE_OVERLOADED and is closed
- * at once, so a flood of idle sockets cannot exhaust the process's file descriptors.
+ * at once, so a flood of idle sockets cannot exhaust the process's file descriptors. Slow clients
+ * are timed out to the millisecond (src/server/clientTimeouts.ts).
  */
 export function applyHttpLimits(server: Server, limits: HttpLimitsOptions): void {
   // One past the limit, so a request over it is seen (node drops extra headers silently).
@@ -45,7 +53,11 @@ export function applyHttpLimits(server: Server, limits: HttpLimitsOptions): void
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
     const gone = error.code === 'ECONNRESET' || error.code === 'EPIPE';
-    if (!gone && socket.writable && (!inFlight || !inFlight.headersSent)) {
+    if (answeredSockets.has(socket)) {
+      // Answered already (a 413 being drained, a timeout): node's second opinion is not sent.
+      socket.destroy();
+    } else if (!gone && socket.writable && (!inFlight || !inFlight.headersSent)) {
+      answeredSockets.add(socket);
       socket.end(rawResponse(clientErrorCode(error.code)));
       // Closed once the answer is flushed: a client that trickles bytes must not keep the socket.
       socket.once('finish', () => socket.destroy());
@@ -58,7 +70,7 @@ export function applyHttpLimits(server: Server, limits: HttpLimitsOptions): void
   server.on('connection', (socket: Duplex) => {
     if (open >= limits.maxConnections) {
       refused.add(socket);
-      socket.end(rawResponse('SERVICE_OVERLOADED', { 'Retry-After': '1' }));
+      socket.end(rawResponse('SERVICE_OVERLOADED', {}, { 'Retry-After': '1' }));
       // A client that never reads or closes must not keep the refused socket either.
       socket.once('finish', () => socket.destroy());
       return;
@@ -66,6 +78,7 @@ export function applyHttpLimits(server: Server, limits: HttpLimitsOptions): void
     open++;
     socket.once('close', () => open--);
   });
+  watchClientTimeouts(server, limits, (socket) => refused.has(socket));
 }
 
 /** Sockets refused for being over the connection cap; node may still parse a request on them. */
@@ -73,75 +86,54 @@ const refused = new WeakSet<Duplex>();
 
 /**
  * Wraps the server's request listener with the checks node:http does not make: too many header
- * fields (431), a declared body over the limit (413, answered before a byte of it is read), and
- * a chunked body, which declares no length: it is read here, counted, and cut off at the limit
- * (413); a body within it is handed on already read.
+ * fields (431); a declared body over the limit (413, answered before a byte of it is read); a
+ * chunked body, which declares no length, read here, counted and cut off at the limit (413); and
+ * a compressed body (gzip, deflate, br) read and inflated here, refused 413 once it inflates past
+ * the limit, whatever its compressed size (other codings: 415). Every 413 is answered so that the
+ * client can read it (src/server/rawAnswer.ts lingeringAnswer); a body read here is handed on
+ * already read (and inflated).
  */
 export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListener): RequestListener {
+  const tooLarge = { maxBodyBytes: limits.maxBodyBytes };
   return (req, res) => {
     if (refused.has(req.socket)) return;
+    // An HTTP/2 stream is refused with an ordinary response: its socket is the whole session's,
+    // and lingering on it (or writing raw HTTP/1.1 to it) would take every other stream with it.
+    const lingeringAnswer = (_: unknown, code: ErrorCode, details: Record<string, unknown>, lingerLimits: HttpLimitsOptions) =>
+      req.httpVersionMajor >= 2 ? answer(res, code, details) : lingerOnSocket(req, code, details, lingerLimits);
     if (req.rawHeaders.length / 2 > limits.maxHeaders) {
-      answer(res, 'HEADERS_TOO_LARGE');
+      lingeringAnswer(req, 'HEADERS_TOO_LARGE', {}, limits);
       return;
     }
     const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      if (Number(declared) > limits.maxBodyBytes) answer(res, 'PAYLOAD_TOO_LARGE', { maxBodyBytes: limits.maxBodyBytes });
-      else listener(req, res);
+    if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
+      lingeringAnswer(req, 'PAYLOAD_TOO_LARGE', tooLarge, limits);
       return;
     }
-    // HTTP/2 bodies are DATA frames with no declared length: counted like a chunked body.
-    if (req.headers['transfer-encoding'] === undefined && req.httpVersionMajor < 2) {
+    const coding = contentCodingOf(req);
+    if (coding === 'unsupported') {
+      lingeringAnswer(req, 'UNSUPPORTED_MEDIA_TYPE', { contentEncodings: ['gzip', 'deflate', 'br'] }, limits);
+      return;
+    }
+    // HTTP/2 bodies are DATA frames with no declared length: read and counted like a chunked body.
+    const hasBody = declared !== undefined || req.headers['transfer-encoding'] !== undefined || req.httpVersionMajor >= 2;
+    if (!hasBody || (coding === 'identity' && declared !== undefined)) {
       listener(req, res);
       return;
     }
-    void readBody(req, limits.maxBodyBytes).then((body) => {
-      if (body === 'too-large') answer(res, 'PAYLOAD_TOO_LARGE', { maxBodyBytes: limits.maxBodyBytes });
-      else if (body !== 'aborted') listener(Object.assign(req, { body }), res);
+    void readRequestBody(req, limits.maxBodyBytes).then(async (body) => {
+      if (body === 'aborted') return;
+      if (body === 'too-large') return lingeringAnswer(req, 'PAYLOAD_TOO_LARGE', tooLarge, limits);
+      if (coding === 'identity') return listener(Object.assign(req, { body }), res);
+      const inflated = await inflateBody(body, coding, limits.maxBodyBytes);
+      if (inflated === 'too-large') return answer(res, 'PAYLOAD_TOO_LARGE', tooLarge);
+      if (inflated === 'corrupt') return answer(res, 'BAD_REQUEST', { reason: `the body is not valid ${coding}` });
+      // Handed on as a plain body: yoga must not inflate it a second time (and without a bound).
+      delete req.headers['content-encoding'];
+      req.headers['content-length'] = String(inflated.length);
+      listener(Object.assign(req, { body: inflated }), res);
     });
   };
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (result: Buffer | 'too-large' | 'aborted') => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('close', onAbort);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        // Stop reading: the rest of the body is the client's problem, not the gateway's memory.
-        req.pause();
-        done('too-large');
-      } else {
-        chunks.push(chunk);
-      }
-    };
-    const onEnd = () => done(Buffer.concat(chunks, size));
-    const onAbort = () => done('aborted');
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onAbort);
-    req.once('close', onAbort);
-  });
-}
-
-/** Answers with a coded error and closes the connection: its state (an unread body) is not reusable. */
-function answer(res: ServerResponse, code: ErrorCode, details: Record<string, unknown> = {}): void {
-  const body = errorBody(code, details);
-  res.writeHead(catalogue[code].status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    // HTTP/2 has no connection header (a reset stream leaves its connection reusable).
-    ...(res.req.httpVersionMajor < 2 ? { connection: 'close' } : {}),
-  });
-  res.end(body);
 }
 
 function clientErrorCode(code: string | undefined): ErrorCode {
@@ -155,30 +147,4 @@ function clientErrorCode(code: string | undefined): ErrorCode {
     default:
       return 'BAD_REQUEST';
   }
-}
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  413: 'Payload Too Large',
-  431: 'Request Header Fields Too Large',
-  503: 'Service Unavailable',
-};
-
-/** A whole HTTP/1.1 response, for sockets node:http has given up parsing. */
-function rawResponse(code: ErrorCode, headers: Record<string, string> = {}): string {
-  const status = catalogue[code].status;
-  const body = errorBody(code, {});
-  const lines = [
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Connection: close',
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  return `${lines.join('\r\n')}\r\n\r\n${body}`;
-}
-
-function errorBody(code: ErrorCode, details: Record<string, unknown>): string {
-  return JSON.stringify({ errors: [{ message: catalogue[code].message, extensions: { code, ...details } }] });
 }

@@ -205,5 +205,5 @@ async function loadDeployConfig() {
   const dir = await mkdtemp(path.join(tmpdir(), 'portico-deploy-config-'));
   const file = path.join(dir, 'portico.config.ts');
   await writeFile(file, text.replaceAll("'/app/", `'${repoRoot}/`));
-  return loadConfig(file, { BFF_HOST: '0.0.0.0', REDIS_URL: 'redis://redis:6379' });
+  return loadConfig(file, { BFF_HOST: '0.0.0.0', REDIS_URL: 'redis://redis:6379', PORTICO_ADMIN_TOKEN: 'x'.repeat(32) });
 }

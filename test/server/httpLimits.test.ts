@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,142 @@ describe('slow clients', () => {
     const { status, body } = parseAnswer(await answer);
     expect(status).toBe(408);
     expect(body!.errors[0]!.extensions.code).toBe('REQUEST_TIMEOUT');
+  });
+});
+
+describe('slow clients are held to their timeouts, not to node\'s 30 s check', () => {
+  // node's own check is set to its default 30 s here: every close below is the edge's own timer.
+  const HEADERS_MS = 400;
+  const REQUEST_MS = 700;
+  let edge: RunningBff;
+  beforeAll(async () => {
+    edge = await startEdge({ http: { headersTimeoutMs: HEADERS_MS, requestTimeoutMs: REQUEST_MS, timeoutCheckIntervalMs: 30_000 } });
+  });
+  afterAll(() => edge?.close(0));
+
+  /** Opens a socket that keeps trickling `drip` every 100 ms after `opening`; resolves with the answer and how long the socket lived. */
+  function trickle(opening: string, drip: string | undefined): Promise<{ raw: string; livedMs: number }> {
+    const started = performance.now();
+    const { socket, answer } = exchange(edge.port, [opening]);
+    const timer = drip === undefined ? undefined : setInterval(() => socket.writable && socket.write(drip), 100);
+    return answer.then((raw) => {
+      clearInterval(timer);
+      return { raw, livedMs: performance.now() - started };
+    });
+  }
+
+  it('answers 40 slow-header, 5 silent and 5 slow-body sockets 408 and closes each within its timeout + 1 s', async () => {
+    const slowHeaders = Array.from({ length: 40 }, () => trickle('POST /graphql HTTP/1.1\r\nHost: edge\r\n', 'X-Drip: 1\r\n'));
+    const silent = Array.from({ length: 5 }, () => trickle('', undefined));
+    const slowBody = Array.from({ length: 5 }, () => trickle(POST('Content-Length: 10000\r\n\r\n{"query":'), ' '));
+    const [headers, quiet, body] = await Promise.all([Promise.all(slowHeaders), Promise.all(silent), Promise.all(slowBody)]);
+    for (const { raw, livedMs } of [...headers, ...quiet]) {
+      expect(parseAnswer(raw).body!.errors[0]!.extensions.code).toBe('REQUEST_TIMEOUT');
+      expect(livedMs).toBeGreaterThanOrEqual(HEADERS_MS - 5);
+      expect(livedMs).toBeLessThan(HEADERS_MS + 1000);
+    }
+    for (const { raw, livedMs } of body) {
+      expect(parseAnswer(raw).status).toBe(408);
+      expect(livedMs).toBeGreaterThanOrEqual(REQUEST_MS - 5);
+      expect(livedMs).toBeLessThan(REQUEST_MS + 1000);
+    }
+  });
+});
+
+/**
+ * Sends `head` and the first 256 KB of `body`, waits until the answer starts arriving, then sends
+ * the rest, as a client still uploading when the server answers does. Resolves with the answer
+ * and the socket's error, if any (a reset surfaces as ECONNRESET or EPIPE).
+ */
+function upload(port: number, head: string, body: Buffer, chunked: boolean): Promise<{ raw: string; socketError: string | undefined }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    let socketError: string | undefined;
+    const answered = new Promise((next) => socket.once('data', next));
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => (socketError = error.code));
+    socket.on('close', () => resolve({ raw: Buffer.concat(received).toString('utf8'), socketError }));
+    const send = async (from: number, to: number) => {
+      const block = 64 * 1024;
+      for (let at = from; at < to && !socket.destroyed; at += block) {
+        const part = body.subarray(at, Math.min(at + block, to));
+        const data = chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part;
+        if (!socket.write(data)) await new Promise((next) => (socket.once('drain', next), socket.once('close', next)));
+      }
+    };
+    socket.once('connect', async () => {
+      socket.write(head);
+      await send(0, 256 * 1024);
+      await answered;
+      await send(256 * 1024, body.length);
+      if (chunked && !socket.destroyed) socket.write('0\r\n\r\n');
+    });
+  });
+}
+
+describe('a body over the limit gets a 413 the client can read', () => {
+  let edge: RunningBff;
+  beforeAll(async () => {
+    edge = await startEdge({ http: { maxBodyBytes: 1000 } });
+  });
+  afterAll(() => edge?.close(0));
+  const big = Buffer.alloc(3_000_000, 'a');
+
+  it.each([
+    ['declared', false, `Content-Length: ${big.length}\r\n`],
+    ['chunked', true, 'Transfer-Encoding: chunked\r\n'],
+  ])('%s: an upload still going when the 413 comes is read to its end, not reset, and the 413 JSON is read', async (_, chunked, framing) => {
+    const { raw, socketError } = await upload(edge.port, POST(`${framing}\r\n`), big, chunked);
+    expect(socketError).toBeUndefined();
+    const { status, body } = parseAnswer(raw);
+    expect(status).toBe(413);
+    expect(body!.errors[0]!.extensions).toEqual({ code: 'PAYLOAD_TOO_LARGE', maxBodyBytes: 1000 });
+  });
+
+  it('stops draining at maxDrainBytes: an endless upload is cut off, not read forever', async () => {
+    const capped = await startEdge({ http: { maxBodyBytes: 1000, maxDrainBytes: 100_000 } });
+    try {
+      const { raw, socketError } = await upload(capped.port, POST('Transfer-Encoding: chunked\r\n\r\n'), Buffer.alloc(20_000_000, 'a'), true);
+      expect(raw.startsWith('HTTP/1.1 413')).toBe(true);
+      // Reset once 100 KB past the answer were dropped, long before the 20 MB were sent.
+      expect(socketError).toMatch(/ECONNRESET|EPIPE/);
+    } finally {
+      await capped.close(0);
+    }
+  });
+});
+
+describe('compressed bodies', () => {
+  let edge: RunningBff;
+  beforeAll(async () => {
+    edge = await startEdge({ http: { maxBodyBytes: 10_000 } });
+  });
+  afterAll(() => edge?.close(0));
+  const send = (encoding: string, body: Buffer) =>
+    exchange(edge.port, [POST(`Content-Encoding: ${encoding}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]).answer;
+
+  it('inflates gzip and br bodies within the limit and runs them', async () => {
+    for (const [encoding, body] of [['gzip', gzipSync(QUERY)], ['br', brotliCompressSync(QUERY)]] as const) {
+      const raw = await send(encoding, body);
+      expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(raw).toContain('{"data":{"hello":"world"}}');
+    }
+  });
+
+  it('answers a gzip bomb (10 KB inflating to 10 MB) with 413 PAYLOAD_TOO_LARGE', async () => {
+    const bomb = gzipSync(Buffer.alloc(10_000_000, ' '));
+    expect(bomb.length).toBeLessThan(10_000);
+    const { status, body } = parseAnswer(await send('gzip', bomb));
+    expect(status).toBe(413);
+    expect(body!.errors[0]!.extensions).toEqual({ code: 'PAYLOAD_TOO_LARGE', maxBodyBytes: 10_000 });
+  });
+
+  it('answers an unknown coding with 415 and bytes that are not gzip with 400', async () => {
+    expect(parseAnswer(await send('zstd', Buffer.from(QUERY))).status).toBe(415);
+    const { status, body } = parseAnswer(await send('gzip', Buffer.from(QUERY)));
+    expect(status).toBe(400);
+    expect(body!.errors[0]!.extensions.code).toBe('BAD_REQUEST');
   });
 });
 

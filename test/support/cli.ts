@@ -18,7 +18,8 @@ export interface CliProcess extends AsyncDisposable {
 export function runPortico(args: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // Demo mode unless a test says otherwise: test configs carry no identity-headers secret.
+    env: { ...process.env, LOG_LEVEL: 'warn', PORTICO_DEMO: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

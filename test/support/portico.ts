@@ -10,6 +10,9 @@ import type { TokenRequest } from '../../subgraphs/idp/server.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
+/** The admin bearer token of the demo config in tests (`Authorization: Bearer …` for POST /admin/*). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+
 export interface TestPortico extends Portico {
   bff(name: string): RunningBff;
   [Symbol.asyncDispose](): Promise<void>;
@@ -37,6 +40,12 @@ export async function startTestPortico(
     // No IdP unless a test starts one (test/support/tokens.ts startIdp) and passes its url:
     // never a developer's `npm start` IdP on the default port.
     IDP_URL: 'http://127.0.0.1:9',
+    // The demo BFFs' rate-limit plan (bffs/demoRateLimit.ts) is 200 points a minute per caller;
+    // every test here calls from 127.0.0.1, so the suite gets a plan it never exhausts. Tests of
+    // the demo plan itself pass DEMO_RATE_LIMIT_POINTS (test/e2e/edge/demoAttack.test.ts).
+    DEMO_RATE_LIMIT_POINTS: '100000000',
+    // The admin token portico.config.ts reads (POST /admin/* needs it).
+    PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   };
   const config = await loadConfig(options.config ?? path.join(repoRoot, 'portico.config.ts'), env);

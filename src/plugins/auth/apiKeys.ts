@@ -9,6 +9,15 @@ export interface ApiKeyEntry {
   plan: string;
   scopes: readonly string[];
   roles: readonly string[];
+  /** Epoch milliseconds from which the key is refused; none: until removed from the config. */
+  expiresAt?: number | undefined;
+}
+
+export interface ApiKeyLookupOptions {
+  /** Epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Told the id of each key that authenticated a request (the last-used metric). */
+  onUse?: (id: string) => void;
 }
 
 /** Longer input is not a key of ours; refusing it bounds the hashing an anonymous client causes. */
@@ -25,12 +34,13 @@ export function hashApiKey(key: string): string {
  * reveal bits of a SHA-256 digest, which does not lead back to a key. API keys are high-entropy
  * random strings, so an unsalted fast hash is right here (unlike passwords).
  */
-export function createApiKeyLookup(keys: readonly ApiKeyEntry[]): (presented: string) => Principal | undefined {
-  const byHash = new Map<string, Principal>();
+export function createApiKeyLookup(keys: readonly ApiKeyEntry[], options: ApiKeyLookupOptions = {}): (presented: string) => Principal | 'expired' | undefined {
+  const now = options.now ?? Date.now;
+  const byHash = new Map<string, { principal: Principal; expiresAt: number }>();
   for (const key of keys) {
-    byHash.set(
-      key.hash,
-      Object.freeze({
+    byHash.set(key.hash, {
+      expiresAt: key.expiresAt ?? Number.POSITIVE_INFINITY,
+      principal: Object.freeze({
         kind: 'apiKey',
         subject: key.id,
         tenant: key.tenant,
@@ -38,7 +48,14 @@ export function createApiKeyLookup(keys: readonly ApiKeyEntry[]): (presented: st
         scopes: Object.freeze([...key.scopes]),
         roles: Object.freeze([...key.roles]),
       }),
-    );
+    });
   }
-  return (presented) => (presented.length === 0 || presented.length > MAX_KEY_LENGTH ? undefined : byHash.get(hashApiKey(presented)));
+  return (presented) => {
+    if (presented.length === 0 || presented.length > MAX_KEY_LENGTH) return undefined;
+    const found = byHash.get(hashApiKey(presented));
+    if (found === undefined) return undefined;
+    if (now() >= found.expiresAt) return 'expired';
+    options.onUse?.(found.principal.subject);
+    return found.principal;
+  };
 }

@@ -10,6 +10,7 @@ export type AuthFailureReason =
   | 'bearer_not_accepted'
   | 'api_keys_not_accepted'
   | 'invalid_api_key'
+  | 'expired_api_key'
   | 'too_large'
   | 'malformed'
   | 'algorithm_not_allowed'
@@ -31,6 +32,7 @@ const DESCRIPTIONS: Record<AuthFailureReason, string> = {
   bearer_not_accepted: 'This API does not accept bearer tokens',
   api_keys_not_accepted: 'This API does not accept API keys',
   invalid_api_key: 'The API key is not valid',
+  expired_api_key: 'The API key has expired; use the key that replaced it',
   too_large: 'The token is larger than this API accepts',
   malformed: 'The token is malformed',
   algorithm_not_allowed: 'The token is signed with an algorithm this API does not accept',

@@ -13,6 +13,8 @@ export interface AuthenticatorOptions {
   cacheMaxEntries: number;
   /** Accepted API keys; absent when the BFF accepts none. */
   apiKeys?: readonly ApiKeyEntry[] | undefined;
+  /** Told the id of each API key that authenticated a request. */
+  onApiKeyUse?: (id: string) => void;
   anonymous: 'allow' | 'deny';
   revocations: RevocationStore;
   onRevocationStoreError: 'deny' | 'allow';
@@ -48,7 +50,9 @@ const BEARER = /^bearer +/i;
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifyJwt, maxTokenBytes, revocations, now } = options;
   const cache: VerifiedTokenCache | undefined = createVerifiedTokenCache({ maxEntries: options.cacheMaxEntries, now });
-  const lookupApiKey = options.apiKeys ? createApiKeyLookup(options.apiKeys) : undefined;
+  const lookupApiKey = options.apiKeys
+    ? createApiKeyLookup(options.apiKeys, { now, ...(options.onApiKeyUse ? { onUse: options.onApiKeyUse } : {}) })
+    : undefined;
   const pending = new Map<string, Promise<VerifiedToken>>();
   const stats = { verifications: 0, cacheHits: 0 };
 
@@ -122,6 +126,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         if (!lookupApiKey) throw new AuthFailure('api_keys_not_accepted', 'apiKey');
         const principal = lookupApiKey(apiKey);
         if (principal === undefined) throw new AuthFailure('invalid_api_key', 'apiKey');
+        if (principal === 'expired') throw new AuthFailure('expired_api_key', 'apiKey');
         return principal;
       }
       if (authorization === null) {

@@ -9,6 +9,7 @@ import { createAuthenticator, type Authenticator } from './createAuthenticator.j
 import { createIdentityHeaderWriter } from './identityHeaders.js';
 import { createJwksKeySource, type KeySource } from './jwksKeySource.js';
 import { createStaticKeySource } from './staticKeySource.js';
+import { recordApiKeyUse } from './apiKeyMetrics.js';
 import { createJwtVerifier } from './verifyJwt.js';
 
 /**
@@ -85,7 +86,8 @@ export function useAuth(options: AuthOptions): AuthPlugin {
         : undefined,
     maxTokenBytes: jwt?.maxTokenBytes ?? 8192,
     cacheMaxEntries: jwt?.cache.maxEntries ?? 0,
-    apiKeys: apiKeys.enabled ? apiKeys.keys : undefined,
+    apiKeys: apiKeys.enabled ? apiKeys.keys.map(({ expiresAt, ...key }) => ({ ...key, ...(expiresAt ? { expiresAt: Date.parse(expiresAt) } : {}) })) : undefined,
+    onApiKeyUse: (id) => recordApiKeyUse(options.realm, id, now()),
     anonymous: options.anonymous,
     revocations: options.revocationStore ?? createMemoryRevocationStore({ now }),
     onRevocationStoreError: options.revocations.onStoreError,

@@ -12,25 +12,25 @@ export interface CsrfPreventionOptions {
   /**
    * Any one of these headers marks a request as preflighted (a browser sends a custom header
    * cross-site only after the server allowed it), so a form upload can still come through.
-   * @default ['x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight']
+   * @default ['graphql-require-preflight', 'x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight']
    */
   requestHeaders?: readonly string[];
 }
 
-const DEFAULT_HEADERS = ['x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight'];
+const DEFAULT_HEADERS = ['graphql-require-preflight', 'x-portico-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight'];
 
 /**
  * Cross-site request forgery protection as the GraphQL-over-HTTP spec describes it:
  *
  * - no mutation over GET: 405 OPERATION_NOT_ALLOWED with `Allow: POST` (a link or an image tag
  *   is enough to send a GET);
- * - no POST that a page on another site could send without a CORS preflight (no content type,
- *   `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`) unless it carries
- *   a preflight header: 400 CSRF_PREFLIGHT_REQUIRED. `application/json`, which every GraphQL
- *   client sends, always triggers a preflight, so it passes.
+ * - no GET or POST that a page on another site could send without a CORS preflight (no content
+ *   type, `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`) unless it
+ *   carries a preflight header: 400 CSRF_PREFLIGHT_REQUIRED. `application/json`, which every
+ *   GraphQL client sends on a POST, always triggers a preflight, so it passes; a GET query
+ *   needs a preflight header (or a JSON content type, which fetch can only send preflighted).
  *
- * Yoga's own `useCSRFPrevention` throws without a code and checks GET too; GET runs only
- * queries here, so it needs no header (and the graphql-http audits' GET requests pass).
+ * Yoga's own `useCSRFPrevention` throws without a code.
  */
 export function useCsrfPrevention(options: CsrfPreventionOptions = {}): Plugin {
   if (options.enabled === false) return {};

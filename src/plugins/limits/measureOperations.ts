@@ -7,17 +7,18 @@ export interface OperationMeasure {
    * introspection (`__`) fields are not counted.
    */
   depth: number;
+  /**
+   * Deepest nesting counting introspection fields too (`{ __schema { types { name } } }` is 2):
+   * introspection is a query like any other, and `__Type.ofType` nests as deep as a client asks.
+   */
+  introspectionDepth: number;
   /** Aliased fields, every fragment spread counted again. */
   aliases: number;
   /** Directives on the operation, its fields, fragments and spreads, every spread counted again. */
   directives: number;
 }
 
-interface Measure {
-  depth: number;
-  aliases: number;
-  directives: number;
-}
+type Measure = OperationMeasure;
 
 /**
  * Measures every operation of a document in one pass. Each fragment is measured once and its
@@ -37,7 +38,7 @@ export function measureOperations(document: DocumentNode): Map<OperationDefiniti
   }
   const done = new Map<string, Measure>();
   const measuring = new Set<string>();
-  const ZERO: Measure = { depth: 0, aliases: 0, directives: 0 };
+  const ZERO: Measure = { depth: 0, introspectionDepth: 0, aliases: 0, directives: 0 };
 
   const fragment = (name: string): Measure => {
     const known = done.get(name);
@@ -54,6 +55,7 @@ export function measureOperations(document: DocumentNode): Map<OperationDefiniti
 
   const selectionSet = (set: SelectionSetNode): Measure => {
     let depth = 0;
+    let introspectionDepth = 0;
     let aliases = 0;
     let directives = 0;
     for (const selection of set.selections) {
@@ -65,15 +67,17 @@ export function measureOperations(document: DocumentNode): Map<OperationDefiniti
           aliases += child.aliases;
           directives += child.directives;
           if (!selection.name.value.startsWith('__')) depth = Math.max(depth, child.depth + 1);
+          introspectionDepth = Math.max(introspectionDepth, child.introspectionDepth + 1);
         }
       } else {
         const child = selection.kind === Kind.INLINE_FRAGMENT ? selectionSet(selection.selectionSet) : fragment(selection.name.value);
         aliases += child.aliases;
         directives += child.directives;
         depth = Math.max(depth, child.depth);
+        introspectionDepth = Math.max(introspectionDepth, child.introspectionDepth);
       }
     }
-    return { depth, aliases, directives };
+    return { depth, introspectionDepth, aliases, directives };
   };
 
   const measures = new Map<OperationDefinitionNode, OperationMeasure>();

@@ -7,6 +7,11 @@ import { measureOperations } from './measureOperations.js';
 export interface QueryLimitsOptions {
   /** Deepest field nesting (graphql-depth-limit's count). @default 10 */
   maxDepth: number;
+  /**
+   * Deepest nesting counting introspection fields (`__schema`, `__type`, `ofType` …), which
+   * `maxDepth` leaves out. @default 15
+   */
+  maxIntrospectionDepth: number;
   /** Aliased fields, counted as executed. @default 15 */
   maxAliases: number;
   /** Lexical tokens of the document; parsing stops past it. @default 1000 */
@@ -23,6 +28,9 @@ export interface QueryLimitsOptions {
  * (TOO_MANY_OPERATIONS); tokens while graphql-js parses, which stops at the limit
  * (TOO_MANY_TOKENS); depth, aliases and directives in one linear pass at validation
  * (QUERY_TOO_DEEP, TOO_MANY_ALIASES, TOO_MANY_DIRECTIVES), cached with the validation result.
+ * Introspection is measured like any other selection: its aliases and directives count, and its
+ * depth is held to `maxIntrospectionDepth` (a 40-deep `ofType` chain is refused, production
+ * mode or not).
  */
 export function useQueryLimits(options: QueryLimitsOptions): Plugin {
   const { maxBatchedOperations, maxTokens } = options;
@@ -54,7 +62,9 @@ export function useQueryLimits(options: QueryLimitsOptions): Plugin {
 }
 
 /** One validation rule for the three document-shape limits, reporting each one exceeded. */
-export function queryLimitsRule(limits: Pick<QueryLimitsOptions, 'maxDepth' | 'maxAliases' | 'maxDirectives'>): ValidationRule {
+export function queryLimitsRule(limits: Pick<QueryLimitsOptions, 'maxDepth' | 'maxAliases' | 'maxDirectives'> & Partial<Pick<QueryLimitsOptions, 'maxIntrospectionDepth'>>): ValidationRule {
+  // Counting introspection fields only ever adds depth, so the higher of the two limits applies.
+  const maxIntrospectionDepth = Math.max(limits.maxDepth, limits.maxIntrospectionDepth ?? 15);
   return function PorticoQueryLimits(context) {
     return {
       Document(document) {
@@ -62,6 +72,13 @@ export function queryLimitsRule(limits: Pick<QueryLimitsOptions, 'maxDepth' | 'm
           const nodes = [operation];
           if (measure.depth > limits.maxDepth) {
             context.reportError(porticoError('QUERY_TOO_DEEP', { nodes, details: { depth: { actual: measure.depth, max: limits.maxDepth } } }));
+          } else if (measure.introspectionDepth > maxIntrospectionDepth) {
+            context.reportError(
+              porticoError('QUERY_TOO_DEEP', {
+                nodes,
+                details: { depth: { actual: measure.introspectionDepth, max: maxIntrospectionDepth, introspection: true } },
+              }),
+            );
           }
           if (measure.aliases > limits.maxAliases) {
             context.reportError(porticoError('TOO_MANY_ALIASES', { nodes, details: { aliases: { actual: measure.aliases, max: limits.maxAliases } } }));

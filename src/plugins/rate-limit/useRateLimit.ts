@@ -41,7 +41,8 @@ const peerAddress = (context: RateLimitContext) => context.req?.socket?.remoteAd
  * every tier that applies to the caller, in one atomic store call, after authentication (the
  * tenant and plan come from `context.portico.principal`) and before anything executes.
  * Over the limit: 429 RATE_LIMITED with `Retry-After`, `RateLimit` and `RateLimit-Policy`.
- * Admitted: the same two RateLimit fields on the response, unless `headers` is off.
+ * Admitted: the same two RateLimit fields on the response, unless `headers` is off; an answer
+ * given before execution (nothing charged) carries them too, read with a charge of 0.
  * A store that cannot answer while failing closed: 503 RATE_LIMIT_UNAVAILABLE.
  */
 export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext> {
@@ -56,7 +57,9 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
     const context = args.contextValue as RateLimitContext;
     const scope = context.portico;
     const recorded = operationCostOf(args.contextValue as object);
-    const cost = recorded?.cost ?? 1;
+    // Every operation costs at least a point: `{ __typename }` costs nothing to execute, but a
+    // flood of them still costs the gateway its parsing, auth and sockets.
+    const cost = Math.max(1, recorded?.cost ?? 1);
     const buckets = selectBuckets(
       tiers,
       { principal: scope?.principal ?? ANONYMOUS, address: clientAddress(context) },
@@ -106,11 +109,25 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
       if (error) setResultAndStopExecution({ errors: [error] });
     },
     onResponse({ response, serverContext }) {
-      const scope = (serverContext as RateLimitContext | undefined)?.portico;
-      const headers = scope && admittedHeaders.get(scope);
+      const context = serverContext as RateLimitContext | undefined;
+      const scope = context?.portico;
       // A refusal carries its own fields (from the error); they describe the state after it.
-      if (!headers || response.headers.has('RateLimit')) return;
-      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+      if (options.headers === false || !scope || response.headers.has('RateLimit')) return;
+      const headers = admittedHeaders.get(scope);
+      if (headers) {
+        for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+        return;
+      }
+      // Answered before execution (a refused document, a CSRF or auth refusal, a health check):
+      // nothing was charged, but the caller still learns where it stands, from a charge of 0.
+      const buckets = selectBuckets(tiers, { principal: scope.principal, address: clientAddress(context) }, NO_COORDINATES);
+      if (buckets.length === 0) return;
+      return store.consume(buckets, 0).then(
+        (consumption) => {
+          for (const [name, value] of Object.entries(rateLimitHeaders(buckets, consumption.remaining))) response.headers.set(name, value);
+        },
+        () => undefined,
+      );
     },
   };
 }

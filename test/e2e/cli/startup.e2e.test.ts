@@ -40,6 +40,13 @@ describe('portico start with a broken config', () => {
     expect(stderr).toMatch(/bffs\/only\/bff\.config\.ts: sources\[1\]: unknown source "billing"/);
   });
 
+  it('outside demo mode, refuses a BFF without an identity-headers secret, naming the file and the key', async () => {
+    const config = await configWith(`export default { name: 'only', port: 0, sources: ['users'] };\n`);
+    const { code, stderr } = await runPortico(['start', '--config', config], { PORTICO_DEMO: '0' }).exited;
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/bffs\/only\/bff\.config\.ts: auth\.identityHeaders\.secret: required outside demo mode/);
+  });
+
   it('rejects a misspelt option instead of ignoring it', async () => {
     const config = await configWith(`export default { name: 'only', port: 0, sources: ['users'], hidden: ['User.email'] };\n`);
     const { code, stderr } = await runPortico(['start', '--config', config]).exited;

@@ -18,12 +18,15 @@ let fleet: Instance[];
 
 const token = (jti?: string) => fleetToken(SECRET, 'fleet-test', jti);
 
+const ADMIN_TOKEN = 'fleet-admin-token-0123456789abcdef0123456';
+const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
 beforeAll(async () => {
   [redis, users] = await Promise.all([startRedis(), startSubgraph('users')]);
   config = await writeConfigDir({
     name: 'fleet',
     root: {
-      admin: { port: 0 },
+      admin: { port: 0, token: { env: 'PORTICO_ADMIN_TOKEN' } },
       // Two cores shared with the rest of the suite: a Redis round trip can take far longer than
       // production's 100 ms budget, and this test is about instances failing, not Redis latency.
       redis: { url: redis.url, commandTimeoutMs: 2_000 },
@@ -32,7 +35,7 @@ beforeAll(async () => {
     bff: hs256App(SECRET, 'fleet-test'),
   });
   // Three instances of one deployment: the same files, one Redis.
-  fleet = await startFleet(3, config.rootFile, { USERS_URL: users.url });
+  fleet = await startFleet(3, config.rootFile, { USERS_URL: users.url, PORTICO_ADMIN_TOKEN: ADMIN_TOKEN });
 }, 120_000);
 afterAll(async () => {
   await Promise.all((fleet ?? []).map((instance) => instance.process.stop()));
@@ -48,7 +51,7 @@ describe('three instances on one Redis', () => {
 
     const response = await fetch(`${fleet[0]!.admin}/admin/revocations`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ADMIN_HEADERS },
       body: JSON.stringify({ jti, expiresAt: exp }),
     });
     expect(response.status).toBe(200);
@@ -66,7 +69,7 @@ describe('three instances on one Redis', () => {
     const email = (instance: Instance) => gql(instance.url, '{ user(id: "u1") { email } }', undefined, { authorization: `Bearer ${bearer}` });
     for (const instance of fleet) expect((await email(instance)).status).toBe(200);
     await config.writeBff({ hide: ['User.email'] });
-    const reloaded = await fetch(`${fleet[1]!.admin}/admin/reload`, { method: 'POST' });
+    const reloaded = await fetch(`${fleet[1]!.admin}/admin/reload`, { method: 'POST', headers: ADMIN_HEADERS });
     expect(reloaded.status).toBe(200);
     const elapsed = await untilAll(fleet, async (instance) => (await email(instance)).status === 400);
     expect(elapsed).toBeLessThan(1000);
@@ -85,7 +88,7 @@ describe('three instances on one Redis', () => {
   it('lose only the requests a killed instance held, and nothing else', async () => {
     const { bearer } = await token();
     const { bearer: revoked, jti, exp } = await token();
-    await fetch(`${fleet[0]!.admin}/admin/revocations`, { method: 'POST', body: JSON.stringify({ jti, expiresAt: exp }) });
+    await fetch(`${fleet[0]!.admin}/admin/revocations`, { method: 'POST', headers: ADMIN_HEADERS, body: JSON.stringify({ jti, expiresAt: exp }) });
     const victim = 2;
     const CONCURRENCY = 6;
     const wrongAnswers = [0, 0, 0];

@@ -21,11 +21,13 @@ const configDir = (root: Record<string, unknown> = {}) =>
   writeConfigDir({ name: 'reload', root, bff: hs256App(SECRET, 'reload-test') });
 
 async function start(rootFile: string): Promise<Portico> {
-  const env = { USERS_URL: users.url };
+  const env = { USERS_URL: users.url, PORTICO_ADMIN_TOKEN: ADMIN_TOKEN };
   return startPortico(await loadConfig(rootFile, env), { logger, loadConfig: () => loadConfig(rootFile, env, { fresh: true }) });
 }
 
 const auth = () => ({ authorization: `Bearer ${bearer}` });
+const ADMIN_TOKEN = 'reload-admin-token-0123456789abcdef012345';
+const adminPost = { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 const emailProbe = (portico: Portico) => gql(portico.bffs[0]!.url, '{ user(id: "u1") { email } }', undefined, auth());
 
 beforeAll(async () => {
@@ -50,7 +52,7 @@ describe('hot reload', () => {
   let portico: Portico;
   let files: ConfigDir;
   beforeAll(async () => {
-    files = await configDir({ admin: { port: 0 } });
+    files = await configDir({ admin: { port: 0, token: { env: 'PORTICO_ADMIN_TOKEN' } } });
     portico = await start(files.rootFile);
   });
   afterAll(async () => portico?.close(0));
@@ -132,13 +134,14 @@ describe('hot reload', () => {
 
   it('reloads on POST /admin/reload and answers with the outcome', async () => {
     await files.writeBff({});
-    const response = await fetch(`${portico.admin!.url}/admin/reload`, { method: 'POST' });
+    expect((await fetch(`${portico.admin!.url}/admin/reload`, { method: 'POST' })).status).toBe(401);
+    const response = await fetch(`${portico.admin!.url}/admin/reload`, adminPost);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ok: true, trigger: 'admin', version: portico.configVersion() });
     expect((await emailProbe(portico)).status).toBe(200);
 
     await files.writeRaw('export default {;\n');
-    const refused = await fetch(`${portico.admin!.url}/admin/reload`, { method: 'POST' });
+    const refused = await fetch(`${portico.admin!.url}/admin/reload`, adminPost);
     expect(refused.status).toBe(422);
     expect(await refused.json()).toMatchObject({ ok: false, error: expect.stringMatching(/bff\.config\.ts/) });
     expect((await emailProbe(portico)).status).toBe(200);

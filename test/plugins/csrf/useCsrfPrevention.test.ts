@@ -51,14 +51,33 @@ describe('CSRF protection (GraphQL-over-HTTP)', () => {
     expect(await post('application/json', JSON.stringify({ query: '{ __typename }' }))).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
   });
 
+  it('refuses a simple GET query (a link, an image, a form on another site) with 400 CSRF_PREFLIGHT_REQUIRED', async () => {
+    for (const headers of [{}, { 'content-type': 'text/plain' }, { accept: 'application/graphql-response+json' }] as Record<string, string>[]) {
+      const response = await fetch(`${web}?query=${encodeURIComponent('{ __typename }')}`, { headers });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string; preflightHeaders: string[] } }[] };
+      expect(body.errors[0]!.extensions.code).toBe('CSRF_PREFLIGHT_REQUIRED');
+      expect(body.errors[0]!.extensions.preflightHeaders).toContain('graphql-require-preflight');
+      expect(body.data).toBeUndefined();
+    }
+  });
+
+  it('runs a GET query carrying a preflight header or a JSON content type (both need a preflight from a browser)', async () => {
+    for (const headers of [{ 'graphql-require-preflight': '1' }, { 'x-portico-csrf': '1' }, { 'content-type': 'application/json' }] as Record<string, string>[]) {
+      const response = await fetch(`${web}?query=${encodeURIComponent('{ __typename }')}`, { headers });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+  });
+
   it('refuses a mutation over GET with 405 OPERATION_NOT_ALLOWED and Allow: POST, and serves a query over GET', async () => {
     const mutation = await fetch(`${web}?query=${encodeURIComponent('mutation { cancelOrder(id: "o1") { id } }')}`, {
-      headers: { accept: 'application/graphql-response+json' },
+      headers: { accept: 'application/graphql-response+json', 'graphql-require-preflight': '1' },
     });
     expect(mutation.status).toBe(405);
     expect(mutation.headers.get('allow')).toBe('POST');
     expect(((await mutation.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('OPERATION_NOT_ALLOWED');
-    const query = await fetch(`${web}?query=${encodeURIComponent('{ __typename }')}`);
+    const query = await fetch(`${web}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'graphql-require-preflight': '1' } });
     expect(query.status).toBe(200);
     expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
   });
@@ -70,7 +89,9 @@ describe('CSRF protection (GraphQL-over-HTTP)', () => {
     ['POST', 'application/json', false],
     ['POST', 'application/graphql-response+json', false],
     ['PUT', 'text/plain', true],
-    ['GET', null, false],
+    ['GET', null, true],
+    ['GET', 'application/json', false],
+    ['OPTIONS', null, false],
   ])('classifies %s with content type %s as cross-site-sendable: %s', (method, type, expected) => {
     expect(couldBeCrossSite(method, type)).toBe(expected);
   });

@@ -28,6 +28,12 @@ describe('measuring operations', () => {
     expect(measure(query)[0]!.depth).toBe(referenceDepth(query));
   });
 
+  it('counts introspection fields in introspectionDepth, which depth leaves out', () => {
+    const [measured] = measure('{ __schema { types { fields { type { ofType { name } } } } } me { id } }');
+    expect(measured).toMatchObject({ depth: 1, introspectionDepth: 5 });
+    expect(measure('{ me { ...F } } fragment F on User { friends { id } }')[0]).toMatchObject({ depth: 2, introspectionDepth: 2 });
+  });
+
   it('counts aliases and directives as executed, once per spread', () => {
     const [measured] = measure(`
       query Q($x: Boolean! @deprecated) @skip(if: false) { a: me { ...F } b: me { ...F } }
@@ -35,7 +41,7 @@ describe('measuring operations', () => {
     `);
     // aliases: a, b, and n twice; directives: 1 on the operation, 1 on the variable, then per
     // spread the fragment's own and its field's.
-    expect(measured).toEqual({ depth: 1, aliases: 4, directives: 2 + 2 * 2 });
+    expect(measured).toEqual({ depth: 1, introspectionDepth: 1, aliases: 4, directives: 2 + 2 * 2 });
   });
 
   it('measures a fragment bomb in linear time, with its real (exponential) counts', () => {
@@ -49,8 +55,8 @@ describe('measuring operations', () => {
   });
 
   it('counts a fragment cycle or an unknown fragment as nothing, leaving them to graphql-js', () => {
-    expect(measure('{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A x: id }')[0]).toEqual({ depth: 1, aliases: 1, directives: 0 });
-    expect(measure('{ me { ...Missing } }')[0]).toEqual({ depth: 1, aliases: 0, directives: 0 });
+    expect(measure('{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A x: id }')[0]).toEqual({ depth: 1, introspectionDepth: 1, aliases: 1, directives: 0 });
+    expect(measure('{ me { ...Missing } }')[0]).toEqual({ depth: 1, introspectionDepth: 1, aliases: 0, directives: 0 });
   });
 
   it('measures each operation of a document on its own', () => {

@@ -27,6 +27,32 @@ describe('query guards (web defaults)', () => {
     ]);
   });
 
+  it('holds introspection to limits too: a 40-deep __Type.ofType chain is refused with QUERY_TOO_DEEP on the dev-mode web BFF', async () => {
+    let chain = 'name';
+    for (let i = 0; i < 40; i++) chain = `ofType { ${chain} }`;
+    const response = await gql(web, `{ __schema { types { fields { type { ${chain} } } } } }`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'QUERY_TOO_DEEP', depth: { actual: 44, max: 15, introspection: true } } }),
+    ]);
+    expect(response.body.data).toBeUndefined();
+  });
+
+  it('counts aliases inside introspection: 16 aliased __type lookups are refused with TOO_MANY_ALIASES', async () => {
+    const aliases = Array.from({ length: 16 }, (_, i) => `t${i}: __type(name: "Query") { name }`).join(' ');
+    const response = await gql(web, `{ ${aliases} }`);
+    expect(response.status).toBe(400);
+    expect(codes(response.body)).toEqual(['TOO_MANY_ALIASES']);
+  });
+
+  it('still answers graphql-js\'s full introspection query (GraphiQL\'s), 14 deep', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const response = await gql(web, query);
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toBeUndefined();
+  });
+
   it('refuses more than 15 aliases with TOO_MANY_ALIASES, counting a fragment at each spread', async () => {
     const fields = Array.from({ length: 8 }, (_, i) => `p${i}: name`).join(' ');
     const response = await gql(web, `{ a: product(id: "p1") { ...F } b: product(id: "p2") { ...F } } fragment F on Product { ${fields} }`);
