@@ -124,9 +124,9 @@ describe('web: a user’s own data', () => {
     expect(response.status).toBe(200);
     const owners = new Set(response.body.data!.orders.map((order: { user: { id: string } }) => order.user.id));
     expect(owners).toEqual(new Set(['u1']));
-    // The orders service itself was asked for u1's orders only.
+    // The orders service itself was asked for one user's orders, through a variable the gateway set.
     const [call] = await subgraphs.orders.requests();
-    expect(JSON.stringify(call!.body)).toContain('"u1"');
+    expect(JSON.stringify(call!.body)).toContain('userId: $porticoOwner_sub');
   });
 
   it('answers another user’s order by id null, and cancels only the caller’s own', async () => {
@@ -174,11 +174,17 @@ describe('mobile (onDenied null): another user’s fields are null with errors a
     expect(await counts()).toEqual(NONE);
   });
 
-  it('keeps u2’s public profile and nulls the rest', async () => {
-    const response = await gql(mobile, '{ user(id: "u2") { name tenant { name } } }', undefined, await u1());
+  it('serves the caller’s own user next to another’s nulled one, asking the source for the own one only', async () => {
+    const response = await gql(mobile, '{ me: user(id: "u1") { name plan } other: user(id: "u2") { name plan } }', undefined, await u1());
     expect(response.status).toBe(200);
-    expect(response.body.data).toEqual({ user: { name: expect.any(String), tenant: null } });
-    expect(response.body.errors!.map((error) => error.path)).toEqual([['user', 'tenant']]);
+    // Every personal field of a mobile user is non-null, so the denied plan nulls the whole user.
+    expect(response.body.data).toEqual({ me: { name: expect.any(String), plan: expect.any(String) }, other: null });
+    expect(response.body.errors!.map((error) => [error.path, error.extensions])).toEqual([
+      [['other', 'plan'], { code: 'FORBIDDEN', field: 'User.plan', reason: 'not_owner' }],
+    ]);
+    const calls = await subgraphs.users.requests();
+    expect(calls).toHaveLength(1);
+    expect(JSON.stringify(calls[0]!.body)).not.toContain('u2');
   });
 
   it('serves u1’s own data to u1 and u2’s to an admin', async () => {
