@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gql, startTestPortico, type TestPortico } from '../../support/portico.js';
+import { gql, repoRoot, startTestPortico, type TestPortico } from '../../support/portico.js';
 import { startAllSubgraphs, type SubgraphSet } from '../../support/subgraphs.js';
 import { startIdp, type Idp } from '../../support/tokens.js';
 
@@ -158,6 +161,22 @@ describe('web: an admin bypasses ownership', () => {
     expect(dashboard.body.errors).toBeUndefined();
     const orders = await gql(web, '{ orders(first: 3) { user { id } } }', undefined, headers);
     expect(orders.body.data!.orders.map((order: { user: { id: string } }) => order.user.id)).toEqual(['u1', 'u2', 'u3']);
+  });
+});
+
+describe('the demo IdP mints admin tokens', () => {
+  it('`npm run token -- --admin` gives a token whose admin role bypasses ownership on web', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'scripts/token.ts'), '--sub', 'ops-2', '--admin', '--scopes', 'users:pii,orders:read', '--idp', idp.url],
+      { cwd: repoRoot },
+    );
+    const token = stdout.trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { roles?: string[] };
+    expect(claims.roles).toEqual(['admin']);
+    const response = await gql(web, '{ user(id: "u2") { email } }', undefined, { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(200);
+    expect(response.body.data!.user.email).toMatch(/@/);
   });
 });
 
