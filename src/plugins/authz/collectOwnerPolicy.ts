@@ -1,5 +1,5 @@
-import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
-import type { PolicySdl } from './collectFieldPolicy.js';
+import { Kind, valueFromASTUntyped, type ConstDirectiveNode, type FieldDefinitionNode } from 'graphql';
+import { policyDefinitions, type PolicySdl } from './policyDefinitions.js';
 import { OWNER_CLAIMS, type OwnerArgRule, type OwnerBypass, type OwnerClaim, type OwnerPolicy, type OwnerTypeRule } from './ownerRule.js';
 
 const OWNER = 'owner';
@@ -14,33 +14,17 @@ const OWNER = 'owner';
 export function collectOwnerPolicy(sdls: readonly PolicySdl[]): OwnerPolicy {
   const fields = new Map<string, OwnerArgRule[]>();
   const types = new Map<string, OwnerTypeRule[]>();
-  for (const { origin, sdl, rename } of sdls) {
-    let document: DocumentNode;
-    try {
-      document = typeof sdl === 'string' ? parse(sdl) : sdl;
-    } catch (error) {
-      throw new Error(`${origin}: the SDL does not parse: ${(error as Error).message}`);
+  for (const { sdl: { origin, rename }, definition } of policyDefinitions(sdls)) {
+    const typeName = definition.name.value;
+    for (const directive of ownerDirectives(definition.directives)) {
+      const rule = typeRule(directive, definition.fields ?? [], `${origin}: ${typeName}`);
+      types.set(typeName, [...(types.get(typeName) ?? []), rule]);
     }
-    for (const definition of document.definitions) {
-      if (
-        definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-        definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-        definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-        definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-      ) {
-        continue;
-      }
-      const typeName = definition.name.value;
-      for (const directive of ownerDirectives(definition.directives)) {
-        const rule = typeRule(directive, definition.fields ?? [], `${origin}: ${typeName}`);
-        types.set(typeName, [...(types.get(typeName) ?? []), rule]);
-      }
-      for (const field of definition.fields ?? []) {
-        for (const directive of ownerDirectives(field.directives)) {
-          const rule = argRule(directive, field, `${origin}: ${typeName}.${field.name.value}`);
-          const coordinate = `${typeName}.${rename?.[`${typeName}.${field.name.value}`] ?? field.name.value}`;
-          fields.set(coordinate, [...(fields.get(coordinate) ?? []), rule]);
-        }
+    for (const field of definition.fields ?? []) {
+      for (const directive of ownerDirectives(field.directives)) {
+        const rule = argRule(directive, field, `${origin}: ${typeName}.${field.name.value}`);
+        const coordinate = `${typeName}.${rename?.[`${typeName}.${field.name.value}`] ?? field.name.value}`;
+        fields.set(coordinate, [...(fields.get(coordinate) ?? []), rule]);
       }
     }
   }
