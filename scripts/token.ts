@@ -1,10 +1,13 @@
 /**
  * Demo tokens from the running demo IdP (subgraphs/idp, started by `npm start`):
  *
- *   npm run token -- --sub u1 --scopes orders:read --tenant t1 [--plan pro] [--roles admin]
+ *   npm run token -- --sub u1 --scopes orders:read --tenant t1 [--plan pro] [--roles admin] [--admin]
  *                    [--aud portico-web] [--alg ES256] [--ttl 600] [--idp http://127.0.0.1:4105]
  *   npm run token -- --rotate [--drop-previous]     rotate the IdP's keys
  *   npm run token -- --hash-api-key KEY              the SHA-256 a BFF config stores for an API key
+ *
+ * `--admin` adds the `admin` role: the demo's user list and its @owner bypass (an admin reads any
+ * user's personal data and orders, docs/authorization.md).
  *
  * Prints only the token, so `TOKEN=$(npm run -s token -- --sub u1)` works; then
  *   curl -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
@@ -14,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { hashApiKey } from '../src/plugins/auth/apiKeys.js';
 
 const USAGE = `usage:
-  token --sub SUBJECT [--scopes a,b] [--tenant T] [--plan P] [--roles r1,r2] [--aud A[,B]] [--alg RS256|ES256] [--ttl SECONDS] [--idp URL]
+  token --sub SUBJECT [--scopes a,b] [--tenant T] [--plan P] [--roles r1,r2] [--admin] [--aud A[,B]] [--alg RS256|ES256] [--ttl SECONDS] [--idp URL]
   token --rotate [--drop-previous] [--idp URL]
   token --hash-api-key KEY`;
 
@@ -26,6 +29,7 @@ async function main(): Promise<number> {
       tenant: { type: 'string' },
       plan: { type: 'string' },
       roles: { type: 'string' },
+      admin: { type: 'boolean', default: false },
       aud: { type: 'string' },
       alg: { type: 'string' },
       ttl: { type: 'string' },
@@ -53,7 +57,8 @@ async function main(): Promise<number> {
   if (values.scopes !== undefined) request['scopes'] = list(values.scopes);
   if (values.tenant !== undefined) request['tenant'] = values.tenant;
   if (values.plan !== undefined) request['plan'] = values.plan;
-  if (values.roles !== undefined) request['roles'] = list(values.roles);
+  const roles = [...(list(values.roles) ?? []), ...(values.admin ? ['admin'] : [])];
+  if (roles.length > 0) request['roles'] = [...new Set(roles)];
   if (values.aud !== undefined) request['aud'] = list(values.aud);
   if (values.alg !== undefined) request['alg'] = values.alg;
   if (values.ttl !== undefined) {

@@ -26,6 +26,10 @@ export default defineBff((env) => ({
     },
     identityHeaders: env.PORTICO_IDENTITY_SECRET ? { secret: env.PORTICO_IDENTITY_SECRET } : {},
   },
+  // Partners are businesses reading orders under their contract (the orders:read scope), not end
+  // users: the orders' owner rules (@owner in schemas/orders.graphql, made for the web and mobile
+  // apps' users) do not apply to them. docs/authorization.md, "Ownership".
+  authz: { ownerBypass: { scopes: ['orders:read'] } },
   // REST routes over stored operations, with OpenAPI at /v1/openapi.json (routes.ts).
   routes: partnerRoutes,
 }));

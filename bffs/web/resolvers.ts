@@ -1,6 +1,9 @@
 import type { ResolverKit } from '../../src/compose/resolverKit.js';
+import { policyDirectiveDefinitions } from '../../src/plugins/authz/policyDirectives.js';
 
 export const typeDefs = /* GraphQL */ `
+  ${policyDirectiveDefinitions}
+
   "What the web app's home page shows, fetched from three sources in parallel."
   type Dashboard {
     user: User
@@ -11,7 +14,8 @@ export const typeDefs = /* GraphQL */ `
   }
 
   extend type Query {
-    dashboard(userId: ID!): Dashboard
+    "The caller's own dashboard only (userId is the token's sub), or any for an admin."
+    dashboard(userId: ID!): Dashboard @owner(arg: "userId", claim: "sub", bypassRoles: ["admin"])
   }
 `;
 

@@ -21,6 +21,17 @@ export const authzSchema = z
      * request costs the sources nothing.
      */
     onDenied: z.enum(['reject', 'null']).default('reject'),
+    /**
+     * Roles and scopes that skip every `@owner` rule on this BFF, on top of each rule's own
+     * `bypassRoles`/`bypassScopes` (docs/authorization.md, "Ownership"). Holding any one is enough.
+     * @default no roles, no scopes: only the rules themselves say who bypasses them.
+     */
+    ownerBypass: z
+      .strictObject({
+        roles: z.array(z.string().min(1)).default([]),
+        scopes: z.array(z.string().min(1)).default([]),
+      })
+      .prefault({}),
   })
   .prefault({});
 

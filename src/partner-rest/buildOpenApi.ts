@@ -349,13 +349,23 @@ const PROBLEM_SCHEMA = {
         properties: { name: { type: 'string' }, in: { type: 'string', enum: ['path', 'query', 'body'] }, reason: { type: 'string' } },
       },
     },
+    reason: { type: 'string', description: 'Why, as a stable word: e.g. `credentials_required` on a 401.' },
+    denied: {
+      type: 'array',
+      description: 'On a 401 or 403: each field of the route’s operation the caller may not use, where, and `reason` when ownership denies it (`not_owner`, `owner_unknown`).',
+      items: {
+        type: 'object',
+        required: ['field'],
+        properties: { field: { type: 'string' }, path: { type: 'array', items: { type: ['string', 'integer'] } }, reason: { type: 'string' } },
+      },
+    },
     errors: {
       type: 'array',
-      description: 'The GraphQL errors behind this problem: their codes and where in the result they occurred.',
+      description: 'The GraphQL errors behind this problem: their codes, where in the result they occurred, and for a denied field its name and reason.',
       items: {
         type: 'object',
         required: ['code'],
-        properties: { code: { type: 'string' }, path: { type: 'array', items: { type: ['string', 'integer'] } } },
+        properties: { code: { type: 'string' }, path: { type: 'array', items: { type: ['string', 'integer'] } }, field: { type: 'string' }, reason: { type: 'string' } },
       },
     },
   },

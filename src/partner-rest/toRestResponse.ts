@@ -13,7 +13,18 @@ export interface Problem {
   detail?: string;
   requestId?: string;
   invalidParams?: { name: string; in: string; reason: string }[];
-  errors?: { code: string; path?: (string | number)[] }[];
+  /** Why, as the GraphQL error's `extensions.reason` says it (e.g. `credentials_required`). */
+  reason?: string;
+  /** What the caller may not use, as the GraphQL error's `extensions.denied` lists it (docs/authorization.md). */
+  denied?: DeniedEntry[];
+  errors?: { code: string; path?: (string | number)[]; field?: string; reason?: string }[];
+}
+
+/** One denied field: its coordinate, where the stored operation asks for it, and why when ownership denies it. */
+export interface DeniedEntry {
+  field: string;
+  path?: (string | number)[];
+  reason?: string;
 }
 
 export interface RestResult {
@@ -27,7 +38,7 @@ export interface RestResult {
 interface GraphQLErrorJson {
   message?: unknown;
   path?: unknown;
-  extensions?: { code?: unknown };
+  extensions?: { code?: unknown; reason?: unknown; denied?: unknown; field?: unknown };
 }
 
 /**
@@ -43,12 +54,36 @@ const REST_STATUS: Readonly<Record<string, number>> = {
 /** Headers of the pipeline's answer that mean something to a REST client too. */
 const PASSED_THROUGH = /^(retry-after|www-authenticate|ratelimit(-.+)?|x-ratelimit-.+)$/;
 
+/**
+ * Titles in the words of a REST API, where the catalogue's speak GraphQL (documents, queries,
+ * fields read): a partner called a route with parameters and a body, and may have been refused
+ * a change, not a read. Codes not listed here say nothing GraphQL-specific and keep the
+ * catalogue's message.
+ */
+const REST_TITLE: Readonly<Record<string, string>> = {
+  BAD_REQUEST: 'The request is malformed.',
+  GRAPHQL_PARSE_FAILED: 'The operation behind this route cannot run.',
+  GRAPHQL_VALIDATION_FAILED: 'The operation behind this route cannot run.',
+  BAD_USER_INPUT: 'A parameter has an invalid value.',
+  OPERATION_NOT_ALLOWED: 'This route does not answer this HTTP method.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than this API accepts.',
+  FORBIDDEN: 'The caller is not allowed to do this.',
+  QUERY_TOO_DEEP: 'The request exceeds a limit of this API.',
+  TOO_MANY_ALIASES: 'The request exceeds a limit of this API.',
+  TOO_MANY_TOKENS: 'The request exceeds a limit of this API.',
+  TOO_MANY_DIRECTIVES: 'The request exceeds a limit of this API.',
+  TOO_MANY_OPERATIONS: 'The request exceeds a limit of this API.',
+  COST_LIMIT_EXCEEDED: 'The request costs more than this API allows.',
+  PERSISTED_DOCUMENT_REQUIRED: 'The operation behind this route cannot run.',
+  PERSISTED_DOCUMENT_NOT_FOUND: 'The operation behind this route cannot run.',
+};
+
 export function problem(code: string, options: Omit<Problem, 'type' | 'title' | 'code' | 'status'> & { status?: number } = {}): Problem {
   const entry = (catalogue as Record<string, { status: number; message: string } | undefined>)[code];
   const { status, ...rest } = options;
   return {
     type: `urn:portico:error:${code}`,
-    title: entry?.message ?? 'The request failed.',
+    title: REST_TITLE[code] ?? entry?.message ?? 'The request failed.',
     status: status ?? REST_STATUS[code] ?? entry?.status ?? 500,
     code,
     ...rest,
@@ -133,11 +168,26 @@ function failure(
   const code = codeOf(primary);
   const known = code in catalogue || code in REST_STATUS;
   const status = known ? problem(code).status : answer.status >= 400 ? answer.status : 500;
+  const reason = reasonOf(primary.extensions?.reason);
+  const denied = deniedOf(primary.extensions?.denied);
   const body = problem(code, {
     status,
-    ...(typeof primary.message === 'string' ? { detail: primary.message } : {}),
+    // The catalogue's own message speaks GraphQL and the title already says it in REST words;
+    // a message of this occurrence (e.g. which limit) is kept.
+    ...(typeof primary.message === 'string' && primary.message !== catalogueMessage(code) ? { detail: primary.message } : {}),
     ...requestIdOf(options),
-    errors: errors.map((error) => ({ code: codeOf(error), ...(Array.isArray(error.path) ? { path: error.path as (string | number)[] } : {}) })),
+    ...(reason ? { reason } : {}),
+    ...(denied ? { denied } : {}),
+    errors: errors.map((error) => {
+      const field = error.extensions?.field;
+      const why = reasonOf(error.extensions?.reason);
+      return {
+        code: codeOf(error),
+        ...(Array.isArray(error.path) ? { path: error.path as (string | number)[] } : {}),
+        ...(typeof field === 'string' && COORDINATE.test(field) ? { field } : {}),
+        ...(why ? { reason: why } : {}),
+      };
+    }),
   });
   return withRetryAfter({ status, headers, body, isProblem: true }, options);
 }
@@ -151,6 +201,36 @@ function withRetryAfter(result: RestResult, options: RouteResultOptions): RestRe
 function closestToRoot(errors: readonly GraphQLErrorJson[]): GraphQLErrorJson {
   const depth = (error: GraphQLErrorJson) => (Array.isArray(error.path) ? error.path.length : 0);
   return errors.reduce((best, error) => (depth(error) < depth(best) ? error : best));
+}
+
+const COORDINATE = /^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/;
+const REASON = /^[a-z][a-z0-9_]{0,63}$/;
+
+function catalogueMessage(code: string): string | undefined {
+  return (catalogue as Record<string, { message: string } | undefined>)[code]?.message;
+}
+
+/** A reason word as the gateway's own errors set it; anything else is not passed on. */
+function reasonOf(value: unknown): string | undefined {
+  return typeof value === 'string' && REASON.test(value) ? value : undefined;
+}
+
+/** `extensions.denied` as field authorization builds it, re-checked entry by entry: only its own keys pass. */
+function deniedOf(value: unknown): DeniedEntry[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const entries: DeniedEntry[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { field, path, reason } = item as { field?: unknown; path?: unknown; reason?: unknown };
+    if (typeof field !== 'string' || !COORDINATE.test(field)) continue;
+    const why = reasonOf(reason);
+    entries.push({
+      field,
+      ...(Array.isArray(path) && path.every((step) => typeof step === 'string' || typeof step === 'number') ? { path: path as (string | number)[] } : {}),
+      ...(why ? { reason: why } : {}),
+    });
+  }
+  return entries.length > 0 ? entries : undefined;
 }
 
 function codeOf(error: GraphQLErrorJson): string {

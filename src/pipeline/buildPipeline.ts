@@ -25,6 +25,7 @@ import { useQueryLimits } from '../plugins/limits/useQueryLimits.js';
 import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
 import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
 import { collectFieldPolicy } from '../plugins/authz/collectFieldPolicy.js';
+import { collectOwnerPolicy } from '../plugins/authz/collectOwnerPolicy.js';
 import { useRequestDeadline } from '../plugins/resilience/useRequestDeadline.js';
 import { useStaleExtensions } from '../plugins/resilience/useStaleExtensions.js';
 import { useCostLimit } from '../plugins/cost/useCostLimit.js';
@@ -139,12 +140,14 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
         store: required(deps.responseCacheStore, 'responseCacheStore', bff.name),
         logger: deps.logger,
       }),
-    // ⑤ authorize fields (@public/@auth/@requiresScopes): after validation (uncached: the answer
-    // depends on the caller) and again at execute, before any resolver, so a denied field never
-    // reaches a source; 'null' mode cuts the fields from the executed document
+    // ⑤ authorize fields (@public/@auth/@requiresScopes) and ownership (@owner): after
+    // validation (uncached: the answer depends on the caller and the variables) and again at
+    // execute, before any resolver, so a denied field never reaches a source; 'null' mode cuts
+    // the fields from the executed document; owner arguments left out are filled at execute
     useFieldAuthz({
       ...bff.authz,
       declared: collectFieldPolicy(sdls),
+      owners: collectOwnerPolicy(sdls),
       challenge: authChallenge(bff),
     }),
     // ⑨ result: which parts of the answer came from the fallback cache

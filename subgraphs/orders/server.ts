@@ -14,19 +14,26 @@ function checkPage(first: number, offset: number): void {
   }
 }
 
+/** The order when userId is absent or its owner, else undefined: the service's own ownership filter. */
+function ownedBy(order: Order | undefined, userId: string | null | undefined): Order | undefined {
+  return order && (userId == null || order.userId === userId) ? order : undefined;
+}
+
 export function createOrdersSchema(store: OrderStore) {
   return buildSubgraphSchema({
     typeDefs: parse(ORDERS_SDL),
     resolvers: {
       Query: {
-        order: (_: unknown, { id }: { id: string }) => store.find(id) ?? null,
+        order: (_: unknown, { id, userId }: { id: string; userId?: string | null }) => ownedBy(store.find(id), userId) ?? null,
         orders: (_: unknown, args: { first: number; offset: number; userId?: string | null }) => {
           checkPage(args.first, args.offset);
           return store.list(args);
         },
       },
       Mutation: {
-        cancelOrder: (_: unknown, { id }: { id: string }) => store.cancel(id) ?? null,
+        // Another user's order is left as it is: as if it did not exist, so ids cannot be probed.
+        cancelOrder: (_: unknown, { id, userId }: { id: string; userId?: string | null }) =>
+          ownedBy(store.find(id), userId) ? (store.cancel(id) ?? null) : null,
       },
       Order: {
         __resolveReference: (ref: { id: string }) => store.find(ref.id) ?? null,

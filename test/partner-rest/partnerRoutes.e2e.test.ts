@@ -184,6 +184,33 @@ describe('partner REST routes', () => {
     expect((await orders.stats()).requests).toBe(0);
   });
 
+  it('speaks REST in its problems and carries the same reason and denied details as the GraphQL answer (issue 18, item 8)', async () => {
+    // A refused change is not a refused read: the title says neither "read" nor "field".
+    const refused = await call(partner, 'POST', '/v1/cancellations', { headers: API_KEY, body: '{"orderId":"o6"}' });
+    expectProblem(refused, 403, 'FORBIDDEN');
+    expect(refused.json.title).toBe('The caller is not allowed to do this.');
+    expect(refused.text).not.toMatch(/read|GraphQL/);
+    expect(refused.json.denied).toEqual([{ field: 'Mutation.cancelOrder', path: ['cancelOrder'] }]);
+    // The same stored operation sent as GraphQL is refused with the same details.
+    const graphql = await fetch(`${partner}/graphql`, {
+      method: 'POST',
+      headers: { ...API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { cancelOrder(id: "o6") { id status } }' }),
+    });
+    const graphqlBody = (await graphql.json()) as { errors: { extensions: { denied: unknown } }[] };
+    expect(graphqlBody.errors[0]!.extensions.denied).toEqual(refused.json.denied);
+
+    const anonymous = await call(partner, 'GET', '/v1/orders/o1');
+    expectProblem(anonymous, 401, 'UNAUTHENTICATED');
+    expect(anonymous.json).toMatchObject({ reason: 'credentials_required', denied: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]) });
+
+    // Bad JSON is a malformed request body, not a bad GraphQL request.
+    const badJson = await call(partner, 'POST', '/v1/cancellations', { headers: API_KEY, body: '{"orderId":' });
+    expectProblem(badJson, 400, 'BAD_REQUEST');
+    expect(badJson.json.title).toBe('The request is malformed.');
+    expect(badJson.text).not.toContain('GraphQL');
+  });
+
   it('answers 403 when the caller lacks the scope a field of the route requires, before any source is called', async () => {
     // Order needs orders:read (schemas/orders.graphql); this partner's token only reads the catalogue.
     const catalogueOnly = { authorization: `Bearer ${await idp.issue({ sub: 'partner-8', aud: 'portico-partner', tenant: 't8', plan: 'pro', scopes: ['products:read'] })}` };

@@ -70,4 +70,44 @@ describe('toRestResponse', () => {
   it('answers a problem even when the pipeline’s answer is not GraphQL', () => {
     expect(toRestResponse(answer(503, undefined), options)).toMatchObject({ status: 503, headers: { 'retry-after': '5' }, body: { code: 'INTERNAL_SERVER_ERROR' } });
   });
+
+  it('speaks REST in titles and keeps the reason and denied details of the GraphQL error, re-checked', () => {
+    const forbidden = {
+      message: 'The caller may not read one or more requested fields.',
+      extensions: {
+        code: 'FORBIDDEN',
+        denied: [
+          { field: 'Mutation.cancelOrder', path: ['cancelOrder'] },
+          { field: 'User.email', path: ['user', 'email'], reason: 'not_owner' },
+          { field: 'not a coordinate <script>', path: ['x'] },
+          { field: 'Order.id', path: [{ evil: true }], reason: 'Not A Word!' },
+        ],
+      },
+    };
+    const result = toRestResponse(answer(403, { errors: [forbidden] }), options);
+    expect(result.body).toEqual({
+      type: 'urn:portico:error:FORBIDDEN',
+      title: 'The caller is not allowed to do this.',
+      status: 403,
+      code: 'FORBIDDEN',
+      requestId: 'r-1',
+      denied: [
+        { field: 'Mutation.cancelOrder', path: ['cancelOrder'] },
+        { field: 'User.email', path: ['user', 'email'], reason: 'not_owner' },
+        { field: 'Order.id' },
+      ],
+      errors: [{ code: 'FORBIDDEN' }],
+    });
+    const anonymous = toRestResponse(answer(401, { errors: [{ message: 'm', extensions: { code: 'UNAUTHENTICATED', reason: 'credentials_required' } }] }), options);
+    expect(anonymous.body).toMatchObject({ reason: 'credentials_required', detail: 'm' });
+  });
+
+  it('names a field nulled in place (a partial answer turned problem) with its field and reason', () => {
+    const partial = answer(200, {
+      data: { order: { id: 'o1', user: null } },
+      errors: [{ message: 'x', path: ['order', 'user'], extensions: { code: 'FORBIDDEN', field: 'Order.user', reason: 'not_owner' } }],
+    });
+    const result = toRestResponse(partial, { ...options, partial: 'error' });
+    expect(result.body).toMatchObject({ title: 'The caller is not allowed to do this.', errors: [{ code: 'FORBIDDEN', path: ['order', 'user'], field: 'Order.user', reason: 'not_owner' }] });
+  });
 });

@@ -1,22 +1,9 @@
-import {
-  Kind,
-  parse,
-  valueFromASTUntyped,
-  type ConstDirectiveNode,
-  type DocumentNode,
-  type FieldDefinitionNode,
-} from 'graphql';
+import { valueFromASTUntyped, type ConstDirectiveNode, type FieldDefinitionNode } from 'graphql';
 import { AUTHENTICATED, PUBLIC, bothRules, type FieldRule } from './fieldRule.js';
+import { policyDefinitions, type PolicySdl } from './policyDefinitions.js';
 import { policyDirectiveNames } from './policyDirectives.js';
 
-/** One SDL the policy is read from, with the BFF's renames when it is a source's. */
-export interface PolicySdl {
-  /** Names the SDL in start-up errors: a source, a federation subgraph, a BFF's typeDefs. */
-  origin: string;
-  sdl: string | DocumentNode;
-  /** `{ "Product.name": "title" }`: the BFF serves the field under the new name. */
-  rename?: Readonly<Record<string, string>>;
-}
+export type { PolicySdl } from './policyDefinitions.js';
 
 /**
  * Reads `@public`, `@auth`/`@authenticated` and `@requiresScopes` from every SDL into one rule
@@ -28,36 +15,20 @@ export interface PolicySdl {
  */
 export function collectFieldPolicy(sdls: readonly PolicySdl[]): Map<string, FieldRule> {
   const declared = new Map<string, FieldRule>();
-  for (const { origin, sdl, rename } of sdls) {
-    let document: DocumentNode;
-    try {
-      document = typeof sdl === 'string' ? parse(sdl) : sdl;
-    } catch (error) {
-      throw new Error(`${origin}: the SDL does not parse: ${(error as Error).message}`);
-    }
-    for (const definition of document.definitions) {
-      if (
-        definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-        definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-        definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-        definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-      ) {
-        continue;
+  for (const { sdl: { origin, rename }, definition } of policyDefinitions(sdls)) {
+    const typeName = definition.name.value;
+    const typeRule = ruleOf(definition.directives, `${origin}: ${typeName}`);
+    for (const field of definition.fields ?? []) {
+      const where = `${origin}: ${typeName}.${field.name.value}`;
+      const fieldRule = ruleOf(field.directives, where);
+      if (typeRule && !typeRule.public && fieldRule?.public) {
+        throw new Error(`${where}: @public has no effect on a field of a type that requires authentication; move the field or the type's rule`);
       }
-      const typeName = definition.name.value;
-      const typeRule = ruleOf(definition.directives, `${origin}: ${typeName}`);
-      for (const field of definition.fields ?? []) {
-        const where = `${origin}: ${typeName}.${field.name.value}`;
-        const fieldRule = ruleOf(field.directives, where);
-        if (typeRule && !typeRule.public && fieldRule?.public) {
-          throw new Error(`${where}: @public has no effect on a field of a type that requires authentication; move the field or the type's rule`);
-        }
-        const rule = typeRule && fieldRule ? bothRules(typeRule, fieldRule) : (fieldRule ?? typeRule);
-        if (!rule) continue;
-        const coordinate = `${typeName}.${servedName(typeName, field, rename)}`;
-        const previous = declared.get(coordinate);
-        declared.set(coordinate, previous ? bothRules(previous, rule) : rule);
-      }
+      const rule = typeRule && fieldRule ? bothRules(typeRule, fieldRule) : (fieldRule ?? typeRule);
+      if (!rule) continue;
+      const coordinate = `${typeName}.${servedName(typeName, field, rename)}`;
+      const previous = declared.get(coordinate);
+      declared.set(coordinate, previous ? bothRules(previous, rule) : rule);
     }
   }
   return declared;

@@ -80,43 +80,25 @@ export function placeDeniedNulls(options: {
   data: Record<string, unknown>;
   denied: ReadonlyMap<FieldNode, string>;
   variables: Record<string, unknown> | undefined;
+  /** Fields left unfetched because a denied child nulls them anyway (certainlyNulledFields). */
+  nulled?: ReadonlySet<FieldNode>;
 }): { data: Record<string, unknown> | null; placed: DeniedAt[] } {
-  const { schema, operation, denied, variables } = options;
-  const fragments = fragmentsOf(options.document);
+  const { schema, operation, denied } = options;
+  const nulled = options.nulled ?? new Set<FieldNode>();
   const placed: DeniedAt[] = [];
   const NULLED = Symbol('nulled');
+  const collect = fieldCollector(schema, options.document, options.variables);
 
-  const included = (node: SelectionNode): boolean => {
-    if (!node.directives?.length) return true;
-    const skip = getDirectiveValues(GraphQLSkipDirective, node, variables);
-    if (skip?.['if'] === true) return false;
-    const include = getDirectiveValues(GraphQLIncludeDirective, node, variables);
-    return include?.['if'] !== false;
-  };
-
-  const applies = (condition: string | undefined, type: GraphQLObjectType): boolean => {
-    if (condition === undefined || condition === type.name) return true;
-    const conditionType = schema.getType(condition);
-    return isCompositeType(conditionType) && isAbstractType(conditionType) && schema.isSubType(conditionType, type);
-  };
-
-  /** Response key → the field nodes selecting it, for an object of `type` (graphql-js's collectFields). */
-  const collect = (set: SelectionSetNode, type: GraphQLObjectType, into: Map<string, FieldNode[]>, spread: Set<string>): void => {
-    for (const selection of set.selections) {
-      if (!included(selection)) continue;
-      if (selection.kind === Kind.FIELD) {
-        const key = selection.alias?.value ?? selection.name.value;
-        const nodes = into.get(key);
-        if (nodes) nodes.push(selection);
-        else into.set(key, [selection]);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        if (applies(selection.typeCondition?.name.value, type)) collect(selection.selectionSet, type, into, spread);
-      } else {
-        const fragment: FragmentDefinitionNode | undefined = fragments.get(selection.name.value);
-        if (!fragment || spread.has(fragment.name.value) || !applies(fragment.typeCondition.name.value, type)) continue;
-        spread.add(fragment.name.value);
-        collect(fragment.selectionSet, type, into, spread);
-      }
+  /** The errors a field left unfetched would have had: one per denied field inside it. */
+  const placeInside = (nodes: readonly FieldNode[], type: GraphQLObjectType, path: (string | number)[]): void => {
+    const fields = new Map<string, FieldNode[]>();
+    const spread = new Set<string>();
+    for (const node of nodes) if (node.selectionSet) collect(node.selectionSet, type, fields, spread);
+    for (const [key, children] of fields) {
+      const first = children[0]!;
+      const coordinate = denied.get(first);
+      if (coordinate !== undefined) placed.push({ node: first, coordinate, path: [...path, key] });
+      else if (nulled.has(first)) placeInside(children, objectTypeOf(type, first)!, [...path, key]);
     }
   };
 
@@ -151,6 +133,12 @@ export function placeDeniedNulls(options: {
         placed.push({ node: first, coordinate, path: [...path, key] });
         out[key] = null;
         if (field && isNonNullType(field.type)) nullSelf = true;
+        continue;
+      }
+      if (nulled.has(first) && field) {
+        placeInside(nodes, objectTypeOf(objectType, first)!, [...path, key]);
+        out[key] = null;
+        if (isNonNullType(field.type)) nullSelf = true;
         continue;
       }
       if (!(key in value)) continue;
@@ -202,4 +190,102 @@ export function placeDeniedNulls(options: {
   if (!root) return { data: options.data, placed };
   const data = visitObject(options.data, root, [operation.selectionSet], []);
   return { data: data ?? null, placed };
+}
+
+/**
+ * Response key → the field nodes selecting it, for an object of `type`, as graphql-js's
+ * collectFields does (fragments whose condition applies, @skip/@include with the variables).
+ */
+function fieldCollector(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined) {
+  const fragments = fragmentsOf(document);
+  const included = (node: SelectionNode): boolean => {
+    if (!node.directives?.length) return true;
+    const skip = getDirectiveValues(GraphQLSkipDirective, node, variables);
+    if (skip?.['if'] === true) return false;
+    const include = getDirectiveValues(GraphQLIncludeDirective, node, variables);
+    return include?.['if'] !== false;
+  };
+  const applies = (condition: string | undefined, type: GraphQLObjectType): boolean => {
+    if (condition === undefined || condition === type.name) return true;
+    const conditionType = schema.getType(condition);
+    return isCompositeType(conditionType) && isAbstractType(conditionType) && schema.isSubType(conditionType, type);
+  };
+  const collect = (set: SelectionSetNode, type: GraphQLObjectType, into: Map<string, FieldNode[]>, spread: Set<string>): void => {
+    for (const selection of set.selections) {
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const nodes = into.get(key);
+        if (nodes) nodes.push(selection);
+        else into.set(key, [selection]);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (applies(selection.typeCondition?.name.value, type)) collect(selection.selectionSet, type, into, spread);
+      } else {
+        const fragment: FragmentDefinitionNode | undefined = fragments.get(selection.name.value);
+        if (!fragment || spread.has(fragment.name.value) || !applies(fragment.typeCondition.name.value, type)) continue;
+        spread.add(fragment.name.value);
+        collect(fragment.selectionSet, type, into, spread);
+      }
+    }
+  };
+  return collect;
+}
+
+/** The object type a field of `parent` returns when it is one object (not a list, not abstract). */
+function objectTypeOf(parent: GraphQLObjectType, node: FieldNode): GraphQLObjectType | undefined {
+  const field = parent.getFields()[node.name.value];
+  if (!field) return undefined;
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  return isObjectType(type) ? type : undefined;
+}
+
+/**
+ * Fields certain to come back null whatever the source says: a single object (not a list) that
+ * selects, unconditionally for this request, a denied non-null field, or such a field again.
+ * GraphQL would null the object for that denied child, so the gateway need not fetch it at all:
+ * `user(id: "u2") { plan orders { id } }` on mobile calls no source. Its errors stay at the
+ * denied fields' paths, and whether the object exists is not revealed (an absent user answers
+ * the same as a present one).
+ */
+export function certainlyNulledFields(options: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  denied: ReadonlySet<FieldNode>;
+  variables: Record<string, unknown> | undefined;
+}): Set<FieldNode> {
+  const { schema, document, denied } = options;
+  const collect = fieldCollector(schema, document, options.variables);
+  // Every field node with the single object type it returns, fragments once each.
+  const candidates: { node: FieldNode; type: GraphQLObjectType }[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const type = typeInfo.getType();
+        const nullable = isNonNullType(type) ? type.ofType : type;
+        if (node.selectionSet && isObjectType(nullable)) candidates.push({ node, type: nullable });
+      },
+    }),
+  );
+  const nulled = new Set<FieldNode>();
+  // Each round can only add parents of what the last one added: at most the document's depth.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { node, type } of candidates) {
+      if (nulled.has(node) || denied.has(node)) continue;
+      const fields = new Map<string, FieldNode[]>();
+      collect(node.selectionSet!, type, fields, new Set());
+      for (const children of fields.values()) {
+        const first = children[0]!;
+        const child = type.getFields()[first.name.value];
+        if (child && isNonNullType(child.type) && (denied.has(first) || nulled.has(first))) {
+          nulled.add(node);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return nulled;
 }

@@ -12,11 +12,19 @@
  * the field's own (both must hold, as in Apollo Federation); so `@public` on a field of a type
  * that requires something would do nothing, and is refused at start-up. Federation's own
  * `@authenticated` reads as `@auth`.
+ *
+ * - `@owner`: ownership on top of those (src/plugins/authz/ownerRule.ts). On a field, `arg` names
+ *   the argument that names the owner of what the field returns; it must equal the caller's
+ *   `claim` (`sub` or `tenant`), and with `fill: true` an optional argument the caller leaves
+ *   out is filled with it. On a type, `field` says where an object's owner is; such objects
+ *   must be reached under an owner argument of the same claim. It governs non-public fields
+ *   only, and `bypassRoles`/`bypassScopes` name who skips it.
  */
 export const policyDirectiveDefinitions = /* GraphQL */ `
 directive @public on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @auth(requires: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @requiresScopes(scopes: [[String!]!]!) on OBJECT | INTERFACE | FIELD_DEFINITION
+directive @owner(arg: String, field: String, claim: String = "sub", fill: Boolean = false, bypassRoles: [String!], bypassScopes: [String!]) repeatable on OBJECT | INTERFACE | FIELD_DEFINITION
 `;
 
 export const policyDirectiveNames: ReadonlySet<string> = new Set(['public', 'auth', 'authenticated', 'requiresScopes']);

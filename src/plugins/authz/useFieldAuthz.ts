@@ -5,11 +5,24 @@ import { porticoError } from '../../errors/index.js';
 import { compileFieldRules } from './compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, checkRule, type Denial, type FieldRule } from './fieldRule.js';
 import { deniedPathsOf, guardedFieldsOf, type GuardedField } from './guardedFields.js';
-import { placeDeniedNulls, pruneDocument } from './nullDeniedFields.js';
+import { certainlyNulledFields, placeDeniedNulls, pruneDocument } from './nullDeniedFields.js';
+import { createOwnerFiller } from './fillOwnerArguments.js';
+import { ownerDenial, ownerGuardsOf, type OwnerAnalysis, type OwnerDenial } from './ownerGuards.js';
+import { NO_BYPASS, NO_OWNER_POLICY, type OwnerBypass, type OwnerPolicy } from './ownerRule.js';
 
 export interface FieldAuthzOptions {
   /** The rules the SDLs declare, by "Type.field" (collectFieldPolicy). */
   declared: ReadonlyMap<string, FieldRule>;
+  /**
+   * The `@owner` rules the SDLs declare (collectOwnerPolicy).
+   * @default none: without owner rules, any caller a field's own rule admits reads every object.
+   */
+  owners?: OwnerPolicy;
+  /**
+   * Roles and scopes that skip every owner rule of this BFF, on top of each rule's own bypass.
+   * @default none: only the rules' own bypass lists (the demo's `admin` role) apply.
+   */
+  ownerBypass?: OwnerBypass;
   /**
    * What a field without a declared rule requires.
    * @default 'authenticated': an unannotated field is closed to anonymous callers.
@@ -32,6 +45,13 @@ export interface FieldAuthzOptions {
 interface Denied {
   coordinate: string;
   denial: Denial;
+  /** Set when ownership, not the field's own rule, denies it. */
+  owner?: OwnerDenial;
+}
+
+interface OperationPolicy {
+  guarded: GuardedField[];
+  owners: OwnerAnalysis;
 }
 
 /**
@@ -50,9 +70,12 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
   const defaultRule = options.defaultPolicy === 'public' ? PUBLIC : AUTHENTICATED;
   const onDenied = options.onDenied ?? 'reject';
   const challenge = options.challenge ?? 'Bearer';
-  const bySchema = new WeakMap<GraphQLSchema, { rules: Map<string, FieldRule>; byDocument: WeakMap<DocumentNode, Map<string, GuardedField[]>> }>();
+  const owners = options.owners ?? NO_OWNER_POLICY;
+  const ownerBypass = options.ownerBypass ?? NO_BYPASS;
+  const fillOwnerArguments = createOwnerFiller();
+  const bySchema = new WeakMap<GraphQLSchema, { rules: Map<string, FieldRule>; byDocument: WeakMap<DocumentNode, Map<string, OperationPolicy>> }>();
 
-  const guardedFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) => {
+  const policyFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationPolicy => {
     let state = bySchema.get(schema);
     if (!state) bySchema.set(schema, (state = { rules: compileFieldRules(schema, options.declared, defaultRule), byDocument: new WeakMap() }));
     let byOperation = state.byDocument.get(document);
@@ -61,17 +84,30 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     let guarded = byOperation.get(key);
     if (!guarded) {
       const operation = getOperationAST(document, operationName);
-      guarded = operation ? guardedFieldsOf(schema, document, operation, state.rules) : [];
+      guarded = operation
+        ? { guarded: guardedFieldsOf(schema, document, operation, state.rules), owners: ownerGuardsOf(schema, document, operation, state.rules, owners) }
+        : { guarded: [], owners: { guards: [], fills: new Map() } };
       byOperation.set(key, guarded);
     }
     return guarded;
   };
 
-  const deniedFor = (guarded: readonly GuardedField[], principal: Principal): Map<FieldNode, Denied> | undefined => {
+  const deniedFor = (
+    policy: OperationPolicy,
+    principal: Principal,
+    variables: Readonly<Record<string, unknown>> | null | undefined,
+  ): Map<FieldNode, Denied> | undefined => {
     let denied: Map<FieldNode, Denied> | undefined;
-    for (const field of guarded) {
+    for (const field of policy.guarded) {
       const denial = checkRule(field.rule, principal);
       if (denial) (denied ??= new Map()).set(field.node, { coordinate: field.coordinate, denial });
+    }
+    // Ownership is decided from the document and the variables, before any call: a field its
+    // own rule already denies keeps that denial (an anonymous caller gets 401, not 403).
+    for (const guard of policy.owners.guards) {
+      if (denied?.has(guard.node)) continue;
+      const owner = ownerDenial(guard, principal, variables ?? undefined, ownerBypass);
+      if (owner) (denied ??= new Map()).set(guard.node, { coordinate: guard.coordinate, denial: 'forbidden', owner });
     }
     return denied;
   };
@@ -84,7 +120,10 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       nodes: entries.map((entry) => entry.node),
       details: {
         ...(anonymous ? { reason: 'credentials_required' } : {}),
-        denied: entries.map(({ node, path }) => ({ field: denied.get(node)!.coordinate, ...(path ? { path } : {}) })),
+        denied: entries.map(({ node, path }) => {
+          const { coordinate, owner } = denied.get(node)!;
+          return { field: coordinate, ...(path ? { path } : {}), ...(owner ? { reason: owner } : {}) };
+        }),
       },
       ...(anonymous ? { headers: { 'WWW-Authenticate': challenge } } : {}),
     });
@@ -96,8 +135,9 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       return ({ valid }) => {
         if (!valid) return;
         const principal = context.portico?.principal ?? ANONYMOUS;
-        const operationName = (context as { params?: { operationName?: string | null } }).params?.operationName;
-        const denied = deniedFor(guardedFor(schema, documentAST, operationName), principal);
+        const params = (context as { params?: { operationName?: string | null; variables?: Record<string, unknown> | null } }).params;
+        const operationName = params?.operationName;
+        const denied = deniedFor(policyFor(schema, documentAST, operationName), principal, params?.variables);
         // Thrown, not set as the validation result: yoga caches that result per document, and
         // this refusal is for this caller only.
         if (denied) throw refusal(documentAST, operationName, denied, principal);
@@ -105,15 +145,33 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
-      const denied = deniedFor(guardedFor(args.schema, args.document, args.operationName), principal);
-      if (!denied) return undefined;
-      if (onDenied === 'reject') {
+      const policy = policyFor(args.schema, args.document, args.operationName);
+      const denied = deniedFor(policy, principal, args.variableValues);
+      if (denied && onDenied === 'reject') {
         setResultAndStopExecution({ errors: [refusal(args.document, args.operationName, denied, principal)] });
         return undefined;
       }
       const { schema, document, operationName } = args;
-      const pruned = pruneDocument(schema, document, new Set(denied.keys()));
-      setExecuteFn((executionArgs) => executeFn({ ...executionArgs, document: pruned }));
+      const variables = args.variableValues ?? undefined;
+      // 'null' mode: the denied fields are cut, and so is a field a denied non-null child would
+      // null anyway (not fetched either).
+      const nulled = denied ? certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables }) : undefined;
+      const cut = denied ? new Set([...denied.keys(), ...nulled!]) : undefined;
+      // Owner arguments the client left out become the caller's own (fill rules), so the source
+      // returns only the caller's data; fields about to be cut are left alone.
+      const filled = policy.owners.fills.size > 0 ? fillOwnerArguments(document, operationName, policy.owners.fills, principal, ownerBypass, cut) : undefined;
+      if (!denied) {
+        if (filled) {
+          setExecuteFn((executionArgs) =>
+            executeFn({ ...executionArgs, document: filled.document, variableValues: { ...executionArgs.variableValues, ...filled.variables } }),
+          );
+        }
+        return undefined;
+      }
+      const pruned = pruneDocument(schema, filled?.document ?? document, cut!);
+      setExecuteFn((executionArgs) =>
+        executeFn({ ...executionArgs, document: pruned, ...(filled ? { variableValues: { ...executionArgs.variableValues, ...filled.variables } } : {}) }),
+      );
       return {
         onExecuteDone({ result, setResult }) {
           if (!isPlainResult(result) || !result.data) return;
@@ -126,13 +184,14 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
             operation,
             data: result.data as Record<string, unknown>,
             denied: coordinates,
-            variables: args.variableValues ?? undefined,
+            variables,
+            nulled: nulled!,
           });
           const errors = placed.map(({ node, coordinate, path }) =>
             porticoError(denied.get(node)!.denial === 'unauthenticated' ? 'UNAUTHENTICATED' : 'FORBIDDEN', {
               path,
               nodes: [node],
-              details: { field: coordinate },
+              details: { field: coordinate, ...(denied.get(node)!.owner ? { reason: denied.get(node)!.owner } : {}) },
             }),
           );
           setResult({ ...result, data, errors: [...(result.errors ?? []), ...errors] });

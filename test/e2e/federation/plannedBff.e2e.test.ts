@@ -57,13 +57,15 @@ beforeEach(async () => {
 
 describe('a BFF over one supergraph, executed by query plans', () => {
   it('answers from the plan: one request to the subgraph, named after the client operation', async () => {
+    // orders' userId is an @owner(fill: true) argument (schemas/orders.graphql): left out, it is
+    // the caller's own, so u1 gets u1's orders (o1, o21), never o2 (u2's), and the plan carries it.
     const response = await gql(url, 'query Latest { orders(first: 2) { id status user { id } } }', undefined, await bearer('orders:read'));
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       data: {
         orders: [
           { id: 'o1', status: 'PENDING', user: { id: 'u1' } },
-          { id: 'o2', status: 'PAID', user: { id: 'u2' } },
+          { id: 'o21', status: 'PENDING', user: { id: 'u1' } },
         ],
       },
     });
@@ -99,17 +101,18 @@ describe('a BFF over one supergraph, executed by query plans', () => {
   });
 
   it('sends a mutation once, as a mutation, declaring only the variables its fetch uses', async () => {
-    // $withStatus decides @include in the plan; the fetch needs and declares only $id.
+    // $withStatus decides @include in the plan; the fetch needs and declares only $id and the
+    // owner the gateway fills in (cancelOrder's userId, schemas/orders.graphql). o1 is u1's own.
     const response = await gql(
       url,
       'mutation Cancel($id: ID!, $withStatus: Boolean!) { cancelOrder(id: $id) { id status @include(if: $withStatus) } }',
-      { id: 'o2', withStatus: true },
+      { id: 'o1', withStatus: true },
       await bearer('orders:read orders:write'),
     );
-    expect(response.body).toEqual({ data: { cancelOrder: { id: 'o2', status: 'CANCELLED' } } });
+    expect(response.body).toEqual({ data: { cancelOrder: { id: 'o1', status: 'CANCELLED' } } });
     const bodies = await receivedBodies();
     expect(bodies).toHaveLength(1);
-    expect(bodies[0]!.query).toMatch(/^mutation Cancel__orders__0\(\$id: ID!\)/);
+    expect(bodies[0]!.query).toMatch(/^mutation Cancel__orders__0\(\$id: ID!, \$porticoOwner_sub: ID\)/);
   });
 
   it('refuses invalid variables with the client error before any fetch', async () => {

@@ -93,7 +93,9 @@ describe('the web BFF', () => {
   });
 
   it('propagates the client request id to every subgraph it calls and echoes it', async () => {
-    const response = await gql(web(), '{ user(id: "u2") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42', ...(await signedIn()) });
+    // The caller's own user: another user's orders are refused before any call (@owner), and
+    // this test needs both sources called.
+    const response = await gql(web(), '{ user(id: "u1") { name orders(first: 1) { id } } }', undefined, { 'x-request-id': 'trace-me-42', ...(await signedIn()) });
     expect(response.headers.get('x-request-id')).toBe('trace-me-42');
     for (const subgraph of [demo.subgraphs.users, demo.subgraphs.orders]) {
       const [request] = await subgraph.requests();
@@ -110,7 +112,8 @@ describe('the web BFF', () => {
     // Hold every source's answer: if the calls were sequential, only one would ever arrive.
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: true })));
     const headers = await signedIn();
-    const pending = gql(web(), '{ dashboard(userId: "u3") { user { name } recentOrders { id } featuredProducts { items { id } } } }', undefined, headers);
+    // The caller's own dashboard (u1 has 5 orders): another user's is refused before any call (@owner).
+    const pending = gql(web(), '{ dashboard(userId: "u1") { user { name } recentOrders { id } featuredProducts { items { id } } } }', undefined, headers);
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.waitForStats((x) => x.inFlight === 1)));
     await Promise.all([demo.subgraphs.users, demo.subgraphs.orders, demo.subgraphs.products].map((s) => s.setFaults({ hang: false })));
     const { body } = await pending;

@@ -335,7 +335,7 @@ describe('the fallback cache', () => {
   });
 
   it('puts a federation subgraph outage at the exact path when nothing is cached, and serves the cached answer once there is one', async () => {
-    const query = '{ order(id: "o2") { id status } user(id: "u1") { name } }';
+    const query = '{ order(id: "o1") { id status } user(id: "u1") { name } }'; // o1 is u1's own order (@owner, schemas/orders.graphql)
     await subgraphs.orders.setFaults({ down: true });
     const cold = await ask(gateway, query);
     expect(cold.body.data).toEqual({ order: null, user: { name: 'Ada Lovelace' } });

@@ -4,7 +4,7 @@ import { collectFieldPolicy } from '../../../src/plugins/authz/collectFieldPolic
 import { compileFieldRules } from '../../../src/plugins/authz/compileFieldRules.js';
 import { AUTHENTICATED, checkRule } from '../../../src/plugins/authz/fieldRule.js';
 import { deniedPathsOf, guardedFieldsOf } from '../../../src/plugins/authz/guardedFields.js';
-import { placeDeniedNulls, pruneDocument } from '../../../src/plugins/authz/nullDeniedFields.js';
+import { certainlyNulledFields, placeDeniedNulls, pruneDocument } from '../../../src/plugins/authz/nullDeniedFields.js';
 import { policyDirectiveDefinitions } from '../../../src/plugins/authz/policyDirectives.js';
 
 const sdl = `${policyDirectiveDefinitions}
@@ -103,5 +103,34 @@ describe('null mode', () => {
     const hidden = run(false, { name: 'n' });
     expect(hidden.data).toEqual({ shelf: { owner: { name: 'n' } } });
     expect(hidden.placed).toHaveLength(0);
+  });
+});
+
+describe('fields certain to come back null', () => {
+  const nulledOf = (query: string, variables: Record<string, unknown> = {}) => {
+    const { document, denied } = deny(query);
+    return [...certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables })].map((node) => node.alias?.value ?? node.name.value);
+  };
+
+  it('names a single object with a denied non-null field, through fragments, but not a list of them', () => {
+    expect(nulledOf('{ shelf { name secret } }')).toEqual(['shelf']);
+    expect(nulledOf('{ s: shelf { ...F } } fragment F on Shelf { secret }')).toEqual(['s']);
+    // Each shelf of a list would be nulled by the source's answer, item by item: fetched.
+    expect(nulledOf('{ shelves { secret } }')).toEqual([]);
+    // A denied nullable field nulls only itself.
+    expect(nulledOf('{ shelf { owner { email } } }')).toEqual([]);
+  });
+
+  it('is not certain of a field the variables may leave out', () => {
+    expect(nulledOf('query ($x: Boolean!) { shelf { secret @include(if: $x) } }', { x: false })).toEqual([]);
+    expect(nulledOf('query ($x: Boolean!) { shelf { secret @include(if: $x) } }', { x: true })).toEqual(['shelf']);
+  });
+
+  it('puts the errors of an unfetched object at its denied fields’ paths', () => {
+    const { document, operation, denied } = deny('{ shelf { name secret } }');
+    const nulled = certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables: {} });
+    const { data, placed } = placeDeniedNulls({ schema, document, operation, data: {}, denied, variables: {}, nulled });
+    expect(data).toEqual({ shelf: null });
+    expect(placed.map((entry) => [entry.coordinate, entry.path])).toEqual([['Shelf.secret', ['shelf', 'secret']]]);
   });
 });

@@ -18,9 +18,11 @@ beforeAll(async () => {
   [idp, subgraphs] = await Promise.all([startIdp(), startAllSubgraphs()]);
   portico = await startTestPortico(subgraphs, { config: CONFIG, env: { IDP_URL: idp.url } });
   url = portico.bff('cached').url;
-  // Two users of one tenant with the same scopes: only who they are tells their entries apart.
-  tokens.alice = await idp.issue({ sub: 'u1', tenant: 't1', scopes: ['orders:read', 'orders:write'] });
-  tokens.bob = await idp.issue({ sub: 'u2', tenant: 't1', scopes: ['orders:read', 'orders:write'] });
+  // Two users of one tenant with the same scopes and roles: only who they are tells their entries
+  // apart. Both are admins, whom the users' and orders' @owner rules let read and cancel anyone's
+  // data: these tests need two callers asking the very same personal question (issue 18, item 8).
+  tokens.alice = await idp.issue({ sub: 'u1', tenant: 't1', scopes: ['orders:read', 'orders:write'], roles: ['admin'] });
+  tokens.bob = await idp.issue({ sub: 'u2', tenant: 't1', scopes: ['orders:read', 'orders:write'], roles: ['admin'] });
   tokens.carol = await idp.issue({ sub: 'u3', tenant: 't1', scopes: [] });
 });
 
