@@ -7,7 +7,15 @@
  *                                                         serve a composed Federation v2 supergraph
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
  *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
+ *   portico plan --bff NAME ['{ … }' | --file F] [--variables JSON] [--operation N] [--json] [--config FILE]
+ *                                                         what an operation will do; calls nothing
+ *   portico check --against REF|DIR [--json] [--config FILE]   breaking changes against another config
+ *   portico compose --subgraph NAME=FILE|URL[@ROUTING_URL] ... [--out FILE]   a Federation v2 supergraph
+ *
+ * Exit codes: 0 success; 1 failure (a breaking change for `check`, an invalid operation for
+ * `plan`, a composition error for `compose`, a start-up failure); 2 usage error; 78 invalid config.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
@@ -17,12 +25,17 @@ import { startPortico } from './runtime/startPortico.js';
 import { serveSupergraph } from './runtime/serveSupergraph.js';
 import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
+import { explainOperation, PlanInputError } from './cli/explainOperation.js';
+import { formatPlan } from './cli/formatPlan.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
   portico serve --supergraph FILE [--port N] [--host H] [--max-cost N] [--no-query-planner]
   portico demo
-  portico documents build DIR --out FILE`;
+  portico documents build DIR --out FILE
+  portico plan --bff NAME ['{ … }' | --file FILE] [--variables JSON] [--operation NAME] [--json] [--config FILE]
+  portico check --against GIT_REF|DIR [--json] [--config FILE]
+  portico compose --subgraph NAME=FILE|URL[@ROUTING_URL] ... [--out FILE]`;
 
 interface Stoppable {
   close(graceMs?: number): Promise<unknown>;
@@ -111,6 +124,49 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       } catch (error) {
         if (!(error instanceof DocumentBuildError)) throw error;
+        process.stderr.write(`portico: ${error.message}\n`);
+        return 1;
+      }
+    }
+    case 'plan': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          bff: { type: 'string' },
+          file: { type: 'string' },
+          variables: { type: 'string' },
+          operation: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          config: { type: 'string', default: 'portico.config.ts' },
+        },
+      });
+      if (!values.bff) return usage('plan: --bff NAME is required');
+      if ((positionals.length === 1) === (values.file !== undefined) || positionals.length > 1) {
+        return usage('plan: give the operation either as one argument or with --file FILE');
+      }
+      const query = values.file !== undefined ? await readFile(path.resolve(values.file), 'utf8') : positionals[0]!;
+      let variables: Record<string, unknown> | undefined;
+      if (values.variables !== undefined) {
+        try {
+          variables = JSON.parse(values.variables) as Record<string, unknown>;
+        } catch {
+          return usage('plan: --variables must be a JSON object');
+        }
+        if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return usage('plan: --variables must be a JSON object');
+      }
+      const config = await loadConfig(path.resolve(values.config), process.env);
+      try {
+        const plan = await explainOperation(config, {
+          bff: values.bff,
+          query,
+          ...(variables ? { variables } : {}),
+          ...(values.operation ? { operationName: values.operation } : {}),
+        });
+        process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+        return 0;
+      } catch (error) {
+        if (!(error instanceof PlanInputError)) throw error;
         process.stderr.write(`portico: ${error.message}\n`);
         return 1;
       }
