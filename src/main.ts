@@ -27,6 +27,9 @@ import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 import { explainOperation, PlanInputError } from './cli/explainOperation.js';
 import { formatPlan } from './cli/formatPlan.js';
+import { checkConfigChanges } from './cli/checkConfigChanges.js';
+import { checkoutBaseline, BaselineError } from './cli/checkoutBaseline.js';
+import { formatCheck } from './cli/formatCheck.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -169,6 +172,33 @@ async function main(argv: string[]): Promise<number> {
         if (!(error instanceof PlanInputError)) throw error;
         process.stderr.write(`portico: ${error.message}\n`);
         return 1;
+      }
+    }
+    case 'check': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          against: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          config: { type: 'string', default: 'portico.config.ts' },
+        },
+      });
+      if (!values.against || positionals.length > 0) return usage('check: --against GIT_REF|DIR is required');
+      const file = path.resolve(values.config);
+      let baseline;
+      try {
+        baseline = await checkoutBaseline(values.against, file);
+      } catch (error) {
+        if (!(error instanceof BaselineError)) throw error;
+        return usage(`check: ${error.message}`);
+      }
+      try {
+        const report = await checkConfigChanges(await loadConfig(file, process.env), await loadConfig(baseline.configFile, process.env), values.against);
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheck(report));
+        return report.ok ? 0 : 1;
+      } finally {
+        await baseline.dispose();
       }
     }
     default:
