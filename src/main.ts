@@ -21,15 +21,7 @@ import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from './config/configError.js';
 import { loadConfig } from './config/loadConfig.js';
-import { startPortico } from './runtime/startPortico.js';
-import { serveSupergraph } from './runtime/serveSupergraph.js';
-import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
-import { explainOperation, PlanInputError } from './cli/explainOperation.js';
-import { formatPlan } from './cli/formatPlan.js';
-import { checkConfigChanges } from './cli/checkConfigChanges.js';
-import { checkoutBaseline, BaselineError } from './cli/checkoutBaseline.js';
-import { formatCheck } from './cli/formatCheck.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -61,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string', default: 'portico.config.ts' } } });
       const file = path.resolve(values.config);
+      // Each command imports what it runs: `plan` or `check` need no server, Redis or tracer.
+      const { startPortico } = await import('./runtime/startPortico.js');
       const portico = await startPortico(await loadConfig(file, process.env), {
         logger,
         loadConfig: () => loadConfig(file, process.env, { fresh: true }),
@@ -90,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       if (maxCost !== undefined && !(Number.isInteger(maxCost) && maxCost > 0)) {
         return usage(`--max-cost: expected a positive integer, got ${values['max-cost']}`);
       }
+      const { serveSupergraph } = await import('./runtime/serveSupergraph.js');
       const gateway = await serveSupergraph({
         file: path.resolve(values.supergraph),
         port,
@@ -103,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       break;
     }
     case 'demo': {
+      const { startDemoSubgraphs } = await import('./cli/startDemoSubgraphs.js');
+      const { startPortico } = await import('./runtime/startPortico.js');
       const subgraphs = await startDemoSubgraphs(process.env);
       running.push(subgraphs);
       for (const [name, url] of Object.entries(subgraphs.urls)) print(`subgraph ${name.padEnd(10)} ${url}`);
@@ -158,6 +155,8 @@ async function main(argv: string[]): Promise<number> {
         }
         if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return usage('plan: --variables must be a JSON object');
       }
+      const { explainOperation, PlanInputError } = await import('./cli/explainOperation.js');
+      const { formatPlan } = await import('./cli/formatPlan.js');
       const config = await loadConfig(path.resolve(values.config), process.env);
       try {
         const plan = await explainOperation(config, {
@@ -186,6 +185,9 @@ async function main(argv: string[]): Promise<number> {
       });
       if (!values.against || positionals.length > 0) return usage('check: --against GIT_REF|DIR is required');
       const file = path.resolve(values.config);
+      const { checkoutBaseline, BaselineError } = await import('./cli/checkoutBaseline.js');
+      const { checkConfigChanges } = await import('./cli/checkConfigChanges.js');
+      const { formatCheck } = await import('./cli/formatCheck.js');
       let baseline;
       try {
         baseline = await checkoutBaseline(values.against, file);

@@ -9,7 +9,7 @@ import { compileFieldRules } from '../plugins/authz/compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, describeRule } from '../plugins/authz/fieldRule.js';
 import { guardedFieldsOf, fragmentsOf } from '../plugins/authz/guardedFields.js';
 import { NotPlannable } from '../sources/federation/planner/normalizeOperation.js';
-import { planOperation } from '../sources/federation/planner/planOperation.js';
+import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import { readSupergraphModel } from '../sources/federation/planner/supergraphModel.js';
 import { buildTraceableBff, type TracedCall } from './traceSourceCalls.js';
 
@@ -139,7 +139,7 @@ function stitchingReason(config: PorticoConfig, bff: LoadedBff): string {
   return reasons.length > 0 ? reasons.join('; ') : 'the BFF was composed without a planner';
 }
 
-function planFetches(source: string, steps: readonly (readonly import('../sources/federation/planner/planOperation.js').FetchNode[])[]): PlannedFetch[] {
+function planFetches(source: string, steps: QueryPlan['steps']): PlannedFetch[] {
   const fetches: PlannedFetch[] = [];
   const seqOf = new Map<number, number>();
   const depth = new Map<number, number>();
