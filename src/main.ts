@@ -15,7 +15,7 @@
  * Exit codes: 0 success; 1 failure (a breaking change for `check`, an invalid operation for
  * `plan`, a composition error for `compose`, a start-up failure); 2 usage error; 78 invalid config.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
@@ -201,6 +201,36 @@ async function main(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
       } finally {
         await baseline.dispose();
+      }
+    }
+    case 'compose': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { subgraph: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } },
+      });
+      if (positionals.length > 0) return usage(`compose: unexpected argument ${positionals[0]}`);
+      const { composeFromSubgraphs, parseSubgraphInput, ComposeInputError } = await import('./cli/composeFromSubgraphs.js');
+      const { SupergraphCompositionError } = await import('./sources/federation/composeSupergraph.js');
+      let inputs;
+      try {
+        inputs = values.subgraph.map(parseSubgraphInput);
+        if (inputs.length === 0) return usage('compose: give at least one --subgraph NAME=FILE|URL[@ROUTING_URL]');
+      } catch (error) {
+        if (!(error instanceof ComposeInputError)) throw error;
+        return usage(`compose: ${error.message}`);
+      }
+      try {
+        const supergraph = await composeFromSubgraphs(inputs);
+        if (values.out) {
+          await writeFile(path.resolve(values.out), supergraph);
+          print(`wrote the supergraph of ${inputs.map((input) => input.name).join(', ')} to ${values.out}`);
+        } else process.stdout.write(supergraph.endsWith('\n') ? supergraph : `${supergraph}\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof ComposeInputError || error instanceof SupergraphCompositionError)) throw error;
+        process.stderr.write(`portico: ${error.message}\n`);
+        return 1;
       }
     }
     default:
