@@ -37,8 +37,8 @@ async function planOf(bff: string, query: string): Promise<OperationPlan> {
 
 /** A planned REST URL with `{Type.field}` placeholders as a pattern real paths must match. */
 function urlPattern(url: string): RegExp {
-  const escaped = url.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replace(/\{[_A-Za-z0-9]+\.[_A-Za-z0-9]+\}/g, '[^/&]+')}$`);
+  const parts = url.split(/\{[_A-Za-z0-9]+\.[_A-Za-z0-9]+\}/).map((part) => part.replace(/[.*+?^$(){}|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^/&]+')}$`);
 }
 
 describe('portico plan on the README queries (issue 21)', () => {
