@@ -23,7 +23,7 @@ export function formatPlan(plan: OperationPlan): string {
     if (fetch.query) for (const line of fetch.query.split('\n')) lines.push(`         ${line}`);
     if (fetch.variables) lines.push(`         variables: ${JSON.stringify(fetch.variables)}`);
   }
-  lines.push(`calls per source: ${Object.entries(plan.callsBySource).map(([source, count]) => `${source} ${count}`).join(', ') || 'none'}`);
+  lines.push(`calls per source (a call made per value counted once): ${Object.entries(plan.callsBySource).map(([source, count]) => `${source} ${count}`).join(', ') || 'none'}`);
   if (plan.traceErrors.length > 0) lines.push(`errors while tracing over placeholder data: ${plan.traceErrors.join('; ')}`);
   lines.push('');
   const estimated = plan.cost.estimated === null ? 'unbounded (the analysis gave up)' : String(plan.cost.estimated);
