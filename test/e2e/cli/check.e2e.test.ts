@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +23,7 @@ const DOCUMENTS = {
   ],
 };
 
+const execFileAsync = promisify(execFile);
 let root: string;
 let breakingReport: CheckReport;
 // Each case runs the CLI as a process (tsx compiles on start; CI has 2 cores).
@@ -125,6 +128,22 @@ describe('portico check (issue 21)', () => {
       ['safe', 'FIELD_ADDED', 'Order.note'],
       ['safe', 'FIELD_DESCRIPTION_ADDED', 'Order.note'],
     ]);
+  }, CLI_TIMEOUT_MS);
+
+  it('checks against a git revision: the working tree against the commit before its edit', async () => {
+    // A repository of its own: the baseline copy committed, then the breaking edit written over it.
+    const repo = await configCopy('repo');
+    await writeFile(path.join(repo, '.gitignore'), 'node_modules\n');
+    const git = (...args: string[]) => execFileAsync('git', args, { cwd: repo });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-qm', 'baseline');
+    await cp(path.join(breaking, 'schemas', 'orders.graphql'), path.join(repo, 'schemas', 'orders.graphql'));
+    const { code, stdout, stderr } = await check(repo, ['--against', 'HEAD', '--json']);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as CheckReport;
+    expect(report.against).toBe('HEAD');
+    expect(report.bffs.find((bff) => bff.bff === 'partner')!.changes).toContainEqual(expect.objectContaining({ type: 'FIELD_REMOVED', path: 'OrderItem.unitPrice' }));
   }, CLI_TIMEOUT_MS);
 
   it('exits 2 on a usage error: no --against, or one that is neither a folder nor a git revision', async () => {
