@@ -1,4 +1,4 @@
-import { getOperationAST, getVariableValues, parse, print, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { LoadedBff, PorticoConfig } from '../config/loadConfig.js';
 import type { RateLimitTier } from '../config/rateLimitSchema.js';
 import { bffSdlsOf } from '../compose/bffSdls.js';
@@ -9,15 +9,12 @@ import { compileFieldRules } from '../plugins/authz/compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, describeRule } from '../plugins/authz/fieldRule.js';
 import { guardedFieldsOf, fragmentsOf } from '../plugins/authz/guardedFields.js';
 import { NotPlannable } from '../sources/federation/planner/normalizeOperation.js';
-import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
+import { planOperation } from '../sources/federation/planner/planOperation.js';
 import { readSupergraphModel } from '../sources/federation/planner/supergraphModel.js';
 import { buildTraceableBff, type TracedCall } from './traceSourceCalls.js';
 
-/** One call the operation makes to a source: from the query plan, or traced through stitching. */
-export interface PlannedFetch extends TracedCall {
-  /** Plan fetches: the fetches whose data this one needs (their `seq`). */
-  dependsOn?: number[];
-}
+/** One call the operation makes to a source, traced through the BFF's execution (plan or stitching). */
+export type PlannedFetch = TracedCall;
 
 /** What `portico plan` reports about one operation on one BFF. Nothing in it called a source. */
 export interface OperationPlan {
@@ -62,9 +59,9 @@ export interface ExplainInput {
 
 /**
  * Explains what `input.query` would do on a BFF: builds the BFF's schema as start-up does (no
- * server, no source called), then reports the fetches (from the query plan when the BFF runs by
- * plan, else traced through stitching over placeholder data, traceSourceCalls.ts), the static
- * cost, the charge per rate-limit tier and the scopes field authorization requires.
+ * server, no source called), then reports the fetches (traced through the BFF's own execution,
+ * its query planner or stitching, over placeholder data: traceSourceCalls.ts), the static cost,
+ * the charge per rate-limit tier and the scopes field authorization requires.
  */
 export async function explainOperation(config: PorticoConfig, input: ExplainInput): Promise<OperationPlan> {
   const bff = config.bffs.find((candidate) => candidate.name === input.bff);
@@ -89,28 +86,19 @@ export async function explainOperation(config: PorticoConfig, input: ExplainInpu
   const costPlan = planCost(schema, collectCostDirectives(sdls, bff.rename), document, input.operationName, bff.cost);
   const cost = costPlan ? costPlan.cost(variables) : 0;
 
+  // Fetches are what the BFF's own execution sends over placeholder data: its query planner's
+  // fetches when it has one and it supports the operation, stitching's otherwise.
+  const traced = await traceable.trace(document, variables, input.operationName);
   let execution: OperationPlan['execution'];
-  let fetches: PlannedFetch[] | undefined;
-  let traceErrors: string[] = [];
-  const federation = bff.sources.length === 1 ? traceable.runtimes.get(bff.sources[0]!)?.planner : undefined;
-  if (traceable.planner && federation) {
-    try {
-      const model = readSupergraphModel(typeof federation.supergraphSdl === 'string' ? parse(federation.supergraphSdl) : federation.supergraphSdl);
-      const plan = planOperation({ model, operation, fragments: fragmentsOf(document), variables });
-      fetches = planFetches(bff.sources[0]!, plan.steps);
-      execution = { mode: 'plan', reason: 'the BFF serves one federation supergraph with its query planner on, and the planner supports this operation' };
-    } catch (error) {
-      const why = error instanceof NotPlannable ? error.message : `planner error: ${(error as Error).message}`;
-      execution = { mode: 'stitching', reason: `the query planner does not support this operation: ${why}` };
-    }
+  if (traced.ranBy === 'plan') {
+    execution = { mode: 'plan', reason: 'the BFF has a query planner (docs/query-planner.md) and it supports this operation' };
+  } else if (traceable.planner) {
+    execution = { mode: 'stitching', reason: `the query planner does not support this operation: ${whyNotPlannable(traceable, bff, document, operation, variables)}` };
   } else {
     execution = { mode: 'stitching', reason: stitchingReason(config, bff) };
   }
-  if (!fetches) {
-    const traced = await traceable.trace(document, variables, input.operationName);
-    fetches = traced.calls;
-    traceErrors = traced.errors;
-  }
+  const fetches: PlannedFetch[] = traced.calls;
+  const traceErrors = traced.errors;
 
   return {
     bff: bff.name,
@@ -139,30 +127,23 @@ function stitchingReason(config: PorticoConfig, bff: LoadedBff): string {
   return reasons.length > 0 ? reasons.join('; ') : 'the BFF was composed without a planner';
 }
 
-function planFetches(source: string, steps: QueryPlan['steps']): PlannedFetch[] {
-  const fetches: PlannedFetch[] = [];
-  const seqOf = new Map<number, number>();
-  const depth = new Map<number, number>();
-  steps.forEach((step, stepIndex) => {
-    for (const node of step) {
-      const seq = fetches.length + 1;
-      seqOf.set(node.id, seq);
-      const round = Math.max(stepIndex, ...node.deps.map((dep) => depth.get(dep.id) ?? 0)) + 1;
-      depth.set(node.id, round);
-      fetches.push({
-        seq,
-        round,
-        source: `${source}/${node.subgraph}`,
-        kind: 'graphql',
-        method: 'POST',
-        url: node.kind === 'root' ? 'root fields' : `_entities at ${node.paths.map((path) => path.join('.')).join(', ')}`,
-        query: print(node.document),
-        ...(node.operationName ? { operationName: node.operationName } : {}),
-        ...(node.deps.length > 0 ? { dependsOn: node.deps.map((dep) => seqOf.get(dep.id)!) } : {}),
-      });
-    }
-  });
-  return fetches;
+/** The planner's own reason, where the BFF serves one supergraph (its model is at hand); else a general one. */
+function whyNotPlannable(
+  traceable: ReturnType<typeof buildTraceableBff>,
+  bff: LoadedBff,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): string {
+  const federation = bff.sources.length === 1 ? traceable.runtimes.get(bff.sources[0]!)?.planner : undefined;
+  if (!federation) return 'see the debug log of the running gateway';
+  try {
+    const supergraph = typeof federation.supergraphSdl === 'string' ? parse(federation.supergraphSdl) : federation.supergraphSdl;
+    planOperation({ model: readSupergraphModel(supergraph), operation, fragments: fragmentsOf(document), variables });
+    return 'the planner gave it to stitching';
+  } catch (error) {
+    return error instanceof NotPlannable ? error.message : `planner error: ${(error as Error).message}`;
+  }
 }
 
 function callsBySource(fetches: readonly PlannedFetch[]): Record<string, number> {

@@ -17,7 +17,6 @@ export function formatPlan(plan: OperationPlan): string {
     const notes: string[] = [];
     if (fetch.perDistinct) notes.push(`once per distinct ${fetch.perDistinct.join(', ')}`);
     if (fetch.sharedWith !== undefined) notes.push(`shares #${fetch.sharedWith}'s exchange (in-flight dedup): not sent again`);
-    if (fetch.dependsOn) notes.push(`after #${fetch.dependsOn.join(', #')}`);
     const head = fetch.kind === 'rest' ? `${fetch.method} ${fetch.url}` : `POST ${fetch.url}`;
     lines.push(`    #${fetch.seq} ${fetch.source.padEnd(14)} ${head}${notes.length ? `   (${notes.join('; ')})` : ''}`);
     if (fetch.query) for (const line of fetch.query.split('\n')) lines.push(`         ${line}`);

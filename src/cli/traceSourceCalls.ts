@@ -1,4 +1,4 @@
-import { execute, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { LoadedBff, PorticoConfig } from '../config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../compose/composeBffSchema.js';
@@ -40,8 +40,18 @@ export interface TraceableBff {
   schema: GraphQLSchema;
   planner?: QueryPlanner;
   runtimes: ReadonlyMap<string, SourceRuntime>;
-  /** Runs the operation by stitching and returns the calls the sources received, in order. */
-  trace(document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): Promise<{ calls: TracedCall[]; errors: string[] }>;
+  /**
+   * Runs the operation as the BFF's execution would (its query planner when it has one, which
+   * falls back to stitching for what it does not support; stitching otherwise) and returns the
+   * calls the sources received, in order, and which engine ran it.
+   */
+  trace(document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): Promise<TraceResult>;
+}
+
+export interface TraceResult {
+  calls: TracedCall[];
+  errors: string[];
+  ranBy: 'plan' | 'stitching';
 }
 
 type Responder = (request: UpstreamRequest) => Promise<{ status: number; body: unknown; batch?: boolean }>;
@@ -107,8 +117,16 @@ export function buildTraceableBff(config: PorticoConfig, bff: LoadedBff): Tracea
         return { status: answer.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
       };
       try {
-        const result = await execute({ schema, document, variableValues: variables, operationName: operationName ?? null, contextValue: {} });
-        return { calls, errors: (result.errors ?? []).map((error) => error.message) };
+        const args = { schema, document, variableValues: variables, operationName: operationName ?? null, contextValue: {} };
+        let fellBack = false;
+        // The planner is handed stitching as its fallback, as the pipeline hands it (useQueryPlanner.ts).
+        const result = (await (planner
+          ? planner(args, (fallbackArgs) => {
+              fellBack = true;
+              return execute(fallbackArgs);
+            })
+          : execute(args))) as ExecutionResult;
+        return { calls, errors: (result.errors ?? []).map((error) => error.message), ranBy: planner && !fellBack ? 'plan' : 'stitching' };
       } finally {
         recording = undefined;
       }
