@@ -7,17 +7,23 @@
  *                                                         (options: USAGE below, docs/serve.md)
  *   portico demo                                          demo subgraphs + the three BFFs (npm start)
  *   portico documents build DIR --out FILE                trusted-documents store from .graphql files
+ *   portico plan --bff NAME ['{ … }' | --file F] [--variables JSON] [--operation N] [--json] [--config FILE]
+ *                                                         what an operation will do; calls nothing
+ *   portico check --against REF|DIR [--json] [--config FILE]   breaking changes against another config
+ *   portico compose --subgraph NAME=FILE|URL[@ROUTING_URL] ... [--out FILE]   a Federation v2 supergraph
+ *
+ * Exit codes: 0 success; 1 failure (a breaking change for `check`, an invalid operation for
+ * `plan`, a composition error for `compose`, a start-up failure); 2 usage error; 78 invalid config.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from './config/configError.js';
 import { loadConfig } from './config/loadConfig.js';
 import { requireProductionSecrets } from './config/requireProductionSecrets.js';
-import { startPortico } from './runtime/startPortico.js';
-import { serveSupergraph, type ServeSupergraphOptions } from './runtime/serveSupergraph.js';
-import { startDemoSubgraphs } from './cli/startDemoSubgraphs.js';
+import type { ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 
 const USAGE = `usage:
@@ -27,7 +33,10 @@ const USAGE = `usage:
                 [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
                 [--no-dedup] [--no-query-planner]
   portico demo
-  portico documents build DIR --out FILE`;
+  portico documents build DIR --out FILE
+  portico plan --bff NAME ['{ … }' | --file FILE] [--variables JSON] [--operation NAME] [--json] [--config FILE]
+  portico check --against GIT_REF|DIR [--json] [--config FILE]
+  portico compose --subgraph NAME=FILE|URL[@ROUTING_URL] ... [--out FILE]`;
 
 interface Stoppable {
   close(graceMs?: number): Promise<unknown>;
@@ -57,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
         if (!demo) requireProductionSecrets(config);
         return config;
       };
+      // Each command imports what it runs: `plan` or `check` need no server, Redis or tracer.
+      const { startPortico } = await import('./runtime/startPortico.js');
       const portico = await startPortico(await load(false), { logger, loadConfig: () => load(true) });
       running.push(portico);
       reloadOnHangup(portico);
@@ -67,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const options = serveOptions(rest, logger);
       if (typeof options === 'string') return usage(options);
+      const { serveSupergraph } = await import('./runtime/serveSupergraph.js');
       const gateway = await serveSupergraph(options);
       running.push(gateway);
       print(`supergraph ${gateway.url}`);
@@ -74,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       break;
     }
     case 'demo': {
+      const { startDemoSubgraphs } = await import('./cli/startDemoSubgraphs.js');
+      const { startPortico } = await import('./runtime/startPortico.js');
       const subgraphs = await startDemoSubgraphs(process.env);
       running.push(subgraphs);
       for (const [name, url] of Object.entries(subgraphs.urls)) print(`subgraph ${name.padEnd(10)} ${url}`);
@@ -103,6 +117,111 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       } catch (error) {
         if (!(error instanceof DocumentBuildError)) throw error;
+        process.stderr.write(`portico: ${error.message}\n`);
+        return 1;
+      }
+    }
+    case 'plan': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          bff: { type: 'string' },
+          file: { type: 'string' },
+          variables: { type: 'string' },
+          operation: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          config: { type: 'string', default: 'portico.config.ts' },
+        },
+      });
+      if (!values.bff) return usage('plan: --bff NAME is required');
+      if ((positionals.length === 1) === (values.file !== undefined) || positionals.length > 1) {
+        return usage('plan: give the operation either as one argument or with --file FILE');
+      }
+      const query = values.file !== undefined ? await readFile(path.resolve(values.file), 'utf8') : positionals[0]!;
+      let variables: Record<string, unknown> | undefined;
+      if (values.variables !== undefined) {
+        try {
+          variables = JSON.parse(values.variables) as Record<string, unknown>;
+        } catch {
+          return usage('plan: --variables must be a JSON object');
+        }
+        if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return usage('plan: --variables must be a JSON object');
+      }
+      const { explainOperation, PlanInputError } = await import('./cli/explainOperation.js');
+      const { formatPlan } = await import('./cli/formatPlan.js');
+      const config = await loadConfig(path.resolve(values.config), process.env);
+      try {
+        const plan = await explainOperation(config, {
+          bff: values.bff,
+          query,
+          ...(variables ? { variables } : {}),
+          ...(values.operation ? { operationName: values.operation } : {}),
+        });
+        process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+        return 0;
+      } catch (error) {
+        if (!(error instanceof PlanInputError)) throw error;
+        process.stderr.write(`portico: ${error.message}\n`);
+        return 1;
+      }
+    }
+    case 'check': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          against: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          config: { type: 'string', default: 'portico.config.ts' },
+        },
+      });
+      if (!values.against || positionals.length > 0) return usage('check: --against GIT_REF|DIR is required');
+      const file = path.resolve(values.config);
+      const { checkoutBaseline, BaselineError } = await import('./cli/checkoutBaseline.js');
+      const { checkConfigChanges } = await import('./cli/checkConfigChanges.js');
+      const { formatCheck } = await import('./cli/formatCheck.js');
+      let baseline;
+      try {
+        baseline = await checkoutBaseline(values.against, file);
+      } catch (error) {
+        if (!(error instanceof BaselineError)) throw error;
+        return usage(`check: ${error.message}`);
+      }
+      try {
+        const report = await checkConfigChanges(await loadConfig(file, process.env), await loadConfig(baseline.configFile, process.env), values.against);
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheck(report));
+        return report.ok ? 0 : 1;
+      } finally {
+        await baseline.dispose();
+      }
+    }
+    case 'compose': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { subgraph: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } },
+      });
+      if (positionals.length > 0) return usage(`compose: unexpected argument ${positionals[0]}`);
+      const { composeFromSubgraphs, parseSubgraphInput, ComposeInputError } = await import('./cli/composeFromSubgraphs.js');
+      const { SupergraphCompositionError } = await import('./sources/federation/composeSupergraph.js');
+      let inputs;
+      try {
+        inputs = values.subgraph.map(parseSubgraphInput);
+        if (inputs.length === 0) return usage('compose: give at least one --subgraph NAME=FILE|URL[@ROUTING_URL]');
+      } catch (error) {
+        if (!(error instanceof ComposeInputError)) throw error;
+        return usage(`compose: ${error.message}`);
+      }
+      try {
+        const supergraph = await composeFromSubgraphs(inputs);
+        if (values.out) {
+          await writeFile(path.resolve(values.out), supergraph);
+          print(`wrote the supergraph of ${inputs.map((input) => input.name).join(', ')} to ${values.out}`);
+        } else process.stdout.write(supergraph.endsWith('\n') ? supergraph : `${supergraph}\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof ComposeInputError || error instanceof SupergraphCompositionError)) throw error;
         process.stderr.write(`portico: ${error.message}\n`);
         return 1;
       }
