@@ -9,6 +9,7 @@ import { createRedisFallbackStore } from '../stores/redis/redisFallbackStore.js'
 import { createSourceTransport, type SourceTransport } from './composeTransport.js';
 import { createDeadlineSignals } from './deadlineSignals.js';
 import type { HttpCall } from './httpClient.js';
+import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
 
@@ -22,6 +23,8 @@ export interface SourceTransportsOptions {
   logger: Logger;
   /** Clock for deadlines, retries and answer ages. @default Date.now */
   now?: () => number;
+  /** The operator console's ring buffer. @default the process's (src/observability/console/) */
+  feed?: ConsoleFeed;
 }
 
 export interface SourceHealth {
@@ -47,6 +50,7 @@ export interface SourceTransports {
 export function createSourceTransports(options: SourceTransportsOptions): SourceTransports {
   const { sources, http, logger } = options;
   const metrics = transportMetrics();
+  const feed = options.feed ?? consoleFeed();
   const transports = new Map<string, SourceTransport>();
   const memoryStores: FallbackStore[] = [];
   const redis = options.fallbackCache?.store === 'redis' ? options.redis : undefined;
@@ -92,6 +96,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       http,
       logger,
       metrics,
+      feed,
       rotateBucketController: rotatorFor(resilience),
       deadlineSignals,
       ...(store ? { store } : {}),
