@@ -1,8 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, register as defaultRegister, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { runAdminAction, type AdminAction } from './adminActions.js';
+import type { OperatorConsole } from './console/operatorConsole.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -15,6 +16,14 @@ export interface AdminServerOptions {
   logger: Logger;
   /** `POST <path>` operations (src/runtime/adminActions.ts): reload, revoke a token. */
   actions?: Readonly<Record<string, AdminAction>>;
+  /** The operator console (`/console`, src/runtime/console/operatorConsole.ts). */
+  console?: OperatorConsole;
+  /**
+   * The one check every operator route passes (`/admin/*` and `/console*`): false answers 401.
+   * @default every request: the listener has no credentials of its own and is bound to loopback
+   * or a private interface
+   */
+  authorize?: (req: IncomingMessage) => boolean;
 }
 
 export interface AdminServer {
@@ -31,6 +40,8 @@ export interface AdminServer {
  *   GET /metrics   Prometheus text format (prom-client): per-source breaker state, calls,
  *                  failures, retries, fallbacks, latency; plus the process' default metrics
  *   GET /sources   JSON: each source's breaker state
+ *   GET /console   the operator console (live breakers, rates, latency, refusals, errors, fleet)
+ *   POST /admin/*  operations (src/runtime/adminActions.ts)
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const registry = options.registry ?? defaultRegister;
@@ -38,7 +49,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The single check point for the operator's routes: what can change the gateway (/admin/*)
+    // and what shows its topology and callers (/console).
+    if (isOperatorRoute(path) && options.authorize && !options.authorize(req)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not authorized' }));
+      return;
+    }
     const action = req.method === 'POST' && path !== undefined ? options.actions?.[path] : undefined;
     if (action) {
       void runAdminAction(action, req, res, options.logger);
@@ -58,6 +75,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       );
       return;
     }
+    if (options.console?.handle(req, res, path)) return;
     if (path === '/sources' && options.sources) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.sources()));
       return;
@@ -77,8 +95,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        options.console?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+function isOperatorRoute(path: string): boolean {
+  return path.startsWith('/admin/') || path === '/console' || path.startsWith('/console/');
 }

@@ -29,6 +29,8 @@ export interface ConsoleFeed {
   /** A response-cache lookup (hit or not). */
   cacheLookup(bff: string, hit: boolean): void;
   snapshot(): FeedSnapshot;
+  /** Requests and errors per second over the last RATE_SECONDS, all BFFs together (fleet heartbeats). */
+  rates(): { requestRate: number; errorRate: number };
 }
 
 export interface SeriesSummary {
@@ -198,6 +200,17 @@ export function createConsoleFeed(options: ConsoleFeedOptions = {}): ConsoleFeed
       const s = series(bffs, bff);
       s.count(at, 'cacheLookups');
       if (hit) s.count(at, 'cacheHits');
+    },
+    rates() {
+      const at = now();
+      let requests = 0;
+      let failed = 0;
+      for (const s of bffs.values()) {
+        const totals = s.totals(at, RATE_SECONDS);
+        requests += totals.requests;
+        failed += totals.errors;
+      }
+      return { requestRate: requests / RATE_SECONDS, errorRate: failed / RATE_SECONDS };
     },
     snapshot() {
       const at = now();
