@@ -24,6 +24,8 @@ import type { ResponseCacheStore } from '../stores/response-cache/responseCacheS
 import { loadStoredOperations } from '../partner-rest/loadStoredOperations.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
 import { consoleFeed } from '../observability/console/consoleFeed.js';
+import { rateLimitDecisions } from '../plugins/rate-limit/rateLimitMetrics.js';
+import { responseCacheMetrics } from '../plugins/response-cache/responseCacheMetrics.js';
 import { createOperatorConsole, type OperatorConsole } from './console/operatorConsole.js';
 import { joinRoster, type FleetRoster } from './fleetRoster.js';
 
@@ -66,6 +68,10 @@ export interface StartOptions {
  */
 export async function startPortico(config: PorticoConfig, options: StartOptions): Promise<Portico> {
   const { logger } = options;
+  // Families a BFF may not use are still exported (without samples), so the dashboards and alert
+  // rules in deploy/ name series that exist whatever the config enables.
+  rateLimitDecisions();
+  responseCacheMetrics();
   const http: HttpClient = createHttpClient();
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();

@@ -4,10 +4,10 @@
  * can sit on the request path; percentiles and rates are computed only when someone reads.
  *
  * Latency buckets are quarter-octaves of milliseconds (bucket i holds up to 2^(i/4) ms, about
- * 19 % wide), so a percentile read from them is within ±10 % from 1 ms to 30 s, at a fixed
- * 60 × 4 bytes per second however many requests arrive.
+ * 19 % wide), so a percentile read from them is within one bucket from 1 ms to 55 s (slower
+ * calls land in the last bucket), at a fixed 64 × 4 bytes per second however many requests arrive.
  */
-export const LATENCY_BUCKETS = 60;
+export const LATENCY_BUCKETS = 64;
 
 /** The counters every series keeps per second. */
 export const COUNTERS = ['requests', 'errors', 'fallbacks', 'cacheLookups', 'cacheHits', 'rateLimited'] as const;

@@ -5,8 +5,9 @@ export type RateLimitOutcome = 'admitted' | 'limited' | 'over_capacity' | 'unava
 const NAME = 'portico_rate_limit_decisions_total';
 
 // prom-client's default registry (the admin /metrics reads it); created once per process and
-// shared by every BFF through the `bff` label.
-function decisions(): Counter<'bff' | 'outcome'> {
+// shared by every BFF through the `bff` label. Start-up creates it even when no BFF limits, so
+// dashboards and alerts find the family (src/runtime/startPortico.ts).
+export function rateLimitDecisions(): Counter<'bff' | 'outcome'> {
   return (
     (register.getSingleMetric(NAME) as Counter<'bff' | 'outcome'> | undefined) ??
     new Counter({
@@ -18,5 +19,5 @@ function decisions(): Counter<'bff' | 'outcome'> {
 }
 
 export function countDecision(bff: string, outcome: RateLimitOutcome): void {
-  decisions().inc({ bff, outcome });
+  rateLimitDecisions().inc({ bff, outcome });
 }
