@@ -10,7 +10,8 @@ const logger = pino({ level: 'silent' });
 
 /** Reads server-sent events from a fetch body, one `snapshot` at a time. */
 function eventReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   return async function next(): Promise<ConsoleSnapshot> {
     for (;;) {
@@ -24,12 +25,12 @@ function eventReader(body: ReadableStream<Uint8Array>) {
       }
       const { value, done } = await reader.read();
       if (done) throw new Error('stream ended');
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
     }
   };
 }
 
-function setup(options: { authorize?: (req: import('node:http').IncomingMessage) => boolean; subscriptions?: number } = {}) {
+function setup(options: { subscriptions?: number } = {}) {
   const feed = createConsoleFeed();
   const breakers: Record<string, { breaker: string }> = { inventory: { breaker: 'closed' }, users: { breaker: 'closed' } };
   const operatorConsole = createOperatorConsole({
