@@ -2,34 +2,12 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
 import { CONFIG_VERSION_COUNTER } from './fleet.js';
+import type { InstanceSummary, RosterEntry } from './console/consoleSnapshot.js';
 import { fleetMetrics } from './fleetMetrics.js';
 
+export type { InstanceSummary, RosterEntry };
+
 export const ROSTER_CHANNEL = 'fleet:roster';
-
-/** What an instance tells the fleet about itself on each heartbeat. */
-export interface InstanceSummary {
-  /** Requests per second over the console's rate window, all BFFs together. */
-  requestRate: number;
-  errorRate: number;
-  /** Sources whose breaker is not closed, with its state. */
-  breakers: Record<string, string>;
-  bffs: string[];
-}
-
-export interface RosterEntry extends InstanceSummary {
-  instanceId: string;
-  host: string;
-  pid: number;
-  startedAt: number;
-  /** The fleet config version this instance has applied. */
-  appliedVersion: number;
-  /** Epoch ms of its last heartbeat (now, for this instance). */
-  lastSeen: number;
-  self: boolean;
-  /** Silent for `staleAfterBeats` heartbeats, or behind the fleet's config version. */
-  stale: boolean;
-  reasons: string[];
-}
 
 export interface FleetRosterOptions {
   pubsub: PubSub;

@@ -1,5 +1,32 @@
 import type { FeedSnapshot, SeriesSummary } from '../../observability/console/consoleFeed.js';
-import type { RosterEntry } from '../fleetRoster.js';
+
+/**
+ * What an instance tells the fleet about itself on each heartbeat (src/runtime/fleetRoster.ts),
+ * and the fleet view shows.
+ */
+export interface InstanceSummary {
+  /** Requests per second over the console's rate window, all BFFs together. */
+  requestRate: number;
+  errorRate: number;
+  /** Sources whose breaker is not closed, with its state. */
+  breakers: Record<string, string>;
+  bffs: string[];
+}
+
+export interface RosterEntry extends InstanceSummary {
+  instanceId: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  /** The fleet config version this instance has applied. */
+  appliedVersion: number;
+  /** Epoch ms of its last heartbeat (now, for this instance). */
+  lastSeen: number;
+  self: boolean;
+  /** Silent for `staleAfterBeats` heartbeats, or behind the fleet's config version. */
+  stale: boolean;
+  reasons: string[];
+}
 
 /** What the console page receives on every update (one SSE `snapshot` event). */
 export interface ConsoleSnapshot extends Omit<FeedSnapshot, 'sources'> {

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { ConsoleFeed } from '../../observability/console/consoleFeed.js';
-import type { RosterEntry } from '../fleetRoster.js';
-import { consoleSnapshot, type ConsoleSnapshot } from './consoleSnapshot.js';
+import { consoleSnapshot, type ConsoleSnapshot, type RosterEntry } from './consoleSnapshot.js';
 
 export interface OperatorConsoleOptions {
   feed: ConsoleFeed;
