@@ -95,8 +95,8 @@ describe('deploy/ dashboards and alert rules', () => {
     let exported: Set<string>;
 
     beforeAll(async () => {
-      [subgraphs, redis] = await Promise.all([startAllSubgraphs({}, { readyTimeoutMs: 60_000 }), startRedis()]);
-      idp = await startIdp({ readyTimeoutMs: 60_000 });
+      [subgraphs, redis] = await Promise.all([startAllSubgraphs({}, { readyTimeoutMs: 120_000 }), startRedis()]);
+      idp = await startIdp({ readyTimeoutMs: 120_000 });
       portico = await startTestPortico(subgraphs, { env: { IDP_URL: idp.url, REDIS_URL: redis.url } });
       await portico.fleet!.ready();
       // A little traffic: every source answers once, so latency histograms have buckets.
@@ -116,7 +116,7 @@ describe('deploy/ dashboards and alert rules', () => {
       // without rate limits has no `limited` sample, yet the alert's query is right).
       const declared = [...text.matchAll(/^# TYPE (\S+) (counter|gauge)$/gm)].map((match) => match[1]!);
       exported = new Set([...samples.map((sample) => sample.name), ...declared]);
-    }, 180_000);
+    }, 300_000);
 
     afterAll(async () => {
       await portico?.close(0);

@@ -24,8 +24,8 @@ let token: string;
 
 beforeAll(async () => {
   // Generous start-up limits: the machine may be shared and busy; the test's own limits are below.
-  [subgraphs, redis] = await Promise.all([startAllSubgraphs({}, { readyTimeoutMs: 60_000 }), startRedis()]);
-  idp = await startIdp({ readyTimeoutMs: 60_000 });
+  [subgraphs, redis] = await Promise.all([startAllSubgraphs({}, { readyTimeoutMs: 120_000 }), startRedis()]);
+  idp = await startIdp({ readyTimeoutMs: 120_000 });
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     // New headless mode; no sandbox (root in CI containers); no GPU; /dev/shm is small in containers.
@@ -36,7 +36,7 @@ beforeAll(async () => {
   token = await idp.issue({ sub: 'u1', aud: 'portico-web', scopes: ['products:read', 'inventory:read', 'orders:read'] });
   page = await browser.newPage();
   await page.setViewport({ width: 1440, height: 1100 });
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

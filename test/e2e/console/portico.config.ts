@@ -1,8 +1,8 @@
 import { defineRoot } from '../../../src/config/defineConfig.js';
 
 // The demo's three BFFs (bffs/web, mobile, partner) over the demo sources; only the inventory
-// breaker's reset timeout is shorter (sources.ts), so the console test sees it close again
-// within seconds rather than the demo's ten.
+// breaker reacts faster (sources.ts), so the console test sees it open and close again within
+// seconds rather than the demo's ten-second window and reset.
 export default defineRoot((env) => ({
   sources: './sources.ts',
   bffs: ['../../../bffs/web', '../../../bffs/mobile', '../../../bffs/partner'],
