@@ -136,6 +136,7 @@ describe('the operator console', () => {
       // The failed calls are in the source's figures (calls and errors over the window).
       const figures = await page.$eval('[data-source="inventory"] .stats', (node) => node.textContent ?? '');
       expect(figures).toMatch(/calls \(15 min\) [1-9]/);
+      expect(figures).toMatch(/errors \(15 min\) [1-9]/);
 
       await mkdir(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -118,7 +118,7 @@ function sourceCard(source, snapshot) {
     'div',
     { class: 'card', 'data-source': source.name },
     el('h3', {}, el('span', { text: source.name }), el('span', { class: 'breaker', 'data-breaker': '', 'data-state': source.breaker, text: breakerLabel(source.breaker) })),
-    el('div', { class: 'stats' }, stat('req/s', fmt(source.requestRate)), stat('err/s', fmt(source.errorRate)), stat('fallbacks', String(t.fallbacks)), stat('calls (15 min)', String(t.requests))),
+    el('div', { class: 'stats' }, stat('req/s', fmt(source.requestRate)), stat('err/s', fmt(source.errorRate)), stat('fallbacks', String(t.fallbacks)), stat('calls (15 min)', String(t.requests)), stat('errors (15 min)', String(t.errors))),
     ...charts(source, snapshot.stepSeconds),
     history.length
       ? el('div', { class: 'history', title: history.map((h) => `${time(h.at)} ${breakerLabel(h.state)}`).join('\n') }, ...history.map((h) => el('span', { 'data-state': h.state })))
