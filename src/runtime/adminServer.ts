@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, register as defaultRegister, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { runAdminAction, type AdminAction } from './adminActions.js';
+import type { OperatorConsole } from './console/operatorConsole.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface AdminServerOptions {
    * @default none: every `/admin/*` request is refused 401, since anything on the host could send it
    */
   bearerToken?: string;
+  /** The operator console (`/console`, src/runtime/console/operatorConsole.ts). */
+  console?: OperatorConsole;
 }
 
 export interface AdminServer {
@@ -37,6 +40,8 @@ export interface AdminServer {
  *   GET /metrics   Prometheus text format (prom-client): per-source breaker state, calls,
  *                  failures, retries, fallbacks, latency; plus the process' default metrics
  *   GET /sources   JSON: each source's breaker state
+ *   GET /console   the operator console (live breakers, rates, latency, refusals, errors, fleet):
+ *                  open on a loopback listener, else with the admin bearer token like /admin/*
  *   POST /admin/*  operations (src/runtime/adminActions.ts), with `Authorization: Bearer <admin.token>`
  *                  only: 401 with `WWW-Authenticate` otherwise, and always when no token is configured
  */
@@ -51,10 +56,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     // Compared as digests, in constant time: neither the length nor a prefix leaks through timing.
     return expected !== undefined && match !== null && timingSafeEqual(digest(match[1]!), expected);
   };
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(options.host);
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path?.startsWith('/admin/') && !authorized(req.headers.authorization)) {
-      const error = expected === undefined ? 'no admin token is configured (admin.token); /admin/* is off' : 'a valid admin bearer token is required';
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The single check point for the operator's routes: what can change the gateway (/admin/*),
+    // and what shows its topology and callers (/console: open to the host itself only).
+    const needsToken = path.startsWith('/admin/') || (isConsoleRoute(path) && !loopback);
+    if (needsToken && !authorized(req.headers.authorization)) {
+      const error = expected === undefined ? 'no admin token is configured (admin.token); this route is off' : 'a valid admin bearer token is required';
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="portico-admin"' }).end(JSON.stringify({ error }));
       req.resume();
       return;
@@ -78,6 +87,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       );
       return;
     }
+    if (options.console?.handle(req, res, path)) return;
     if (path === '/sources' && options.sources) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(options.sources()));
       return;
@@ -97,6 +107,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        options.console?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -105,4 +116,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
+}
+
+function isConsoleRoute(path: string): boolean {
+  return path === '/console' || path.startsWith('/console/');
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
 import type { ConfigReloader, ReloadTrigger } from './configReloader.js';
+import { fleetMetrics } from './fleetMetrics.js';
 
 export const FLEET_CHANNEL = 'fleet';
 /** Redis key (under the key prefix) holding the fleet's config version. */
@@ -56,21 +57,28 @@ export function joinFleet(options: FleetOptions): Fleet {
   // This instance just loaded the files as they are now, so it starts level with the fleet. Read
   // in the background: a Redis that is down must not hold up start-up (ioredis connects later,
   // and the subscription and resync work from then on).
+  const metrics = fleetMetrics();
   let applied = 0;
+  const advance = (version: number) => {
+    applied = Math.max(applied, version);
+    metrics.configVersion.set({ view: 'applied' }, applied);
+  };
   const joined = pubsub.counter(CONFIG_VERSION_COUNTER).then(
     (version) => {
-      applied = Math.max(applied, version);
+      advance(version);
+      metrics.configVersion.set({ view: 'fleet' }, version);
     },
     (error: unknown) => logger.warn({ err: error }, 'fleet: cannot read the config version yet; resync will retry'),
   );
 
   const catchUp = async (version: number, trigger: ReloadTrigger) => {
-    if (version <= applied) return;
+    if (version <= applied) return false;
     const outcome = await reloader.reload(trigger);
     // Applied or refused, this instance has looked at that version: a refused config is logged
     // and retried only when the fleet moves on, not on every resync.
-    applied = Math.max(applied, version);
+    advance(version);
     if (!outcome.ok) logger.error({ version, reason: outcome.error }, 'fleet: the announced config was refused here');
+    return true;
   };
 
   const subscribed = pubsub.subscribe(FLEET_CHANNEL, (raw) => {
@@ -95,7 +103,8 @@ export function joinFleet(options: FleetOptions): Fleet {
     void (async () => {
       try {
         const version = await pubsub.bump(CONFIG_VERSION_COUNTER);
-        applied = Math.max(applied, version);
+        advance(version);
+        metrics.configVersion.set({ view: 'fleet' }, version);
         await pubsub.publish(FLEET_CHANNEL, JSON.stringify({ type: 'config', version, from: instanceId } satisfies ConfigNotice));
       } catch (error) {
         logger.warn({ err: error }, 'fleet: cannot announce the reload; other instances catch up on their next resync');
@@ -106,8 +115,11 @@ export function joinFleet(options: FleetOptions): Fleet {
   const resync = async () => {
     await joined;
     try {
-      await catchUp(await pubsub.counter(CONFIG_VERSION_COUNTER), 'resync');
+      const version = await pubsub.counter(CONFIG_VERSION_COUNTER);
+      metrics.configVersion.set({ view: 'fleet' }, version);
+      metrics.resyncs.inc({ result: (await catchUp(version, 'resync')) ? 'caught_up' : 'current' });
     } catch (error) {
+      metrics.resyncs.inc({ result: 'failed' });
       logger.warn({ err: error }, 'fleet: resync failed; retrying on the next interval');
     }
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PorticoConfig } from '../config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../compose/buildSourceRuntime.js';
@@ -20,6 +21,11 @@ import { createResponseCacheStore } from '../stores/response-cache/createRespons
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import { loadStoredOperations } from '../partner-rest/loadStoredOperations.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
+import { consoleFeed } from '../observability/console/consoleFeed.js';
+import { rateLimitDecisions } from '../plugins/rate-limit/rateLimitMetrics.js';
+import { responseCacheMetrics } from '../plugins/response-cache/responseCacheMetrics.js';
+import { createOperatorConsole, type OperatorConsole } from './console/operatorConsole.js';
+import { joinRoster, type FleetRoster } from './fleetRoster.js';
 
 export interface Portico {
   bffs: RunningBff[];
@@ -62,6 +68,10 @@ export interface StartOptions {
  */
 export async function startPortico(config: PorticoConfig, options: StartOptions): Promise<Portico> {
   const { logger } = options;
+  // Families a BFF may not use are still exported (without samples), so the dashboards and alert
+  // rules in deploy/ name series that exist whatever the config enables.
+  rateLimitDecisions();
+  responseCacheMetrics();
   const http: HttpClient = createHttpClient(options.httpClient);
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
@@ -130,6 +140,10 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
 
   const bffs: RunningBff[] = [];
   let admin: AdminServer | undefined;
+  let operatorConsole: OperatorConsole | undefined;
+  let roster: FleetRoster | undefined;
+  // Named before the fleet exists, so the console and the fleet agree on who this instance is.
+  const instanceId = randomUUID();
   try {
     const apps = await buildApps(config, transports);
     for (const bff of config.bffs) {
@@ -139,9 +153,21 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       bffs.push(await startBffServer({ bff, ...apps.get(bff.name)!, logger, readiness: readinessOf(bff.name) }));
     }
     if (config.admin) {
+      const feed = consoleFeed();
+      operatorConsole = createOperatorConsole({
+        feed,
+        instanceId,
+        configVersion: () => reloader.version,
+        bffs: () => config.bffs.map((bff) => bff.name),
+        breakers: () => transports.health(),
+        fleet: () => roster?.instances(),
+      });
+      // A viewer sees a breaker flip at once, not on the next tick.
+      stateListeners.add(() => operatorConsole?.push());
       admin = await startAdminServer({
         ...config.admin,
         logger,
+        console: operatorConsole,
         sources: () => transports.health(),
         actions: porticoAdminActions({
           reload: () => reloader.reload('admin'),
@@ -201,7 +227,24 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   let fleet: Fleet | undefined;
   if (config.fleet.enabled ?? config.redis !== undefined) {
     pubsub = createFleetPubSub(config.redis, logger);
-    fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs });
+    fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs, instanceId });
+    const feed = consoleFeed();
+    const joined = fleet;
+    roster = joinRoster({
+      pubsub,
+      instanceId,
+      appliedVersion: () => joined.appliedVersion(),
+      logger,
+      summary: () => ({
+        ...feed.rates(),
+        breakers: Object.fromEntries(
+          Object.entries(transports.health())
+            .filter(([, health]) => health.breaker !== 'closed')
+            .map(([name, health]) => [name, health.breaker]),
+        ),
+        bffs: config.bffs.map((bff) => bff.name),
+      }),
+    });
   }
 
   return {
@@ -220,6 +263,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     reload: (trigger = 'admin') => reloader.reload(trigger),
     async close(graceMs) {
       reloader.close();
+      await roster?.close();
       await fleet?.close();
       if (graceMs === undefined && config.shutdown.unreadyDelayMs > 0) {
         // Load balancers polling /readyz stop routing here while requests are still served.

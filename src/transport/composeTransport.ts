@@ -32,6 +32,7 @@ import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import type { HttpCall } from './httpClient.js';
 import type { DeadlineSignals } from './deadlineSignals.js';
 import { createRetryBudget } from './retryBudget.js';
+import type { ConsoleFeed } from '../observability/console/consoleFeed.js';
 import type { TransportMetrics } from './transportMetrics.js';
 import { isServerFailureStatus, UpstreamStatusError, type HttpDecorator } from './upstreamFailure.js';
 import { withBreaker, type SourceBreaker } from './withBreaker.js';
@@ -72,6 +73,8 @@ export interface SourceTransportOptions {
   store?: FallbackStore;
   logger?: Logger;
   metrics?: TransportMetrics;
+  /** The operator console's ring buffer, fed where the metrics are. @default none */
+  feed?: ConsoleFeed;
   rotateBucketController?: EventEmitter;
   /** Deadline signals shared by the calls of one request across sources. @default one for this source alone */
   deadlineSignals?: DeadlineSignals;
@@ -103,7 +106,7 @@ export function composeTransport(http: HttpCall, layers: readonly (HttpDecorator
 
 /** The source's HTTP call with every policy applied, in the order documented above. */
 export function createSourceTransport(options: SourceTransportOptions): SourceTransport {
-  const { source, resilience, logger, metrics } = options;
+  const { source, resilience, logger, metrics, feed } = options;
   const now = options.now ?? Date.now;
   const { breaker: b, retry: r, fallback: f } = resilience;
   if (f.enabled && !options.store) throw new Error(`${source}: the fallback cache is enabled but no store was given`);
@@ -117,11 +120,12 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
     ...(options.rotateBucketController ? { rotateBucketController: options.rotateBucketController } : {}),
     ...(logger ? { logger } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(feed ? { feed } : {}),
   });
   const common = { source, now, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
   const call = composeTransport(options.http, [
     unwrapStatusErrors,
-    f.enabled && withFallbackCache({ ...common, store: options.store!, ttlMs: f.ttlMs }),
+    f.enabled && withFallbackCache({ ...common, ...(feed ? { feed } : {}), store: options.store!, ttlMs: f.ttlMs }),
     withDeadline({ ...common, timeoutMs: resilience.timeoutMs, ...(options.deadlineSignals ? { signals: options.deadlineSignals } : {}) }),
     withRetry({
       ...common,

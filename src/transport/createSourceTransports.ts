@@ -8,6 +8,7 @@ import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import { createSourceTransport, type SourceTransport } from './composeTransport.js';
 import { createDeadlineSignals } from './deadlineSignals.js';
 import type { HttpCall } from './httpClient.js';
+import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
 
@@ -21,6 +22,8 @@ export interface SourceTransportsOptions {
   logger: Logger;
   /** Clock for deadlines, retries and answer ages. @default Date.now */
   now?: () => number;
+  /** The operator console's ring buffer. @default the process's (src/observability/console/) */
+  feed?: ConsoleFeed;
 }
 
 export interface SourceHealth {
@@ -46,6 +49,7 @@ export interface SourceTransports {
 export function createSourceTransports(options: SourceTransportsOptions): SourceTransports {
   const { sources, http, logger } = options;
   const metrics = transportMetrics();
+  const feed = options.feed ?? consoleFeed();
   const transports = new Map<string, SourceTransport>();
   const fallbackStores = createFallbackStores({ config: options.fallbackCache, redis: options.redis, logger });
   // One rotation timer per distinct bucket length drives the rolling windows of all breakers.
@@ -82,6 +86,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       http,
       logger,
       metrics,
+      feed,
       rotateBucketController: rotatorFor(resilience),
       deadlineSignals,
       ...(store ? { store } : {}),

@@ -3,6 +3,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { porticoError } from '../errors/index.js';
 import type { HttpCall, UpstreamRequest, UpstreamResponse } from './httpClient.js';
+import type { ConsoleFeed } from '../observability/console/consoleFeed.js';
 import type { TransportMetrics } from './transportMetrics.js';
 import {
   UpstreamStatusError,
@@ -36,6 +37,8 @@ export interface BreakerOptions {
   rotateBucketController?: EventEmitter;
   logger?: Logger;
   metrics?: TransportMetrics;
+  /** The operator console's ring buffer: the same attempts as `metrics`, and every transition. */
+  feed?: ConsoleFeed;
 }
 
 export interface SourceBreaker {
@@ -81,7 +84,7 @@ function gaugeOwners(metrics: TransportMetrics): Map<string, symbol> {
  *   breaker, its failure reopens it for another `resetTimeoutMs`.
  */
 export function withBreaker(options: BreakerOptions): SourceBreaker {
-  const { source, logger, metrics } = options;
+  const { source, logger, metrics, feed } = options;
   const action: Action = async (request, next) => {
     const response = await next(request);
     if (isServerFailureStatus(response.status)) throw new UpstreamStatusError(response, source);
@@ -120,6 +123,7 @@ export function withBreaker(options: BreakerOptions): SourceBreaker {
     state = next;
     showState(next);
     metrics?.breakerTransitions.inc({ source, to: next });
+    feed?.breaker(source, next);
     for (const listener of listeners) listener(next);
   };
   showState('closed');
@@ -168,6 +172,14 @@ export function withBreaker(options: BreakerOptions): SourceBreaker {
       metrics.callDuration.observe({ source, outcome }, latencyMs / 1000);
     });
     circuit.on('reject', () => metrics.calls.inc({ source, outcome: 'rejected' }));
+  }
+  if (feed) {
+    // A cancelled call (caller gone) says nothing about the source: left out, as from the breaker.
+    circuit.on('success', (result: unknown, latencyMs: number) => {
+      if (!(result instanceof Error)) feed.sourceCall(source, latencyMs, false);
+    });
+    circuit.on('failure', (_error: unknown, latencyMs: number) => feed.sourceCall(source, latencyMs, true));
+    circuit.on('reject', () => feed.sourceRejected(source));
   }
 
   return {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import { fallbackKey, fallbackKeyRest } from './fallbackKey.js';
 import type { UpstreamRequest, UpstreamResponse } from './httpClient.js';
+import type { ConsoleFeed } from '../observability/console/consoleFeed.js';
 import type { TransportMetrics } from './transportMetrics.js';
 import { callerGaveUp, type HttpDecorator } from './upstreamFailure.js';
 
@@ -14,6 +15,8 @@ export interface FallbackCacheOptions {
   now?: () => number;
   logger?: Logger;
   metrics?: TransportMetrics;
+  /** The operator console's ring buffer: fallbacks served. */
+  feed?: ConsoleFeed;
 }
 
 /**
@@ -126,6 +129,7 @@ export function withFallbackCache(options: FallbackCacheOptions): HttpDecorator 
         throw error;
       }
       metrics?.fallbacks.inc({ source, result: 'served' });
+      options.feed?.fallbackServed(source);
       logger?.info({ source, requestId: request.scope?.requestId, ageMs }, 'upstream call failed: served the cached answer, marked stale');
       markStale(request, source, ageMs);
       return {

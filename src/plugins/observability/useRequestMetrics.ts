@@ -1,6 +1,9 @@
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
+import { operationCostOf } from '../../context/operationCost.js';
+import type { RequestScope } from '../../context/requestScope.js';
+import { consoleFeed, type ConsoleFeed } from '../../observability/console/consoleFeed.js';
 import { OTHER_OPERATION, requestMetrics } from '../../observability/requestMetrics.js';
 
 export interface RequestMetricsOptions {
@@ -14,11 +17,15 @@ export interface RequestMetricsOptions {
   registry?: Registry;
   /** Seconds-resolution clock for the latency histogram. @default performance.now */
   now?: () => number;
+  /** The operator console's ring buffer (src/observability/console/). @default the process's */
+  feed?: ConsoleFeed;
 }
 
 /**
  * Request counts, latency, in-flight and errors by code for one BFF
- * (src/observability/requestMetrics.ts names the series and explains the label bounds).
+ * (src/observability/requestMetrics.ts names the series and explains the label bounds), and the
+ * same events for the operator console's feed: a request failed when it answered 5xx or carried
+ * errors; it was served stale when a source's cached fallback answered part of it.
  * Only GraphQL requests are counted: health probes and GraphiQL would drown the signal.
  */
 export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
@@ -26,11 +33,16 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
   const max = options.maxOperationNames ?? 200;
   const now = options.now ?? (() => performance.now());
   const metrics = requestMetrics(options.registry);
+  const feed = options.feed ?? consoleFeed();
   const startedAt = new WeakMap<Request, number>();
   // Requests that reached the GraphQL endpoint (yoga calls onRequestParse for nothing else).
   const graphql = new WeakSet<Request>();
   // The executed operation's name; '' for an executed anonymous operation.
   const operationOf = new WeakMap<Request, string>();
+  // The executed operation's static cost, when the cost plugin priced it.
+  const costOf = new WeakMap<Request, number>();
+  // Requests whose result carried at least one error.
+  const errored = new WeakSet<Request>();
 
   return {
     onRequest({ request }) {
@@ -45,15 +57,26 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
       const name = getOperationAST(args.document, args.operationName)?.name?.value ?? '';
       if (name) metrics.admit(bff, name, max);
       // A batch is labelled by its first operation.
-      if (request && !operationOf.has(request)) operationOf.set(request, name);
-    },
-    onResultProcess({ result }) {
-      for (const single of Array.isArray(result) ? result : [result]) {
-        const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors;
-        for (const error of errors ?? []) metrics.errors.inc({ bff, code: metrics.codeLabel(error.extensions?.code) });
+      if (request && !operationOf.has(request)) {
+        operationOf.set(request, name);
+        const cost = operationCostOf(args.contextValue as object)?.cost;
+        if (cost !== undefined) costOf.set(request, cost);
       }
     },
-    onResponse({ request, response }) {
+    onResultProcess({ request, result }) {
+      for (const single of Array.isArray(result) ? result : [result]) {
+        const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors;
+        if (!errors?.length) continue;
+        errored.add(request);
+        const name = operationOf.get(request);
+        for (const error of errors) {
+          const code = metrics.codeLabel(error.extensions?.code);
+          metrics.errors.inc({ bff, code });
+          feed.graphqlError(bff, code, name || undefined);
+        }
+      }
+    },
+    onResponse({ request, response, serverContext }) {
       const start = startedAt.get(request);
       if (start === undefined) return;
       metrics.inFlight.dec({ bff });
@@ -62,7 +85,10 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
       const name = operationOf.get(request);
       const operation = name === undefined ? OTHER_OPERATION : metrics.operationLabel(bff, name || undefined);
       metrics.requests.inc({ bff, operation, status: String(response.status) });
-      metrics.duration.observe({ bff, operation }, (now() - start) / 1000);
+      const ms = now() - start;
+      metrics.duration.observe({ bff, operation }, ms / 1000);
+      const stale = (serverContext as { portico?: RequestScope } | undefined)?.portico?.stale;
+      feed.request(bff, operation, ms, response.status >= 500 || errored.has(request), stale !== undefined && stale.length > 0, costOf.get(request));
     },
   };
 }

@@ -2,9 +2,10 @@ import type { ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
 import { operationCostOf } from '../../context/operationCost.js';
-import { ANONYMOUS } from '../../context/principal.js';
+import { ANONYMOUS, type Principal } from '../../context/principal.js';
 import type { RequestScope } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
+import { consoleFeed, type ConsoleFeed } from '../../observability/console/consoleFeed.js';
 import { createMemoryRateLimitStore } from '../../stores/rate-limit/memoryRateLimitStore.js';
 import type { RateLimitStore } from '../../stores/rate-limit/rateLimitStore.js';
 import { countDecision } from './rateLimitMetrics.js';
@@ -26,11 +27,19 @@ export interface RateLimitOptions extends Pick<RateLimitConfig, 'tiers'>, Partia
    * gateway trusts rewrites it, and nothing here knows which proxies those are.
    */
   clientAddress?: (context: RateLimitContext) => string | undefined;
+  /** The operator console's ring buffer: refusals by plan and tenant. @default the process's */
+  feed?: ConsoleFeed;
 }
 
 export interface RateLimitContext {
   portico?: RequestScope;
   req?: { socket?: { remoteAddress?: string } };
+}
+
+/** The caller as the console's refusal table names it: tenant, else subject; never an address. */
+function tenantOf(principal: Principal): string {
+  if (principal.tenant !== undefined) return principal.tenant;
+  return principal.kind === 'anonymous' ? '(anonymous)' : `sub:${principal.subject}`;
 }
 
 const NO_COORDINATES: ReadonlySet<string> = new Set();
@@ -49,6 +58,7 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
   const { bff, tiers } = options;
   const store = options.store ?? createMemoryRateLimitStore();
   const clientAddress = options.clientAddress ?? peerAddress;
+  const feed = options.feed ?? consoleFeed();
   // Headers for the response, keyed by the request's scope (shared by a batch's operations).
   const admittedHeaders = new WeakMap<RequestScope, Record<string, string>>();
 
@@ -91,6 +101,8 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
       return undefined;
     }
     countDecision(bff, 'limited');
+    const principal = scope?.principal ?? ANONYMOUS;
+    feed.rateLimited(bff, principal.plan ?? `(${principal.kind === 'anonymous' ? 'anonymous' : 'no plan'})`, tenantOf(principal));
     const retryAfter = retryAfterSeconds(buckets, consumption.remaining, cost);
     const refused = buckets.filter((bucket, i) => (consumption.remaining[i] ?? 0) < cost).map((bucket) => bucket.policy);
     return porticoError('RATE_LIMITED', {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BffResponseCacheConfig } from '../../config/responseCacheSchema.js';
 import { ANONYMOUS } from '../../context/principal.js';
 import type { RequestScope } from '../../context/requestScope.js';
+import { consoleFeed, type ConsoleFeed } from '../../observability/console/consoleFeed.js';
 import type { ResponseCacheStore } from '../../stores/response-cache/responseCacheStore.js';
 import { cacheKey, sha256 } from './cacheKey.js';
 import type { CacheHints } from './collectCacheHints.js';
@@ -25,6 +26,8 @@ export interface ResponseCacheOptions extends BffResponseCacheConfig {
   logger?: Logger;
   /** Epoch ms, for entry ages and invalidation marks. @default Date.now */
   now?: () => number;
+  /** The operator console's ring buffer: hits and misses of cacheable queries. @default the process's */
+  feed?: ConsoleFeed;
 }
 
 /** What was decided for one operation of a request; the response headers sum them up. */
@@ -79,6 +82,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   const { bff, hints, store, logger } = options;
   const now = options.now ?? Date.now;
   const metrics = responseCacheMetrics();
+  const feed = options.feed ?? consoleFeed();
   const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Plan>>>();
   const decisions = new WeakMap<Request, Decision[]>();
 
@@ -189,11 +193,13 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
           const ageMs = Math.max(0, now() - cached.storedAt);
           if (ageMs < policy.maxAge * 1000) {
             metrics.lookups.inc({ bff, result: 'hit' });
+            feed.cacheLookup(bff, true);
             decide(context, { policy, ageMs, credentialed });
             return { data: JSON.parse(cached.data) as Record<string, unknown> };
           }
         }
         metrics.lookups.inc({ bff, result: 'miss' });
+        feed.cacheLookup(bff, false);
         const startedAt = now();
         const result = await executeFn({ ...execArgs, document: tracking.document });
         if (isAsyncIterable(result)) {
