@@ -15,7 +15,9 @@ import {
 import {
   INTERNAL_ALIAS_PREFIX,
   NotPlannable,
+  defaultPlanBudget,
   normalizeSelections,
+  type PlanBudget,
   type NormalField,
   type NormalSelection,
 } from './normalizeOperation.js';
@@ -34,6 +36,8 @@ export interface FetchNode {
   operationType: OperationTypeNode;
   /** Built once with the plan, so the executor's print cache hits on every request. */
   document: DocumentNode;
+  /** The length of the printed document: what the plan cache weighs the plan by. */
+  printedLength: number;
   operationName: string | undefined;
   /** The client variables the document uses (sent as the client gave them, coerced). */
   variableNames: readonly string[];
@@ -74,6 +78,8 @@ export interface PlanInput {
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** Coerced variable values; only those deciding `@skip`/`@include` shape the plan. */
   variables: Readonly<Record<string, unknown>>;
+  /** Beyond it, planning stops with PlanTooLarge. @default defaultPlanBudget */
+  budget?: Readonly<PlanBudget>;
 }
 
 interface Draft {
@@ -136,7 +142,8 @@ export function planOperation(input: PlanInput): QueryPlan {
   if (variableDefinitions.has(REPRESENTATIONS)) throw new NotPlannable(`a client variable named $${REPRESENTATIONS}`);
 
   const rootType = operation.operation === OperationTypeNode.QUERY ? model.roots.query : model.roots.mutation;
-  const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet);
+  const meter = { budget: input.budget ?? defaultPlanBudget, fields: 0 };
+  const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet, meter);
   const drafts: Draft[] = [];
   const newDraft = (draft: Omit<Draft, 'id' | 'selections' | 'variables' | 'waitForTrees'>): Draft => {
     const created: Draft = { ...draft, id: drafts.length, selections: [], variables: new Set(), waitForTrees: [] };
@@ -565,24 +572,26 @@ function toPlan(
         }
       : { kind: Kind.SELECTION_SET, selections: draft.selections };
     const operationType = isEntity ? OperationTypeNode.QUERY : operation.operation;
+    const document: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: operationType,
+          ...(operationName ? { name: { kind: Kind.NAME, value: operationName } } : {}),
+          variableDefinitions: definitions,
+          selectionSet,
+        },
+      ],
+    };
     nodes.set(draft, {
       id: draft.id,
       subgraph,
       kind: draft.kind,
       operationType,
       operationName,
-      document: {
-        kind: Kind.DOCUMENT,
-        definitions: [
-          {
-            kind: Kind.OPERATION_DEFINITION,
-            operation: operationType,
-            ...(operationName ? { name: { kind: Kind.NAME, value: operationName } } : {}),
-            variableDefinitions: definitions,
-            selectionSet,
-          },
-        ],
-      },
+      document,
+      printedLength: print(document).length,
       variableNames,
       paths: draft.paths,
       typeName: draft.typeName,
