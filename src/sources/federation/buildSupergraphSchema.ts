@@ -34,8 +34,7 @@ export function buildSupergraphSchema(options: SupergraphSchemaOptions): Executa
     supergraphSdl: options.supergraphSdl,
     executors,
     ...(options.onPlannerFallback ? { onFallback: options.onPlannerFallback } : {}),
-    ...(options.plannerLimits?.planCache ? { planCache: options.plannerLimits.planCache } : {}),
-    ...(options.plannerLimits?.planBudget ? { planBudget: options.plannerLimits.planBudget } : {}),
+    ...options.planner,
   });
   return { schema, planner };
 }
@@ -49,8 +48,8 @@ export interface SupergraphSchemaOptions extends SupergraphSubschemasOptions {
   queryPlanner?: boolean;
   /** Told once per operation shape that falls back to stitching, and why. */
   onPlannerFallback?: (reason: string, operationName: string | undefined) => void;
-  /** The planner's cache bounds and planning budget (docs/query-planner.md#limits). */
-  plannerLimits?: Pick<QueryPlannerOptions, 'planCache' | 'planBudget'>;
+  /** The planner's cache bounds, planning budget and progressive override (docs/query-planner.md). */
+  planner?: Pick<QueryPlannerOptions, 'planCache' | 'planBudget' | 'overrideLabel'>;
 }
 
 /**

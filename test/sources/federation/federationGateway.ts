@@ -48,7 +48,7 @@ export interface FederationGatewayOptions {
    * @default a real HTTP executor to the supergraph's URL
    */
   executorFor?: (subgraph: { name: string; url: string }) => Executor;
-  plannerLimits?: SupergraphSchemaOptions['plannerLimits'];
+  planner?: SupergraphSchemaOptions['planner'];
 }
 
 /** The supergraph served the way `portico serve --supergraph` serves it, minus the HTTP edge. */
@@ -67,7 +67,7 @@ export function federationGateway(
     executorFor,
     queryPlanner: engine === 'planner',
     onPlannerFallback: (reason) => fallbacks.push(reason),
-    ...(options.plannerLimits ? { plannerLimits: options.plannerLimits } : {}),
+    ...(options.planner ? { planner: options.planner } : {}),
   });
   return {
     schema,

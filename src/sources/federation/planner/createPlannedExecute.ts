@@ -26,7 +26,7 @@ import {
   type PlanBudget,
 } from './normalizeOperation.js';
 import { planOperation, type QueryPlan } from './planOperation.js';
-import type { SupergraphModel } from './supergraphModel.js';
+import { withOverrideLabels, type SupergraphModel } from './supergraphModel.js';
 
 /** Execution arguments as envelop passes them (a signal when the client can abort). */
 export type PlannedExecutionArgs = ExecutionArgs & { signal?: AbortSignal };
@@ -44,6 +44,19 @@ export interface PlannedExecuteOptions {
   planCache?: Partial<PlanCacheLimits>;
   /** How much planning one operation may cost before it is refused (QUERY_PLAN_TOO_LARGE). */
   planBudget?: Partial<PlanBudget>;
+  /** Whether a progressive `@override` label is on for this request. @default percentLabels() */
+  overrideLabel?: (label: string) => boolean;
+}
+
+/**
+ * Progressive override as Apollo's router does it without a coprocessor: `percent(N)` is on for
+ * N % of requests, drawn per request; any other label is off.
+ */
+export function percentLabels(random: () => number = Math.random): (label: string) => boolean {
+  return (label) => {
+    const percent = /^percent\((\d+(?:\.\d+)?)\)$/.exec(label);
+    return percent !== null && random() * 100 < Number(percent[1]);
+  };
 }
 
 export interface PlanCacheLimits {
@@ -90,7 +103,10 @@ interface DocumentPlans {
  * support (see planOperation) runs through `fallback`, stitching, unchanged.
  */
 export function createPlannedExecute(options: PlannedExecuteOptions): (args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown {
-  const { model } = options;
+  const labels = [...options.model.overrideLabels].sort();
+  const labelIsOn = options.overrideLabel ?? percentLabels();
+  // One model per set of active labels: few labels, so few models.
+  const models = new Map<string, SupergraphModel>();
   const dataSchema = withoutResolvers(options.schema);
   const limits = { ...defaultPlanCacheLimits, ...options.planCache };
   const budget = { ...defaultPlanBudget, ...options.planBudget };
@@ -105,6 +121,11 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
   });
 
   const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): Decision => {
+    // Each request draws its labels; the set drawn is part of the plan's key.
+    const active = labels.filter((label) => labelIsOn(label));
+    const activeKey = active.join(',');
+    let model = labels.length === 0 ? options.model : models.get(activeKey);
+    if (!model) models.set(activeKey, (model = withOverrideLabels(options.model, new Set(active))));
     let forDocument = documents.get(args.document);
     if (!forDocument) {
       const fragments = new Map<string, FragmentDefinitionNode>();
@@ -117,7 +138,7 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
       forDocument = { id: nextDocumentId++, fragments, conditions: conditionVariables(selectionSets), cached: 0 };
       documents.set(args.document, forDocument);
     }
-    let key = `${forDocument.id}|${operation.name?.value ?? ''}`;
+    let key = `${forDocument.id}|${activeKey}|${operation.name?.value ?? ''}`;
     for (const name of forDocument.conditions) key += `|${variables[name] === true ? 1 : 0}`;
     let decision = plans.get(key);
     if (!decision) {

@@ -6,7 +6,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { SupergraphModel } from './supergraphModel.js';
+import type { SupergraphModel, TypeModel } from './supergraphModel.js';
 
 /** A client field, with fragments of its own type folded in and `@skip`/`@include` applied. */
 export interface NormalField {
@@ -160,7 +160,9 @@ export function normalizeSelections(
     }
     const condition = model.types.get(typeCondition);
     if (!condition) throw new NotPlannable(`type ${typeCondition} is not in the supergraph`);
-    // Validation guarantees the fragment can apply; on an object parent it then always applies.
+    // On an object parent a fragment applies when the object is (one of) its type(s); the
+    // planner's own expansion of abstract fragments puts fragments where they may not apply.
+    if (parent.kind === 'object' && typeCondition !== parentType && !possibleTypes(model, condition).has(parentType)) continue;
     if (typeCondition === parentType || parent.kind === 'object') {
       // graphql-js collects a named fragment once per selection set; so does the planner, or
       // `...F ...F` nested n deep would cost 2^n.
@@ -176,10 +178,30 @@ export function normalizeSelections(
         selections: normalizeSelections(model, fragments, conditions, typeCondition, inner, meter, depth + 1),
       });
     } else {
-      throw new NotPlannable(`fragment on ${typeCondition} inside ${parentType}`);
+      // An abstract type inside another (`... on Media` in a SearchResult): it applies to the
+      // object types both can be, so it becomes one fragment on each, planned like any other.
+      const within = possibleTypes(model, parent);
+      for (const objectType of possibleTypes(model, condition)) {
+        if (!within.has(objectType)) continue;
+        out.push({
+          kind: 'fragment',
+          typeName: objectType,
+          selections: normalizeSelections(model, fragments, conditions, objectType, inner, meter, depth + 1),
+        });
+      }
     }
   }
   return out;
+}
+
+/** The object types an interface or union can be in some subgraph (itself, for an object type). */
+export function possibleTypes(model: SupergraphModel, type: TypeModel): ReadonlySet<string> {
+  if (type.kind === 'object') return new Set([type.name]);
+  const all = new Set<string>();
+  for (const members of type.possibleIn.values()) {
+    for (const member of members) if (model.types.get(member)?.kind === 'object') all.add(member);
+  }
+  return all;
 }
 
 /** Response keys the planner adds for keys and `@requires` fields start with this. */

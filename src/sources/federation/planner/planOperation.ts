@@ -211,9 +211,11 @@ export function planOperation(input: PlanInput): QueryPlan {
       const { target, key } = chooseTarget(type, field.name, model_, position, jumps);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
-      let jump = jumps.get(target);
-      if (!jump) jumps.set(target, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       const requires = model_.requires.get(target);
+      let slot = target;
+      let jump = jumps.get(slot);
+      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}#${other}`));
+      if (!jump) jumps.set(slot, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
       return jump;
@@ -272,6 +274,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     const out = new Output();
     // The projection resolves the runtime type from it.
     out.addOnce('__typename', typenameNode);
+    const possibleHere = [...(type.possibleIn.get(position.graph) ?? [])].filter((name) => model.types.get(name)?.kind === 'object');
+    // Per object type, what the client selects on it: its fragments, and the interface's fields
+    // this graph cannot answer for every type it can return (an @override moved one type's
+    // field elsewhere, or the field lives elsewhere): those are planned per type.
+    const perType = new Map<string, NormalSelection[]>();
+    const onType = (typeName: string) => {
+      let list = perType.get(typeName);
+      if (!list) perType.set(typeName, (list = []));
+      return list;
+    };
     for (const selection of selections) {
       if (selection.kind === 'field') {
         if (selection.name === '__typename') {
@@ -279,19 +291,30 @@ export function planOperation(input: PlanInput): QueryPlan {
           continue;
         }
         const model_ = fieldOf(type, selection.name);
-        if (!isLocal(model_, selection.name, position)) {
-          throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        const localForAll =
+          isLocal(model_, selection.name, position) &&
+          possibleHere.every((name) => {
+            const objectField = model.types.get(name)?.fields.get(selection.name);
+            return objectField === undefined || isLocalIn(objectField, selection.name, position.graph, undefined);
+          });
+        if (localForAll) {
+          local(selection, model_, position, out);
+          continue;
         }
-        local(selection, model_, position, out);
+        if (possibleHere.length === 0) throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        for (const name of possibleHere) onType(name).push(selection);
         continue;
       }
       // A subgraph only returns types possible there; a fragment on another type would make it
       // refuse the whole query, and could never match anyway.
       if (!type.possibleIn.get(position.graph)?.has(selection.typeName)) continue;
-      const inner = plan(selection.typeName, selection.selections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
+      onType(selection.typeName).push(...selection.selections);
+    }
+    for (const [typeName, typeSelections] of perType) {
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
-        typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: selection.typeName } },
+        typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
         selectionSet: { kind: Kind.SELECTION_SET, selections: inner },
       });
     }
@@ -377,11 +400,13 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
     if (selection.kind !== Kind.FIELD) throw new NotPlannable('a fragment in a key or @requires field set');
     const name = selection.name.value;
     if (name === '__typename') return [];
-    const responseKey = top ? INTERNAL_ALIAS_PREFIX + name : name;
+    const responseKey = top ? internalAlias(selection) : name;
     const node: FieldNode = {
       kind: Kind.FIELD,
       name: { kind: Kind.NAME, value: name },
       ...(top ? { alias: { kind: Kind.NAME, value: responseKey } } : {}),
+      // A required field can take arguments (`@requires(fields: "weight(unit: \"kg\")")`).
+      ...(selection.arguments?.length ? { arguments: selection.arguments } : {}),
     };
     return [
       {
@@ -393,6 +418,41 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
       },
     ];
   });
+}
+
+/**
+ * The internal alias of a key or required field: its name, and for a field with arguments a
+ * digest of them, so `weight(unit: "kg")` and `weight(unit: "lb")` land under different keys.
+ */
+function internalAlias(field: FieldNode): string {
+  if (!field.arguments?.length) return INTERNAL_ALIAS_PREFIX + field.name.value;
+  return `${INTERNAL_ALIAS_PREFIX}${field.name.value}_${digest(field.arguments.map(print).join(','))}`;
+}
+
+/** FNV-1a, 32 bits, base 36: short, stable, and only ever compared with itself. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
+}
+
+/**
+ * Two `@requires` sets that need one field with different arguments cannot share a
+ * representation (it has one value per field name): their fields go in separate fetches.
+ */
+function requiresConflict(planned: readonly SelectionSetNode[], next: SelectionSetNode): boolean {
+  const argumentsOf = new Map<string, string>();
+  for (const set of planned) {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) argumentsOf.set(selection.name.value, internalAlias(selection));
+    }
+  }
+  return next.selections.some(
+    (selection) => selection.kind === Kind.FIELD && argumentsOf.has(selection.name.value) && argumentsOf.get(selection.name.value) !== internalAlias(selection),
+  );
 }
 
 function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
@@ -407,7 +467,7 @@ function representationOf(key: SelectionSetNode, requires: readonly SelectionSet
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
       let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? INTERNAL_ALIAS_PREFIX + name : name }));
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
         add(selection.selectionSet, below, false);

@@ -22,6 +22,12 @@ export interface QueryPlannerOptions {
   planCache?: Partial<PlanCacheLimits>;
   /** What one operation may cost to plan before it is refused. @default defaultPlanBudget */
   planBudget?: Partial<PlanBudget>;
+  /**
+   * Whether a progressive `@override` label is on for this request.
+   * @default percentLabels(): `percent(N)` is on for N % of requests, at random; any other label
+   * is off, as in Apollo's router until something turns it on.
+   */
+  overrideLabel?: (label: string) => boolean;
 }
 
 /** A gateway schema and, when its operations can run by plan, the planner that runs them. */
@@ -49,5 +55,6 @@ export function createQueryPlanner(schema: GraphQLSchema, options: QueryPlannerO
     ...(options.onFallback ? { onFallback: options.onFallback } : {}),
     ...(options.planCache ? { planCache: options.planCache } : {}),
     ...(options.planBudget ? { planBudget: options.planBudget } : {}),
+    ...(options.overrideLabel ? { overrideLabel: options.overrideLabel } : {}),
   });
 }

@@ -23,6 +23,8 @@ export interface SupergraphModel {
   roots: { query: string; mutation: string };
   /** Set when the whole supergraph is outside what the planner supports (e.g. join v0.1). */
   unsupported?: string;
+  /** Every progressive `@override` label (`percent(25)`, or a custom one) of the supergraph. */
+  overrideLabels: ReadonlySet<string>;
 }
 
 export interface TypeModel {
@@ -53,6 +55,12 @@ export interface FieldModel {
   requires: ReadonlyMap<string, SelectionSetNode>;
   /** Per graph, the `@provides` selection the field's value carries there. */
   provides: ReadonlyMap<string, SelectionSetNode>;
+  /**
+   * A progressive `@override`: which graphs resolve the field when its label is active for a
+   * request (the overriding one) and when it is not (the overridden one). Neither is in
+   * `resolvableIn` here; `withOverrideLabels` makes the model of one set of active labels.
+   */
+  progressive?: { label: string; ifActive: ReadonlySet<string>; ifInactive: ReadonlySet<string> };
   unplannable?: string;
 }
 
@@ -164,7 +172,29 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     }
   }
 
-  return { graphs, types, roots, ...(unsupported ? { unsupported } : {}) };
+  const overrideLabels = new Set<string>();
+  for (const type of types.values()) for (const field of type.fields.values()) if (field.progressive) overrideLabels.add(field.progressive.label);
+  return { graphs, types, roots, overrideLabels, ...(unsupported ? { unsupported } : {}) };
+}
+
+/**
+ * The model as it is for requests where exactly `active` labels are on: each progressively
+ * overridden field resolves in the overriding graph when its label is active, in the overridden
+ * one otherwise. Types without such fields are shared with `model`.
+ */
+export function withOverrideLabels(model: SupergraphModel, active: ReadonlySet<string>): SupergraphModel {
+  const types = new Map<string, TypeModel>();
+  for (const [name, type] of model.types) {
+    let fields: Map<string, FieldModel> | undefined;
+    for (const [fieldName, field] of type.fields) {
+      if (!field.progressive) continue;
+      fields ??= new Map(type.fields);
+      const { label, ifActive, ifInactive } = field.progressive;
+      fields.set(fieldName, { ...field, resolvableIn: new Set([...field.resolvableIn, ...(active.has(label) ? ifActive : ifInactive)]) });
+    }
+    types.set(name, fields ? { ...type, fields } : type);
+  }
+  return { ...model, types };
 }
 
 function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
@@ -176,24 +206,37 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
   const requires = new Map<string, SelectionSetNode>();
   const provides = new Map<string, SelectionSetNode>();
   let unplannable: string | undefined;
+  let progressive: { label: string; ifActive: Set<string>; ifInactive: Set<string> } | undefined;
   for (const directive of joinFields) {
     const graph = enumArg(directive, 'graph');
     // @join__field without a graph marks fields added by @interfaceObject; @fromContext arguments
-    // and progressive override labels change per request: both are left to stitching.
+    // are read from an ancestor per object: both are left to stitching.
     if (!graph) {
       unplannable = 'field contributed through @interfaceObject';
       continue;
     }
     if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
-    if (stringArg(directive, 'overrideLabel') !== undefined) unplannable = 'progressive @override label';
+    const label = stringArg(directive, 'overrideLabel');
     if (boolArg(directive, 'external')) externalIn.add(graph);
-    else if (!boolArg(directive, 'usedOverridden')) resolvableIn.add(graph);
+    else if (label !== undefined) {
+      // The overriding graph names `override:`; the overridden one carries the label alone.
+      progressive ??= { label, ifActive: new Set(), ifInactive: new Set() };
+      (stringArg(directive, 'override') !== undefined ? progressive.ifActive : progressive.ifInactive).add(graph);
+    } else if (!boolArg(directive, 'usedOverridden')) resolvableIn.add(graph);
     const requiresSet = stringArg(directive, 'requires');
     if (requiresSet !== undefined) requires.set(graph, parseFieldSet(requiresSet));
     const providesSet = stringArg(directive, 'provides');
     if (providesSet !== undefined) provides.set(graph, parseFieldSet(providesSet));
   }
-  return { type, resolvableIn, externalIn, requires, provides, ...(unplannable ? { unplannable } : {}) };
+  return {
+    type,
+    resolvableIn,
+    externalIn,
+    requires,
+    provides,
+    ...(progressive ? { progressive } : {}),
+    ...(unplannable ? { unplannable } : {}),
+  };
 }
 
 function namedTypeOf(type: TypeNode): string {

@@ -3,16 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { shop } from '../../../fixtures/federation/shop/index.js';
 import { composeFixtureSupergraph } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
-import { federationGateway } from '../federationGateway.js';
+import { federationGateway, type FederationGatewayOptions } from '../federationGateway.js';
 
 // Issue 17 item 5: the planner's cache is bounded in entries and bytes, and a document that
 // would cost too much to plan is refused with a code before any subgraph call. Subgraphs run in
 // process: what is asserted is which calls were made and what was answered, never wall time.
 const supergraphSdl = composeFixtureSupergraph('shop');
 
-function plannerGateway(plannerLimits: Parameters<typeof federationGateway>[2]['plannerLimits'] = {}) {
+function plannerGateway(limits: FederationGatewayOptions['planner'] = {}) {
   const subgraphs = inProcessSubgraphs(shop);
-  const gateway = federationGateway(supergraphSdl, 'planner', { executorFor: subgraphs.executorFor, plannerLimits });
+  const gateway = federationGateway(supergraphSdl, 'planner', { executorFor: subgraphs.executorFor, planner: limits });
   return { gateway, documents: subgraphs.documents };
 }
 

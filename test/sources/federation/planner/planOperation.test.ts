@@ -477,7 +477,6 @@ describe('planOperation leaves to stitching (NotPlannable) what it does not supp
     ['a subscription', models.shop, 'subscription { me { name } }', 'subscription'],
     ['a client alias with the planner\'s internal prefix', models.shop, '{ me { __pq_id: name reviews { body } } }', 'alias __pq_id'],
     ['a client variable named $representations', models.shop, 'query ($representations: Int) { topProducts(first: $representations) { upc } }', 'a client variable named $representations'],
-    ['a fragment on an abstract type inside another abstract type', models.media, '{ search(term: "planet") { ... on Media { title } } }', 'fragment on Media inside SearchResult'],
   ])('%s', (_what, model, query, reason) => {
     expect(reasonNotPlanned(model, query)).toBe(reason);
   });
