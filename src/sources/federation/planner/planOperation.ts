@@ -47,6 +47,12 @@ export interface FetchNode {
    */
   paths: readonly (readonly string[])[];
   typeName: string;
+  /**
+   * Entity fetches: the object types collected at `paths`; absent, every object there (objects
+   * of an `@interfaceObject`, whose subgraph does not know their type). `typeName` is then the
+   * interface, sent as the representations' `__typename`.
+   */
+  collect?: readonly string[];
   /** Entity fetches: how to read an object's representation (key and `@requires` fields). */
   representation: readonly RepresentationField[];
   /** The response keys this fetch fills at its position: where its failure is reported. */
@@ -89,6 +95,7 @@ interface Draft {
   step: number;
   paths: (readonly string[])[];
   typeName: string;
+  collect: Set<string> | undefined;
   selections: SelectionNode[];
   variables: Set<string>;
   deps: Draft[];
@@ -106,11 +113,15 @@ interface Position {
   provided: SelectionSetNode | undefined;
   /** At the top of an entity fetch: the `@requires` fields whose requirements it sends. */
   requirementsSent?: ReadonlySet<string>;
+  /** The objects here are known to be of one object type (an @interfaceObject fetch for an object's fields). */
+  typeKnown?: boolean;
 }
 
 /** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
 interface Jump {
   target: string;
+  /** The type named in `_entities`: the object's, or an interface that is an @interfaceObject in `target`. */
+  entity: string;
   key: SelectionSetNode;
   /** The `@requires` sets of its fields; the first `requiresPlanned` have been planned. */
   requires: SelectionSetNode[];
@@ -177,8 +188,8 @@ export function planOperation(input: PlanInput): QueryPlan {
   const plan = (type: string, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const model_ = model.types.get(type);
     if (!model_) throw new NotPlannable(`type ${type} is not in the supergraph`);
-    if (model_.unplannable) throw new NotPlannable(`${type}: ${model_.unplannable}`);
-    return model_.kind === 'object' ? planObject(model_, selections, position) : planAbstract(model_, selections, position);
+    if (model_.kind === 'object') return planObject(model_, selections, position);
+    return model_.interfaceObjectIn.has(position.graph) ? planInterfaceObject(model_, selections, position) : planAbstract(model_, selections, position);
   };
 
   /** A field the current graph resolves: written into the current fetch, its selection planned below it. */
@@ -208,14 +219,14 @@ export function planOperation(input: PlanInput): QueryPlan {
         local(field, model_, position, out);
         return undefined;
       }
-      const { target, key } = chooseTarget(type, field.name, model_, position, jumps);
+      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
       const requires = model_.requires.get(target);
-      let slot = target;
+      let slot = `${target}|${entity}`;
       let jump = jumps.get(slot);
-      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}#${other}`));
-      if (!jump) jumps.set(slot, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
+      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
+      if (!jump) jumps.set(slot, (jump = { target, entity, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
       return jump;
@@ -251,7 +262,8 @@ export function planOperation(input: PlanInput): QueryPlan {
         kind: 'entity',
         step: position.draft.step,
         paths: [position.path],
-        typeName: type.name,
+        typeName: jump.entity,
+        collect: new Set([type.name]),
         deps: [position.draft],
         representation: representationOf(jump.key, jump.requires),
         errorKeys: jump.fields.map((field) => field.responseKey),
@@ -265,7 +277,14 @@ export function planOperation(input: PlanInput): QueryPlan {
       }
       draft.waitForTrees.push(...jump.waitForTrees);
       const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
-      draft.selections = plan(type.name, jump.fields, { draft, graph: jump.target, path: position.path, provided: undefined, requirementsSent });
+      draft.selections = plan(jump.entity, jump.fields, {
+        draft,
+        graph: jump.target,
+        path: position.path,
+        provided: undefined,
+        requirementsSent,
+        typeKnown: true,
+      });
     }
     return out.selections;
   };
@@ -321,18 +340,76 @@ export function planOperation(input: PlanInput): QueryPlan {
     return out.selections;
   };
 
+  /**
+   * An interface in a graph where it is an `@interfaceObject`: the graph answers its own fields
+   * but not the objects' types (its `__typename` is the interface's). The type, and everything
+   * only the implementations know, come from a graph where the interface is an entity: one
+   * `_entities` fetch with the interface as `__typename`, which then plans on as usual.
+   */
+  const planInterfaceObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+    const out = new Output();
+    const rest: NormalSelection[] = position.typeKnown ? [] : [typenameField];
+    for (const selection of selections) {
+      if (selection.kind === 'field' && selection.name !== '__typename') {
+        const field = fieldOf(type, selection.name);
+        if (isLocal(field, selection.name, position)) {
+          local(selection, field, position, out);
+          continue;
+        }
+      }
+      rest.push(selection);
+    }
+    if (rest.length === 0) return out.selections;
+    let target: string | undefined;
+    let key: SelectionSetNode | undefined;
+    for (const [graph, keys] of type.keys) {
+      if (type.interfaceObjectIn.has(graph)) continue;
+      key = keys.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) {
+        target = graph;
+        break;
+      }
+    }
+    if (!target || !key) throw new NotPlannable(`no subgraph has ${type.name} as an entity interface to find its types`);
+    for (const field of internalFields(key, true)) local(field, fieldOf(type, field.name), position, out);
+    const draft = newDraft({
+      graph: target,
+      kind: 'entity',
+      step: position.draft.step,
+      paths: [position.path],
+      typeName: type.name,
+      collect: undefined,
+      deps: [position.draft],
+      representation: representationOf(key, []),
+      errorKeys: rest.flatMap((selection) => (selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])))),
+    });
+    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined });
+    return out.selections;
+  };
+
   const chooseTarget = (
     type: TypeModel,
     fieldName: string,
     field: FieldModel,
     position: Position,
     jumps: ReadonlyMap<string, Jump>,
-  ): { target: string; key: SelectionSetNode } => {
+  ): { target: string; key: SelectionSetNode; entity: string } => {
     const already = new Set([...jumps.values()].map((jump) => jump.target));
     const candidates = [...field.resolvableIn].sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
     for (const target of candidates) {
       const key = type.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
-      if (key) return { target, key };
+      if (key) return { target, key, entity: type.name };
+    }
+    // A field an @interfaceObject adds to every implementation: asked of the interface there,
+    // with a key of the interface this graph can give for the object.
+    for (const name of type.interfaces) {
+      const iface = model.types.get(name);
+      if (!iface) continue;
+      for (const target of iface.interfaceObjectIn) {
+        if (!iface.fields.get(fieldName)?.resolvableIn.has(target)) continue;
+        const key = iface.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+        if (key) return { target, key, entity: iface.name };
+      }
     }
     throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
   };
@@ -359,6 +436,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       step: operation.operation === OperationTypeNode.MUTATION ? index : 0,
       paths: [],
       typeName: rootType,
+      collect: undefined,
       deps: [],
       representation: [],
       errorKeys: run.fields.map((field) => field.responseKey),
@@ -500,6 +578,7 @@ class Output {
 }
 
 const typenameNode: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+const typenameField: NormalField = { kind: 'field', responseKey: '__typename', name: '__typename', node: typenameNode };
 
 const REPRESENTATIONS = 'representations';
 
@@ -570,6 +649,7 @@ function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
     const kept = bySignature.get(signature);
     if (kept) {
       kept.paths.push(...draft.paths);
+      kept.collect = kept.collect && draft.collect ? new Set([...kept.collect, ...draft.collect]) : undefined;
       kept.deps.push(...draft.deps);
       mergedInto.set(draft, kept);
     } else {
@@ -655,6 +735,7 @@ function toPlan(
       variableNames,
       paths: draft.paths,
       typeName: draft.typeName,
+      ...(draft.collect ? { collect: [...draft.collect] } : {}),
       representation: draft.representation,
       errorKeys: draft.errorKeys,
       deps: [],

@@ -37,11 +37,10 @@ export interface TypeModel {
   /** For interfaces and unions: per graph, the object types that are possible there. */
   possibleIn: ReadonlyMap<string, ReadonlySet<string>>;
   fields: ReadonlyMap<string, FieldModel>;
-  /**
-   * Why the planner must not plan through this type (entity interfaces, `@interfaceObject`),
-   * or undefined.
-   */
-  unplannable?: string;
+  /** Object types: the interfaces they implement in the supergraph. */
+  interfaces: readonly string[];
+  /** Interfaces: the graphs where the interface is an `@interfaceObject` (an object there, typename and all). */
+  interfaceObjectIn: ReadonlySet<string>;
 }
 
 export interface FieldModel {
@@ -113,19 +112,18 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     if (name.startsWith('join__') || name.startsWith('link__')) continue;
     const typeGraphs = new Set<string>();
     const keys = new Map<string, SelectionSetNode[]>();
-    let unplannable: string | undefined;
+    const interfaceObjectIn = new Set<string>();
     for (const directive of definition.directives ?? []) {
       if (directive.name.value !== 'join__type') continue;
       const graph = enumArg(directive, 'graph');
       if (!graph) continue;
       typeGraphs.add(graph);
-      if (boolArg(directive, 'isInterfaceObject')) unplannable = `@interfaceObject in ${graphs.get(graph)?.name ?? graph}`;
+      if (boolArg(directive, 'isInterfaceObject')) interfaceObjectIn.add(graph);
       const key = stringArg(directive, 'key');
       if (key !== undefined && boolArg(directive, 'resolvable') !== false) {
         keys.set(graph, [...(keys.get(graph) ?? []), parseFieldSet(key)]);
       }
     }
-    if (definition.kind === Kind.INTERFACE_TYPE_DEFINITION && keys.size > 0) unplannable ??= 'entity interface (@key on an interface)';
     // A type without @join__type (a supergraph built by hand) lives wherever its fields do.
     const fields = new Map<string, FieldModel>();
     if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
@@ -146,7 +144,11 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
       keys: new Map([...(previous?.keys ?? []), ...keys]),
       possibleIn: previous?.possibleIn ?? new Map(),
       fields: new Map([...(previous?.fields ?? []), ...fields]),
-      ...((unplannable ?? previous?.unplannable) ? { unplannable: unplannable ?? previous?.unplannable } : {}),
+      interfaces: [
+        ...(previous?.interfaces ?? []),
+        ...(definition.kind === Kind.UNION_TYPE_DEFINITION ? [] : (definition.interfaces ?? []).map((named) => named.name.value)),
+      ],
+      interfaceObjectIn: new Set([...(previous?.interfaceObjectIn ?? []), ...interfaceObjectIn]),
     });
   }
 
@@ -209,12 +211,10 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
   let progressive: { label: string; ifActive: Set<string>; ifInactive: Set<string> } | undefined;
   for (const directive of joinFields) {
     const graph = enumArg(directive, 'graph');
-    // @join__field without a graph marks fields added by @interfaceObject; @fromContext arguments
-    // are read from an ancestor per object: both are left to stitching.
-    if (!graph) {
-      unplannable = 'field contributed through @interfaceObject';
-      continue;
-    }
+    // @join__field without a graph marks a field an @interfaceObject adds to every implementation:
+    // it is resolved through the interface (planOperation's chooseTarget). @fromContext
+    // arguments are read from an ancestor per object: left to stitching.
+    if (!graph) continue;
     if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
     const label = stringArg(directive, 'overrideLabel');
     if (boolArg(directive, 'external')) externalIn.add(graph);

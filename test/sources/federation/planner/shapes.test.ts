@@ -227,3 +227,38 @@ shapeCases('fragments on abstract types nested in abstract types', { subgraphs: 
     expected: { data: { search: [{ title: 'Solaris', author: 'Stanisław Lem' }] } },
   },
 ]);
+
+shapeCases('entity interfaces (@key on an interface) and @interfaceObject', { subgraphs: media }, [
+  {
+    name: 'an entity interface completed through @interfaceObject',
+    query: '{ media { __typename id title stars ... on Book { author } ... on Movie { director } } }',
+    expected: {
+      data: {
+        media: [
+          { __typename: 'Book', id: 'b1', title: 'Dune', stars: 5, author: 'Frank Herbert' },
+          { __typename: 'Movie', id: 'm1', title: 'Arrival', stars: 4, director: 'Denis Villeneuve' },
+          { __typename: 'Book', id: 'b2', title: 'Solaris', stars: 4, author: 'Stanisław Lem' },
+          { __typename: 'Movie', id: 'm2', title: 'Stalker', stars: 5, director: 'Andrei Tarkovsky' },
+        ],
+      },
+    },
+  },
+  {
+    name: 'an @interfaceObject root field, its concrete types found in the entity interface subgraph',
+    query: '{ topRated { __typename id stars title ... on Movie { director } } }',
+    expected: {
+      data: {
+        topRated: [
+          { __typename: 'Book', id: 'b1', stars: 5, title: 'Dune' },
+          { __typename: 'Movie', id: 'm2', stars: 5, title: 'Stalker', director: 'Andrei Tarkovsky' },
+        ],
+      },
+    },
+  },
+  {
+    name: 'stars of the union members that are Media, through the @interfaceObject subgraph',
+    query: '{ search(term: "planet") { ... on Media { id stars } } }',
+    expected: { data: { search: [{ id: 'b2', stars: 4 }, { id: 'm1', stars: 4 }, {}] } },
+    stitchingWrong: 'stitching does not reach the @interfaceObject field from the union member and nulls Book.stars',
+  },
+]);
