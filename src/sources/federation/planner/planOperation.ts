@@ -199,7 +199,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     if (field.selections) {
       const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
       const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, field.responseKey], provided };
-      selectionSet = { kind: Kind.SELECTION_SET, selections: plan(model_.type, field.selections, child) };
+      // Typed by an implementing object in this graph (the supergraph has the interface): the
+      // selection is planned on that object, which is all this graph can return there.
+      const objectHere = model_.typeIn.get(position.graph);
+      selectionSet = {
+        kind: Kind.SELECTION_SET,
+        selections:
+          objectHere !== undefined && model.types.get(objectHere)?.kind === 'object'
+            ? plan(objectHere, [typenameField, ...narrowTo(objectHere, field.selections)], child)
+            : plan(model_.type, field.selections, child),
+      };
     }
     out.add(withSelections(field.node, selectionSet));
   };
@@ -446,6 +455,13 @@ export function planOperation(input: PlanInput): QueryPlan {
     draft.selections = plan(rootType, run.fields, { draft, graph: run.graph, path: [], provided: undefined });
   }
   return toPlan(drafts, model, operation, variableDefinitions);
+}
+
+/** Selections on an abstract type as they apply to one object type: its fragments inlined, others dropped. */
+function narrowTo(objectType: string, selections: readonly NormalSelection[]): NormalSelection[] {
+  return selections.flatMap((selection) =>
+    selection.kind === 'field' ? [selection] : selection.typeName === objectType ? selection.selections : [],
+  );
 }
 
 function isLocalIn(field: FieldModel, name: string, graph: string, provided: SelectionSetNode | undefined): boolean {

@@ -46,6 +46,11 @@ export interface TypeModel {
 export interface FieldModel {
   /** The name of the field's named type (list and non-null wrappers removed). */
   type: string;
+  /**
+   * Per graph, the named type the field has there when it differs from `type` (`@join__field(type:)`):
+   * an interface field may be an implementing object in one subgraph.
+   */
+  typeIn: ReadonlyMap<string, string>;
   /** Graphs that resolve the field themselves (not external there, not overridden away). */
   resolvableIn: ReadonlySet<string>;
   /** Graphs where the field is declared `@external` (it may still be `@provides`d there). */
@@ -202,7 +207,10 @@ export function withOverrideLabels(model: SupergraphModel, active: ReadonlySet<s
 function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
   const joinFields = directives.filter((d) => d.name.value === 'join__field');
   // No @join__field: the field lives in every graph that defines its type.
-  if (joinFields.length === 0) return { type, resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+  if (joinFields.length === 0) {
+    return { type, typeIn: new Map(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+  }
+  const typeIn = new Map<string, string>();
   const resolvableIn = new Set<string>();
   const externalIn = new Set<string>();
   const requires = new Map<string, SelectionSetNode>();
@@ -216,6 +224,11 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
     // arguments are read from an ancestor per object: left to stitching.
     if (!graph) continue;
     if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
+    const typeThere = stringArg(directive, 'type');
+    if (typeThere !== undefined) {
+      const named = typeThere.replaceAll(/[[\]!]/g, '');
+      if (named !== type) typeIn.set(graph, named);
+    }
     const label = stringArg(directive, 'overrideLabel');
     if (boolArg(directive, 'external')) externalIn.add(graph);
     else if (label !== undefined) {
@@ -230,6 +243,7 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
   }
   return {
     type,
+    typeIn,
     resolvableIn,
     externalIn,
     requires,

@@ -94,7 +94,19 @@ shapeCases('a union whose members differ between subgraphs', { subgraphs: unionM
   },
 ]);
 
-shapeCases('the same field with different but compatible types in different subgraphs', { subgraphs: compatibleTypes }, [
+// @theguild/federation-composition 0.27 types `Query.featured` by the first subgraph's type
+// (archive's Book) and drops the per-subgraph types; Apollo's composer writes the interface with
+// each subgraph's own type in @join__field(type:), as here.
+const compatibleShape: Shape = {
+  subgraphs: compatibleTypes,
+  rewrite: (sdl) => {
+    const composed = '  featured: Book\n';
+    if (!sdl.includes(composed)) throw new Error('the composer no longer writes featured: Book; review this rewrite');
+    return sdl.replace(composed, '  featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")\n');
+  },
+};
+
+shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
     name: 'a field non-null in one subgraph and nullable in another',
     query: '{ items { id title } oldest { title pages } }',
@@ -109,6 +121,18 @@ shapeCases('the same field with different but compatible types in different subg
     name: 'a root field typed by an interface in one subgraph and by its implementing object in another',
     query: '{ featured { __typename id title ... on Book { pages } } }',
     expected: { data: { featured: { __typename: 'Book', id: 'b1', title: 'Dune', pages: 412 } } },
+  },
+  {
+    name: 'the field asked of the subgraph where it is the object, next to a field only that subgraph has',
+    query: '{ oldest { id } featured { __typename id title ... on Book { pages } } }',
+    expected: { data: { oldest: { id: 'b2' }, featured: { __typename: 'Book', id: 'b1', title: 'Dune', pages: 412 } } },
+  },
+  {
+    name: 'the field asked of the subgraph where it is the interface, next to a field only that subgraph has',
+    query: '{ items { id } featured { __typename id title ... on Book { pages } } }',
+    expected: {
+      data: { items: [{ id: 'b1' }, { id: 'b2' }], featured: { __typename: 'Book', id: 'b1', title: 'Dune', pages: 412 } },
+    },
   },
   {
     name: 'an object fragment inside the interface, completed in the subgraph that has the object only',
