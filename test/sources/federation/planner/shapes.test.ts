@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../../src/sources/federation/composeSupergraph.js';
+import { interfaceObject } from '../../../fixtures/federation/expectations.js';
 import type { FixtureSubgraph } from '../../../fixtures/federation/fixtureSubgraph.js';
 import { media } from '../../../fixtures/federation/media/index.js';
 import { shop } from '../../../fixtures/federation/shop/index.js';
@@ -255,17 +256,8 @@ shapeCases('fragments on abstract types nested in abstract types', { subgraphs: 
 shapeCases('entity interfaces (@key on an interface) and @interfaceObject', { subgraphs: media }, [
   {
     name: 'an entity interface completed through @interfaceObject',
-    query: '{ media { __typename id title stars ... on Book { author } ... on Movie { director } } }',
-    expected: {
-      data: {
-        media: [
-          { __typename: 'Book', id: 'b1', title: 'Dune', stars: 5, author: 'Frank Herbert' },
-          { __typename: 'Movie', id: 'm1', title: 'Arrival', stars: 4, director: 'Denis Villeneuve' },
-          { __typename: 'Book', id: 'b2', title: 'Solaris', stars: 4, author: 'Stanisław Lem' },
-          { __typename: 'Movie', id: 'm2', title: 'Stalker', stars: 5, director: 'Andrei Tarkovsky' },
-        ],
-      },
-    },
+    query: interfaceObject.query,
+    expected: { data: interfaceObject.data },
   },
   {
     name: 'an @interfaceObject root field, its concrete types found in the entity interface subgraph',
