@@ -160,6 +160,18 @@ shapeCases('@requires of a field with arguments', { subgraphs: requiresArguments
       },
     },
   },
+  {
+    name: 'a required field nested in a value type, with an argument, next to the client asking it with another',
+    query: '{ parcels { id bulky box { volume(unit: "ml") } } }',
+    expected: {
+      data: {
+        parcels: [
+          { id: 'x1', bulky: true, box: { volume: 12000 } },
+          { id: 'x2', bulky: false, box: { volume: 500 } },
+        ],
+      },
+    },
+  },
 ]);
 
 const overrideCases = (movieTitle: string, stitchingNotCompared?: string): Case[] => [
