@@ -36,6 +36,7 @@ export const catalogue = {
   TOO_MANY_DIRECTIVES: { status: 400, message: 'The query uses more directives than this gateway allows.' },
   TOO_MANY_OPERATIONS: { status: 400, message: 'The batch holds more operations than this gateway allows.' },
   COST_LIMIT_EXCEEDED: { status: 400, message: 'The query costs more than this gateway allows.' },
+  QUERY_PLAN_TOO_LARGE: { status: 400, message: 'The query expands to more fields than this gateway plans.' },
 
   // ── identity and policy ───────────────────────────────────────────────────────
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required or the credentials are invalid.' },

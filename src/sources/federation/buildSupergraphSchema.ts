@@ -3,7 +3,7 @@ import { GraphQLError, Kind, parse, type DocumentNode } from 'graphql';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { Executor } from '@graphql-tools/utils';
 import { ConfigError } from '../../config/configError.js';
-import { createQueryPlanner, type ExecutableSchema } from './planner/queryPlanner.js';
+import { createQueryPlanner, type ExecutableSchema, type QueryPlannerOptions } from './planner/queryPlanner.js';
 import {
   buildSupergraphSubschemas,
   hideFederationInternals,
@@ -34,6 +34,7 @@ export function buildSupergraphSchema(options: SupergraphSchemaOptions): Executa
     supergraphSdl: options.supergraphSdl,
     executors,
     ...(options.onPlannerFallback ? { onFallback: options.onPlannerFallback } : {}),
+    ...options.planner,
   });
   return { schema, planner };
 }
@@ -47,6 +48,8 @@ export interface SupergraphSchemaOptions extends SupergraphSubschemasOptions {
   queryPlanner?: boolean;
   /** Told once per operation shape that falls back to stitching, and why. */
   onPlannerFallback?: (reason: string, operationName: string | undefined) => void;
+  /** The planner's cache bounds, planning budget and progressive override (docs/query-planner.md). */
+  planner?: Pick<QueryPlannerOptions, 'planCache' | 'planBudget' | 'overrideLabel'>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
-import { buildSupergraphSchema } from '../../../src/sources/federation/buildSupergraphSchema.js';
+import { buildSupergraphSchema, type SupergraphSchemaOptions } from '../../../src/sources/federation/buildSupergraphSchema.js';
 import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 
@@ -23,11 +23,17 @@ export interface FederationGateway {
   close(): Promise<void>;
 }
 
+/** Real HTTP executors to each subgraph's URL, through one client. */
+export function httpExecutors(http: HttpClient) {
+  return (subgraph: { name: string; url: string }): Executor =>
+    createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call });
+}
+
 /** Executors that count calls per subgraph, so a test can assert which subgraphs a query used. */
-export function countingExecutors(http: HttpClient) {
+export function countingExecutors(inner: (subgraph: { name: string; url: string }) => Executor) {
   const calls: Record<string, number> = {};
   const executorFor = (subgraph: { name: string; url: string }): Executor => {
-    const executor = createGraphQLExecutor({ source: subgraph.name, url: subgraph.url, http: http.call });
+    const executor = inner(subgraph);
     return (request) => {
       calls[subgraph.name] = (calls[subgraph.name] ?? 0) + 1;
       return executor(request);
@@ -36,16 +42,32 @@ export function countingExecutors(http: HttpClient) {
   return { calls, executorFor };
 }
 
+export interface FederationGatewayOptions {
+  /**
+   * How a subgraph is called, by name and URL; calls are counted around it.
+   * @default a real HTTP executor to the supergraph's URL
+   */
+  executorFor?: (subgraph: { name: string; url: string }) => Executor;
+  planner?: SupergraphSchemaOptions['planner'];
+}
+
 /** The supergraph served the way `portico serve --supergraph` serves it, minus the HTTP edge. */
-export function federationGateway(supergraphSdl: string, engine: FederationEngine = 'stitching'): FederationGateway {
+export function federationGateway(
+  supergraphSdl: string,
+  engine: FederationEngine = 'stitching',
+  options: FederationGatewayOptions = {},
+): FederationGateway {
   const http = createHttpClient();
-  const { calls, executorFor } = countingExecutors(http);
+  const { calls, executorFor } = countingExecutors(
+    options.executorFor ?? httpExecutors(http),
+  );
   const fallbacks: string[] = [];
   const { schema, planner } = buildSupergraphSchema({
     supergraphSdl,
     executorFor,
     queryPlanner: engine === 'planner',
     onPlannerFallback: (reason) => fallbacks.push(reason),
+    ...(options.planner ? { planner: options.planner } : {}),
   });
   return {
     schema,

@@ -11,7 +11,7 @@ import {
 } from '../../../src/sources/federation/buildSupergraphSubschemas.js';
 import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
-import { countingExecutors } from './federationGateway.js';
+import { countingExecutors, httpExecutors } from './federationGateway.js';
 
 // A BFF mixing a supergraph with plain sources: the federation subgraph `orders` owns
 // `User @key(fields: "id") { id orders }`, a plain (non-federation) users service resolves
@@ -56,7 +56,7 @@ beforeAll(async () => {
   const usersUrl = `http://127.0.0.1:${(usersServer.address() as AddressInfo).port}/graphql`;
 
   http = createHttpClient();
-  const counting = countingExecutors(http);
+  const counting = countingExecutors(httpExecutors(http));
   calls = counting.calls;
   const usersSource: SubschemaConfig = {
     name: 'users',

@@ -68,7 +68,7 @@ async function runFetch(node: FetchNode, execution: PlanExecution, options: Exec
   const targets: DataObject[][] = [];
   const representations: Record<string, unknown>[] = [];
   const indexOf = new Map<string, number>();
-  for (const object of collect(execution.data, node.paths, node.typeName)) {
+  for (const object of collect(execution.data, node.paths, node.collect)) {
     const representation = representationOf(object, node.typeName, node.representation);
     if (representation === undefined) {
       const cause = causeOfMissing(object, node.representation) ?? porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
@@ -147,8 +147,8 @@ function variablesFor(node: FetchNode, variables: Readonly<Record<string, unknow
   return picked;
 }
 
-/** The objects at `paths` (lists flattened at every level) whose type is `typeName`. */
-function collect(root: DataObject, paths: readonly (readonly string[])[], typeName: string): DataObject[] {
+/** The objects at `paths` (lists flattened at every level) of one of the `types`; every one without. */
+function collect(root: DataObject, paths: readonly (readonly string[])[], types: readonly string[] | undefined): DataObject[] {
   const found: DataObject[] = [];
   for (const path of paths) {
     let current: DataObject[] = [root];
@@ -157,7 +157,7 @@ function collect(root: DataObject, paths: readonly (readonly string[])[], typeNa
       for (const object of current) pushObjects(next, object[key]);
       current = next;
     }
-    for (const object of current) if (object.__typename === typeName) found.push(object);
+    for (const object of current) if (types === undefined || types.includes(object.__typename as string)) found.push(object);
   }
   return found;
 }

@@ -15,7 +15,9 @@ import {
 import {
   INTERNAL_ALIAS_PREFIX,
   NotPlannable,
+  defaultPlanBudget,
   normalizeSelections,
+  type PlanBudget,
   type NormalField,
   type NormalSelection,
 } from './normalizeOperation.js';
@@ -34,6 +36,8 @@ export interface FetchNode {
   operationType: OperationTypeNode;
   /** Built once with the plan, so the executor's print cache hits on every request. */
   document: DocumentNode;
+  /** The length of the printed document: what the plan cache weighs the plan by. */
+  printedLength: number;
   operationName: string | undefined;
   /** The client variables the document uses (sent as the client gave them, coerced). */
   variableNames: readonly string[];
@@ -43,6 +47,12 @@ export interface FetchNode {
    */
   paths: readonly (readonly string[])[];
   typeName: string;
+  /**
+   * Entity fetches: the object types collected at `paths`; absent, every object there (objects
+   * of an `@interfaceObject`, whose subgraph does not know their type). `typeName` is then the
+   * interface, sent as the representations' `__typename`.
+   */
+  collect?: readonly string[];
   /** Entity fetches: how to read an object's representation (key and `@requires` fields). */
   representation: readonly RepresentationField[];
   /** The response keys this fetch fills at its position: where its failure is reported. */
@@ -74,6 +84,8 @@ export interface PlanInput {
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** Coerced variable values; only those deciding `@skip`/`@include` shape the plan. */
   variables: Readonly<Record<string, unknown>>;
+  /** Beyond it, planning stops with PlanTooLarge. @default defaultPlanBudget */
+  budget?: Readonly<PlanBudget>;
 }
 
 interface Draft {
@@ -83,6 +95,7 @@ interface Draft {
   step: number;
   paths: (readonly string[])[];
   typeName: string;
+  collect: Set<string> | undefined;
   selections: SelectionNode[];
   variables: Set<string>;
   deps: Draft[];
@@ -100,11 +113,15 @@ interface Position {
   provided: SelectionSetNode | undefined;
   /** At the top of an entity fetch: the `@requires` fields whose requirements it sends. */
   requirementsSent?: ReadonlySet<string>;
+  /** The objects here are known to be of one object type (an @interfaceObject fetch for an object's fields). */
+  typeKnown?: boolean;
 }
 
 /** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
 interface Jump {
   target: string;
+  /** The type named in `_entities`: the object's, or an interface that is an @interfaceObject in `target`. */
+  entity: string;
   key: SelectionSetNode;
   /** The `@requires` sets of its fields; the first `requiresPlanned` have been planned. */
   requires: SelectionSetNode[];
@@ -136,7 +153,8 @@ export function planOperation(input: PlanInput): QueryPlan {
   if (variableDefinitions.has(REPRESENTATIONS)) throw new NotPlannable(`a client variable named $${REPRESENTATIONS}`);
 
   const rootType = operation.operation === OperationTypeNode.QUERY ? model.roots.query : model.roots.mutation;
-  const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet);
+  const meter = { budget: input.budget ?? defaultPlanBudget, fields: 0 };
+  const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet, meter);
   const drafts: Draft[] = [];
   const newDraft = (draft: Omit<Draft, 'id' | 'selections' | 'variables' | 'waitForTrees'>): Draft => {
     const created: Draft = { ...draft, id: drafts.length, selections: [], variables: new Set(), waitForTrees: [] };
@@ -170,8 +188,8 @@ export function planOperation(input: PlanInput): QueryPlan {
   const plan = (type: string, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const model_ = model.types.get(type);
     if (!model_) throw new NotPlannable(`type ${type} is not in the supergraph`);
-    if (model_.unplannable) throw new NotPlannable(`${type}: ${model_.unplannable}`);
-    return model_.kind === 'object' ? planObject(model_, selections, position) : planAbstract(model_, selections, position);
+    if (model_.kind === 'object') return planObject(model_, selections, position);
+    return model_.interfaceObjectIn.has(position.graph) ? planInterfaceObject(model_, selections, position) : planAbstract(model_, selections, position);
   };
 
   /** A field the current graph resolves: written into the current fetch, its selection planned below it. */
@@ -181,7 +199,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     if (field.selections) {
       const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
       const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, field.responseKey], provided };
-      selectionSet = { kind: Kind.SELECTION_SET, selections: plan(model_.type, field.selections, child) };
+      // Typed by an implementing object in this graph (the supergraph has the interface): the
+      // selection is planned on that object, which is all this graph can return there.
+      const objectHere = model_.typeIn.get(position.graph);
+      selectionSet = {
+        kind: Kind.SELECTION_SET,
+        selections:
+          objectHere !== undefined && model.types.get(objectHere)?.kind === 'object'
+            ? plan(objectHere, [typenameField, ...narrowTo(objectHere, field.selections)], child)
+            : plan(model_.type, field.selections, child),
+      };
     }
     out.add(withSelections(field.node, selectionSet));
   };
@@ -201,12 +228,14 @@ export function planOperation(input: PlanInput): QueryPlan {
         local(field, model_, position, out);
         return undefined;
       }
-      const { target, key } = chooseTarget(type, field.name, model_, position, jumps);
+      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
-      let jump = jumps.get(target);
-      if (!jump) jumps.set(target, (jump = { target, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       const requires = model_.requires.get(target);
+      let slot = `${target}|${entity}`;
+      let jump = jumps.get(slot);
+      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
+      if (!jump) jumps.set(slot, (jump = { target, entity, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
       return jump;
@@ -242,7 +271,8 @@ export function planOperation(input: PlanInput): QueryPlan {
         kind: 'entity',
         step: position.draft.step,
         paths: [position.path],
-        typeName: type.name,
+        typeName: jump.entity,
+        collect: new Set([type.name]),
         deps: [position.draft],
         representation: representationOf(jump.key, jump.requires),
         errorKeys: jump.fields.map((field) => field.responseKey),
@@ -256,7 +286,14 @@ export function planOperation(input: PlanInput): QueryPlan {
       }
       draft.waitForTrees.push(...jump.waitForTrees);
       const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
-      draft.selections = plan(type.name, jump.fields, { draft, graph: jump.target, path: position.path, provided: undefined, requirementsSent });
+      draft.selections = plan(jump.entity, jump.fields, {
+        draft,
+        graph: jump.target,
+        path: position.path,
+        provided: undefined,
+        requirementsSent,
+        typeKnown: true,
+      });
     }
     return out.selections;
   };
@@ -265,6 +302,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     const out = new Output();
     // The projection resolves the runtime type from it.
     out.addOnce('__typename', typenameNode);
+    const possibleHere = [...(type.possibleIn.get(position.graph) ?? [])].filter((name) => model.types.get(name)?.kind === 'object');
+    // Per object type, what the client selects on it: its fragments, and the interface's fields
+    // this graph cannot answer for every type it can return (an @override moved one type's
+    // field elsewhere, or the field lives elsewhere): those are planned per type.
+    const perType = new Map<string, NormalSelection[]>();
+    const onType = (typeName: string) => {
+      let list = perType.get(typeName);
+      if (!list) perType.set(typeName, (list = []));
+      return list;
+    };
     for (const selection of selections) {
       if (selection.kind === 'field') {
         if (selection.name === '__typename') {
@@ -272,22 +319,80 @@ export function planOperation(input: PlanInput): QueryPlan {
           continue;
         }
         const model_ = fieldOf(type, selection.name);
-        if (!isLocal(model_, selection.name, position)) {
-          throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        const localForAll =
+          isLocal(model_, selection.name, position) &&
+          possibleHere.every((name) => {
+            const objectField = model.types.get(name)?.fields.get(selection.name);
+            return objectField === undefined || isLocalIn(objectField, selection.name, position.graph, undefined);
+          });
+        if (localForAll) {
+          local(selection, model_, position, out);
+          continue;
         }
-        local(selection, model_, position, out);
+        if (possibleHere.length === 0) throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        for (const name of possibleHere) onType(name).push(selection);
         continue;
       }
       // A subgraph only returns types possible there; a fragment on another type would make it
       // refuse the whole query, and could never match anyway.
       if (!type.possibleIn.get(position.graph)?.has(selection.typeName)) continue;
-      const inner = plan(selection.typeName, selection.selections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
+      onType(selection.typeName).push(...selection.selections);
+    }
+    for (const [typeName, typeSelections] of perType) {
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
-        typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: selection.typeName } },
+        typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
         selectionSet: { kind: Kind.SELECTION_SET, selections: inner },
       });
     }
+    return out.selections;
+  };
+
+  /**
+   * An interface in a graph where it is an `@interfaceObject`: the graph answers its own fields
+   * but not the objects' types (its `__typename` is the interface's). The type, and everything
+   * only the implementations know, come from a graph where the interface is an entity: one
+   * `_entities` fetch with the interface as `__typename`, which then plans on as usual.
+   */
+  const planInterfaceObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+    const out = new Output();
+    const rest: NormalSelection[] = position.typeKnown ? [] : [typenameField];
+    for (const selection of selections) {
+      if (selection.kind === 'field' && selection.name !== '__typename') {
+        const field = fieldOf(type, selection.name);
+        if (isLocal(field, selection.name, position)) {
+          local(selection, field, position, out);
+          continue;
+        }
+      }
+      rest.push(selection);
+    }
+    if (rest.length === 0) return out.selections;
+    let target: string | undefined;
+    let key: SelectionSetNode | undefined;
+    for (const [graph, keys] of type.keys) {
+      if (type.interfaceObjectIn.has(graph)) continue;
+      key = keys.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) {
+        target = graph;
+        break;
+      }
+    }
+    if (!target || !key) throw new NotPlannable(`no subgraph has ${type.name} as an entity interface to find its types`);
+    for (const field of internalFields(key, true)) local(field, fieldOf(type, field.name), position, out);
+    const draft = newDraft({
+      graph: target,
+      kind: 'entity',
+      step: position.draft.step,
+      paths: [position.path],
+      typeName: type.name,
+      collect: undefined,
+      deps: [position.draft],
+      representation: representationOf(key, []),
+      errorKeys: rest.flatMap((selection) => (selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])))),
+    });
+    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined });
     return out.selections;
   };
 
@@ -297,12 +402,23 @@ export function planOperation(input: PlanInput): QueryPlan {
     field: FieldModel,
     position: Position,
     jumps: ReadonlyMap<string, Jump>,
-  ): { target: string; key: SelectionSetNode } => {
+  ): { target: string; key: SelectionSetNode; entity: string } => {
     const already = new Set([...jumps.values()].map((jump) => jump.target));
     const candidates = [...field.resolvableIn].sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
     for (const target of candidates) {
       const key = type.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
-      if (key) return { target, key };
+      if (key) return { target, key, entity: type.name };
+    }
+    // A field an @interfaceObject adds to every implementation: asked of the interface there,
+    // with a key of the interface this graph can give for the object.
+    for (const name of type.interfaces) {
+      const iface = model.types.get(name);
+      if (!iface) continue;
+      for (const target of iface.interfaceObjectIn) {
+        if (!iface.fields.get(fieldName)?.resolvableIn.has(target)) continue;
+        const key = iface.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+        if (key) return { target, key, entity: iface.name };
+      }
     }
     throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
   };
@@ -329,6 +445,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       step: operation.operation === OperationTypeNode.MUTATION ? index : 0,
       paths: [],
       typeName: rootType,
+      collect: undefined,
       deps: [],
       representation: [],
       errorKeys: run.fields.map((field) => field.responseKey),
@@ -338,6 +455,13 @@ export function planOperation(input: PlanInput): QueryPlan {
     draft.selections = plan(rootType, run.fields, { draft, graph: run.graph, path: [], provided: undefined });
   }
   return toPlan(drafts, model, operation, variableDefinitions);
+}
+
+/** Selections on an abstract type as they apply to one object type: its fragments inlined, others dropped. */
+function narrowTo(objectType: string, selections: readonly NormalSelection[]): NormalSelection[] {
+  return selections.flatMap((selection) =>
+    selection.kind === 'field' ? [selection] : selection.typeName === objectType ? selection.selections : [],
+  );
 }
 
 function isLocalIn(field: FieldModel, name: string, graph: string, provided: SelectionSetNode | undefined): boolean {
@@ -370,11 +494,13 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
     if (selection.kind !== Kind.FIELD) throw new NotPlannable('a fragment in a key or @requires field set');
     const name = selection.name.value;
     if (name === '__typename') return [];
-    const responseKey = top ? INTERNAL_ALIAS_PREFIX + name : name;
+    const responseKey = top ? internalAlias(selection) : name;
     const node: FieldNode = {
       kind: Kind.FIELD,
       name: { kind: Kind.NAME, value: name },
       ...(top ? { alias: { kind: Kind.NAME, value: responseKey } } : {}),
+      // A required field can take arguments (`@requires(fields: "weight(unit: \"kg\")")`).
+      ...(selection.arguments?.length ? { arguments: selection.arguments } : {}),
     };
     return [
       {
@@ -386,6 +512,41 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
       },
     ];
   });
+}
+
+/**
+ * The internal alias of a key or required field: its name, and for a field with arguments a
+ * digest of them, so `weight(unit: "kg")` and `weight(unit: "lb")` land under different keys.
+ */
+function internalAlias(field: FieldNode): string {
+  if (!field.arguments?.length) return INTERNAL_ALIAS_PREFIX + field.name.value;
+  return `${INTERNAL_ALIAS_PREFIX}${field.name.value}_${digest(field.arguments.map(print).join(','))}`;
+}
+
+/** FNV-1a, 32 bits, base 36: short, stable, and only ever compared with itself. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
+}
+
+/**
+ * Two `@requires` sets that need one field with different arguments cannot share a
+ * representation (it has one value per field name): their fields go in separate fetches.
+ */
+function requiresConflict(planned: readonly SelectionSetNode[], next: SelectionSetNode): boolean {
+  const argumentsOf = new Map<string, string>();
+  for (const set of planned) {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) argumentsOf.set(selection.name.value, internalAlias(selection));
+    }
+  }
+  return next.selections.some(
+    (selection) => selection.kind === Kind.FIELD && argumentsOf.has(selection.name.value) && argumentsOf.get(selection.name.value) !== internalAlias(selection),
+  );
 }
 
 function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
@@ -400,7 +561,7 @@ function representationOf(key: SelectionSetNode, requires: readonly SelectionSet
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
       let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? INTERNAL_ALIAS_PREFIX + name : name }));
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
         add(selection.selectionSet, below, false);
@@ -433,6 +594,7 @@ class Output {
 }
 
 const typenameNode: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+const typenameField: NormalField = { kind: 'field', responseKey: '__typename', name: '__typename', node: typenameNode };
 
 const REPRESENTATIONS = 'representations';
 
@@ -503,6 +665,7 @@ function mergeIdenticalFetches(drafts: readonly Draft[]): Draft[] {
     const kept = bySignature.get(signature);
     if (kept) {
       kept.paths.push(...draft.paths);
+      kept.collect = kept.collect && draft.collect ? new Set([...kept.collect, ...draft.collect]) : undefined;
       kept.deps.push(...draft.deps);
       mergedInto.set(draft, kept);
     } else {
@@ -565,27 +728,30 @@ function toPlan(
         }
       : { kind: Kind.SELECTION_SET, selections: draft.selections };
     const operationType = isEntity ? OperationTypeNode.QUERY : operation.operation;
+    const document: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: operationType,
+          ...(operationName ? { name: { kind: Kind.NAME, value: operationName } } : {}),
+          variableDefinitions: definitions,
+          selectionSet,
+        },
+      ],
+    };
     nodes.set(draft, {
       id: draft.id,
       subgraph,
       kind: draft.kind,
       operationType,
       operationName,
-      document: {
-        kind: Kind.DOCUMENT,
-        definitions: [
-          {
-            kind: Kind.OPERATION_DEFINITION,
-            operation: operationType,
-            ...(operationName ? { name: { kind: Kind.NAME, value: operationName } } : {}),
-            variableDefinitions: definitions,
-            selectionSet,
-          },
-        ],
-      },
+      document,
+      printedLength: print(document).length,
       variableNames,
       paths: draft.paths,
       typeName: draft.typeName,
+      ...(draft.collect ? { collect: [...draft.collect] } : {}),
       representation: draft.representation,
       errorKeys: draft.errorKeys,
       deps: [],

@@ -1,6 +1,12 @@
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Executor } from '@graphql-tools/utils';
-import { createPlannedExecute, type ExecuteFn, type PlannedExecutionArgs } from './createPlannedExecute.js';
+import {
+  createPlannedExecute,
+  type ExecuteFn,
+  type PlanCacheLimits,
+  type PlannedExecutionArgs,
+} from './createPlannedExecute.js';
+import type { PlanBudget } from './normalizeOperation.js';
 import { readSupergraphModel } from './supergraphModel.js';
 
 /** Runs one operation through its cached plan, or through `fallback` (stitching) when it has none. */
@@ -12,6 +18,16 @@ export interface QueryPlannerOptions {
   executors: ReadonlyMap<string, Executor>;
   /** Told once per operation shape that falls back to stitching, and why (for a debug log). */
   onFallback?: (reason: string, operationName: string | undefined) => void;
+  /** Bounds of the plan cache (entries and estimated bytes). @default defaultPlanCacheLimits */
+  planCache?: Partial<PlanCacheLimits>;
+  /** What one operation may cost to plan before it is refused. @default defaultPlanBudget */
+  planBudget?: Partial<PlanBudget>;
+  /**
+   * Whether a progressive `@override` label is on for this request.
+   * @default percentLabels(): `percent(N)` is on for N % of requests, at random; any other label
+   * is off, as in Apollo's router until something turns it on.
+   */
+  overrideLabel?: (label: string) => boolean;
 }
 
 /** A gateway schema and, when its operations can run by plan, the planner that runs them. */
@@ -37,5 +53,8 @@ export function createQueryPlanner(schema: GraphQLSchema, options: QueryPlannerO
       return executor;
     },
     ...(options.onFallback ? { onFallback: options.onFallback } : {}),
+    ...(options.planCache ? { planCache: options.planCache } : {}),
+    ...(options.planBudget ? { planBudget: options.planBudget } : {}),
+    ...(options.overrideLabel ? { overrideLabel: options.overrideLabel } : {}),
   });
 }

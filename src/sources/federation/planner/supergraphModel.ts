@@ -23,6 +23,8 @@ export interface SupergraphModel {
   roots: { query: string; mutation: string };
   /** Set when the whole supergraph is outside what the planner supports (e.g. join v0.1). */
   unsupported?: string;
+  /** Every progressive `@override` label (`percent(25)`, or a custom one) of the supergraph. */
+  overrideLabels: ReadonlySet<string>;
 }
 
 export interface TypeModel {
@@ -35,16 +37,20 @@ export interface TypeModel {
   /** For interfaces and unions: per graph, the object types that are possible there. */
   possibleIn: ReadonlyMap<string, ReadonlySet<string>>;
   fields: ReadonlyMap<string, FieldModel>;
-  /**
-   * Why the planner must not plan through this type (entity interfaces, `@interfaceObject`),
-   * or undefined.
-   */
-  unplannable?: string;
+  /** Object types: the interfaces they implement in the supergraph. */
+  interfaces: readonly string[];
+  /** Interfaces: the graphs where the interface is an `@interfaceObject` (an object there, typename and all). */
+  interfaceObjectIn: ReadonlySet<string>;
 }
 
 export interface FieldModel {
   /** The name of the field's named type (list and non-null wrappers removed). */
   type: string;
+  /**
+   * Per graph, the named type the field has there when it differs from `type` (`@join__field(type:)`):
+   * an interface field may be an implementing object in one subgraph.
+   */
+  typeIn: ReadonlyMap<string, string>;
   /** Graphs that resolve the field themselves (not external there, not overridden away). */
   resolvableIn: ReadonlySet<string>;
   /** Graphs where the field is declared `@external` (it may still be `@provides`d there). */
@@ -53,6 +59,12 @@ export interface FieldModel {
   requires: ReadonlyMap<string, SelectionSetNode>;
   /** Per graph, the `@provides` selection the field's value carries there. */
   provides: ReadonlyMap<string, SelectionSetNode>;
+  /**
+   * A progressive `@override`: which graphs resolve the field when its label is active for a
+   * request (the overriding one) and when it is not (the overridden one). Neither is in
+   * `resolvableIn` here; `withOverrideLabels` makes the model of one set of active labels.
+   */
+  progressive?: { label: string; ifActive: ReadonlySet<string>; ifInactive: ReadonlySet<string> };
   unplannable?: string;
 }
 
@@ -105,19 +117,18 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     if (name.startsWith('join__') || name.startsWith('link__')) continue;
     const typeGraphs = new Set<string>();
     const keys = new Map<string, SelectionSetNode[]>();
-    let unplannable: string | undefined;
+    const interfaceObjectIn = new Set<string>();
     for (const directive of definition.directives ?? []) {
       if (directive.name.value !== 'join__type') continue;
       const graph = enumArg(directive, 'graph');
       if (!graph) continue;
       typeGraphs.add(graph);
-      if (boolArg(directive, 'isInterfaceObject')) unplannable = `@interfaceObject in ${graphs.get(graph)?.name ?? graph}`;
+      if (boolArg(directive, 'isInterfaceObject')) interfaceObjectIn.add(graph);
       const key = stringArg(directive, 'key');
       if (key !== undefined && boolArg(directive, 'resolvable') !== false) {
         keys.set(graph, [...(keys.get(graph) ?? []), parseFieldSet(key)]);
       }
     }
-    if (definition.kind === Kind.INTERFACE_TYPE_DEFINITION && keys.size > 0) unplannable ??= 'entity interface (@key on an interface)';
     // A type without @join__type (a supergraph built by hand) lives wherever its fields do.
     const fields = new Map<string, FieldModel>();
     if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
@@ -138,7 +149,11 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
       keys: new Map([...(previous?.keys ?? []), ...keys]),
       possibleIn: previous?.possibleIn ?? new Map(),
       fields: new Map([...(previous?.fields ?? []), ...fields]),
-      ...((unplannable ?? previous?.unplannable) ? { unplannable: unplannable ?? previous?.unplannable } : {}),
+      interfaces: [
+        ...(previous?.interfaces ?? []),
+        ...(definition.kind === Kind.UNION_TYPE_DEFINITION ? [] : (definition.interfaces ?? []).map((named) => named.name.value)),
+      ],
+      interfaceObjectIn: new Set([...(previous?.interfaceObjectIn ?? []), ...interfaceObjectIn]),
     });
   }
 
@@ -164,36 +179,78 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     }
   }
 
-  return { graphs, types, roots, ...(unsupported ? { unsupported } : {}) };
+  const overrideLabels = new Set<string>();
+  for (const type of types.values()) for (const field of type.fields.values()) if (field.progressive) overrideLabels.add(field.progressive.label);
+  return { graphs, types, roots, overrideLabels, ...(unsupported ? { unsupported } : {}) };
+}
+
+/**
+ * The model as it is for requests where exactly `active` labels are on: each progressively
+ * overridden field resolves in the overriding graph when its label is active, in the overridden
+ * one otherwise. Types without such fields are shared with `model`.
+ */
+export function withOverrideLabels(model: SupergraphModel, active: ReadonlySet<string>): SupergraphModel {
+  const types = new Map<string, TypeModel>();
+  for (const [name, type] of model.types) {
+    let fields: Map<string, FieldModel> | undefined;
+    for (const [fieldName, field] of type.fields) {
+      if (!field.progressive) continue;
+      fields ??= new Map(type.fields);
+      const { label, ifActive, ifInactive } = field.progressive;
+      fields.set(fieldName, { ...field, resolvableIn: new Set([...field.resolvableIn, ...(active.has(label) ? ifActive : ifInactive)]) });
+    }
+    types.set(name, fields ? { ...type, fields } : type);
+  }
+  return { ...model, types };
 }
 
 function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
   const joinFields = directives.filter((d) => d.name.value === 'join__field');
   // No @join__field: the field lives in every graph that defines its type.
-  if (joinFields.length === 0) return { type, resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+  if (joinFields.length === 0) {
+    return { type, typeIn: new Map(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+  }
+  const typeIn = new Map<string, string>();
   const resolvableIn = new Set<string>();
   const externalIn = new Set<string>();
   const requires = new Map<string, SelectionSetNode>();
   const provides = new Map<string, SelectionSetNode>();
   let unplannable: string | undefined;
+  let progressive: { label: string; ifActive: Set<string>; ifInactive: Set<string> } | undefined;
   for (const directive of joinFields) {
     const graph = enumArg(directive, 'graph');
-    // @join__field without a graph marks fields added by @interfaceObject; @fromContext arguments
-    // and progressive override labels change per request: both are left to stitching.
-    if (!graph) {
-      unplannable = 'field contributed through @interfaceObject';
-      continue;
-    }
+    // @join__field without a graph marks a field an @interfaceObject adds to every implementation:
+    // it is resolved through the interface (planOperation's chooseTarget). @fromContext
+    // arguments are read from an ancestor per object: left to stitching.
+    if (!graph) continue;
     if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
-    if (stringArg(directive, 'overrideLabel') !== undefined) unplannable = 'progressive @override label';
+    const typeThere = stringArg(directive, 'type');
+    if (typeThere !== undefined) {
+      const named = typeThere.replaceAll(/[[\]!]/g, '');
+      if (named !== type) typeIn.set(graph, named);
+    }
+    const label = stringArg(directive, 'overrideLabel');
     if (boolArg(directive, 'external')) externalIn.add(graph);
-    else if (!boolArg(directive, 'usedOverridden')) resolvableIn.add(graph);
+    else if (label !== undefined) {
+      // The overriding graph names `override:`; the overridden one carries the label alone.
+      progressive ??= { label, ifActive: new Set(), ifInactive: new Set() };
+      (stringArg(directive, 'override') !== undefined ? progressive.ifActive : progressive.ifInactive).add(graph);
+    } else if (!boolArg(directive, 'usedOverridden')) resolvableIn.add(graph);
     const requiresSet = stringArg(directive, 'requires');
     if (requiresSet !== undefined) requires.set(graph, parseFieldSet(requiresSet));
     const providesSet = stringArg(directive, 'provides');
     if (providesSet !== undefined) provides.set(graph, parseFieldSet(providesSet));
   }
-  return { type, resolvableIn, externalIn, requires, provides, ...(unplannable ? { unplannable } : {}) };
+  return {
+    type,
+    typeIn,
+    resolvableIn,
+    externalIn,
+    requires,
+    provides,
+    ...(progressive ? { progressive } : {}),
+    ...(unplannable ? { unplannable } : {}),
+  };
 }
 
 function namedTypeOf(type: TypeNode): string {
