@@ -19,6 +19,8 @@ export const TEST_DEPENDENCIES: readonly { binaries: readonly string[]; aptPacka
   { binaries: ['redis-server'], aptPackage: 'redis-server' },
   { binaries: ['redis-sentinel'], aptPackage: 'redis-sentinel' },
   { binaries: ['redis-cli'], aptPackage: 'redis-tools' },
+  // The TLS tests make their certificate authority with the openssl CLI.
+  { binaries: ['openssl'], aptPackage: 'openssl' },
   // Debian names the binary chromium; Ubuntu's package installs chromium-browser.
   { binaries: ['chromium', 'chromium-browser'], aptPackage: 'chromium' },
 ];

@@ -12,11 +12,11 @@ describe('ensureTestDeps (npm test\'s pretest step, issue 16)', () => {
   });
 
   it('accepts Ubuntu\'s chromium-browser for chromium', () => {
-    expect(planTestDeps({ has: having('redis-server', 'redis-sentinel', 'redis-cli', 'chromium-browser'), hasApt: false, canApt: false })).toEqual({ action: 'none' });
+    expect(planTestDeps({ has: having('redis-server', 'redis-sentinel', 'redis-cli', 'openssl', 'chromium-browser'), hasApt: false, canApt: false })).toEqual({ action: 'none' });
   });
 
   it('installs only the missing packages as root with apt-get', () => {
-    expect(planTestDeps({ has: having('redis-cli', 'chromium'), hasApt: true, canApt: true })).toEqual({ action: 'install', packages: ['redis-server', 'redis-sentinel'] });
+    expect(planTestDeps({ has: having('redis-cli', 'openssl', 'chromium'), hasApt: true, canApt: true })).toEqual({ action: 'install', packages: ['redis-server', 'redis-sentinel'] });
   });
 
   it('names the missing packages and the apt-get command when it is not root', () => {

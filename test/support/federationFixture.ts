@@ -27,7 +27,7 @@ export interface StartFederationFixtureOptions {
   /**
    * How long the child may take to print READY. Generous because it pays for tsx compiling the
    * fixtures on a cold, shared 2-core CI box.
-   * @default 20000
+   * @default 60000
    */
   readyTimeoutMs?: number;
 }
@@ -41,7 +41,7 @@ export async function startFederationFixture(
   scenario: FederationScenario,
   options: StartFederationFixtureOptions = {},
 ): Promise<FederationFixture> {
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const child = spawn(process.execPath, ['--import', 'tsx', runner, scenario], {
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],

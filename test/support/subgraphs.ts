@@ -35,7 +35,7 @@ export interface SubgraphHandle {
 export type SubgraphSet = Record<SubgraphName, SubgraphHandle> & AsyncDisposable;
 
 export interface StartSubgraphOptions {
-  /** How long to wait for the READY line. @default 20_000 (tsx compiles on start; CI has 2 cores) */
+  /** How long to wait for the READY line. @default 60_000 (tsx compiles on start; CI has 2 cores, and the suite starts several at once) */
   readyTimeoutMs?: number;
 }
 
@@ -91,7 +91,7 @@ export async function startSubgraph(
   });
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timeoutMs = options.readyTimeoutMs ?? 20_000;
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
