@@ -20,7 +20,7 @@ describe('ensureTestDeps (npm test\'s pretest step, issue 16)', () => {
   });
 
   it('names the missing packages and the apt-get command when it is not root', () => {
-    const plan = planTestDeps({ has: having('redis-sentinel', 'redis-cli'), hasApt: true, canApt: false });
+    const plan = planTestDeps({ has: having('redis-sentinel', 'redis-cli', 'openssl'), hasApt: true, canApt: false });
     expect(plan).toMatchObject({ action: 'report', packages: ['redis-server', 'chromium'] });
     expect(plan.action === 'report' && plan.message).toBe(
       'portico tests need redis-server, chromium, not installed here; install with: sudo apt-get install -y redis-server chromium',
@@ -29,7 +29,7 @@ describe('ensureTestDeps (npm test\'s pretest step, issue 16)', () => {
 
   it('names the missing packages without apt, as on macOS', () => {
     const plan = planTestDeps({ has: having(), hasApt: false, canApt: false });
-    expect(plan.action === 'report' && plan.message).toMatch(/^portico tests need redis-server, redis-sentinel, redis-tools, chromium, not installed here; install with: your package manager/);
+    expect(plan.action === 'report' && plan.message).toMatch(/^portico tests need redis-server, redis-sentinel, redis-tools, openssl, chromium, not installed here; install with: your package manager/);
   });
 
   it('as a process, fails with that one line on stderr when a binary is missing and it cannot install', () => {
@@ -40,6 +40,6 @@ describe('ensureTestDeps (npm test\'s pretest step, issue 16)', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portico tests need redis-server, redis-sentinel, redis-tools, chromium, not installed here/)]);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^portico tests need redis-server, redis-sentinel, redis-tools, openssl, chromium, not installed here/)]);
   });
 });
