@@ -41,8 +41,8 @@ describe('createRedisClient', () => {
     const nodes = [{ host: '10.0.0.2', port: 7001 }];
     const client = make(redisConfig({ url: 'redis://:pw@10.0.0.1:7000', cluster: { nodes } }), { role: 'request', purpose: 'test', queueWhileConnecting: true });
     expect(client).toBeInstanceOf(Cluster);
-    const cluster = client as Cluster & { startupNodes: unknown[] };
-    expect(cluster.startupNodes).toEqual([{ host: '10.0.0.1', port: 7000 }, ...nodes]);
-    expect(cluster.options).toMatchObject({ enableOfflineQueue: true, redisOptions: { password: 'pw', db: 0, maxRetriesPerRequest: 0 } });
+    // ioredis keeps the seeds in a private field; reading it is the one way to see them unconnected.
+    expect((client as unknown as { startupNodes: unknown[] }).startupNodes).toEqual([{ host: '10.0.0.1', port: 7000 }, ...nodes]);
+    expect((client as Cluster).options).toMatchObject({ enableOfflineQueue: true, redisOptions: { password: 'pw', db: 0, maxRetriesPerRequest: 0 } });
   });
 });
