@@ -7,6 +7,7 @@ import { ANONYMOUS, type Principal } from '../../../src/context/principal.js';
 import type { RequestScope } from '../../../src/context/requestScope.js';
 import { collectCostDirectives } from '../../../src/plugins/cost/collectCostDirectives.js';
 import { useCostLimit } from '../../../src/plugins/cost/useCostLimit.js';
+import { createConsoleFeed, type ConsoleFeed } from '../../../src/observability/console/consoleFeed.js';
 import { useRateLimit } from '../../../src/plugins/rate-limit/useRateLimit.js';
 import { createFailoverRateLimitStore } from '../../../src/stores/rate-limit/failoverRateLimitStore.js';
 import { createMemoryRateLimitStore } from '../../../src/stores/rate-limit/memoryRateLimitStore.js';
@@ -37,7 +38,7 @@ interface Caller {
   address?: string;
 }
 
-function gateway(rateLimit: RateLimitConfigInput, store: RateLimitStore, maxCost = 1_000) {
+function gateway(rateLimit: RateLimitConfigInput, store: RateLimitStore, maxCost = 1_000, feed: ConsoleFeed = createConsoleFeed()) {
   const calls = { count: 0 };
   const schema = createSchema({
     typeDefs: SDL,
@@ -54,7 +55,7 @@ function gateway(rateLimit: RateLimitConfigInput, store: RateLimitStore, maxCost
     logging: false,
     plugins: [
       useCostLimit({ directives: collectCostDirectives([{ origin: 'test', sdl: SDL }]), maxCost, defaultListSize: 10, mutationCost: 10, exposeInExtensions: false }),
-      useRateLimit({ ...config, bff: 'test', store }),
+      useRateLimit({ ...config, bff: 'test', store, feed }),
     ],
   });
   const send = async (query: string, caller: Caller = {}) => {
@@ -147,6 +148,20 @@ describe.each(stores)('cost-based rate limiting with the %s store', (storeName, 
 });
 
 describe('rate-limit tiers', () => {
+  it('tells the operator console who was refused, by plan and tenant, never by address', async () => {
+    const feed = createConsoleFeed();
+    const tiers: RateLimitConfigInput = { tiers: [...PLANS.tiers, { kind: 'anonymous', limit: 1, windowSeconds: 60 }] };
+    const { send } = gateway(tiers, createMemoryRateLimitStore({ now: FIXED_NOW }), 1_000, feed);
+    // Free holds 10: two expensive (5) queries pass, the next two are refused.
+    for (let i = 0; i < 4; i++) await send(EXPENSIVE, { tenant: 'acme', plan: 'free' });
+    await send(CHEAP, { tenant: 'globex', plan: 'pro' });
+    for (let i = 0; i < 2; i++) await send(CHEAP, { address: '198.51.100.7' });
+    expect(feed.snapshot().rateLimited).toEqual([
+      { bff: 'test', plan: 'free', tenant: 'acme', count: 2 },
+      { bff: 'test', plan: '(anonymous)', tenant: '(anonymous)', count: 1 },
+    ]);
+  });
+
   it('checks a global tier shared by every caller together with each tenant’s own', async () => {
     const { send } = gateway(
       { tiers: [{ kind: 'global', limit: 12, windowSeconds: 60 }, { kind: 'tenant', plans: { free: { limit: 8, windowSeconds: 60 } } }] },
