@@ -123,9 +123,7 @@ async function main(argv: string[]): Promise<number> {
         print(`wrote ${count} document${count === 1 ? '' : 's'} to ${values.out}`);
         return 0;
       } catch (error) {
-        if (!(error instanceof DocumentBuildError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, DocumentBuildError);
       }
     }
     case 'plan': {
@@ -168,9 +166,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
         return 0;
       } catch (error) {
-        if (!(error instanceof PlanInputError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, PlanInputError);
       }
     }
     case 'check': {
@@ -228,9 +224,7 @@ async function main(argv: string[]): Promise<number> {
         } else process.stdout.write(supergraph.endsWith('\n') ? supergraph : `${supergraph}\n`);
         return 0;
       } catch (error) {
-        if (!(error instanceof ComposeInputError || error instanceof SupergraphCompositionError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, ComposeInputError, SupergraphCompositionError);
       }
     }
     default:
@@ -262,6 +256,13 @@ function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   });
+}
+
+/** A command's own failure (bad input, not a bug): its message, without a stack, and exit 1. */
+function expectedFailure(error: unknown, ...kinds: (abstract new (...args: never[]) => Error)[]): number {
+  if (!kinds.some((kind) => error instanceof kind)) throw error;
+  process.stderr.write(`portico: ${(error as Error).message}\n`);
+  return 1;
 }
 
 function usage(problem: string): number {
