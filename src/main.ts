@@ -116,9 +116,7 @@ async function main(argv: string[]): Promise<number> {
         print(`wrote ${count} document${count === 1 ? '' : 's'} to ${values.out}`);
         return 0;
       } catch (error) {
-        if (!(error instanceof DocumentBuildError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, DocumentBuildError);
       }
     }
     case 'plan': {
@@ -161,9 +159,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
         return 0;
       } catch (error) {
-        if (!(error instanceof PlanInputError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, PlanInputError);
       }
     }
     case 'check': {
@@ -221,9 +217,7 @@ async function main(argv: string[]): Promise<number> {
         } else process.stdout.write(supergraph.endsWith('\n') ? supergraph : `${supergraph}\n`);
         return 0;
       } catch (error) {
-        if (!(error instanceof ComposeInputError || error instanceof SupergraphCompositionError)) throw error;
-        process.stderr.write(`portico: ${error.message}\n`);
-        return 1;
+        return expectedFailure(error, ComposeInputError, SupergraphCompositionError);
       }
     }
     default:
@@ -328,6 +322,13 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     },
   };
+}
+
+/** A command's own failure (bad input, not a bug): its message, without a stack, and exit 1. */
+function expectedFailure(error: unknown, ...kinds: (abstract new (...args: never[]) => Error)[]): number {
+  if (!kinds.some((kind) => error instanceof kind)) throw error;
+  process.stderr.write(`portico: ${(error as Error).message}\n`);
+  return 1;
 }
 
 function usage(problem: string): number {

@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { pino } from 'pino';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gql, repoRoot, useDemoGateway } from '../../support/portico.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
+import { startPortico } from '../../../src/runtime/startPortico.js';
+import { hs256App, writeConfigDir } from '../../support/configDir.js';
+import { SignJWT } from 'jose';
 import { explainOperation, type OperationPlan } from '../../../src/cli/explainOperation.js';
 import type { SubgraphName } from '../../support/subgraphs.js';
 
@@ -102,6 +106,32 @@ describe('portico plan on the README queries (issue 21)', () => {
     );
     const distinct = new Set(body.data!.user.orders.flatMap((order) => order.items.map((item) => item.product.id)));
     expect((await demo.subgraphs.inventory.stats()).requests).toBe(distinct.size);
+  });
+
+  it('a BFF that runs by plan: the planned documents are exactly what the orders subgraph receives', async () => {
+    const secret = 'plan-e2e-secret-0123456789abcdef0123';
+    const files = await writeConfigDir({ name: 'plan-planned', bff: { ...hs256App(secret, 'plan-e2e'), sources: ['orders'] } });
+    const token = await new SignJWT({ scope: 'orders:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('plan-e2e')
+      .setAudience('app')
+      .setSubject('u1')
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(secret));
+    const query = '{ orders(first: 3) { id status items { quantity product { id } } } order(id: "o2") { total } }';
+    const planned = await explainOperation(await loadConfig(files.rootFile, { ORDERS_URL: 'http://127.0.0.1:9/graphql' }), { bff: 'app', query });
+    expect(planned.execution.mode).toBe('plan');
+    const portico = await startPortico(await loadConfig(files.rootFile, { ORDERS_URL: demo.subgraphs.orders.url }), { logger: pino({ level: 'silent' }) });
+    try {
+      await demo.subgraphs.orders.reset();
+      const { body } = await gql(portico.bffs[0]!.url, query, undefined, { authorization: `Bearer ${token}` });
+      expect(body.errors).toBeUndefined();
+      const received = (await demo.subgraphs.orders.requests()).map((request) => (request.body as { query: string }).query);
+      expect(received.sort()).toEqual(planned.fetches.map((fetch) => fetch.query).sort());
+    } finally {
+      await portico.close(0);
+      await rm(files.dir, { recursive: true, force: true });
+    }
   });
 
   it('prints the cost, the scopes and why the BFF runs by stitching', async () => {
