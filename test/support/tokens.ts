@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { DEMO_ISSUER, type TokenRequest, type TokenResponse } from '../../subgraphs/idp/server.js';
-import { startSubgraph, type SubgraphHandle } from './subgraphs.js';
+import { startSubgraph, type StartSubgraphOptions, type SubgraphHandle } from './subgraphs.js';
 
 export { DEMO_ISSUER };
 
@@ -25,8 +25,8 @@ export interface Idp extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-export async function startIdp(): Promise<Idp> {
-  const process = await startSubgraph('idp');
+export async function startIdp(options: StartSubgraphOptions = {}): Promise<Idp> {
+  const process = await startSubgraph('idp', {}, options);
   const url = process.baseUrl;
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
