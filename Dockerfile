@@ -8,7 +8,8 @@
 # at start-up and on every reload, so the image runs the sources through tsx (a production
 # dependency) instead of shipping a compiled dist/ that could not load them.
 
-ARG NODE_VERSION=20.18.1
+# Inside package.json `engines` (^20.19.0 || ^22.13.0 || ^24.0.0): the dev tooling and opossum set that range.
+ARG NODE_VERSION=20.19.5
 
 # ── 1. dependencies: resolved from the lockfile, dev dependencies left out ────────────────────
 FROM node:${NODE_VERSION}-bookworm-slim AS deps

@@ -28,7 +28,7 @@ import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N]
+  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--admin-host H]
                 [--jwks-url URL --issuer ISS --audience AUD] [--default-policy public|authenticated]
                 [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
                 [--no-dedup] [--no-query-planner]
@@ -261,6 +261,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
       host: { type: 'string', default: '127.0.0.1' },
       // Off unless asked: a fixed default port would make two `serve` on one host collide.
       'admin-port': { type: 'string' },
+      'admin-host': { type: 'string' },
       'jwks-url': { type: 'string' },
       // Repeatable: an IdP may be reached under several issuer names, an API serve several apps.
       issuer: { type: 'string', multiple: true },
@@ -311,6 +312,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
     env: process.env,
     maxCost,
     adminPort,
+    adminHost: values['admin-host'],
     ...(values['jwks-url'] ? { jwt: { jwksUrl: values['jwks-url'], issuer: values.issuer ?? [], audience: values.audience ?? [] } } : {}),
     defaultPolicy: policy,
     queryPlanner: !values['no-query-planner'],

@@ -34,7 +34,7 @@ export interface SupergraphConfigOptions {
   queryPlanner?: boolean | undefined;
   /** `/metrics` and `/sources` on this port (0: any free one). @default undefined: no admin listener */
   adminPort?: number | undefined;
-  /** @default the BFF's host */
+  /** @default '127.0.0.1' even when the gateway listens on every interface: metrics are for the operator's scraper */
   adminHost?: string | undefined;
   /** The subgraphs' transport chain; each `false` switches one layer off. */
   transport?: ServeTransportOptions;
@@ -121,7 +121,7 @@ export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfi
     fleet: root.fleet,
     files: [options.file],
   };
-  if (options.adminPort !== undefined) config.admin = { host: options.adminHost ?? options.host, port: options.adminPort };
+  if (options.adminPort !== undefined) config.admin = { host: options.adminHost ?? '127.0.0.1', port: options.adminPort };
   return config;
 }
 

@@ -20,9 +20,10 @@ describe('supergraphConfig: what `portico serve` runs', () => {
     expect(source.resilience).toMatchObject({ timeoutMs: 800, breaker: { enabled: false }, retry: { maxRetries: 0 }, fallback: { enabled: false } });
   });
 
-  it('has no admin listener unless a port is given, and binds it to the gateway host', () => {
+  it('has no admin listener unless a port is given, and binds it to loopback even when the gateway listens on every interface', () => {
     expect(supergraphConfig(base).admin).toBeUndefined();
-    expect(supergraphConfig({ ...base, adminPort: 9400 }).admin).toEqual({ host: '127.0.0.1', port: 9400 });
+    expect(supergraphConfig({ ...base, host: '0.0.0.0', adminPort: 9400 }).admin).toEqual({ host: '127.0.0.1', port: 9400 });
+    expect(supergraphConfig({ ...base, adminPort: 9400, adminHost: '10.0.0.5' }).admin).toEqual({ host: '10.0.0.5', port: 9400 });
   });
 
   it('prices queries against 50 000 unless --max-cost says otherwise', () => {

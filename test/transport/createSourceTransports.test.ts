@@ -76,7 +76,7 @@ describe('resilience config', () => {
     const parsed = sourceSchema.parse({ kind: 'graphql', url: 'http://users/graphql', schema: 'users.graphql' });
     expect(parsed.resilience).toEqual({
       timeoutMs: 5_000,
-      breaker: { errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeoutMs: 10_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
+      breaker: { enabled: true, errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeoutMs: 10_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
       retry: { maxRetries: 2, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.1, budgetMin: 10, budgetWindowMs: 10_000 },
       fallback: { enabled: true, ttlMs: 300_000, maxBytes: 8 * 1024 * 1024 },
     });

@@ -27,7 +27,10 @@ let url: string;
 let metricsUrl: string;
 
 beforeAll(async () => {
-  [idp, orders, media] = await Promise.all([startIdp(), startSubgraph('orders', { FAULT_DOWN: '1' }), startFederationFixture('media')]);
+  // One after another: three tsx start-ups at once on a shared 2-core box miss their READY deadline.
+  idp = await startIdp({ readyTimeoutMs: 60_000 });
+  orders = await startSubgraph('orders', { FAULT_DOWN: '1' }, { readyTimeoutMs: 60_000 });
+  media = await startFederationFixture('media', { readyTimeoutMs: 60_000 });
   const supergraphSdl = composeSupergraph([
     ...scenarios.media.map((subgraph) => ({ name: subgraph.name, url: media.urls[subgraph.name]!, sdl: subgraph.sdl })),
     { name: 'orders', url: orders.url, sdl: await readFile(path.join(repoRoot, 'schemas/orders.graphql'), 'utf8') },
@@ -40,7 +43,8 @@ beforeAll(async () => {
   ]);
   url = (await gateway.waitForLine(/^supergraph (\S+)$/))[1]!;
   metricsUrl = (await gateway.waitForLine(/^metrics (\S+)$/))[1]!;
-});
+  // Four processes started one after another: on a loaded CI box that is more than the default minute.
+}, 180_000);
 afterAll(async () => {
   await gateway?.stop();
   await Promise.all([idp?.stop(), orders?.stop(), media?.stop()]);
@@ -74,6 +78,12 @@ describe('portico serve --jwks-url --issuer --audience', () => {
     const response = await gql(url, '{ media { id } }', undefined, { authorization: `Bearer ${token}` });
     expect(response.status).toBe(401);
     expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses to start with --jwks-url but no --issuer and --audience, saying why', async () => {
+    const { code, stderr } = await runPortico(['serve', '--supergraph', 'x.graphql', '--jwks-url', idp.jwksUrl]).exited;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^portico: --jwks-url, --issuer and --audience go together/);
   });
 
   it('answers a caller with a token from the JWKS', async () => {
