@@ -225,13 +225,26 @@ const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, u
 };
 
 /**
+ * An object's type is its merged `__typename`. An @interfaceObject's objects get theirs from a
+ * later fetch; when that fetch failed, its error (SUBGRAPH_UNAVAILABLE, …) is what the client
+ * sees at the object, not graphql-js's complaint about an unresolvable abstract type.
+ */
+function resolvePlannedType(value: unknown): string | undefined {
+  const object = value as Record<string | symbol, unknown>;
+  if (typeof object.__typename === 'string') return object.__typename;
+  const error = (object[FIELD_ERRORS] as Record<string, Error> | undefined)?.__typename;
+  if (error) throw error;
+  return undefined;
+}
+
+/**
  * The client schema with every resolver removed, so graphql-js reads the merged data through
  * `readPlannedField` and resolves abstract types from `__typename` (which plans always fetch).
  */
 function withoutResolvers(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.COMPOSITE_FIELD]: (config) => ({ ...config, resolve: undefined, subscribe: undefined }),
-    [MapperKind.INTERFACE_TYPE]: (type) => new GraphQLInterfaceType({ ...type.toConfig(), resolveType: undefined }),
-    [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: undefined }),
+    [MapperKind.INTERFACE_TYPE]: (type) => new GraphQLInterfaceType({ ...type.toConfig(), resolveType: resolvePlannedType }),
+    [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: resolvePlannedType }),
   });
 }

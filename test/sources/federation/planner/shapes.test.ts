@@ -11,7 +11,9 @@ import { requiresArguments } from '../../../fixtures/federation/shapes/requiresA
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
-import { federationGateway, type FederationGatewayOptions } from '../federationGateway.js';
+import { createHttpClient } from '../../../../src/transport/httpClient.js';
+import { freePort } from '../../../support/redis.js';
+import { federationGateway, httpExecutors, type FederationGatewayOptions } from '../federationGateway.js';
 
 // Issue 17 item 3: federation shapes the planner must answer correctly, by plan. Each shape is
 // composed here from its own subgraphs (test/fixtures/federation/shapes/), run in process; each
@@ -290,3 +292,30 @@ shapeCases('entity interfaces (@key on an interface) and @interfaceObject', { su
     stitchingWrong: 'stitching does not reach the @interfaceObject field from the union member and nulls Book.stars',
   },
 ]);
+
+describe('an @interfaceObject whose entity-interface subgraph is down', () => {
+  it('puts the transport error (SUBGRAPH_UNAVAILABLE) at each object whose type could not be learnt', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/graphql`;
+    const supergraphSdl = composeSupergraph(
+      media.map((subgraph) => ({ name: subgraph.name, url: subgraph.name === 'catalogue' ? closed : placeholderUrl(subgraph.name), sdl: subgraph.sdl })),
+    );
+    const inProcess = inProcessSubgraphs(media);
+    const http = createHttpClient();
+    // catalogue is called over real HTTP, at a port nothing listens on: the connection is refused.
+    const executorFor = (subgraph: { name: string; url: string }) =>
+      subgraph.name === 'catalogue' ? httpExecutors(http)(subgraph) : inProcess.executorFor(subgraph);
+    const planner = federationGateway(supergraphSdl, 'planner', { executorFor });
+    try {
+      const { result, calls } = await planner.run('{ topRated { id stars } }');
+      expect(planner.fallbacks).toEqual([]);
+      expect(calls).toEqual({ ratings: 1, catalogue: 1 });
+      expect(comparable(result)).toEqual({
+        data: null,
+        // topRated is [Media!]!: the first object that fails nulls the whole answer, as graphql-js does.
+        errors: [{ message: 'A data source is unavailable.', path: ['topRated', 0], code: 'SUBGRAPH_UNAVAILABLE' }],
+      });
+    } finally {
+      await Promise.all([planner.close(), http.close()]);
+    }
+  });
+});
