@@ -56,7 +56,10 @@ interface OperationPolicy {
 }
 
 /**
- * Field-level authorization from `@public`, `@auth` and `@requiresScopes`. The decision is made
+ * Field-level authorization from `@public`, `@auth` and `@requiresScopes`, and object-level
+ * authorization from `@owner` (ownerGuards.ts: the caller's claim against owner arguments, read
+ * from the document and the variables; owner arguments left out are filled with the caller's
+ * claim at execution, fillOwnerArguments.ts). The decision is made
  * on the document before execution, so a denied field never reaches the source that serves it:
  * in 'reject' mode the request is refused at validation (and again at execution, in case a
  * plugin skipped validation); in 'null' mode the denied fields are cut from the document that
