@@ -90,7 +90,7 @@ export function useFieldAuthz(options: FieldAuthzOptions): Plugin {
       const operation = getOperationAST(document, operationName);
       guarded = operation
         ? { guarded: guardedFieldsOf(schema, document, operation, state.rules), owners: ownerGuardsOf(schema, document, operation, state.rules, owners) }
-        : { guarded: [], owners: { guards: [], fills: new Map() } };
+        : { guarded: [], owners: { guards: [], fills: new Map(), variableDefaults: {} } };
       byOperation.set(key, guarded);
     }
     return guarded;
@@ -108,9 +108,10 @@ export function useFieldAuthz(options: FieldAuthzOptions): Plugin {
     }
     // Ownership is decided from the document and the variables, before any call: a field its
     // own rule already denies keeps that denial (an anonymous caller gets 401, not 403).
+    const values = policy.owners.guards.length > 0 ? { ...policy.owners.variableDefaults, ...variables } : undefined;
     for (const guard of policy.owners.guards) {
       if (denied?.has(guard.node)) continue;
-      const owner = ownerDenial(guard, principal, variables ?? undefined, ownerBypass);
+      const owner = ownerDenial(guard, principal, values, ownerBypass);
       if (owner) (denied ??= new Map()).set(guard.node, { coordinate: guard.coordinate, denial: 'forbidden', owner });
     }
     return denied;
