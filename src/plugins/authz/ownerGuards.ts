@@ -36,6 +36,8 @@ export interface OwnerGuard {
 
 export interface OwnerAnalysis {
   guards: OwnerGuard[];
+  /** The operation's variable defaults: an owner argument `$id` the request leaves out takes its default. */
+  variableDefaults: Record<string, unknown>;
   /** Fields with a `fill` owner argument the document leaves out: the gateway fills them. */
   fills: Map<FieldNode, OwnerFill[]>;
 }
@@ -63,8 +65,11 @@ export function ownerGuardsOf(
   rules: ReadonlyMap<string, FieldRule>,
   policy: OwnerPolicy,
 ): OwnerAnalysis {
-  const analysis: OwnerAnalysis = { guards: [], fills: new Map() };
+  const analysis: OwnerAnalysis = { guards: [], fills: new Map(), variableDefaults: {} };
   if (policy.fields.size === 0 && policy.types.size === 0) return analysis;
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) analysis.variableDefaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+  }
   const root = schema.getRootType(operation.operation);
   if (!root) return analysis;
   const fragments = fragmentsOf(document);

@@ -55,7 +55,10 @@ interface OperationPolicy {
 }
 
 /**
- * Field-level authorization from `@public`, `@auth` and `@requiresScopes`. The decision is made
+ * Field-level authorization from `@public`, `@auth` and `@requiresScopes`, and object-level
+ * authorization from `@owner` (ownerGuards.ts: the caller's claim against owner arguments, read
+ * from the document and the variables; owner arguments left out are filled with the caller's
+ * claim at execution, fillOwnerArguments.ts). The decision is made
  * on the document before execution, so a denied field never reaches the source that serves it:
  * in 'reject' mode the request is refused at validation (and again at execution, in case a
  * plugin skipped validation); in 'null' mode the denied fields are cut from the document that
@@ -86,7 +89,7 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       const operation = getOperationAST(document, operationName);
       guarded = operation
         ? { guarded: guardedFieldsOf(schema, document, operation, state.rules), owners: ownerGuardsOf(schema, document, operation, state.rules, owners) }
-        : { guarded: [], owners: { guards: [], fills: new Map() } };
+        : { guarded: [], owners: { guards: [], fills: new Map(), variableDefaults: {} } };
       byOperation.set(key, guarded);
     }
     return guarded;
@@ -104,9 +107,10 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     }
     // Ownership is decided from the document and the variables, before any call: a field its
     // own rule already denies keeps that denial (an anonymous caller gets 401, not 403).
+    const values = policy.owners.guards.length > 0 ? { ...policy.owners.variableDefaults, ...variables } : undefined;
     for (const guard of policy.owners.guards) {
       if (denied?.has(guard.node)) continue;
-      const owner = ownerDenial(guard, principal, variables ?? undefined, ownerBypass);
+      const owner = ownerDenial(guard, principal, values, ownerBypass);
       if (owner) (denied ??= new Map()).set(guard.node, { coordinate: guard.coordinate, denial: 'forbidden', owner });
     }
     return denied;

@@ -70,7 +70,8 @@ describe('the web BFF', () => {
     const { body } = await gql<{ orders: { id: string; items: { product: { id: string; name: string; stock: { available: number } } }[] }[] }>(demo.portico.bff('web').url,
       '{ orders(first: 50) { id items { product { id name stock { available } } } } }',
       undefined,
-      await signedIn(),
+      // 50 orders of many users: an admin's listing (a user's own, @owner-filled, holds 5).
+      await demo.signIn({ sub: 'ops-1', roles: ['admin'], scopes: ['orders:read', 'inventory:read'] }),
     );
     expect(body.errors).toBeUndefined();
     const orders = body.data!.orders;

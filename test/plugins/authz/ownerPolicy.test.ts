@@ -69,9 +69,9 @@ describe('deciding ownership from the document and the variables', () => {
   const policy = owners(sdl);
   const decide = (query: string, principal: Principal, variables?: Record<string, unknown>) => {
     const document = parse(query);
-    const { guards } = ownerGuardsOf(schema, document, getOperationAST(document)!, rules, policy);
+    const { guards, variableDefaults } = ownerGuardsOf(schema, document, getOperationAST(document)!, rules, policy);
     return guards.flatMap((guard) => {
-      const denial = ownerDenial(guard, principal, variables, NO_BYPASS);
+      const denial = ownerDenial(guard, principal, { ...variableDefaults, ...variables }, NO_BYPASS);
       return denial ? [`${guard.coordinate} ${denial}`] : [];
     });
   };
@@ -89,6 +89,10 @@ describe('deciding ownership from the document and the variables', () => {
   it('reads variables, compares IDs as strings, and needs every id of a list to be the caller’s', () => {
     expect(decide('query ($id: ID!) { user(id: $id) { email } }', user('7'), { id: 7 })).toEqual([]);
     expect(decide('query ($id: ID!) { user(id: $id) { email } }', user('u1'), { id: 'u2' })).toEqual(['User.email not_owner']);
+    // A variable left out takes its default; an explicit null does not.
+    expect(decide('query ($id: ID = "u1") { user(id: $id) { email } }', user('u1'))).toEqual([]);
+    expect(decide('query ($id: ID = "u2") { user(id: $id) { email } }', user('u1'))).toEqual(['User.email not_owner']);
+    expect(decide('query ($id: ID = "u1") { user(id: $id) { email } }', user('u1'), { id: null })).toEqual(['User.email not_owner']);
     expect(decide('{ usersByIds(ids: ["u1", "u1"]) { email } }', user('u1'))).toEqual([]);
     expect(decide('{ usersByIds(ids: ["u1", "u2"]) { email } }', user('u1'))).toEqual(['Query.usersByIds not_owner', 'User.email not_owner']);
   });
