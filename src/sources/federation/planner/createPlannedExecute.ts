@@ -21,7 +21,8 @@ import type { SupergraphModel } from './supergraphModel.js';
 
 /** Execution arguments as envelop passes them (a signal when the client can abort). */
 export type PlannedExecutionArgs = ExecutionArgs & { signal?: AbortSignal };
-export type ExecuteFn = (args: PlannedExecutionArgs) => unknown;
+/** The fallback (stitching); `reason` says why the planner handed the operation over. */
+export type ExecuteFn = (args: PlannedExecutionArgs, reason?: string) => unknown;
 
 export interface PlannedExecuteOptions {
   model: SupergraphModel;
@@ -95,12 +96,12 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
 
   return (args, fallback) => {
     const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args);
+    if (!operation) return fallback(args, 'no operation');
     // Invalid variables: graphql-js's own execution reports them, exactly as without a plan.
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args);
+    if (coerced.errors) return fallback(args, 'invalid variables');
     const decision = decide(args, operation, coerced.coerced);
-    if ('notPlannable' in decision) return fallback(args);
+    if ('notPlannable' in decision) return fallback(args, decision.notPlannable);
     return runPlanned(decision, args, coerced.coerced);
   };
 
