@@ -252,7 +252,9 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
   };
 
   const subPlanFor = (info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string) => {
-    const cacheKey = `${operation}|${fieldName}|${argNames.join(',')}`;
+    // @skip/@include values shape the sub-plan as they shape a plan: each combination is its own.
+    let cacheKey = `${operation}|${fieldName}|${argNames.join(',')}`;
+    for (const [name, value] of Object.entries(info.variableValues)) if (typeof value === 'boolean') cacheKey += `|${name}=${value}`;
     let byKey = subPlans.get(info.fieldNodes[0]!);
     if (!byKey) subPlans.set(info.fieldNodes[0]!, (byKey = new Map()));
     let sub = byKey.get(cacheKey);
@@ -294,7 +296,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
         sub = { notPlannable: `resolver delegation: ${reasonOf(error)}` };
         options.onFallback?.(sub.notPlannable, info.operation.name?.value);
       }
-      byKey.set(cacheKey, sub);
+      if (byKey.size < MAX_DECISIONS_PER_DOCUMENT) byKey.set(cacheKey, sub);
     }
     return sub;
   };
