@@ -9,7 +9,7 @@ import { hideFromSchema } from './hideFromSchema.js';
 import type { SourceRuntime } from './buildSourceRuntime.js';
 import { hideFederationInternals } from '../sources/federation/buildSupergraphSubschemas.js';
 import { createQueryPlanner, type ExecutableSchema } from '../sources/federation/planner/queryPlanner.js';
-import { createPlannerForBff } from './plan/createPlannerForBff.js';
+import { createPlannerForBff } from './createPlannerForBff.js';
 
 /**
  * One BFF's schema: its sources stitched by type merging, plus the resolvers its team owns,
@@ -61,7 +61,7 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
   }
   if (bff.engine === 'stitch') return { schema };
   // A supergraph alone: the federation planner as is. Anything more (other sources, resolvers,
-  // renames): the BFF planner, which plans over all of them (src/compose/plan/).
+  // renames): the BFF planner, which plans over all of them (src/compose/createBffPlanner.ts).
   const only = bff.sources.length === 1 ? runtimes.get(bff.sources[0]!) : undefined;
   if (only?.planner && !module.typeDefs && !resolvers && renames.length === 0) {
     return { schema, planner: createQueryPlanner(schema, only.planner) };

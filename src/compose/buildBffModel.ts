@@ -7,8 +7,8 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import type { FieldModel, SupergraphModel, TypeModel } from '../../sources/federation/planner/supergraphModel.js';
-import { parseFieldSet } from '../../sources/federation/planner/supergraphModel.js';
+import type { FieldModel, SupergraphModel, TypeModel } from '../sources/federation/planner/supergraphModel.js';
+import { parseFieldSet } from '../sources/federation/planner/supergraphModel.js';
 
 /** How a plain source completes objects of one type from their keys (its `merge` lookup). */
 export interface EntityLookup {

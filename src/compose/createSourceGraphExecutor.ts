@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import { createGraphQLError } from '@graphql-tools/utils';
-import { porticoError } from '../../errors/index.js';
+import { porticoError } from '../errors/index.js';
 import type { EntityLookup } from './buildBffModel.js';
 
 export interface SourceGraphOptions {

@@ -1,5 +1,5 @@
 import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
-import type { SupergraphModel } from '../../sources/federation/planner/supergraphModel.js';
+import type { SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
 
 /**
  * A fetch document in the BFF's names turned back into its source's names: a renamed field

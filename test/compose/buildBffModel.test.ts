@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, parse, print } from 'graphql';
-import { buildBffModel, singleKeyField } from '../../../src/compose/plan/buildBffModel.js';
-import { createUnrename } from '../../../src/compose/plan/unrenameDocument.js';
-import { composeSupergraph } from '../../../src/sources/federation/composeSupergraph.js';
-import { readSupergraphModel } from '../../../src/sources/federation/planner/supergraphModel.js';
+import { buildBffModel, singleKeyField } from '../../src/compose/buildBffModel.js';
+import { createUnrename } from '../../src/compose/unrenameDocument.js';
+import { composeSupergraph } from '../../src/sources/federation/composeSupergraph.js';
+import { readSupergraphModel } from '../../src/sources/federation/planner/supergraphModel.js';
 
 const users = buildSchema('type User { id: ID! name: String! } type Query { user(id: ID!): User usersByIds(ids: [ID!]!): [User]! }');
 const products = buildSchema('type Product { id: ID! name: String! } type Query { _productsByIds(ids: [ID!]!): [Product]! }');

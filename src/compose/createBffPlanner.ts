@@ -29,13 +29,13 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
-import { FIELD_ERRORS, executePlan, type PlanExecution } from '../../sources/federation/planner/executePlan.js';
-import { NotPlannable, conditionVariables } from '../../sources/federation/planner/normalizeOperation.js';
-import { planOperation, type QueryPlan } from '../../sources/federation/planner/planOperation.js';
-import type { SupergraphModel } from '../../sources/federation/planner/supergraphModel.js';
-import type { PlannedExecutionArgs } from '../../sources/federation/planner/createPlannedExecute.js';
-import type { QueryPlanner } from '../../sources/federation/planner/queryPlanner.js';
-import type { ResolverKit } from '../resolverKit.js';
+import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
+import { NotPlannable, conditionVariables } from '../sources/federation/planner/normalizeOperation.js';
+import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
+import type { SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
+import type { PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
+import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
+import type { ResolverKit } from './resolverKit.js';
 
 export interface BffPlannerOptions {
   /** The BFF's sources as one supergraph model, renames applied (buildBffModel). */

@@ -1,10 +1,10 @@
 import { execute, parse, type GraphQLField, type GraphQLSchema } from 'graphql';
 import type { ExecutionRequest, Executor, IResolvers } from '@graphql-tools/utils';
-import type { LoadedBff } from '../../config/loadConfig.js';
-import { readSupergraphModel } from '../../sources/federation/planner/supergraphModel.js';
-import type { QueryPlanner } from '../../sources/federation/planner/queryPlanner.js';
-import type { ResolverKit } from '../resolverKit.js';
-import type { SourceRuntime } from '../buildSourceRuntime.js';
+import type { LoadedBff } from '../config/loadConfig.js';
+import { readSupergraphModel } from '../sources/federation/planner/supergraphModel.js';
+import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
+import type { ResolverKit } from './resolverKit.js';
+import type { SourceRuntime } from './buildSourceRuntime.js';
 import { buildBffModel, singleKeyField, type EntityLookup, type ModelPart } from './buildBffModel.js';
 import { createBffPlanner, type BffPlannerOptions } from './createBffPlanner.js';
 import { createSourceGraphExecutor } from './createSourceGraphExecutor.js';
