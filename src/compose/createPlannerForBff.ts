@@ -1,4 +1,4 @@
-import { execute, parse, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { Kind, execute, parse, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
 import type { ExecutionRequest, Executor, IResolvers } from '@graphql-tools/utils';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { readSupergraphModel } from '../sources/federation/planner/supergraphModel.js';
@@ -69,8 +69,33 @@ export function createPlannerForBff(input: PlannerForBffInput): QueryPlanner | u
   }));
   const unrename = createUnrename(model, reverse);
   const wrapped = new Map<string, Executor>();
+  const named = new WeakMap<DocumentNode, DocumentNode>();
+  // Fetches are named `<client operation>__<graph>__<id>`, and a federation graph's name has a
+  // `/` (`orders/orders`), which no GraphQL name may hold.
+  const toSource = (document: DocumentNode): DocumentNode => {
+    const renamed = unrename(document);
+    let out = named.get(renamed);
+    if (!out) {
+      out = {
+        ...renamed,
+        definitions: renamed.definitions.map((definition) =>
+          definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value.includes('/')
+            ? { ...definition, name: { ...definition.name, value: definition.name.value.replaceAll('/', '_') } }
+            : definition,
+        ),
+      };
+      named.set(renamed, out);
+    }
+    return out;
+  };
   for (const [graph, executor] of executors) {
-    wrapped.set(graph, (request: ExecutionRequest) => executor({ ...request, document: unrename(request.document) }));
+    wrapped.set(graph, (request: ExecutionRequest) =>
+      executor({
+        ...request,
+        document: toSource(request.document),
+        ...(request.operationName ? { operationName: request.operationName.replaceAll('/', '_') } : {}),
+      }),
+    );
   }
   return createBffPlanner({
     model,

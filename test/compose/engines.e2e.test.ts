@@ -130,6 +130,8 @@ const SUITE: Record<string, string[]> = {
     '{ order(id: "o3") { id items { quantity product { name priceCents stock { available warehouse } } } } }',
     '{ products(page: 3, pageSize: 5) { total items { id name stock { available } } } }',
     '{ orders(first: 2, userId: "u4") { id status } }',
+    // Named: each fetch is named after it, and a federation subgraph's fetch name must stay a valid name.
+    'query PartnerOrder { order(id: "o1") { id items { product { name stock { available } } } } }',
   ],
 };
 
