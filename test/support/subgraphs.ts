@@ -91,7 +91,7 @@ export async function startSubgraph(
   });
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timeoutMs = options.readyTimeoutMs ?? 120_000;
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
