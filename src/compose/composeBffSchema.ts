@@ -9,6 +9,7 @@ import { hideFromSchema } from './hideFromSchema.js';
 import type { SourceRuntime } from './buildSourceRuntime.js';
 import { hideFederationInternals } from '../sources/federation/buildSupergraphSubschemas.js';
 import { createQueryPlanner, type ExecutableSchema } from '../sources/federation/planner/queryPlanner.js';
+import { createPlannerForBff } from './createPlannerForBff.js';
 
 /**
  * One BFF's schema: its sources stitched by type merging, plus the resolvers its team owns,
@@ -58,13 +59,20 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
     // A hide entry naming nothing is a config mistake: report it against the BFF's file.
     throw new ConfigError(displayPath(bff.file), 'hide', (error as Error).message.replace(/^hide: /, ''));
   }
-  // The planner knows the supergraph and nothing else: a BFF that adds sources, resolvers or
-  // renames keeps stitching, which is what composes those.
+  if (bff.engine === 'stitch') return { schema };
+  // A supergraph alone: the federation planner as is. Anything more (other sources, resolvers,
+  // renames): the BFF planner, which plans over all of them (src/compose/createBffPlanner.ts).
   const only = bff.sources.length === 1 ? runtimes.get(bff.sources[0]!) : undefined;
   if (only?.planner && !module.typeDefs && !resolvers && renames.length === 0) {
     return { schema, planner: createQueryPlanner(schema, only.planner) };
   }
-  return { schema };
+  const planner = createPlannerForBff({
+    bff,
+    runtimes,
+    schema,
+    ...(module.resolvers ? { resolvers: (kit) => (typeof module.resolvers === 'function' ? module.resolvers(kit) : module.resolvers) } : {}),
+  });
+  return planner ? { schema, planner } : { schema };
 }
 
 function renameFields(rename: Readonly<Record<string, string>>) {

@@ -110,6 +110,13 @@ export const bffSchema = z.strictObject({
   sources: z.array(z.string()).min(1),
   /** Module (relative to this file) exporting `typeDefs` and `resolvers` owned by the BFF team. */
   resolvers: z.string().optional(),
+  /**
+   * How operations execute: `plan` runs them through query plans over every source (federation,
+   * GraphQL, REST) and the BFF's resolvers, falling back to stitching per root field for what the
+   * planner cannot plan (docs/query-planner.md); `stitch` runs everything by stitching.
+   * @default 'plan': the same answers without stitching's per-request delegation work.
+   */
+  engine: z.enum(['plan', 'stitch']).default('plan'),
   /** Types or fields removed from this BFF's schema: "User.email", "Tenant". */
   hide: z.array(typeField).default([]),
   /** Fields renamed in this BFF's schema: { "Product.name": "title" }. */

@@ -128,7 +128,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // ⑦ execute by plan: the engine's execute function becomes the planner's (stitching is its
     // fallback). Listed before the two plugins that wrap execution (response cache, field authz),
     // because a later setExecuteFn wraps an earlier one: they must wrap the plan, not replace it
-    deps.planner !== undefined && useQueryPlanner({ planner: deps.planner }),
+    useQueryPlanner({ planner: deps.planner, bff: bff.name, logger: deps.logger }),
     // ⑥ response cache: it answers (or stores) inside the execute function, so after every check
     // above and below, auth, cost, rate limit and authz included; it must stay before field authz,
     // whose per-caller pruning wraps it and so makes it step aside (useResponseCache.ts)

@@ -69,13 +69,19 @@ describe('composeBffSchema', () => {
       expect(planner).toBeTypeOf('function');
     });
 
-    it('keeps stitching for a BFF that adds another source, or renames fields: the planner knows only the supergraph', () => {
-      expect(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop(), products)).planner).toBeUndefined();
-      expect(composeBffSchema(bff({ sources: ['shop'], rename: { 'Product.name': 'title' } }), runtimesOf(shop())).planner).toBeUndefined();
+    it('plans a BFF that adds another source, or renames fields, with the BFF planner (docs/query-planner.md)', () => {
+      expect(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop(), products)).planner).toBeTypeOf('function');
+      expect(composeBffSchema(bff({ sources: ['shop'], rename: { 'Product.name': 'title' } }), runtimesOf(shop())).planner).toBeTypeOf('function');
+    });
+
+    it("keeps stitching for a BFF with engine: 'stitch'", () => {
+      expect(composeBffSchema(bff({ sources: ['shop', 'products'], engine: 'stitch' }), runtimesOf(shop(), products)).planner).toBeUndefined();
+      expect(composeBffSchema(bff({ sources: ['shop'], engine: 'stitch' }), runtimesOf(shop())).planner).toBeUndefined();
     });
 
     it('keeps stitching when the federation source turns the planner off', () => {
       expect(composeBffSchema(bff({ sources: ['shop'] }), runtimesOf(shop({ queryPlanner: false }))).planner).toBeUndefined();
+      expect(composeBffSchema(bff({ sources: ['shop', 'products'] }), runtimesOf(shop({ queryPlanner: false }), products)).planner).toBeUndefined();
     });
   });
 });

@@ -48,7 +48,11 @@ export async function startTestPortico(
     PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   };
-  const config = await loadConfig(options.config ?? path.join(repoRoot, 'portico.config.ts'), env);
+  const loaded = await loadConfig(options.config ?? path.join(repoRoot, 'portico.config.ts'), env);
+  // `PORTICO_TEST_ENGINE=stitch npm run test:stitch` runs the same tests, with the same expected
+  // answers, on the other engine (docs/query-planner.md, differential testing).
+  const engine = process.env['PORTICO_TEST_ENGINE'] as 'plan' | 'stitch' | undefined;
+  const config = engine === 'stitch' || engine === 'plan' ? { ...loaded, bffs: loaded.bffs.map((bff) => ({ ...bff, engine })) } : loaded;
   const portico = await startPortico(config, { logger: options.logger ?? pino({ level: 'silent' }) });
   return {
     ...portico,

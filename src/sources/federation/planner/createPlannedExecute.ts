@@ -30,7 +30,8 @@ import { withOverrideLabels, type SupergraphModel } from './supergraphModel.js';
 
 /** Execution arguments as envelop passes them (a signal when the client can abort). */
 export type PlannedExecutionArgs = ExecutionArgs & { signal?: AbortSignal };
-export type ExecuteFn = (args: PlannedExecutionArgs) => unknown;
+/** The fallback (stitching); `reason` says why the planner handed the operation over. */
+export type ExecuteFn = (args: PlannedExecutionArgs, reason?: string) => unknown;
 
 export interface PlannedExecuteOptions {
   model: SupergraphModel;
@@ -166,12 +167,12 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
 
   return (args, fallback) => {
     const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args);
+    if (!operation) return fallback(args, 'no operation');
     // Invalid variables: graphql-js's own execution reports them, exactly as without a plan.
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args);
+    if (coerced.errors) return fallback(args, 'invalid variables');
     const decision = decide(args, operation, coerced.coerced);
-    if ('notPlannable' in decision) return fallback(args);
+    if ('notPlannable' in decision) return fallback(args, decision.notPlannable);
     if ('refused' in decision) {
       const { limit, max } = decision.refused;
       return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] };

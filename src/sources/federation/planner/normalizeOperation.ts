@@ -142,6 +142,9 @@ export function normalizeSelections(
       const normal: NormalField = { kind: 'field', responseKey: node.alias?.value ?? name, name, node };
       if (selection.selectionSet) {
         normal.selections = normalizeSelections(model, fragments, conditions, field.type, selection.selectionSet, meter, depth + 1);
+        // Everything below skipped by @skip/@include: the field is still asked for (its value
+        // is `{}` or null), and a subgraph refuses an empty selection set.
+        if (normal.selections.length === 0) normal.selections.push({ kind: 'field', responseKey: '__typename', name: '__typename', node: typenameField });
       }
       out.push(normal);
       continue;
@@ -203,6 +206,8 @@ export function possibleTypes(model: SupergraphModel, type: TypeModel): Readonly
   }
   return all;
 }
+
+const typenameField: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
 
 /** Response keys the planner adds for keys and `@requires` fields start with this. */
 export const INTERNAL_ALIAS_PREFIX = '__pq_';

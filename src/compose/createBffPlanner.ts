@@ -1,0 +1,454 @@
+import {
+  GraphQLError,
+  GraphQLInterfaceType,
+  GraphQLUnionType,
+  Kind,
+  OperationTypeNode,
+  defaultFieldResolver,
+  execute,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isInterfaceType,
+  isObjectType,
+  parse,
+  parseType,
+  responsePathAsArray,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
+import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
+import { NotPlannable, conditionVariables } from '../sources/federation/planner/normalizeOperation.js';
+import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
+import type { SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
+import type { PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
+import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
+import type { ResolverKit } from './resolverKit.js';
+
+export interface BffPlannerOptions {
+  /** The BFF's sources as one supergraph model, renames applied (buildBffModel). */
+  model: SupergraphModel;
+  /** The schema clients query (stitched, renamed, hidden): its types shape the answer. */
+  schema: GraphQLSchema;
+  /** A graph's executor by its name in the model (a plain source, or `source/subgraph`). */
+  executorFor(graph: string): Executor;
+  /** The BFF's resolvers, built with the kit whose `delegate` calls are planned too. */
+  resolvers?: (kit: ResolverKit) => IResolvers | undefined;
+  /** The root field a `delegate(source, field)` call targets, in that source's own schema. */
+  delegateTarget(source: string, fieldName: string, operation: 'query' | 'mutation'): GraphQLField<unknown, unknown> | undefined;
+  /** Told once per operation shape (and per resolver delegation shape) that falls back, and why. */
+  onFallback?: (reason: string, operationName: string | undefined) => void;
+}
+
+/** The reason a part of an operation runs by stitching, passed to the fallback (the metrics read it). */
+export type FallbackExecute = (args: PlannedExecutionArgs, reason?: string) => unknown;
+
+interface ResolverField {
+  resolve: GraphQLFieldResolver<unknown, unknown> | undefined;
+  /** Stitching's `selectionSet`: fields of the parent the resolver reads, planned with the parent. */
+  selectionSet?: SelectionSetNode;
+}
+
+/** How one (document, operation, @skip/@include values) runs. */
+interface Decision {
+  /** The source-owned part's plan (none when every root field is a BFF resolver or falls back). */
+  plan?: QueryPlan;
+  /** What graphql-js shapes: the client's operation without the root fields stitching answers. */
+  shape?: DocumentNode;
+  /** The root fields stitching answers, with why. */
+  fallback?: { document: DocumentNode; keys: readonly string[]; reason: string };
+  rootKeys: readonly string[];
+}
+
+const PLAN = Symbol('portico.plan');
+const STATE = Symbol('portico.planState');
+const MAX_DECISIONS_PER_DOCUMENT = 32;
+
+interface ExecutionState {
+  errors: GraphQLError[];
+  signal: AbortSignal | undefined;
+}
+type RootValue = { [PLAN]: Promise<PlanExecution>; [STATE]: ExecutionState };
+
+/** Thrown by a planned `delegate` whose selection the planner cannot plan: its root field then falls back. */
+class DelegateFallback extends Error {}
+
+/**
+ * The query planner of a BFF that mixes sources and resolvers: one plan over every source
+ * (federation subgraphs, GraphQL sources, REST endpoints as virtual subgraphs, renames applied
+ * at plan time), BFF resolvers run as a step of the answer whose own `delegate` calls are
+ * planned, and what cannot be planned falls back to stitching per root field, never more.
+ *
+ * How it runs: the client's operation without its resolver fields (plus the fields their
+ * `selectionSet` reads) is planned and executed; meanwhile graphql-js shapes the answer over the
+ * client schema, reading planned fields by response key and running BFF resolvers where they own
+ * a field. Aliases, null propagation, serialisation and error paths are graphql-js's own.
+ */
+export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
+  const { model, schema } = options;
+  const resolverFields = new Map<string, ResolverField>();
+  const subPlans = new WeakMap<FieldNode, Map<string, { plan: QueryPlan; variables: readonly VariableDefinitionNode[] } | { notPlannable: string }>>();
+  const decisions = new WeakMap<DocumentNode, { fragments: Map<string, FragmentDefinitionNode>; conditions: string[]; byKey: Map<string, Decision> }>();
+
+  const planSource = (
+    operation: OperationDefinitionNode,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    variables: Record<string, unknown>,
+  ): QueryPlan | undefined => {
+    const source = sourcePart(operation, fragments);
+    if (source.operation.selectionSet.selections.length === 0) return undefined;
+    return planOperation({ model, operation: source.operation, fragments: source.fragments, variables });
+  };
+
+  /** The operation and fragments with BFF resolver fields cut out and their `selectionSet`s put in. */
+  const sourcePart = (operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>) => {
+    const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
+    if (!root) throw new NotPlannable(`no ${operation.operation} type`);
+    const out = new Map<string, FragmentDefinitionNode>();
+    for (const [name, fragment] of fragments) {
+      const type = schema.getType(fragment.typeCondition.name.value);
+      if (!type) throw new NotPlannable(`unknown type ${fragment.typeCondition.name.value}`);
+      out.set(name, { ...fragment, selectionSet: strip(fragment.selectionSet, type, false) });
+    }
+    return { operation: { ...operation, selectionSet: strip(operation.selectionSet, root, true) }, fragments: out };
+  };
+
+  const strip = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, isRoot: boolean): SelectionSetNode => {
+    const fields = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields() : {};
+    const kept: SelectionNode[] = [];
+    const added: FieldNode[] = [];
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        kept.push(selection);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        if (!type) throw new NotPlannable(`unknown type ${selection.typeCondition?.name.value}`);
+        kept.push({ ...selection, selectionSet: strip(selection.selectionSet, type, false) });
+      } else {
+        const owned = resolverFields.get(`${parent.name}.${selection.name.value}`);
+        if (owned) {
+          for (const needed of owned.selectionSet?.selections ?? []) {
+            if (needed.kind !== Kind.FIELD) throw new NotPlannable(`${parent.name}.${selection.name.value}: a resolver selectionSet with fragments`);
+            added.push(needed);
+          }
+          continue;
+        }
+        const field = fields[selection.name.value];
+        kept.push(field && selection.selectionSet ? { ...selection, selectionSet: strip(selection.selectionSet, getNamedType(field.type), false) } : selection);
+      }
+    }
+    for (const needed of added) {
+      const key = needed.alias?.value ?? needed.name.value;
+      const clash = kept.find((s) => s.kind === Kind.FIELD && (s.alias?.value ?? s.name.value) === key && s.name.value !== needed.name.value);
+      // The resolver reads the parent by field name; a client alias with that name would feed it another field.
+      if (clash) throw new NotPlannable(`client alias ${key} on ${parent.name} clashes with a resolver's selectionSet`);
+      const field = fields[needed.name.value];
+      kept.push(field && needed.selectionSet ? { ...needed, selectionSet: strip(needed.selectionSet, getNamedType(field.type), false) } : needed);
+    }
+    // A selection left empty (only resolver fields below a source field) still needs a field.
+    if (kept.length === 0 && !isRoot) kept.push({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } });
+    return { ...selectionSet, selections: kept };
+  };
+
+  const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): Decision => {
+    let forDocument = decisions.get(args.document);
+    if (!forDocument) {
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const definition of args.document.definitions) {
+        if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+      }
+      const selectionSets = args.document.definitions.flatMap((d) =>
+        d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? [d.selectionSet] : [],
+      );
+      forDocument = { fragments, conditions: conditionVariables(selectionSets), byKey: new Map() };
+      decisions.set(args.document, forDocument);
+    }
+    let key = operation.name?.value ?? '';
+    for (const name of forDocument.conditions) key += `|${variables[name] === true ? 1 : 0}`;
+    let decision = forDocument.byKey.get(key);
+    if (!decision) {
+      decision = makeDecision(args.document, operation, forDocument.fragments, variables);
+      if (decision.fallback) options.onFallback?.(decision.fallback.reason, operation.name?.value);
+      if (forDocument.byKey.size < MAX_DECISIONS_PER_DOCUMENT) forDocument.byKey.set(key, decision);
+    }
+    return decision;
+  };
+
+  const makeDecision = (
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    variables: Record<string, unknown>,
+  ): Decision => {
+    const rootKeys = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? (s.alias?.value ?? s.name.value) : ''));
+    const whole = (reason: string): Decision => ({ rootKeys, fallback: { document, keys: rootKeys, reason } });
+    try {
+      return { rootKeys, plan: planSource(operation, fragments, variables), shape: document } as Decision;
+    } catch (error) {
+      const reason = reasonOf(error);
+      // Mutation fields run in order, and root fragments hide which field failed: all or nothing.
+      if (operation.operation !== OperationTypeNode.QUERY || rootKeys.includes('')) return whole(reason);
+      const planned: SelectionNode[] = [];
+      const fallen: SelectionNode[] = [];
+      let firstReason: string | undefined;
+      for (const selection of operation.selectionSet.selections) {
+        try {
+          planSource({ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] } }, fragments, variables);
+          planned.push(selection);
+        } catch (alone) {
+          firstReason ??= reasonOf(alone);
+          fallen.push(selection);
+        }
+      }
+      if (planned.length === 0) return whole(firstReason ?? reason);
+      const withRoot = (selections: SelectionNode[]): DocumentNode => ({
+        ...document,
+        definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } } : d)),
+      });
+      try {
+        const plan = planSource({ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: planned } }, fragments, variables);
+        return {
+          rootKeys,
+          ...(plan ? { plan } : {}),
+          shape: withRoot(planned),
+          fallback: { document: withRoot(fallen), keys: fallen.map((s) => ((s as FieldNode).alias?.value ?? (s as FieldNode).name.value)), reason: firstReason ?? reason },
+        };
+      } catch (together) {
+        return whole(reasonOf(together));
+      }
+    }
+  };
+
+  const kit: ResolverKit = {
+    async delegate(source, fieldName, args, context, info, operation = 'query') {
+      const target = options.delegateTarget(source, fieldName, operation);
+      if (!target) throw new Error(`resolver delegates to ${source}.${fieldName}, which this BFF's sources lack`);
+      const state = (info.rootValue as RootValue)[STATE];
+      const sub = subPlanFor(info, fieldName, target, Object.keys(args), operation);
+      if ('notPlannable' in sub) throw new DelegateFallback(sub.notPlannable);
+      const variables: Record<string, unknown> = { ...info.variableValues };
+      for (const [name, value] of Object.entries(args)) variables[`__pq_arg_${name}`] = value;
+      const run = await executePlan(sub.plan, { executorFor: options.executorFor, variables, context, signal: state.signal });
+      const at = responsePathAsArray(info.path);
+      relocate(run.data, at);
+      for (const error of run.errors) state.errors.push(moved(error, at));
+      const value = run.data[fieldName];
+      const error = run.data[FIELD_ERRORS]?.[fieldName];
+      if ((value === undefined || value === null) && error) throw moved(error, undefined);
+      return value;
+    },
+  };
+
+  const subPlanFor = (info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string) => {
+    // @skip/@include values shape the sub-plan as they shape a plan: each combination is its own.
+    let cacheKey = `${operation}|${fieldName}|${argNames.join(',')}`;
+    for (const [name, value] of Object.entries(info.variableValues)) if (typeof value === 'boolean') cacheKey += `|${name}=${value}`;
+    let byKey = subPlans.get(info.fieldNodes[0]!);
+    if (!byKey) subPlans.set(info.fieldNodes[0]!, (byKey = new Map()));
+    let sub = byKey.get(cacheKey);
+    if (!sub) {
+      try {
+        const argDefinitions = argNames.map((name): VariableDefinitionNode => {
+          const arg = target.args.find((candidate) => candidate.name === name);
+          if (!arg) throw new NotPlannable(`delegate to ${fieldName} with unknown argument ${name}`);
+          return {
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: `__pq_arg_${name}` } },
+            type: parseType(String(arg.type), { noLocation: true }),
+          };
+        });
+        const selections = info.fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []);
+        const subOperation: OperationDefinitionNode = {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: operation === 'mutation' ? OperationTypeNode.MUTATION : OperationTypeNode.QUERY,
+          variableDefinitions: [...(info.operation.variableDefinitions ?? []), ...argDefinitions],
+          selectionSet: {
+            kind: Kind.SELECTION_SET,
+            selections: [
+              {
+                kind: Kind.FIELD,
+                name: { kind: Kind.NAME, value: fieldName },
+                arguments: argNames.map((name) => ({
+                  kind: Kind.ARGUMENT,
+                  name: { kind: Kind.NAME, value: name },
+                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: `__pq_arg_${name}` } },
+                })),
+                ...(selections.length > 0 ? { selectionSet: { kind: Kind.SELECTION_SET, selections } } : {}),
+              },
+            ],
+          },
+        };
+        const plan = planSource(subOperation, new Map(Object.entries(info.fragments)), info.variableValues);
+        sub = plan ? { plan, variables: subOperation.variableDefinitions ?? [] } : { notPlannable: 'empty delegation' };
+      } catch (error) {
+        sub = { notPlannable: `resolver delegation: ${reasonOf(error)}` };
+        options.onFallback?.(sub.notPlannable, info.operation.name?.value);
+      }
+      if (byKey.size < MAX_DECISIONS_PER_DOCUMENT) byKey.set(cacheKey, sub);
+    }
+    return sub;
+  };
+
+  // Resolver fields are known before the first plan: the kit is only called while executing.
+  const resolvers = options.resolvers?.(kit) ?? {};
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    if (typeof fields !== 'object' || fields === null || !isObjectType(schema.getType(typeName))) continue;
+    for (const [fieldName, resolver] of Object.entries(fields as Record<string, unknown>)) {
+      if (typeof resolver === 'function') {
+        resolverFields.set(`${typeName}.${fieldName}`, { resolve: resolver as GraphQLFieldResolver<unknown, unknown> });
+      } else if (typeof resolver === 'object' && resolver !== null) {
+        const { resolve, selectionSet } = resolver as { resolve?: GraphQLFieldResolver<unknown, unknown>; selectionSet?: string };
+        resolverFields.set(`${typeName}.${fieldName}`, {
+          resolve,
+          ...(selectionSet ? { selectionSet: parseSelectionSet(selectionSet) } : {}),
+        });
+      }
+    }
+  }
+
+  const shapeSchema = mapSchema(schema, {
+    [MapperKind.COMPOSITE_FIELD]: (config, fieldName, typeName) => {
+      const owned = resolverFields.get(`${typeName}.${fieldName}`);
+      if (owned) return { ...config, resolve: owned.resolve ?? defaultFieldResolver, subscribe: undefined };
+      // A type only the BFF defines is built by its resolvers, keyed by field name.
+      if (!model.types.has(typeName)) return { ...config, resolve: defaultFieldResolver, subscribe: undefined };
+      return { ...config, resolve: undefined, subscribe: undefined };
+    },
+    [MapperKind.INTERFACE_TYPE]: (type) => new GraphQLInterfaceType({ ...type.toConfig(), resolveType: undefined }),
+    [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: undefined }),
+  });
+
+  const fallbackCache = new WeakMap<Decision, Map<string, DocumentNode>>();
+  const rootFieldsOnly = (decision: Decision, document: DocumentNode, operation: OperationDefinitionNode, keys: ReadonlySet<string>): DocumentNode => {
+    const id = [...keys].sort().join(',');
+    let byKeys = fallbackCache.get(decision);
+    if (!byKeys) fallbackCache.set(decision, (byKeys = new Map()));
+    let found = byKeys.get(id);
+    if (!found) {
+      const selections = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && keys.has(s.alias?.value ?? s.name.value));
+      found = { ...document, definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } } : d)) };
+      byKeys.set(id, found);
+    }
+    return found;
+  };
+
+  return async (args, fallbackFn) => {
+    const fallback = fallbackFn as FallbackExecute;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return fallback(args, 'no operation');
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+    if (coerced.errors) return fallback(args, 'invalid variables');
+    const decision = decide(args, operation, coerced.coerced);
+    if (!decision.shape) return fallback(args, decision.fallback!.reason);
+
+    const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
+    const planned = decision.plan
+      ? executePlan(decision.plan, { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal })
+      : Promise.resolve<PlanExecution>({ data: {}, errors: [] });
+    const state: ExecutionState = { errors: [], signal: args.signal };
+    const rootValue: RootValue = { [PLAN]: planned, [STATE]: state };
+    const shaped = (await execute({
+      schema: shapeSchema,
+      document: decision.shape,
+      rootValue,
+      contextValue: args.contextValue,
+      variableValues: args.variableValues,
+      operationName: args.operationName,
+      fieldResolver: readPlanned,
+    })) as ExecutionResult;
+    const run = await planned;
+    let errors = [...(shaped.errors ?? []), ...run.errors, ...state.errors];
+
+    // A resolver whose delegation cannot be planned: its root field (only) runs by stitching.
+    const delegated = new Set<string>();
+    let delegateReason = '';
+    for (const error of shaped.errors ?? []) {
+      if (error.originalError instanceof DelegateFallback && typeof error.path?.[0] === 'string') {
+        delegated.add(error.path[0]);
+        delegateReason = error.originalError.message;
+      }
+    }
+    const parts: { result: ExecutionResult; keys: ReadonlySet<string> }[] = [];
+    if (stitched) parts.push({ result: (await stitched) as ExecutionResult, keys: new Set(decision.fallback!.keys) });
+    if (delegated.size > 0) {
+      if (shaped.data === null || shaped.data === undefined) return fallback(args, delegateReason);
+      errors = errors.filter((error) => !delegated.has(error.path?.[0] as string));
+      const document = rootFieldsOnly(decision, decision.shape, getOperationAST(decision.shape, args.operationName)!, delegated);
+      parts.push({ result: (await fallback({ ...args, document }, delegateReason)) as ExecutionResult, keys: delegated });
+    }
+    if (parts.length === 0) return errors.length > 0 ? { ...shaped, errors } : shaped;
+
+    let data: Record<string, unknown> | null = shaped.data ?? null;
+    for (const part of parts) {
+      errors.push(...(part.result.errors ?? []));
+      if (!part.result.data || !data) {
+        data = null;
+        continue;
+      }
+      const merged: Record<string, unknown> = {};
+      for (const key of decision.rootKeys) {
+        if (part.keys.has(key)) merged[key] = (part.result.data as Record<string, unknown>)[key];
+        else if (key in data) merged[key] = data[key];
+      }
+      data = merged;
+    }
+    return { data, ...(errors.length > 0 ? { errors } : {}) };
+  };
+}
+
+function parseSelectionSet(selectionSet: string): SelectionSetNode {
+  return (parse(selectionSet.trim().startsWith('{') ? selectionSet : `{ ${selectionSet} }`, { noLocation: true }).definitions[0] as OperationDefinitionNode).selectionSet;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof NotPlannable ? error.message : `planner error: ${(error as Error).message}`;
+}
+
+/** A planned field's value by response key, its error beside it; the root waits for the plan. */
+const readPlanned: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
+  const pending = source[PLAN] as Promise<PlanExecution> | undefined;
+  if (pending) return pending.then((run) => readKey(run.data, info));
+  return readKey(source, info);
+};
+
+function readKey(source: Record<string | symbol, unknown>, info: GraphQLResolveInfo): unknown {
+  const key = info.path.key as string;
+  const value = source[key];
+  if (value === undefined || value === null) {
+    const error = (source[FIELD_ERRORS] as Record<string, Error> | undefined)?.[key];
+    if (error) return error;
+  }
+  return value;
+}
+
+/** An error of a delegated sub-plan, its path moved under the resolver's field (or dropped, for graphql-js to locate). */
+function moved(error: GraphQLError, at: readonly (string | number)[] | undefined): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.extensions ? { extensions: error.extensions } : {}),
+    ...(at && error.path ? { path: [...at, ...error.path.slice(1)] } : {}),
+  });
+}
+
+/** Moves the paths of every error waiting in a delegated sub-plan's data under the resolver's field. */
+function relocate(value: unknown, at: readonly (string | number)[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) relocate(item, at);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const errors = (value as Record<symbol, Record<string, GraphQLError> | undefined>)[FIELD_ERRORS];
+  if (errors) for (const [key, error] of Object.entries(errors)) if (error.path) errors[key] = moved(error, at);
+  for (const key of Object.keys(value)) relocate((value as Record<string, unknown>)[key], at);
+}
