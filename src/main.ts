@@ -28,7 +28,7 @@ import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--admin-host H]
+  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--tls-cert FILE --tls-key FILE] [--admin-host H]
                 [--jwks-url URL --issuer ISS --audience AUD] [--default-policy public|authenticated]
                 [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
                 [--no-dedup] [--no-query-planner]
@@ -262,6 +262,9 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
       // Off unless asked: a fixed default port would make two `serve` on one host collide.
       'admin-port': { type: 'string' },
       'admin-host': { type: 'string' },
+      // TLS with HTTP/2 by ALPN and HTTP/1.1 on the same port; rotated files are picked up.
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'jwks-url': { type: 'string' },
       // Repeatable: an IdP may be reached under several issuer names, an API serve several apps.
       issuer: { type: 'string', multiple: true },
@@ -300,6 +303,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
   if (policy !== undefined && policy !== 'public' && policy !== 'authenticated') {
     return `--default-policy: expected public or authenticated, got ${policy}`;
   }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) return '--tls-cert and --tls-key go together';
   const jwtFlags = [values['jwks-url'], values.issuer, values.audience];
   if (jwtFlags.some((flag) => flag !== undefined) && jwtFlags.some((flag) => flag === undefined)) {
     return '--jwks-url, --issuer and --audience go together: a token is only trusted for a known issuer and audience';
@@ -313,6 +317,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
     maxCost,
     adminPort,
     adminHost: values['admin-host'],
+    ...(values['tls-cert'] && values['tls-key'] ? { tls: { certFile: path.resolve(values['tls-cert']), keyFile: path.resolve(values['tls-key']) } } : {}),
     ...(values['jwks-url'] ? { jwt: { jwksUrl: values['jwks-url'], issuer: values.issuer ?? [], audience: values.audience ?? [] } } : {}),
     defaultPolicy: policy,
     queryPlanner: !values['no-query-planner'],

@@ -46,6 +46,8 @@ export interface SupergraphConfigOptions {
    * 'public' without (no caller could authenticate, so 'authenticated' would refuse everything)
    */
   defaultPolicy?: 'public' | 'authenticated' | undefined;
+  /** TLS with HTTP/2 by ALPN (src/config/tlsSchema.ts): absolute PEM file paths. @default plain HTTP */
+  tls?: { certFile: string; keyFile: string } | undefined;
   /** For OTEL_* tracing settings. */
   env?: Env;
 }
@@ -101,8 +103,9 @@ export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfi
         ? { auth: { jwt: { jwksUrl: jwt.jwksUrl, issuer: [...jwt.issuer], audience: [...jwt.audience] } } }
         : {}),
       authz: { defaultPolicy: options.defaultPolicy ?? (jwt ? 'authenticated' : 'public') },
+      ...(options.tls ? { tls: { certFile: options.tls.certFile, keyFile: options.tls.keyFile } } : {}),
     },
-    { 'auth.jwt.jwksUrl': '--jwks-url', 'auth.jwt.issuer': '--issuer', 'auth.jwt.audience': '--audience', 'cost.maxCost': '--max-cost', port: '--port' },
+    { 'tls.certFile': '--tls-cert', 'tls.keyFile': '--tls-key', 'auth.jwt.jwksUrl': '--jwks-url', 'auth.jwt.issuer': '--issuer', 'auth.jwt.audience': '--audience', 'cost.maxCost': '--max-cost', port: '--port' },
   );
   const loadedBff: LoadedBff = { ...bff, file: options.file };
   // The root keys' defaults, from the schema a config file is read with.

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect as h2connect } from 'node:http2';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
 import { runPortico, type CliProcess } from '../../support/cli.js';
 import { gql } from '../../support/portico.js';
+import { createTestCa, type TestCa } from '../../support/certificates.js';
 import {
   entityAcrossSubgraphs,
   interfaceObject,
@@ -17,13 +20,17 @@ import {
 const fixtures: FederationFixture[] = [];
 const gateways: CliProcess[] = [];
 const urls: Record<string, string> = {};
+let ca: TestCa;
+let supergraphFile: string;
 
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'portico-serve-'));
+  ca = createTestCa();
   for (const scenario of ['shop', 'media'] as const) {
     const fixture = await startFederationFixture(scenario);
     fixtures.push(fixture);
     const file = await fixture.writeSupergraphFile(dir);
+    if (scenario === 'shop') supergraphFile = file;
     const gateway = runPortico(['serve', '--supergraph', file, '--port', '0']);
     gateways.push(gateway);
     urls[scenario] = (await gateway.waitForLine(/^supergraph (\S+)$/))[1]!;
@@ -32,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(gateways.map((gateway) => gateway.stop()));
   await Promise.all(fixtures.map((fixture) => fixture.stop()));
+  ca.dispose();
 });
 
 describe('portico serve --supergraph', () => {
@@ -47,6 +55,29 @@ describe('portico serve --supergraph', () => {
       expect(body).toEqual({ data: expectation.data });
     });
   }
+
+  it('answers over HTTP/2 with TLS given --tls-cert and --tls-key', async () => {
+    const { certFile, keyFile } = ca.issue('serve');
+    const gateway = runPortico(['serve', '--supergraph', supergraphFile, '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile]);
+    gateways.push(gateway);
+    const url = new URL((await gateway.waitForLine(/^supergraph (\S+)$/))[1]!);
+    expect(url.protocol).toBe('https:');
+    const session = h2connect(url.origin, { ca: ca.caPem });
+    try {
+      await once(session, 'remoteSettings');
+      expect(session.alpnProtocol).toBe('h2');
+      const stream = session.request({ ':method': 'POST', ':path': url.pathname, 'content-type': 'application/json' });
+      stream.end(JSON.stringify({ query: entityAcrossSubgraphs.query }));
+      const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+      let body = '';
+      stream.setEncoding('utf8');
+      for await (const chunk of stream) body += chunk;
+      expect(headers[':status']).toBe(200);
+      expect(JSON.parse(body)).toEqual({ data: entityAcrossSubgraphs.data });
+    } finally {
+      session.close();
+    }
+  });
 
   it('exits with a clear message naming the file when it is not a supergraph', async () => {
     const gateway = runPortico(['serve', '--supergraph', 'schemas/users.graphql', '--port', '0']);
