@@ -24,7 +24,7 @@ export const policyDirectiveDefinitions = /* GraphQL */ `
 directive @public on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @auth(requires: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @requiresScopes(scopes: [[String!]!]!) on OBJECT | INTERFACE | FIELD_DEFINITION
-directive @owner(arg: String, field: String, claim: String = "sub", fill: Boolean = false, bypassRoles: [String!], bypassScopes: [String!]) repeatable on OBJECT | INTERFACE | FIELD_DEFINITION
+directive @owner(arg: String, field: String, claim: String = "sub", fill: Boolean = false, bypassRoles: [String!], bypassScopes: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION
 `;
 
 export const policyDirectiveNames: ReadonlySet<string> = new Set(['public', 'auth', 'authenticated', 'requiresScopes']);
