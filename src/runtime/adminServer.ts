@@ -63,7 +63,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     // and what shows its topology and callers (/console: open to the host itself only).
     const needsToken = path.startsWith('/admin/') || (isConsoleRoute(path) && !loopback);
     if (needsToken && !authorized(req.headers.authorization)) {
-      const error = expected === undefined ? 'no admin token is configured (admin.token); this route is off' : 'a valid admin bearer token is required';
+      const error = expected === undefined ? 'no admin token is configured (admin.token); /admin/* is off' : 'a valid admin bearer token is required';
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="portico-admin"' }).end(JSON.stringify({ error }));
       req.resume();
       return;

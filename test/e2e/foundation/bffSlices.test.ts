@@ -1,7 +1,7 @@
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type GraphQLSchema } from 'graphql';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gql, repoRoot, useDemoGateway } from '../../support/portico.js';
+import { gql, repoRoot, TEST_ADMIN_TOKEN, useDemoGateway } from '../../support/portico.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { buildSourceRuntime, type SourceRuntime } from '../../../src/compose/buildSourceRuntime.js';
 import { composeBffSchema } from '../../../src/compose/composeBffSchema.js';
@@ -12,7 +12,7 @@ const ordersReader = () => demo.signIn({ sub: 'u1', scopes: ['orders:read'] });
 
 /** Each BFF's schema as composed from the repository's config (partner refuses introspection). */
 async function composedSchemas(): Promise<Record<string, GraphQLSchema>> {
-  const config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), {});
+  const config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), { PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN });
   const runtimes = new Map<string, SourceRuntime>();
   for (const [name, source] of Object.entries(config.sources)) {
     runtimes.set(name, buildSourceRuntime(source, { httpFor: () => () => Promise.reject(new Error('not called')) }));

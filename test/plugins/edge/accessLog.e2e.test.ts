@@ -17,7 +17,8 @@ let portico: TestPortico;
 const output: string[] = [];
 
 async function token(claims: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ tenant: 't-acme', plan: 'pro', scope: 'users:read', ...claims })
+  // An admin: the test reads other users' public profiles by id (usersByIds is owner-ruled, @owner).
+  return new SignJWT({ tenant: 't-acme', plan: 'pro', scope: 'users:read', roles: ['admin'], ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer('access-log-test')
     .setAudience('access-log')

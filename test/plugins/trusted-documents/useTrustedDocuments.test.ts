@@ -119,7 +119,8 @@ describe('a BFF in stored-only mode', () => {
       expect(body.data?.product).toMatchObject({ id: 'p3' });
     }
     const url = `${storedOnly}?documentId=sha256:${id}&variables=${encodeURIComponent(JSON.stringify({ id: 'p4' }))}`;
-    const response = await fetch(url, { headers: { accept: 'application/graphql-response+json' } });
+    // A GET needs a header a cross-site page cannot send without a preflight (docs/security.md, CSRF).
+    const response = await fetch(url, { headers: { accept: 'application/graphql-response+json', 'graphql-require-preflight': '1' } });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { data: { product: { id: string } } }).data.product.id).toBe('p4');
   });
