@@ -126,7 +126,11 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
   };
   if (root.admin) {
     const { token, ...admin } = root.admin;
-    config.admin = token === undefined ? admin : { ...admin, bearerToken: await readAdminToken(token, env, rootFile) };
+    const bearerToken = token === undefined ? undefined : await readAdminToken(token, env, rootFile);
+    if (token !== undefined && bearerToken === undefined && !LOOPBACK.has(admin.host)) {
+      throw new ConfigError(rel(rootFile), 'admin.token.env', `${'env' in token ? token.env : 'the token'} is not set, and an admin listener on ${admin.host} needs it`);
+    }
+    config.admin = bearerToken === undefined ? admin : { ...admin, bearerToken };
   }
   // REDIS_URL is the one setting that moves a deployment's shared state to Redis; the root
   // config's `redis` key wins when both are given.
@@ -253,12 +257,19 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The admin bearer token, from the environment or a file; refused when missing or short. */
-async function readAdminToken(token: { env: string } | { file: string }, env: Env, rootFile: string): Promise<string> {
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The admin bearer token, from the environment or a file; refused when short or when its file is
+ * missing. An unset variable leaves `/admin/*` off (401 to every request) rather than stopping a
+ * command that never serves it (`portico plan`, `portico check`); a listener that is not on
+ * loopback still refuses to start without a token.
+ */
+async function readAdminToken(token: { env: string } | { file: string }, env: Env, rootFile: string): Promise<string | undefined> {
   let value: string | undefined;
   if ('env' in token) {
     value = env[token.env];
-    if (value === undefined) throw new ConfigError(rel(rootFile), 'admin.token.env', `${token.env} is not set`);
+    if (value === undefined) return undefined;
   } else {
     const file = path.resolve(path.dirname(rootFile), token.file);
     try {

@@ -37,6 +37,8 @@ beforeAll(async () => {
     PRODUCTS_URL: subgraphs.products.url,
     INVENTORY_URL: subgraphs.inventory.url,
     IDP_URL: idp.url,
+    // Hundreds of documents from one caller: the demo plan (200 points a minute) is not under test here.
+    DEMO_RATE_LIMIT_POINTS: '100000000',
   };
   config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), env);
   const logger = pino({ level: 'silent' });
@@ -95,7 +97,7 @@ const STITCHING_DEFECTS = new Set([
 const README: Record<string, string[]> = {
   web: [
     `{ user(id: "u1") { name plan orders(first: 2) { id total items { quantity product { name priceCents stock { available warehouse } } } } }
-       dashboard(userId: "u2") { user { name } recentOrders { id status } featuredProducts { items { name } } } }`,
+       dashboard(userId: "u1") { user { name } recentOrders { id status } featuredProducts { items { name } } } }`,
     '{ user(id: "u1") { name orders(first: 1) { items { product { name stock { available } } } } } }',
   ],
   mobile: ['{ order(id: "o1") { placedAt items { product { title card { title priceCents inStock } } } } }'],
