@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { runPortico, type CliProcess } from './cli.js';
+import { TEST_ADMIN_TOKEN } from './portico.js';
+
+/** The admin listener's config for a fleet's root config: `/admin/*` behind TEST_ADMIN_TOKEN. */
+export const FLEET_ADMIN = { port: 0, token: { env: 'PORTICO_ADMIN_TOKEN' } };
 
 /** One `portico start` process of a fleet: its BFF `app` and its admin listener. */
 export interface FleetInstance {
@@ -16,7 +20,7 @@ export interface FleetInstance {
 export function startFleet(count: number, rootFile: string, env: Record<string, string>): Promise<FleetInstance[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const process = runPortico(['start', '--config', rootFile], { LOG_LEVEL: 'warn', ...env });
+      const process = runPortico(['start', '--config', rootFile], { LOG_LEVEL: 'warn', PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env });
       // Three tsx start-ups at once on two cores: allow for a slow machine.
       const [url, admin] = await Promise.all([process.waitForLine(/^app\s+(http:\S+)$/, 100_000), process.waitForLine(/^metrics\s+(http:\S+)\/metrics$/, 100_000)]);
       return { process, url: url[1]!, admin: admin[1]! };
@@ -56,7 +60,7 @@ export async function untilAll<T extends { url: string }>(instances: T[], probe:
 export function revokeVia(instance: Pick<FleetInstance, 'admin'>, jti: string, expiresAt: number): Promise<Response> {
   return fetch(`${instance.admin}/admin/revocations`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     body: JSON.stringify({ jti, expiresAt }),
   });
 }

@@ -132,11 +132,15 @@ function logConnection(client: RedisClient, config: RedisConfig, options: RedisC
     if (down) logger?.info({ redis, purpose }, 'redis: connected again');
     down = false;
   });
-  client.on('error', (error: Error) => {
+  const lost = (reason: string) => {
     if (down) return;
     down = true;
-    logger?.warn({ redis, purpose, reason: error.message }, 'redis: connection lost; reconnecting');
-  });
+    logger?.warn({ redis, purpose, reason }, 'redis: connection lost; reconnecting');
+  };
+  client.on('error', (error: Error) => lost(error.message));
+  // A Redis that restarts before the first reconnect attempt gives no error, only a close: the
+  // outage is still one, and its end must still be logged.
+  client.on('close', () => lost('connection closed'));
 }
 
 /** Where the client connects, for logs: the URL without its password, and the topology. */

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hs256App, writeConfigDir, type ConfigDir } from '../../support/configDir.js';
-import { fleetToken, revokeVia, startFleet, untilAll, type FleetInstance } from '../../support/fleet.js';
-import { gql } from '../../support/portico.js';
+import { FLEET_ADMIN, fleetToken, revokeVia, startFleet, untilAll, type FleetInstance } from '../../support/fleet.js';
+import { gql, TEST_ADMIN_TOKEN } from '../../support/portico.js';
 import { startRedisCluster, type RedisClusterHandle } from '../../support/redisTopologies.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   config = await writeConfigDir({
     name: 'cluster',
     root: {
-      admin: { port: 0 },
+      admin: FLEET_ADMIN,
       // Two shared cores: a round trip may take far longer than production's 100 ms budget.
       redis: cluster.config({ commandTimeoutMs: 2_000 }),
       fleet: { resyncIntervalMs: 300 },
@@ -103,7 +103,7 @@ describe('three gateways on a Redis Cluster', () => {
     for (const instance of fleet) expect((await typename(instance)).status).not.toBe(401);
     // The reloaded BFF accepts no token of this issuer any more.
     await config.writeBff({ auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: 'another-issuer', audience: 'app' } } });
-    const reloaded = await fetch(`${fleet[1]!.admin}/admin/reload`, { method: 'POST' });
+    const reloaded = await fetch(`${fleet[1]!.admin}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     expect(reloaded.status).toBe(200);
     const elapsed = await untilAll(fleet, async (instance) => (await typename(instance)).status === 401);
     expect(elapsed).toBeLessThan(1000);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { startPortico, type Portico } from '../../../src/runtime/startPortico.js';
 import { hs256App, writeConfigDir } from '../../support/configDir.js';
-import { fleetToken, revokeVia } from '../../support/fleet.js';
-import { gql } from '../../support/portico.js';
+import { FLEET_ADMIN, fleetToken, revokeVia } from '../../support/fleet.js';
+import { gql, TEST_ADMIN_TOKEN } from '../../support/portico.js';
 import { startRedisSentinel, type RedisSentinelHandle } from '../../support/redisTopologies.js';
 import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const { rootFile } = await writeConfigDir({
     name: 'sentinel',
     root: {
-      admin: { port: 0 },
+      admin: FLEET_ADMIN,
       // 500 ms: two shared cores may be slow, and every command during the window waits this long at most.
       redis: sentinel.config({ commandTimeoutMs: 500 }),
     },
@@ -54,7 +54,7 @@ beforeAll(async () => {
       },
     },
   });
-  const config = await loadConfig(rootFile, { USERS_URL: users.url });
+  const config = await loadConfig(rootFile, { USERS_URL: users.url, PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN });
   gateways = await Promise.all(
     [0, 1].map(async () => {
       const logs: Gateway['logs'] = [];
