@@ -153,7 +153,8 @@ describe('the rate limiter while Redis is stopped mid-test', () => {
     expect(logs).toContain('failing closed: requests are refused until it answers');
 
     // Redis is back (empty: no persistence), and the shared buckets decide again.
-    const reconnected = nextLog('redis: connected');
+    // The rate limiter's own client: the revocation and fleet clients reconnect on their own time.
+    const reconnected = nextLog('"purpose":"rate limits","msg":"redis: connected again"');
     const sharedAgain = nextLog('fleet-wide limits in force');
     await redis.restart();
     await reconnected;
