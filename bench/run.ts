@@ -270,6 +270,8 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   launchServe('portico', 'portico');
   // The same gateway with the query planner off: what planning once per document buys.
   if (needs('federation')) launchServe('portico (stitching)', 'portico-stitching', ['--no-query-planner']);
+  // What serve's transport chain (breaker, retry budget, fallback cache) costs: the same gateway without it.
+  if (needs('federation')) launchServe('portico (no transport chain)', 'portico-bare-transport', ['--no-breaker', '--no-retries', '--no-fallback-cache']);
   launch('hive', async () => {
     const port = await freePort();
     const started = group.start({
@@ -418,7 +420,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     scenario(name) {
       switch (name) {
         case 'federation': {
-          const targets = gatewayOrProblem('portico', 'portico (stitching)', 'hive');
+          const targets = gatewayOrProblem('portico', 'portico (no transport chain)', 'portico (stitching)', 'hive');
           if (typeof targets === 'string') return failedScenario(name, targets);
           return {
             name,
