@@ -48,6 +48,7 @@ interface Minute {
   reload: string;
 }
 
+const SOAK_ADMIN_TOKEN = 'soak-admin-token-0123456789abcdef0123456789';
 const redis = await startRedis();
 // Not pinned to a CPU: the demo's subgraphs are its children and would share the pin.
 const demo = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'demo'], {
@@ -56,6 +57,10 @@ const demo = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'demo'],
     ...process.env,
     REDIS_URL: redis.url,
     LOG_LEVEL: 'warn',
+    // The soak measures memory and latency under steady traffic, not the demo plan's 429s, and its
+    // reloads go through /admin/*, which needs the admin token.
+    DEMO_RATE_LIMIT_POINTS: '100000000',
+    PORTICO_ADMIN_TOKEN: SOAK_ADMIN_TOKEN,
     ...Object.fromEntries(['WEB', 'MOBILE', 'PARTNER', 'ADMIN', 'USERS', 'ORDERS', 'PRODUCTS', 'INVENTORY', 'IDP'].map((name) => [`${name}_PORT`, '0'])),
   },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -125,7 +130,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, started + minute * MINUTE_MS - Date.now()));
       const done = current;
       current = fresh();
-      const reload = minute < minutes ? await fetch(`${admin}/admin/reload`, { method: 'POST' }).then((r) => String(r.status), (e: Error) => e.message) : '-';
+      const reload = minute < minutes ? await fetch(`${admin}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${SOAK_ADMIN_TOKEN}` } }).then((r) => String(r.status), (e: Error) => e.message) : '-';
       const sample: Minute = {
         minute,
         valid: done.valid,
