@@ -30,7 +30,7 @@ import {
 } from 'graphql';
 import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
 import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
-import { NotPlannable, conditionVariables } from '../sources/federation/planner/normalizeOperation.js';
+import { NotPlannable, documentShape } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import type { SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
 import type { PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
@@ -165,14 +165,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
   const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): Decision => {
     let forDocument = decisions.get(args.document);
     if (!forDocument) {
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const definition of args.document.definitions) {
-        if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-      }
-      const selectionSets = args.document.definitions.flatMap((d) =>
-        d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? [d.selectionSet] : [],
-      );
-      forDocument = { fragments, conditions: conditionVariables(selectionSets), byKey: new Map() };
+      forDocument = { ...documentShape(args.document), byKey: new Map() };
       decisions.set(args.document, forDocument);
     }
     let key = operation.name?.value ?? '';

@@ -1,7 +1,6 @@
 import {
   GraphQLInterfaceType,
   GraphQLUnionType,
-  Kind,
   execute,
   getOperationAST,
   getVariableValues,
@@ -21,7 +20,7 @@ import {
   CLIENT_TYPENAME_ALIAS,
   NotPlannable,
   PlanTooLarge,
-  conditionVariables,
+  documentShape,
   defaultPlanBudget,
   type PlanBudget,
 } from './normalizeOperation.js';
@@ -129,14 +128,7 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
     if (!model) models.set(activeKey, (model = withOverrideLabels(options.model, new Set(active))));
     let forDocument = documents.get(args.document);
     if (!forDocument) {
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const definition of args.document.definitions) {
-        if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-      }
-      const selectionSets = args.document.definitions.flatMap((d) =>
-        d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? [d.selectionSet] : [],
-      );
-      forDocument = { id: nextDocumentId++, fragments, conditions: conditionVariables(selectionSets), cached: 0 };
+      forDocument = { id: nextDocumentId++, ...documentShape(args.document), cached: 0 };
       documents.set(args.document, forDocument);
     }
     let key = `${forDocument.id}|${activeKey}|${operation.name?.value ?? ''}`;

@@ -2,6 +2,7 @@ import {
   Kind,
   type DirectiveNode,
   type FieldNode,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
@@ -82,6 +83,19 @@ export interface BudgetMeter {
  * The variables whose values decide `@skip`/`@include` in a document: a plan is made for one
  * combination of their values, so these values are part of the plan cache key.
  */
+/**
+ * What planning needs of a document once, whatever the request: its fragments by name and the
+ * variables its @skip/@include read (the plan's cache key includes their values).
+ */
+export function documentShape(document: DocumentNode): { fragments: Map<string, FragmentDefinitionNode>; conditions: string[] } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const selectionSets = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION ? [d.selectionSet] : []));
+  return { fragments, conditions: conditionVariables(selectionSets) };
+}
+
 export function conditionVariables(selectionSets: Iterable<SelectionSetNode>): string[] {
   const names = new Set<string>();
   const visit = (set: SelectionSetNode) => {
