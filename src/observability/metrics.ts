@@ -42,3 +42,47 @@ export type SeriesConfig<C> = Omit<C, 'registers'>;
 function existing<T>(registry: Registry, name: string): T | undefined {
   return registry.getSingleMetric(name) as T | undefined;
 }
+
+/** One series of a {@link declareSeries} table: its kind and its prom-client declaration. */
+export type SeriesSpec =
+  | ({ type: 'counter' } & SeriesConfig<CounterConfiguration<string>>)
+  | ({ type: 'gauge' } & SeriesConfig<GaugeConfiguration<string>>)
+  | ({ type: 'histogram' } & SeriesConfig<HistogramConfiguration<string>>);
+
+type LabelsOf<S> = S extends { labelNames: readonly (infer L extends string)[] } ? L : never;
+type SeriesOf<S> = S extends { type: 'counter' }
+  ? Counter<LabelsOf<S>>
+  : S extends { type: 'gauge' }
+    ? Gauge<LabelsOf<S>>
+    : Histogram<LabelsOf<S>>;
+
+/** The series a {@link declareSeries} table declares, typed by each entry's kind and labels. */
+export type DeclaredSeries<T extends Record<string, SeriesSpec>> = { [K in keyof T]: SeriesOf<T[K]> };
+
+/**
+ * A feature's series declared as one table, each got or created as {@link counter} explains.
+ * The table is the only place a series' name, help and labels are written: the returned object's
+ * type follows from it, so no interface repeats the list.
+ */
+export function declareSeries<const T extends Record<string, SeriesSpec>>(table: T, registry: Registry = defaultRegister): DeclaredSeries<T> {
+  const declared: Record<string, Counter<string> | Gauge<string> | Histogram<string>> = {};
+  for (const [key, spec] of Object.entries(table)) declared[key] = declareOne(spec, registry);
+  return declared as DeclaredSeries<T>;
+}
+
+function declareOne(spec: SeriesSpec, registry: Registry): Counter<string> | Gauge<string> | Histogram<string> {
+  switch (spec.type) {
+    case 'counter': {
+      const { type: _type, ...config } = spec;
+      return counter(config, registry);
+    }
+    case 'gauge': {
+      const { type: _type, ...config } = spec;
+      return gauge(config, registry);
+    }
+    case 'histogram': {
+      const { type: _type, ...config } = spec;
+      return histogram(config, registry);
+    }
+  }
+}

@@ -1,5 +1,5 @@
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../observability/metrics.js';
+import type { Registry } from 'prom-client';
+import { declareSeries } from '../observability/metrics.js';
 
 /**
  * Per-source transport series (prom-client), labelled by `source` (`orders/orders` for a
@@ -16,28 +16,21 @@ import { counter, gauge, histogram } from '../observability/metrics.js';
  *   portico_source_fallbacks_total{source,result}         served | miss: failed reads answered (or not) from the cache
  *   portico_source_deadline_exceeded_total{source}        calls never started because the request's budget was spent
  */
-export interface TransportMetrics {
-  breakerState: Gauge<'source' | 'state'>;
-  breakerTransitions: Counter<'source' | 'to'>;
-  calls: Counter<'source' | 'outcome'>;
-  failures: Counter<'source' | 'kind'>;
-  callDuration: Histogram<'source' | 'outcome'>;
-  retries: Counter<'source'>;
-  retriesDenied: Counter<'source' | 'reason'>;
-  fallbacks: Counter<'source' | 'result'>;
-  deadlineExceeded: Counter<'source'>;
-}
+export type TransportMetrics = ReturnType<typeof transportMetrics>;
 
-export function transportMetrics(registry?: Registry): TransportMetrics {
-  return {
-    breakerState: gauge({ name: 'portico_source_breaker_state', help: 'Circuit breaker state per source: 1 for the current state (closed, half_open, open), 0 for the others.', labelNames: ['source', 'state'] }, registry),
-    breakerTransitions: counter({ name: 'portico_source_breaker_transitions_total', help: 'Circuit breaker state changes per source, by the state entered.', labelNames: ['source', 'to'] }, registry),
-    calls: counter({ name: 'portico_source_calls_total', help: 'Upstream call attempts per source by outcome (success, error, timeout, rejected by an open breaker, cancelled by the caller).', labelNames: ['source', 'outcome'] }, registry),
-    failures: counter({ name: 'portico_source_failures_total', help: 'Upstream call attempts that failed (error) or timed out (timeout), per source.', labelNames: ['source', 'kind'] }, registry),
-    callDuration: histogram({ name: 'portico_source_call_duration_seconds', help: 'Latency of upstream call attempts that reached the source, by outcome.', labelNames: ['source', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }, registry),
-    retries: counter({ name: 'portico_source_retries_total', help: 'Retries of idempotent reads sent, per source.', labelNames: ['source'] }, registry),
-    retriesDenied: counter({ name: 'portico_source_retries_denied_total', help: 'Retries that were due but not sent: the retry budget was spent (budget) or the deadline too close (deadline).', labelNames: ['source', 'reason'] }, registry),
-    fallbacks: counter({ name: 'portico_source_fallbacks_total', help: 'Failed reads answered from the fallback cache (served) or not (miss), per source.', labelNames: ['source', 'result'] }, registry),
-    deadlineExceeded: counter({ name: 'portico_source_deadline_exceeded_total', help: 'Upstream calls never started because the request budget was already spent, per source.', labelNames: ['source'] }, registry),
-  };
+export function transportMetrics(registry?: Registry) {
+  return declareSeries(
+    {
+      breakerState: { type: 'gauge', name: 'portico_source_breaker_state', help: 'Circuit breaker state per source: 1 for the current state (closed, half_open, open), 0 for the others.', labelNames: ['source', 'state'] },
+      breakerTransitions: { type: 'counter', name: 'portico_source_breaker_transitions_total', help: 'Circuit breaker state changes per source, by the state entered.', labelNames: ['source', 'to'] },
+      calls: { type: 'counter', name: 'portico_source_calls_total', help: 'Upstream call attempts per source by outcome (success, error, timeout, rejected by an open breaker, cancelled by the caller).', labelNames: ['source', 'outcome'] },
+      failures: { type: 'counter', name: 'portico_source_failures_total', help: 'Upstream call attempts that failed (error) or timed out (timeout), per source.', labelNames: ['source', 'kind'] },
+      callDuration: { type: 'histogram', name: 'portico_source_call_duration_seconds', help: 'Latency of upstream call attempts that reached the source, by outcome.', labelNames: ['source', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+      retries: { type: 'counter', name: 'portico_source_retries_total', help: 'Retries of idempotent reads sent, per source.', labelNames: ['source'] },
+      retriesDenied: { type: 'counter', name: 'portico_source_retries_denied_total', help: 'Retries that were due but not sent: the retry budget was spent (budget) or the deadline too close (deadline).', labelNames: ['source', 'reason'] },
+      fallbacks: { type: 'counter', name: 'portico_source_fallbacks_total', help: 'Failed reads answered from the fallback cache (served) or not (miss), per source.', labelNames: ['source', 'result'] },
+      deadlineExceeded: { type: 'counter', name: 'portico_source_deadline_exceeded_total', help: 'Upstream calls never started because the request budget was already spent, per source.', labelNames: ['source'] },
+    },
+    registry,
+  );
 }

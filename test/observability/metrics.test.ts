@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { counter, gauge, histogram } from '../../src/observability/metrics.js';
+import { counter, declareSeries, gauge, histogram } from '../../src/observability/metrics.js';
 
 describe('metric series helpers', () => {
   it('declares a series once per registry: a second declaration gets the first, with its values', async () => {
@@ -30,5 +30,28 @@ describe('metric series helpers', () => {
     const text = await registry.metrics();
     expect(text).toContain('test_seconds_bucket{le="0.1"} 0');
     expect(text).toContain('test_seconds_bucket{le="1"} 1');
+  });
+
+  it('declares a feature table: each entry its kind, in the given registry, and again the same series', async () => {
+    const registry = new Registry();
+    const declare = () =>
+      declareSeries(
+        {
+          calls: { type: 'counter', name: 'test_table_calls_total', help: 'calls', labelNames: ['source'] },
+          depth: { type: 'gauge', name: 'test_table_depth', help: 'depth' },
+          time: { type: 'histogram', name: 'test_table_seconds', help: 'time', buckets: [1] },
+        },
+        registry,
+      );
+    const series = declare();
+    series.calls.inc({ source: 'orders' });
+    series.depth.set(3);
+    series.time.observe(0.5);
+    expect(declare().calls).toBe(series.calls);
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE test_table_calls_total counter');
+    expect(text).toContain('test_table_calls_total{source="orders"} 1');
+    expect(text).toContain('# TYPE test_table_depth gauge');
+    expect(text).toContain('test_table_seconds_bucket{le="1"} 1');
   });
 });

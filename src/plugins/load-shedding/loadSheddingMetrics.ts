@@ -1,5 +1,5 @@
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../../observability/metrics.js';
+import type { Registry } from 'prom-client';
+import { declareSeries } from '../../observability/metrics.js';
 
 /**
  * Load-shedding series (prom-client, the default registry `/metrics` serves), per BFF:
@@ -10,18 +10,16 @@ import { counter, gauge, histogram } from '../../observability/metrics.js';
  *   portico_operations_queued{bff}                  operations waiting for one
  *   portico_admission_wait_seconds{bff,priority}    time queued operations waited before they were admitted
  */
-export interface LoadSheddingMetrics {
-  shed: Counter<'bff' | 'priority' | 'reason'>;
-  inFlight: Gauge<'bff'>;
-  queued: Gauge<'bff'>;
-  wait: Histogram<'bff' | 'priority'>;
-}
+export type LoadSheddingMetrics = ReturnType<typeof loadSheddingMetrics>;
 
-export function loadSheddingMetrics(registry?: Registry): LoadSheddingMetrics {
-  return {
-    shed: counter({ name: 'portico_load_shed_total', help: 'Operations refused with 503 SERVICE_OVERLOADED, by priority and reason (over_limit, queue_full, queue_timeout, displaced).', labelNames: ['bff', 'priority', 'reason'] }, registry),
-    inFlight: gauge({ name: 'portico_operations_in_flight', help: 'Operations holding a load-shedding slot, per BFF.', labelNames: ['bff'] }, registry),
-    queued: gauge({ name: 'portico_operations_queued', help: 'Operations waiting for a load-shedding slot, per BFF.', labelNames: ['bff'] }, registry),
-    wait: histogram({ name: 'portico_admission_wait_seconds', help: 'Time queued operations waited for a slot before they were admitted.', labelNames: ['bff', 'priority'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }, registry),
-  };
+export function loadSheddingMetrics(registry?: Registry) {
+  return declareSeries(
+    {
+      shed: { type: 'counter', name: 'portico_load_shed_total', help: 'Operations refused with 503 SERVICE_OVERLOADED, by priority and reason (over_limit, queue_full, queue_timeout, displaced).', labelNames: ['bff', 'priority', 'reason'] },
+      inFlight: { type: 'gauge', name: 'portico_operations_in_flight', help: 'Operations holding a load-shedding slot, per BFF.', labelNames: ['bff'] },
+      queued: { type: 'gauge', name: 'portico_operations_queued', help: 'Operations waiting for a load-shedding slot, per BFF.', labelNames: ['bff'] },
+      wait: { type: 'histogram', name: 'portico_admission_wait_seconds', help: 'Time queued operations waited for a slot before they were admitted.', labelNames: ['bff', 'priority'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
+    },
+    registry,
+  );
 }

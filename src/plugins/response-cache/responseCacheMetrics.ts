@@ -1,5 +1,5 @@
-import type { Counter, Registry } from 'prom-client';
-import { counter } from '../../observability/metrics.js';
+import type { Registry } from 'prom-client';
+import { declareSeries } from '../../observability/metrics.js';
 
 /**
  * Response-cache series (prom-client, the default registry `/metrics` serves), per BFF:
@@ -11,16 +11,15 @@ import { counter } from '../../observability/metrics.js';
  *                                                      stale fallback data, an invalidation raced it, store down)
  *   portico_response_cache_purged_total{bff}           entries purged by mutations through this BFF
  */
-export interface ResponseCacheMetrics {
-  lookups: Counter<'bff' | 'result'>;
-  stores: Counter<'bff' | 'result'>;
-  purged: Counter<'bff'>;
-}
+export type ResponseCacheMetrics = ReturnType<typeof responseCacheMetrics>;
 
-export function responseCacheMetrics(registry?: Registry): ResponseCacheMetrics {
-  return {
-    lookups: counter({ name: 'portico_response_cache_lookups_total', help: 'Queries seen by the response cache, by result (hit, miss, uncacheable, anonymous_private).', labelNames: ['bff', 'result'] }, registry),
-    stores: counter({ name: 'portico_response_cache_stores_total', help: 'Cache misses written to the response cache (stored) or not (skipped).', labelNames: ['bff', 'result'] }, registry),
-    purged: counter({ name: 'portico_response_cache_purged_total', help: 'Cached responses purged because a mutation returned an entity they hold.', labelNames: ['bff'] }, registry),
-  };
+export function responseCacheMetrics(registry?: Registry) {
+  return declareSeries(
+    {
+      lookups: { type: 'counter', name: 'portico_response_cache_lookups_total', help: 'Queries seen by the response cache, by result (hit, miss, uncacheable, anonymous_private).', labelNames: ['bff', 'result'] },
+      stores: { type: 'counter', name: 'portico_response_cache_stores_total', help: 'Cache misses written to the response cache (stored) or not (skipped).', labelNames: ['bff', 'result'] },
+      purged: { type: 'counter', name: 'portico_response_cache_purged_total', help: 'Cached responses purged because a mutation returned an entity they hold.', labelNames: ['bff'] },
+    },
+    registry,
+  );
 }
