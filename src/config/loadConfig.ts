@@ -149,6 +149,12 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     if (bff.auth.revocations.store === 'redis' && !redis) {
       throw new ConfigError(rel(bff.file), 'auth.revocations.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
     }
+    // The listener verifies certificates against the CA; the auth stage maps them to partners.
+    if ((bff.auth.clientCertificates !== undefined) !== (bff.tls?.clientCaFile !== undefined)) {
+      throw bff.tls?.clientCaFile === undefined
+        ? new ConfigError(rel(bff.file), 'auth.clientCertificates', 'needs "tls.clientCaFile", the CA that issues the partners\' certificates')
+        : new ConfigError(rel(bff.file), 'tls.clientCaFile', 'client certificates would be asked for and never used: list the partners in "auth.clientCertificates"');
+    }
   }
   return deepFreeze(config);
 }
