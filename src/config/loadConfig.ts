@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError, displayPath } from './configError.js';
+import { loadUpstreamTls } from './loadUpstreamTls.js';
+import type { UpstreamTlsMaterial } from './upstreamTlsSchema.js';
 import {
   bffSchema,
   rootConfigSchema,
@@ -35,6 +37,8 @@ export type LoadedSource = SourceConfig & {
   sdl?: string;
   subgraphSdls?: Record<string, string>;
   supergraphSdl?: string;
+  /** The `tls` files' contents, read at load (src/config/loadUpstreamTls.ts); absent without `tls`. */
+  tlsMaterial?: UpstreamTlsMaterial;
 };
 
 export type LoadedBff = BffConfig & {
@@ -183,6 +187,7 @@ async function loadSourceFiles(name: string, source: SourceConfig, file: string)
   } else {
     loaded.sdl = await readSdl(path.resolve(dir, source.schema), file, `${name}.schema`);
   }
+  if (source.tls) loaded.tlsMaterial = await loadUpstreamTls(name, source.tls, file);
   return loaded;
 }
 
