@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError, displayPath } from './configError.js';
-import { loadUpstreamTls } from './loadUpstreamTls.js';
+import { loadUpstreamTls, upstreamTlsFiles } from './loadUpstreamTls.js';
 import type { UpstreamTlsMaterial } from './upstreamTlsSchema.js';
 import {
   bffSchema,
@@ -66,7 +66,7 @@ export interface PorticoConfig {
   shutdown: ShutdownConfig;
   reload: ReloadConfig;
   fleet: FleetConfig;
-  /** Every config file read, for the reload file watch. */
+  /** Every config file read (upstream TLS files included), for the reload file watch. */
   files: readonly string[];
 }
 
@@ -126,7 +126,7 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     shutdown: root.shutdown,
     reload: root.reload,
     fleet: root.fleet,
-    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file)],
+    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file), ...Object.values(sourcesRaw).flatMap((source) => (source.tls ? upstreamTlsFiles(source.tls, sourcesFile) : []))],
   };
   if (root.admin) {
     const { token, ...admin } = root.admin;

@@ -48,3 +48,9 @@ export async function loadUpstreamTls(source: string, tls: UpstreamTlsConfig, fi
   }
   return material;
 }
+
+/** The absolute paths of a source's `tls` files, for the reload file watch (`reload.watch`). */
+export function upstreamTlsFiles(tls: UpstreamTlsConfig, file: string): string[] {
+  const dir = path.dirname(file);
+  return [tls.caFile, tls.certFile, tls.keyFile].flatMap((relative) => (relative === undefined ? [] : [path.resolve(dir, relative)]));
+}
