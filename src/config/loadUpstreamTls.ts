@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { caBundleProblem } from './caBundleProblem.js';
 import { ConfigError, displayPath } from './configError.js';
 import type { UpstreamTlsConfig, UpstreamTlsMaterial } from './upstreamTlsSchema.js';
 
@@ -25,16 +25,8 @@ export async function loadUpstreamTls(source: string, tls: UpstreamTlsConfig, fi
   const material: UpstreamTlsMaterial = { http2: tls.http2 };
   if (tls.caFile !== undefined) {
     const ca = await read('caFile', tls.caFile);
-    // OpenSSL skips what it cannot parse in a CA list, which would leave the source unreachable.
-    const certificates = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (certificates.length === 0) throw fail('caFile', `${tls.caFile} holds no PEM certificate`);
-    for (const certificate of certificates) {
-      try {
-        new X509Certificate(certificate);
-      } catch (error) {
-        throw fail('caFile', `${tls.caFile} holds a certificate that does not parse: ${(error as Error).message}`);
-      }
-    }
+    const problem = caBundleProblem(ca);
+    if (problem !== undefined) throw fail('caFile', `${tls.caFile} ${problem}`);
     material.ca = ca;
   }
   if (tls.certFile !== undefined && tls.keyFile !== undefined) {

@@ -4,8 +4,8 @@ import { constants as h2, createSecureServer, createServer as createH2cServer, t
 import type { Server as NetServer } from 'node:net';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
+import { caBundleProblem } from '../config/caBundleProblem.js';
 import { ConfigError, displayPath } from '../config/configError.js';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { applyHttpLimits, httpServerOptions } from './httpLimits.js';
@@ -149,16 +149,8 @@ function readClientCa(bff: LoadedBff, file: string): Buffer {
   } catch (error) {
     throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `cannot read ${displayPath(file)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  // OpenSSL skips what it cannot parse in a CA list, which would leave every partner refused.
-  const certificates = pem.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (certificates.length === 0) throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `${displayPath(file)} holds no PEM certificate`);
-  for (const certificate of certificates) {
-    try {
-      new X509Certificate(certificate);
-    } catch (error) {
-      throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `${displayPath(file)} holds a certificate that does not parse: ${(error as Error).message}`);
-    }
-  }
+  const problem = caBundleProblem(pem.toString('utf8'));
+  if (problem !== undefined) throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `${displayPath(file)} ${problem}`);
   return pem;
 }
 

@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedBff } from '../../../src/config/loadConfig.js';
+import { ConfigError } from '../../../src/config/configError.js';
 import { bffSchema, type BffConfigInput } from '../../../src/config/schema.js';
 import { createReadiness } from '../../../src/context/readiness.js';
 import type { PorticoContext } from '../../../src/context/requestScope.js';
@@ -92,6 +94,7 @@ function apiKeys() {
 }
 
 async function startPartnerBff(auth: BffConfigInput['auth'], extra: Partial<BffConfigInput> = {}): Promise<RunningBff> {
+  const logger = pino({ level: 'silent' });
   const server = ca.issue('server');
   const input: BffConfigInput = {
     name: 'partner',
@@ -103,7 +106,6 @@ async function startPartnerBff(auth: BffConfigInput['auth'], extra: Partial<BffC
     ...extra,
   };
   const bff: LoadedBff = { ...bffSchema.parse(input), file: '/' };
-  const logger = pino({ level: 'silent' });
   const pipeline = buildPipeline(bff, { logger, readiness: createReadiness() });
   return startBffServer({ bff, schema, ...pipeline, logger });
 }
@@ -259,6 +261,54 @@ describe("partnerCredentials: 'both' (certificate and API key of one partner), a
     expect(answer.body).toEqual({ data: { whoami: 'anonymous::' } });
   });
 });
+
+describe('the client CA on the listener', () => {
+  const auth = () => ({ clientCertificates: { partners: partners() }, partnerCredentials: 'certificate' as const, anonymous: 'deny' as const });
+
+  it('survives a rotation of the server certificate: partners are still verified on new connections', async () => {
+    let reloaded: () => void = () => {};
+    const reloadLogged = new Promise<void>((resolve) => (reloaded = resolve));
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (chunk.toString().includes('tls certificate reloaded')) reloaded();
+        done();
+      },
+    });
+    const watched = await startWatched(ca.issue('server'), auth(), pino(sink));
+    try {
+      expect((await post(watched, certs.acme)).body).toEqual({ data: { whoami: 'certificate:acme:t-acme' } });
+      ca.issue('server');
+      await reloadLogged;
+      // A new connection, on the new context: the CA must have come along with the new pair.
+      expect((await post(watched, certs.acme)).body).toEqual({ data: { whoami: 'certificate:acme:t-acme' } });
+      expect((await post(watched, certs.foreign)).body.errors?.[0]?.extensions.reason).toBe('client_certificate_invalid');
+    } finally {
+      await watched.close(0);
+    }
+  });
+
+  it('refuses to start with a client CA file that holds no certificate, naming the key', async () => {
+    const server = ca.issue('server');
+    const error = await startPartnerBff(auth(), { tls: { ...server, clientCaFile: server.keyFile, watch: false } }).then(
+      async (bff) => {
+        await bff.close(0);
+        return undefined;
+      },
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe('tls.clientCaFile');
+    expect((error as ConfigError).problem).toMatch(/holds no PEM certificate$/);
+  });
+});
+
+async function startWatched(server: { certFile: string; keyFile: string }, auth: BffConfigInput['auth'], logger: Logger): Promise<RunningBff> {
+  const bff: LoadedBff = {
+    ...bffSchema.parse({ name: 'partner', port: 0, sources: ['none'], production: true, tls: { ...server, clientCaFile: ca.caFile, watch: true }, auth }),
+    file: '/',
+  };
+  return startBffServer({ bff, schema, ...buildPipeline(bff, { logger, readiness: createReadiness() }), logger });
+}
 
 /** A certificate by name, read when the test runs (the table is built before beforeAll). */
 function certs_(name: 'foreign' | 'expired' | 'stranger'): () => Client {
