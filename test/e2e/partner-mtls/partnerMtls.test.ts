@@ -16,6 +16,7 @@ import { hashApiKey } from '../../../src/plugins/auth/apiKeys.js';
 import { buildPipeline } from '../../../src/pipeline/buildPipeline.js';
 import { startBffServer, type RunningBff } from '../../../src/server/createBffServer.js';
 import { createTestCa, type TestCa } from '../../support/certificates.js';
+import { http2Post } from '../../support/http2Post.js';
 
 // Issue 20, partner mTLS, over real TLS: two CAs and their certificates made by openssl for this
 // file, node's HTTPS and HTTP/2 clients presenting them, a BFF listener asking for them and the
@@ -211,13 +212,8 @@ describe("partnerCredentials: 'either' (a certificate or an API key), anonymous 
   it('identifies the partner over HTTP/2 too, on every stream of the connection', async () => {
     const session = h2connect(`https://127.0.0.1:${bff.port}`, { ca: ca.caPem, cert: readFileSync(certs.initech.certFile), key: readFileSync(certs.initech.keyFile) });
     const ask = async () => {
-      const stream = session.request({ ':method': 'POST', ':path': '/graphql', 'content-type': 'application/json' });
-      stream.end(BODY);
-      const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
-      let text = '';
-      stream.setEncoding('utf8');
-      for await (const chunk of stream) text += chunk;
-      return { status: Number(headers[':status']), body: JSON.parse(text) as unknown };
+      const { status, body } = await http2Post(session, BODY);
+      return { status, body: JSON.parse(body) as unknown };
     };
     try {
       expect(session.alpnProtocol ?? (await once(session, 'connect'), session.alpnProtocol)).toBe('h2');
