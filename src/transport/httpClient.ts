@@ -49,7 +49,8 @@ export interface HttpClient {
 
 /**
  * One keep-alive connection pool per upstream origin (undici Agent), shared by every BFF that
- * uses the origin. Errors come back as coded GraphQL errors: the message never names the host.
+ * uses the origin; a source with `tls` has an Agent of its own (`useSources`). Errors come back
+ * as coded GraphQL errors: the message never names the host.
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
