@@ -67,6 +67,10 @@ describe('a source over TLS with a private CA, through the gateway', () => {
     expect(seen.at(-1)).toBe('2.0');
   });
 
+  it('lists the TLS files among the files a reload watches (reload.watch)', async () => {
+    expect((await load()).files).toContain(path.join(dir, 'internal-ca.pem'));
+  });
+
   it('is refused once a reload removes the bundle, and reached again once it is back', async () => {
     writeSources(undefined);
     expect((await portico.reload('admin')).ok).toBe(true);
