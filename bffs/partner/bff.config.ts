@@ -12,6 +12,8 @@ export default defineBff((env) => ({
   sources: ['orders', 'products', 'inventory'],
   hide: ['User'],
   // Partners authenticate with a token from the demo IdP or with an API key (partner BFF only).
+  // Behind its own TLS (`tls`), the partner BFF can also take client certificates: `tls.clientCaFile`
+  // plus `auth.clientCertificates` and `auth.partnerCredentials` (docs/security.md, "Partner mTLS").
   // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
   rateLimit: demoRateLimit(env),
   auth: {

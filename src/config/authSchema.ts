@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { checkPartnerCredentials, clientCertificatesSchema, partnerCredentialsSchema } from './clientCertificatesSchema.js';
 
 // The auth section of a BFF config (`auth` in bffs/<name>/bff.config.ts). The auth plugin
 // (src/plugins/auth/useAuth.ts) takes this schema's output as its options, so the documentation
@@ -234,7 +235,12 @@ export const authSchema = z
      * @default 'allow': public fields (`@public`) stay reachable; invalid credentials are always 401.
      */
     anonymous: z.enum(['allow', 'deny']).default('allow'),
+    /** Partner client certificates: the allow-list (src/config/clientCertificatesSchema.ts); needs `tls.clientCaFile`. */
+    clientCertificates: clientCertificatesSchema.optional(),
+    /** What a partner presents: 'apiKey' (default), 'certificate', 'either' or 'both' (src/config/clientCertificatesSchema.ts). */
+    partnerCredentials: partnerCredentialsSchema,
   })
+  .superRefine(checkPartnerCredentials)
   .prefault({});
 
 export type AuthConfig = z.output<typeof authSchema>;

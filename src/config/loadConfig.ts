@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError, displayPath } from './configError.js';
+import { loadUpstreamTls, upstreamTlsFiles } from './loadUpstreamTls.js';
+import type { UpstreamTlsMaterial } from './upstreamTlsSchema.js';
 import {
   bffSchema,
   rootConfigSchema,
@@ -35,6 +37,8 @@ export type LoadedSource = SourceConfig & {
   sdl?: string;
   subgraphSdls?: Record<string, string>;
   supergraphSdl?: string;
+  /** The `tls` files' contents, read at load (src/config/loadUpstreamTls.ts); absent without `tls`. */
+  tlsMaterial?: UpstreamTlsMaterial;
 };
 
 export type LoadedBff = BffConfig & {
@@ -62,7 +66,7 @@ export interface PorticoConfig {
   shutdown: ShutdownConfig;
   reload: ReloadConfig;
   fleet: FleetConfig;
-  /** Every config file read, for the reload file watch. */
+  /** Every config file read (upstream TLS files included), for the reload file watch. */
   files: readonly string[];
 }
 
@@ -122,7 +126,7 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     shutdown: root.shutdown,
     reload: root.reload,
     fleet: root.fleet,
-    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file)],
+    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file), ...Object.values(sourcesRaw).flatMap((source) => (source.tls ? upstreamTlsFiles(source.tls, sourcesFile) : []))],
   };
   if (root.admin) {
     const { token, ...admin } = root.admin;
@@ -148,6 +152,12 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     }
     if (bff.auth.revocations.store === 'redis' && !redis) {
       throw new ConfigError(rel(bff.file), 'auth.revocations.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+    }
+    // The listener verifies certificates against the CA; the auth stage maps them to partners.
+    if ((bff.auth.clientCertificates !== undefined) !== (bff.tls?.clientCaFile !== undefined)) {
+      throw bff.tls?.clientCaFile === undefined
+        ? new ConfigError(rel(bff.file), 'auth.clientCertificates', 'needs "tls.clientCaFile", the CA that issues the partners\' certificates')
+        : new ConfigError(rel(bff.file), 'tls.clientCaFile', 'client certificates would be asked for and never used: list the partners in "auth.clientCertificates"');
     }
   }
   return deepFreeze(config);
@@ -177,6 +187,7 @@ async function loadSourceFiles(name: string, source: SourceConfig, file: string)
   } else {
     loaded.sdl = await readSdl(path.resolve(dir, source.schema), file, `${name}.schema`);
   }
+  if (source.tls) loaded.tlsMaterial = await loadUpstreamTls(name, source.tls, file);
   return loaded;
 }
 

@@ -8,6 +8,7 @@ import { authzSchema } from './authzSchema.js';
 import { csrfSchema, limitsSchema } from './guardsSchema.js';
 import { httpSchema } from './httpSchema.js';
 import { http2Schema, tlsSchema } from './tlsSchema.js';
+import { upstreamTlsSchema } from './upstreamTlsSchema.js';
 import { corsSchema } from './corsSchema.js';
 import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
@@ -38,6 +39,8 @@ export const graphqlSourceSchema = z.strictObject({
   url: httpUrl,
   /** SDL file of the source, relative to the config file. Start-up never needs the source up. */
   schema: z.string().min(1),
+  /** TLS to the source: a private CA, a client certificate, HTTP/2 (src/config/upstreamTlsSchema.ts). */
+  tls: upstreamTlsSchema.optional(),
   /** Types this source can resolve by key for other sources (type merging). */
   merge: z.record(z.string(), mergeByKeySchema).default({}),
   /** Timeouts, breaker, retries, fallback cache (src/config/resilienceSchema.ts). */
@@ -56,6 +59,8 @@ export const federationSourceSchema = z.strictObject({
   subgraphs: z.array(federationSubgraphSchema).min(1).optional(),
   /** An already composed supergraph SDL file (URLs taken from its join__graph). */
   supergraph: z.string().min(1).optional(),
+  /** TLS to every subgraph: a private CA, a client certificate, HTTP/2 (src/config/upstreamTlsSchema.ts). */
+  tls: upstreamTlsSchema.optional(),
   /** Applied to each subgraph: every subgraph gets its own breaker, budget and fallback cache. */
   resilience: sourceResilienceSchema,
   /**
@@ -74,6 +79,8 @@ export const restSourceSchema = z.strictObject({
   kind: z.literal('rest'),
   baseUrl: httpUrl,
   schema: z.string().min(1),
+  /** TLS to the source: a private CA, a client certificate, HTTP/2 (src/config/upstreamTlsSchema.ts). */
+  tls: upstreamTlsSchema.optional(),
   /**
    * Upstream calls in flight per request for per-id endpoints.
    * @default 8: enough to hide latency for a page of items, low enough that one query cannot

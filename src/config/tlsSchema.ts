@@ -23,6 +23,16 @@ export const tlsSchema = z.strictObject({
    * @default true: certificates from ACME or cert-manager rotate every few weeks.
    */
   watch: z.boolean().default(true),
+  /**
+   * PEM bundle of the CA(s) that issue partner client certificates, relative to the BFF's config
+   * file. When set, the listener asks every client for a certificate and verifies it against this
+   * bundle, but does not require one: the handshake succeeds either way, so clients without a
+   * certificate (browsers, JWT callers) use the same port, and the auth stage decides
+   * (`auth.clientCertificates`, `auth.partnerCredentials`; docs/security.md "Partner mTLS").
+   * Re-read with the certificate pair when it changes.
+   * @default none: no certificate is requested
+   */
+  clientCaFile: z.string().min(1).optional(),
 });
 
 export const http2Schema = z

@@ -1,12 +1,12 @@
 /**
- * Who is calling, as verified by the auth stage (a JWT or a partner API key). Everything after
+ * Who is calling, as verified by the auth stage (a JWT, a partner API key or client certificate). Everything after
  * authentication (rate limiting, authorization, cache scoping, identity headers to subgraphs)
  * reads this and nothing the client sent directly.
  */
 export interface Principal {
-  /** How the caller proved who it is. */
-  kind: 'jwt' | 'apiKey' | 'anonymous';
-  /** `sub` claim, or the API key's id. Empty for anonymous callers. */
+  /** How the caller proved who it is: a token, a partner API key, a partner client certificate (mTLS), nothing. */
+  kind: 'jwt' | 'apiKey' | 'certificate' | 'anonymous';
+  /** `sub` claim, the API key's id, or the certificate partner's id. Empty for anonymous callers. */
   subject: string;
   tenant?: string;
   /** Tenant plan picking the rate-limit tier, e.g. "free", "pro". */

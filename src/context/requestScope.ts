@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import type { ClientCertificate } from './clientCertificate.js';
 import type { Principal } from './principal.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
 
@@ -35,6 +36,11 @@ export interface RequestScope {
   upstreamObservers?: UpstreamObserver[];
   /** The W3C trace id of this request, when tracing is on; the access log prints it. */
   traceId?: string;
+  /**
+   * The client certificate of the request's TLS connection, when the BFF asks for one
+   * (`tls.clientCaFile`) and the client sent one; set by the server from the TLS session only.
+   */
+  clientCertificate?: ClientCertificate | undefined;
 }
 
 export interface StaleSource {

@@ -33,6 +33,11 @@ export interface OpenApiSecurity {
   apiKeyHeader?: string;
   /** Requests without credentials reach the pipeline (field authorization decides). */
   anonymous: boolean;
+  /**
+   * Partner client certificates (mTLS) are accepted: 'alone' as a credential of their own,
+   * 'withApiKey' only together with an API key (`auth.partnerCredentials: 'both'`).
+   */
+  mutualTls?: 'alone' | 'withApiKey';
 }
 
 export interface OpenApiOptions {
@@ -68,6 +73,13 @@ export function buildOpenApi(routes: readonly CompiledRoute[], options: OpenApiO
   if (security.apiKeyHeader) {
     securitySchemes.apiKeyAuth = { type: 'apiKey', in: 'header', name: security.apiKeyHeader, description: 'A partner API key.' };
     requirements.push({ apiKeyAuth: [] });
+  }
+  if (security.mutualTls) {
+    // OpenAPI 3.1's own scheme for a client certificate; entries of one requirement all apply.
+    securitySchemes.mutualTLS = { type: 'mutualTLS', description: 'A partner client certificate from the partner CA, on the allow-list.' };
+    const withKey = security.mutualTls === 'withApiKey' ? requirements.findIndex((requirement) => 'apiKeyAuth' in requirement) : -1;
+    if (withKey === -1) requirements.push({ mutualTLS: [] });
+    else requirements[withKey] = { mutualTLS: [], apiKeyAuth: [] };
   }
   // An empty requirement makes credentials optional, as they are when anonymous calls are allowed.
   if (requirements.length && security.anonymous) requirements.push({});

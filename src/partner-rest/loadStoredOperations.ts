@@ -43,6 +43,7 @@ export async function loadStoredOperations(bff: LoadedBff, schema: GraphQLSchema
         bearer: auth.jwt !== undefined,
         ...(auth.apiKeys.enabled ? { apiKeyHeader: auth.apiKeys.header } : {}),
         anonymous: auth.anonymous === 'allow',
+        ...(auth.partnerCredentials === 'apiKey' ? {} : { mutualTls: auth.partnerCredentials === 'both' ? ('withApiKey' as const) : ('alone' as const) }),
       },
     };
   }

@@ -73,6 +73,8 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   rateLimitDecisions();
   responseCacheMetrics();
   const http: HttpClient = createHttpClient(options.httpClient);
+  // Sources with `tls` (CA bundle, client certificate, HTTP/2) get pools of their own.
+  http.useSources(config.sources);
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
   const makeTransports = (cfg: PorticoConfig) => {
@@ -208,6 +210,8 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     const previousTransports = transports;
     transports = nextTransports;
     config = next;
+    // New TLS files (a rotated client certificate, a new CA) apply from the next upstream call.
+    http.useSources(next.sources);
     // Synchronous from here: no request sees one BFF on the new config and another on the old.
     const drained = bffs.map((running) => running.swap(apps.get(running.name)!));
     if (replaceTransports) {

@@ -12,6 +12,7 @@ import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
 import { withHttpLimits } from './httpLimits.js';
 import { createListener } from './createListener.js';
+import { peerCertificateOf } from './peerCertificate.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -106,6 +107,8 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   // The node handler reads this on each request: a hot reload replaces it in one assignment.
   let current = makeGeneration(options);
   let inFlight = 0;
+  // Only a listener that asks for client certificates has any to read.
+  const readsCertificates = bff.tls?.clientCaFile !== undefined;
 
   // The request scope is created here, as yoga's server context, so it exists from the first
   // hook on (auth runs before parsing; authorization and cost run in validation, before the
@@ -138,6 +141,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       principal: ANONYMOUS,
       upstreamHeaders: {},
       signal: abort.signal,
+      clientCertificate: readsCertificates ? peerCertificateOf(req) : undefined,
     };
     void generation.yoga.handle(req, res, { portico });
   }), logger);

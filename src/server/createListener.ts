@@ -5,6 +5,7 @@ import type { Server as NetServer } from 'node:net';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import { caBundleProblem } from '../config/caBundleProblem.js';
 import { ConfigError, displayPath } from '../config/configError.js';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { applyHttpLimits, httpServerOptions } from './httpLimits.js';
@@ -38,6 +39,7 @@ export function createListener(bff: LoadedBff, listener: RequestListener, logger
     {
       ...http2Options(bff),
       ...readPair(bff, files),
+      ...clientCertificateOptions(bff, files),
       minVersion: bff.tls.minVersion,
       // HTTP/1.1 clients (curl without --http2, older libraries) on the same port.
       allowHTTP1: true,
@@ -118,11 +120,38 @@ function guardResets(session: Http2Session, max: number, windowMs: number): void
 interface TlsFiles {
   cert: string;
   key: string;
+  /** The CA bundle client certificates are verified against (`tls.clientCaFile`). */
+  clientCa?: string | undefined;
 }
 
 function tlsFiles(bff: LoadedBff): TlsFiles {
   const base = path.dirname(bff.file);
-  return { cert: path.resolve(base, bff.tls!.certFile), key: path.resolve(base, bff.tls!.keyFile) };
+  const { certFile, keyFile, clientCaFile } = bff.tls!;
+  return { cert: path.resolve(base, certFile), key: path.resolve(base, keyFile), clientCa: clientCaFile === undefined ? undefined : path.resolve(base, clientCaFile) };
+}
+
+/**
+ * Partner mTLS: every client is asked for a certificate, verified against `tls.clientCaFile`,
+ * and none is required. `rejectUnauthorized: false` keeps the handshake going for a client with
+ * no certificate or a bad one, so the auth stage can answer 401 UNAUTHENTICATED with the same
+ * body as a bad API key (a failed handshake tells a client nothing), and clients that never had
+ * a certificate (JWT callers) share the port. The verdict is on the socket (`authorized`).
+ */
+function clientCertificateOptions(bff: LoadedBff, files: TlsFiles): { requestCert?: boolean; rejectUnauthorized?: boolean; ca?: Buffer } {
+  if (files.clientCa === undefined) return {};
+  return { requestCert: true, rejectUnauthorized: false, ca: readClientCa(bff, files.clientCa) };
+}
+
+function readClientCa(bff: LoadedBff, file: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `cannot read ${displayPath(file)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const problem = caBundleProblem(pem.toString('utf8'));
+  if (problem !== undefined) throw new ConfigError(displayPath(bff.file), 'tls.clientCaFile', `${displayPath(file)} ${problem}`);
+  return pem;
 }
 
 /** The pair as PEM, checked to form a usable context; a bad file is a start-up error naming the key. */
@@ -155,7 +184,9 @@ function watchPair(bff: LoadedBff, files: TlsFiles, server: ReturnType<typeof cr
     try {
       const pair = { cert: readFileSync(files.cert), key: readFileSync(files.key) };
       createSecureContext(pair);
-      server.setSecureContext({ ...pair, minVersion: bff.tls!.minVersion });
+      // The client CA is part of the context: a new context without it would verify no partner.
+      const ca = files.clientCa === undefined ? {} : { ca: readClientCa(bff, files.clientCa) };
+      server.setSecureContext({ ...pair, ...ca, minVersion: bff.tls!.minVersion });
       logger.info({ bff: bff.name }, 'tls certificate reloaded');
     } catch (error) {
       logger.warn({ bff: bff.name, err: error }, 'tls certificate change not applied: the files do not form a usable pair yet');
@@ -168,9 +199,10 @@ function watchPair(bff: LoadedBff, files: TlsFiles, server: ReturnType<typeof cr
     timer.unref();
   };
   // The folders, not the files: rotation tools replace files by renaming, which ends a file watch.
-  const watchers: FSWatcher[] = [...new Set([path.dirname(files.cert), path.dirname(files.key)])].map((dir) =>
+  const watched = [files.cert, files.key, ...(files.clientCa === undefined ? [] : [files.clientCa])];
+  const watchers: FSWatcher[] = [...new Set(watched.map((file) => path.dirname(file)))].map((dir) =>
     watch(dir, (_event, name) => {
-      if (name && [path.basename(files.cert), path.basename(files.key)].includes(name.toString())) onChange();
+      if (name && watched.some((file) => path.dirname(file) === dir && path.basename(file) === name.toString())) onChange();
     }),
   );
   for (const watcher of watchers) watcher.unref();

@@ -3,6 +3,7 @@ import { porticoError } from '../errors/index.js';
 import { watchAttempt } from './watchAttempt.js';
 import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { createInFlight, inFlightHeadKey } from './inFlightDedup.js';
+import { createSourceAgents, type PoolOptions, type PooledSource } from './sourceAgents.js';
 
 // The call's types live beside it, in upstreamCall.ts; every decorator imports them from here.
 export type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
@@ -37,21 +38,30 @@ export interface HttpClientOptions {
 
 export interface HttpClient {
   call: HttpCall;
+  /**
+   * Gives the sources with `tls` (a CA bundle, a client certificate, HTTP/2) pools of their own
+   * (src/transport/sourceAgents.ts); the others share the default pool. Called at start and on
+   * every reload with the registry then in force.
+   */
+  useSources(sources: Readonly<Record<string, PooledSource>>): void;
   close(): Promise<void>;
 }
 
 /**
  * One keep-alive connection pool per upstream origin (undici Agent), shared by every BFF that
- * uses the origin. Errors come back as coded GraphQL errors: the message never names the host.
+ * uses the origin; a source with `tls` has an Agent of its own (`useSources`). Errors come back
+ * as coded GraphQL errors: the message never names the host.
  */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agent = new Agent({
+  const pool: PoolOptions = {
     connections: options.connections ?? 64,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-  });
+  };
+  const agent = new Agent(pool);
+  const sourceAgents = createSourceAgents(pool);
 
   const dedupe = options.dedupeInFlight ?? true;
   const inFlight = createInFlight<UpstreamResponse>();
@@ -67,8 +77,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return target;
   };
 
-  async function exchange(dispatchOptions: Dispatcher.RequestOptions): Promise<UpstreamResponse> {
-    const response = await agent.request(dispatchOptions);
+  async function exchange(dispatcher: Dispatcher, dispatchOptions: Dispatcher.RequestOptions): Promise<UpstreamResponse> {
+    const response = await dispatcher.request(dispatchOptions);
     const body = await response.body.text();
     return { status: response.statusCode, headers: response.headers, body };
   }
@@ -78,6 +88,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const watch = watchAttempt(request);
     const { origin, path } = targetOf(request.url);
     const signal = request.signal ?? AbortSignal.timeout(timeoutMs);
+    const dispatcher = sourceAgents.agentFor(request.source) ?? agent;
     const dispatchOptions: Dispatcher.RequestOptions = {
       method: request.method,
       path,
@@ -91,9 +102,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const response =
         dedupe && request.idempotent
           ? await inFlight.run(request.body ?? '', inFlightHeadKey(request.method, request.url, request.headers), signal, (shared) =>
-              exchange({ ...dispatchOptions, signal: shared }),
+              exchange(dispatcher, { ...dispatchOptions, signal: shared }),
             )
-          : await exchange(dispatchOptions);
+          : await exchange(dispatcher, dispatchOptions);
       watch?.end({ status: response.status });
       return response;
     } catch (error) {
@@ -103,7 +114,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
   }
 
-  return { call, close: () => agent.close() };
+  return {
+    call,
+    useSources: (sources) => sourceAgents.use(sources),
+    close: async () => {
+      await Promise.all([agent.close(), sourceAgents.close()]);
+    },
+  };
 }
 
 function toUpstreamError(error: unknown, source: string) {

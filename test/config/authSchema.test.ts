@@ -28,6 +28,7 @@ describe('the auth config', () => {
       revocations: { onStoreError: 'deny' },
       identityHeaders: {},
       anonymous: 'allow',
+      partnerCredentials: 'apiKey',
     });
     expect(authSchema.parse(undefined)).toMatchObject({ anonymous: 'allow', apiKeys: { enabled: false } });
   });

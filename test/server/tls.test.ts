@@ -11,6 +11,7 @@ import { bffSchema, type BffConfigInput } from '../../src/config/schema.js';
 import { useQueryLimits } from '../../src/plugins/limits/useQueryLimits.js';
 import { startBffServer, type RunningBff } from '../../src/server/createBffServer.js';
 import { createTestCa, type TestCa } from '../support/certificates.js';
+import { http2Post } from '../support/http2Post.js';
 
 // Real TLS: a CA and certificates made by openssl for this test, node's own HTTP/2 and HTTPS
 // clients, a real listener. Waits are for events (log lines, frames, closes), not timers.
@@ -41,15 +42,7 @@ async function startEdge(overrides: Partial<BffConfigInput>, logger = pino({ lev
   return startBffServer({ bff, schema, plugins: [useQueryLimits(bff.limits)], logger });
 }
 
-async function h2query(session: ClientHttp2Session): Promise<{ status: number; body: string }> {
-  const stream = session.request({ ':method': 'POST', ':path': '/graphql', 'content-type': 'application/json' });
-  stream.end(BODY);
-  const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
-  let body = '';
-  stream.setEncoding('utf8');
-  for await (const chunk of stream) body += chunk;
-  return { status: Number(headers[':status']), body };
-}
+const h2query = (session: ClientHttp2Session) => http2Post(session, BODY);
 
 let ca: TestCa;
 beforeAll(() => {

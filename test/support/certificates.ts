@@ -13,8 +13,20 @@ export interface TestCa {
   caFile: string;
   caPem: string;
   /** Issues a server certificate; writes `<name>.crt` and `<name>.key` in `dir` (over old ones). */
-  issue(name: string, options?: { commonName?: string; client?: boolean }): { certFile: string; keyFile: string };
+  issue(name: string, options?: IssueOptions): { certFile: string; keyFile: string };
   dispose(): void;
+}
+
+export interface IssueOptions {
+  commonName?: string;
+  /** A client certificate (extendedKeyUsage clientAuth) rather than a server one. */
+  client?: boolean;
+  /** Further subject attributes, e.g. `/O=Acme Corp`, placed before the CN. */
+  subject?: string;
+  /** subjectAltName entries of a client certificate, e.g. `URI:spiffe://acme/gw`. */
+  san?: string[];
+  /** Validity; -1 makes a certificate that expired as it was issued. @default 2 */
+  days?: number;
 }
 
 export function createTestCa(): TestCa {
@@ -30,12 +42,12 @@ export function createTestCa(): TestCa {
     issue(name, options = {}) {
       const cn = options.commonName ?? 'localhost';
       const ext = options.client
-        ? 'extendedKeyUsage=clientAuth\n'
+        ? `extendedKeyUsage=clientAuth\n${options.san ? `subjectAltName=${options.san.join(',')}\n` : ''}`
         : 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n';
       writeFileSync(path.join(dir, `${name}.ext`), ext);
       // Written beside, then renamed over: how rotation tools replace a live certificate.
-      run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key.new`, '-out', `${name}.csr`]);
-      run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(serial++), '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt.new`]);
+      run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `${options.subject ?? ''}/CN=${cn}`, '-keyout', `${name}.key.new`, '-out', `${name}.csr`]);
+      run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', String(serial++), '-days', String(options.days ?? 2), '-extfile', `${name}.ext`, '-out', `${name}.crt.new`]);
       renameSync(path.join(dir, `${name}.key.new`), path.join(dir, `${name}.key`));
       renameSync(path.join(dir, `${name}.crt.new`), path.join(dir, `${name}.crt`));
       return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) };

@@ -22,7 +22,13 @@ export type AuthFailureReason =
   | 'wrong_audience'
   | 'missing_claim'
   | 'invalid_claims'
-  | 'revoked';
+  | 'revoked'
+  | 'client_certificate_required'
+  | 'client_certificate_invalid'
+  | 'client_certificate_expired'
+  | 'client_certificate_not_allowed'
+  | 'api_key_required'
+  | 'credentials_mismatch';
 
 /** The RFC 6750 `error_description` of each reason: no quotes or backslashes (§3 forbids them). */
 const DESCRIPTIONS: Record<AuthFailureReason, string> = {
@@ -45,10 +51,16 @@ const DESCRIPTIONS: Record<AuthFailureReason, string> = {
   missing_claim: 'The token lacks a required claim',
   invalid_claims: 'The token carries claims of the wrong type',
   revoked: 'The token has been revoked',
+  client_certificate_required: 'A client certificate is required',
+  client_certificate_invalid: 'The client certificate is not issued by a trusted authority',
+  client_certificate_expired: 'The client certificate has expired',
+  client_certificate_not_allowed: 'The client certificate is not allowed here',
+  api_key_required: 'An API key is required with the client certificate',
+  credentials_mismatch: 'The API key and the client certificate belong to different partners',
 };
 
 /** Which credential a failure is about: it decides which challenge carries the error. */
-export type CredentialScheme = 'bearer' | 'apiKey';
+export type CredentialScheme = 'bearer' | 'apiKey' | 'certificate';
 
 /** A credential was refused: 401. Never carries anything the client did not send. */
 export class AuthFailure extends Error {
@@ -95,7 +107,9 @@ export function challengeFor(failure: AuthFailure, schemes: ChallengeSchemes): s
       : `, error="${failure.reason === 'malformed_header' || failure.reason === 'ambiguous_credentials' ? 'invalid_request' : 'invalid_token'}", error_description="${failure.message}"`;
   const challenges: string[] = [];
   if (schemes.bearer || failure.scheme === 'bearer' || !schemes.apiKeyHeader) {
-    challenges.push(`Bearer ${realm}${failure.scheme === 'apiKey' ? '' : error}`);
+    // A certificate has no HTTP scheme to challenge with: no challenge carries its error, the
+    // body's `extensions.reason` does.
+    challenges.push(`Bearer ${realm}${failure.scheme === 'apiKey' || failure.scheme === 'certificate' ? '' : error}`);
   }
   if (schemes.apiKeyHeader) {
     challenges.push(`ApiKey ${realm}, header="${schemes.apiKeyHeader}"${failure.scheme === 'apiKey' ? error : ''}`);

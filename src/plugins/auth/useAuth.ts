@@ -6,6 +6,7 @@ import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevo
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
 import { AuthFailure, AuthUnavailable, challengeFor, type ChallengeSchemes } from './authFailure.js';
 import { createAuthenticator, type Authenticator } from './createAuthenticator.js';
+import { createCertificateLookup } from './clientCertificates.js';
 import { createIdentityHeaderWriter } from './identityHeaders.js';
 import { createJwksKeySource, type KeySource } from './jwksKeySource.js';
 import { createStaticKeySource } from './staticKeySource.js';
@@ -41,7 +42,7 @@ export type AuthPlugin = PorticoPlugin & { authenticator: Authenticator };
  * `onRequestParse`, the hook its own JWT plugin uses), so a request with bad credentials costs no
  * parsing, no validation, no cache lookup, no rate-limit charge and no subgraph call.
  *
- * Sets `context.portico.principal` (a JWT, an API key or ANONYMOUS) and the identity headers every
+ * Sets `context.portico.principal` (a JWT, an API key, a partner's client certificate or ANONYMOUS) and the identity headers every
  * upstream call of the request carries (`context.portico.upstreamHeaders`, docs/identity.md).
  * Missing credentials pass as ANONYMOUS unless `anonymous: 'deny'`; field authorization decides
  * what they may read. Invalid credentials are always 401 UNAUTHENTICATED with `WWW-Authenticate`;
@@ -88,6 +89,8 @@ export function useAuth(options: AuthOptions): AuthPlugin {
     cacheMaxEntries: jwt?.cache.maxEntries ?? 0,
     apiKeys: apiKeys.enabled ? apiKeys.keys.map(({ expiresAt, ...key }) => ({ ...key, ...(expiresAt ? { expiresAt: Date.parse(expiresAt) } : {}) })) : undefined,
     onApiKeyUse: (id) => recordApiKeyUse(options.realm, id, now()),
+    certificates: options.clientCertificates ? createCertificateLookup(options.clientCertificates.partners, { now }) : undefined,
+    partnerCredentials: options.partnerCredentials,
     anonymous: options.anonymous,
     revocations: options.revocationStore ?? createMemoryRevocationStore({ now }),
     onRevocationStoreError: options.revocations.onStoreError,
@@ -122,7 +125,8 @@ export function useAuth(options: AuthOptions): AuthPlugin {
       if (!scope) throw new Error('useAuth: the request has no context.portico scope');
       let result;
       try {
-        result = authenticator.authenticate(request.headers.get('authorization'), request.headers.get(apiKeyHeader));
+        // The certificate comes from the TLS session (the server put it in the scope), never a header.
+        result = authenticator.authenticate(request.headers.get('authorization'), request.headers.get(apiKeyHeader), scope.clientCertificate);
       } catch (error) {
         return refuse(error);
       }
