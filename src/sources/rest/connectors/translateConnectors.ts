@@ -98,7 +98,6 @@ export function translateConnectors(document: DocumentNode, options: { source: s
   const sources: { name: string; baseURL: string; headers: Record<string, string> }[] = [];
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
-    if (definition.kind === Kind.SCHEMA_DEFINITION && definition.operationTypes.length === 0) continue;
     for (const directive of definition.directives ?? []) {
       const name = directive.name.value;
       if (name === 'link') continue;
@@ -126,6 +125,7 @@ export function translateConnectors(document: DocumentNode, options: { source: s
   const typeConnects = new Map<string, ConstDirectiveNode>();
   const keys = new Map<string, string>();
   for (const definition of document.definitions) {
+    if (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) continue;
     const isObject = definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION;
     const where = 'name' in definition && definition.name ? definition.name.value : 'schema';
     if (isObject) {
