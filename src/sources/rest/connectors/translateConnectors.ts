@@ -41,17 +41,20 @@ const CONNECT_SPEC = /^https:\/\/specs\.apollo\.dev\/connect\/v0\.\d+$/;
 const FEDERATION_SPEC = /^https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+$/;
 const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-/** True when the SDL links the Apollo Connectors spec: then `translateConnectors` reads it. */
+/**
+ * True when the SDL links the Apollo Connectors spec, or uses `@connect`/`@source` at all (then
+ * `translateConnectors` says the link is missing, rather than the @rest engine calling them unknown).
+ */
 export function isConnectorSchema(document: DocumentNode): boolean {
-  return document.definitions.some(
-    (definition) =>
-      (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) &&
-      (definition.directives ?? []).some((directive) => {
-        if (directive.name.value !== 'link') return false;
-        const url = directive.arguments?.find((argument) => argument.name.value === 'url');
-        return url?.value.kind === Kind.STRING && CONNECT_SPEC.test(url.value.value);
-      }),
-  );
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      const url = node.arguments?.find((argument) => argument.name.value === 'url');
+      const linksConnect = node.name.value === 'link' && url?.value.kind === Kind.STRING && CONNECT_SPEC.test(url.value.value);
+      if (linksConnect || node.name.value === 'connect' || node.name.value === 'source') found = true;
+    },
+  });
+  return found;
 }
 
 /**
@@ -157,7 +160,7 @@ export function translateConnectors(document: DocumentNode, options: { source: s
     visit(definition, {
       Directive(node: DirectiveNode) {
         if (node.name.value === names.connect || node.name.value === names.source) {
-          fail(where, `@${node.name.value} on ${definition.kind.replace(/_/g, ' ').toLowerCase()}`, 'not supported');
+          fail(where, `@${node.name.value} on ${definition.kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`, 'not supported');
         }
       },
     });
