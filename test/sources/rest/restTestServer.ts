@@ -51,16 +51,16 @@ export async function startTestServer(handle: (url: URL, request: SeenRequest) =
         return handle(new URL(raw, 'http://test'), seen);
       })
       .then(
-      (reply) => {
-        inFlight--;
-        const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
-      },
-      (error: unknown) => {
-        inFlight--;
-        res.writeHead(500).end(String(error));
-      },
-    );
+        (reply) => {
+          inFlight--;
+          const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+          res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
+        },
+        (error: unknown) => {
+          inFlight--;
+          res.writeHead(500).end(String(error));
+        },
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
