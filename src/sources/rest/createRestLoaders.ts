@@ -76,10 +76,16 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
     const call = (pathAndQuery: string, extra: RestRequestOptions = {}): Promise<RestResponse> =>
       limit(async () => {
         const method = extra.method ?? 'GET';
-        // A connector's own headers come first: they never replace the identity headers or the request id.
+        // A connector's own headers win over the source's, never over the identity headers or the request id.
         const callHeaders =
           extra.headers || extra.body !== undefined
-            ? { ...extra.headers, ...headers, ...(extra.body !== undefined ? { 'content-type': 'application/json' } : {}) }
+            ? {
+                ...headers,
+                ...extra.headers,
+                ...scope?.upstreamHeaders,
+                ...(scope ? { 'x-request-id': scope.requestId } : {}),
+                ...(extra.body !== undefined ? { 'content-type': 'application/json' } : {}),
+              }
             : headers;
         const response = await http({
           method,

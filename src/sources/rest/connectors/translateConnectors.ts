@@ -408,6 +408,9 @@ function literalHeaders(raw: unknown, fail: (construct: string, problem: string)
     only(header, ['name', 'value', 'from'], (extra) => fail(`headers { ${extra} }`, 'not supported'));
     const name = String(header.name ?? '').toLowerCase();
     if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) fail(`headers { name: "${String(header.name)}" }`, 'not a header name');
+    if (name === 'x-request-id' || name.startsWith('x-portico-') || name === 'host') {
+      fail(`headers { name: "${name}" }`, 'reserved: Portico sets it on every call');
+    }
     if (header.from !== undefined) fail(`headers { name: "${name}", from }`, 'not supported: client headers reach sources only through header rules');
     if (typeof header.value !== 'string') fail(`headers { name: "${name}" }`, 'needs a literal value');
     const value = header.value as string;

@@ -73,7 +73,7 @@ type Query {
       """
     )
   bookTitle(id: ID!): String
-    @http(source: "books", http: { GET: "/v1/books/{$args.id}" }, selection: "$.info.title")
+    @http(source: "books", http: { GET: "/v1/books/{$args.id}", headers: [{ name: "x-tenant", value: "t2" }] }, selection: "$.info.title")
   search(term: String!, limit: Int): [Book]
     @http(
       source: "books"
@@ -132,6 +132,11 @@ describe('Apollo Connectors: the selection mapping language', () => {
     expect(await run('{ bookTitle(id: "b1") echo(id: "b2") { id title } }')).toEqual({
       data: { bookTitle: 'Title b1', echo: { id: 'b2', title: 'Title b2' } },
     });
+    // A @connect header wins over the @source header of the same name.
+    expect(server.requests.map((r) => [r.url, r.headers['x-tenant']]).sort()).toEqual([
+      ['/v1/books/b1', 't2'],
+      ['/v1/books/b2', 't1'],
+    ]);
   });
 });
 

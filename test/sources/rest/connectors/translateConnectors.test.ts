@@ -39,6 +39,7 @@ describe('Apollo Connectors: an unsupported construct stops start-up, naming fil
     ['two @sources', LINK.replace('  @source(', '  @source(name: "other", http: { baseURL: "https://b.example.com" }) @source('), '@source', 'found 2'],
     ['a @source option outside the subset', LINK.replace('baseURL: "https://api.example.com"', 'baseURL: "https://api.example.com", path: "/v1"'), '@source', '@source(http: { path })'],
     ['a header taken from the client request', LINK.replace('baseURL: "https://api.example.com"', 'baseURL: "https://api.example.com", headers: [{ name: "authorization", from: "authorization" }]'), '@source', 'headers { name: "authorization", from }'],
+    ['a header Portico owns', LINK.replace('baseURL: "https://api.example.com"', 'baseURL: "https://api.example.com", headers: [{ name: "X-Portico-Subject", value: "admin" }]'), '@source', 'headers { name: "x-portico-subject" }: reserved'],
     ['an expression in a header value', LINK.replace('baseURL: "https://api.example.com"', 'baseURL: "https://api.example.com", headers: [{ name: "x-key", value: "{$config.key}" }]'), '@source', 'expressions in header values'],
   ])('%s', (_name, schemaPart, key, construct) => {
     const error = refusal(`${schemaPart}\n${ITEM}\ntype Query { item(id: ID!): Item @connect(${GET_ITEM}, selection: "id") }`);
