@@ -60,12 +60,12 @@ export function parseConnectorUrl(raw: string, allowed: ReadonlySet<UrlVariable>
     if (batchExpression) {
       if (!allowed.has('$batch')) throw new UrlTemplateError('$batch is only available in a @connect on a type', value);
       if (batch) throw new UrlTemplateError('only one $batch parameter is supported', value);
-      batch = { param: decodeURIComponent(name), key: batchExpression[1] as string, staticQuery: '' };
+      batch = { param: decoded(name), key: batchExpression[1] as string, staticQuery: '' };
       continue;
     }
     const template = templateOf(value, allowed);
     if (template.parts.every((part) => part.kind === 'text')) staticParams.push(pair);
-    else query.push({ name: decodeURIComponent(name), template });
+    else query.push({ name: decoded(name), template });
   }
   if (batch) {
     if (path.parts.some((part) => part.kind === 'value') || query.length > 0) {
@@ -78,7 +78,7 @@ export function parseConnectorUrl(raw: string, allowed: ReadonlySet<UrlVariable>
       const equals = pair.indexOf('=');
       const name = equals === -1 ? pair : pair.slice(0, equals);
       const value = equals === -1 ? '' : pair.slice(equals + 1);
-      query.push({ name: decodeURIComponent(name), template: { source: value, parts: [{ kind: 'text', text: value }] } });
+      query.push({ name: decoded(name), template: { source: value, parts: [{ kind: 'text', text: value }] } });
     }
   }
   return { path, query, ...(batch ? { batch } : {}) };
@@ -115,4 +115,12 @@ function templateOf(text: string, allowed: ReadonlySet<UrlVariable>): Template {
     rest = rest.slice(close + 1);
   }
   return { source: text, parts };
+}
+
+function decoded(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    throw new UrlTemplateError('a malformed percent-encoding', name);
+  }
 }

@@ -1,19 +1,14 @@
 import {
   buildASTSchema,
   getNamedType,
-  getNullableType,
   isLeafType,
-  isListType,
   isObjectType,
   Kind,
-  valueFromASTUntyped,
   visit,
   type ConstDirectiveNode,
   type DirectiveNode,
   type DocumentNode,
-  type GraphQLNamedType,
   type GraphQLObjectType,
-  type GraphQLOutputType,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
   type ObjectTypeExtensionNode,
@@ -22,8 +17,10 @@ import { ConfigError } from '../../../config/configError.js';
 import type { TemplateValues } from '../expandTemplate.js';
 import { entityRootFieldName, type RestEntitySpec, type RestFieldSpec, type RestSpec } from '../parseRestDirectives.js';
 import { applySelection } from './applySelection.js';
-import { parseConnectorUrl, UrlTemplateError, type UrlVariable } from './parseConnectorUrl.js';
-import { parseSelection, selectionPaths, SelectionError, type Selection } from './parseSelection.js';
+import { checkEntityField, checkSelection } from './checkSelection.js';
+import type { UrlVariable } from './parseConnectorUrl.js';
+import type { Selection } from './parseSelection.js';
+import { argumentsOf, literalHeaders, objectOf, only, readConnect } from './readConnectDirective.js';
 
 /** A REST source's SDL written with Apollo Connectors, as the REST engine's own model. */
 export interface ConnectorTranslation {
@@ -39,7 +36,6 @@ export interface ConnectorTranslation {
 
 const CONNECT_SPEC = /^https:\/\/specs\.apollo\.dev\/connect\/v0\.\d+$/;
 const FEDERATION_SPEC = /^https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+$/;
-const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
  * True when the SDL links the Apollo Connectors spec, or uses `@connect`/`@source` at all (then
@@ -183,6 +179,12 @@ export function translateConnectors(document: DocumentNode, options: { source: s
     }
   }
 
+  for (const fieldName of Object.keys(queryType.getFields())) {
+    if (!connectNodes.has(`${queryType.name}.${fieldName}`)) {
+      fail(`${queryType.name}.${fieldName}`, `${queryType.name} field without @connect`, 'nothing could resolve it');
+    }
+  }
+
   // 4. Field connectors.
   const fields: RestFieldSpec[] = [];
   const entityFields: { key: string; typeName: string }[] = [];
@@ -197,7 +199,12 @@ export function translateConnectors(document: DocumentNode, options: { source: s
     for (const ref of connect.url.path.parts.concat(connect.url.query.flatMap((q) => q.template.parts))) {
       if (ref.kind !== 'value') continue;
       if (ref.scope === 'args' && !field.args.some((arg) => arg.name === ref.name)) fail(key, `{$args.${ref.name}}`, 'names no argument of the field');
-      if (ref.scope === 'parent' && !type.getFields()[ref.name]) fail(key, `{$this.${ref.name}}`, `names no field of ${typeName}`);
+      if (ref.scope !== 'parent') continue;
+      const parentField = type.getFields()[ref.name];
+      if (!parentField) fail(key, `{$this.${ref.name}}`, `names no field of ${typeName}`);
+      if (!isLeafType(getNamedType(parentField!.type))) fail(key, `{$this.${ref.name}}`, 'must name a scalar or enum field');
+      // The parent object holds what its own selection mapped, never what another connector fetches.
+      if (connectNodes.has(`${typeName}.${ref.name}`)) fail(key, `{$this.${ref.name}}`, 'names a field fetched by its own @connect');
     }
     checkSelection(connect.selection, field.type, key, fail);
     const selection = connect.selection;
@@ -276,121 +283,6 @@ export function translateConnectors(document: DocumentNode, options: { source: s
   };
 }
 
-type Fail = (key: string, construct: string, problem: string) => never;
-
-interface ConnectSpec {
-  method: 'GET' | 'POST';
-  url: ReturnType<typeof parseConnectorUrl>;
-  headers: Record<string, string>;
-  body?: Selection;
-  selection: Selection;
-  entity: boolean;
-  maxSize?: number;
-}
-
-function readConnect(
-  directive: ConstDirectiveNode,
-  key: string,
-  allowed: ReadonlySet<UrlVariable>,
-  isRoot: boolean,
-  fail: Fail,
-  sourceName: string,
-): ConnectSpec {
-  const args = argumentsOf(directive);
-  only(args, ['source', 'http', 'selection', 'entity', 'batch'], (extra) => fail(key, `@connect(${extra}:)`, 'not supported'));
-  if (args.source === undefined) fail(key, '@connect without source', 'not supported: name the @source');
-  if (args.source !== sourceName) fail(key, `@connect(source: "${String(args.source)}")`, `names no @source (the schema's is "${sourceName}")`);
-  const http = objectOf(args.http);
-  only(http, [...VERBS, 'body', 'headers'], (extra) => fail(key, `@connect(http: { ${extra} })`, 'not supported'));
-  const verbs = VERBS.filter((verb) => http[verb] !== undefined);
-  if (verbs.length !== 1) fail(key, '@connect(http:)', `exactly one of ${VERBS.join(', ')} is required`);
-  const verb = verbs[0]!;
-  if (verb !== 'GET' && verb !== 'POST') fail(key, `@connect(http: { ${verb} })`, 'not supported: Portico REST sources only read (GET, or POST for searches)');
-  let url: ConnectSpec['url'];
-  try {
-    url = parseConnectorUrl(String(http[verb]), allowed);
-  } catch (error) {
-    if (error instanceof UrlTemplateError) return fail(key, `${verb} "${error.construct}"`, error.message);
-    throw error;
-  }
-  const parse = (text: unknown, what: string): Selection => {
-    if (typeof text !== 'string') return fail(key, what, 'must be a string');
-    try {
-      return parseSelection(text);
-    } catch (error) {
-      if (error instanceof SelectionError) return fail(key, `${what} "${error.construct}"`, error.message);
-      throw error;
-    }
-  };
-  const selection = parse(args.selection, 'selection');
-  for (const path of selectionPaths(selection)) {
-    if (path.root === '$batch') fail(key, 'selection "$batch"', 'not available in a selection');
-    if (path.root === '$this' && isRoot) fail(key, 'selection "$this"', 'not available on a Query field');
-    if (path.root === '$this' && allowed.has('$batch')) fail(key, 'selection "$this"', 'not available in a @connect on a type');
-    if (path.root === '$args' && !allowed.has('$args')) fail(key, 'selection "$args"', 'not available in a @connect on a type');
-  }
-  let body: Selection | undefined;
-  if (http.body !== undefined) {
-    if (verb !== 'POST') fail(key, `@connect(http: { body })`, 'only with POST');
-    body = parse(http.body, 'body');
-    for (const path of selectionPaths(body)) {
-      if (path.root === 'data' || path.root === '$batch') fail(key, `body "${path.keys[0] ?? '$'}"`, 'every value of a body must come from $args or $this');
-      if (path.root === '$this' && !allowed.has('$this')) fail(key, 'body "$this"', 'not available on a Query field');
-    }
-  }
-  let maxSize: number | undefined;
-  if (args.batch !== undefined) {
-    const batch = objectOf(args.batch);
-    only(batch, ['maxSize'], (extra) => fail(key, `@connect(batch: { ${extra} })`, 'not supported'));
-    if (!allowed.has('$batch')) fail(key, '@connect(batch:)', 'only on a type connector with $batch');
-    const size = batch.maxSize === undefined ? undefined : Number(batch.maxSize);
-    if (size !== undefined && (!Number.isInteger(size) || size < 1)) fail(key, '@connect(batch: { maxSize })', 'must be a positive integer');
-    maxSize = size;
-  }
-  const entity = args.entity === true;
-  if (entity && !isRoot) fail(key, '@connect(entity: true)', 'only on Query fields');
-  return {
-    method: verb,
-    url,
-    headers: literalHeaders(http.headers, (construct, problem) => fail(key, construct, problem)),
-    selection,
-    entity,
-    ...(body ? { body } : {}),
-    ...(maxSize !== undefined ? { maxSize } : {}),
-  };
-}
-
-/** Checks a selection's output keys against the GraphQL type it fills, as Apollo's composition does. */
-function checkSelection(selection: Selection, type: GraphQLOutputType | GraphQLNamedType, where: string, fail: Fail): void {
-  const named = getNamedType(type);
-  const nullable = getNullableType(type);
-  if (!isObjectType(named) && !isLeafType(named)) fail(where, `returns ${named.name}`, 'abstract types (interfaces, unions) are not supported');
-  if (selection.kind === 'path') {
-    if (selection.sub) return checkSelection(selection.sub, type, where, fail);
-    if (isObjectType(named)) fail(where, 'selection', `${named.name} is an object: select its fields`);
-    return;
-  }
-  if (!isObjectType(named)) return fail(where, 'selection', `${named.name} is a leaf: select one value with a path such as "$.value"`);
-  const fields = named.getFields();
-  for (const { name, value } of selection.fields) {
-    const field = fields[name];
-    if (!field) fail(where, `selection "${name}"`, `${named.name} has no field "${name}"`);
-    const isObjectField = isObjectType(getNamedType(field!.type));
-    const hasSub = value.kind === 'object' || value.sub !== undefined;
-    if (isObjectField && !hasSub) fail(where, `selection "${name}"`, `${named.name}.${name} is an object: give it a sub-selection { … }`);
-    if (!isObjectField && hasSub) fail(where, `selection "${name}"`, `${named.name}.${name} is a leaf: it takes no sub-selection`);
-    if (hasSub) checkSelection(value.kind === 'object' ? value : value.sub!, field!.type, where, fail);
-  }
-  if (isListType(nullable) && selection.fields.length === 0) fail(where, 'selection', 'selects nothing');
-}
-
-function checkEntityField(key: string, args: string[], type: GraphQLNamedType, fail: Fail): void {
-  if (!isObjectType(type)) fail(key, '@connect(entity: true)', 'the field must return an object type');
-  for (const arg of args) {
-    if (!(type as GraphQLObjectType).getFields()[arg]) fail(key, '@connect(entity: true)', `argument "${arg}" names no field of ${type.name}`);
-  }
-}
-
 function variablesOf(values: TemplateValues) {
   return { $args: values.args, $this: values.parent };
 }
@@ -398,38 +290,3 @@ function variablesOf(values: TemplateValues) {
 function bodyOf(selection: Selection): (values: TemplateValues) => unknown {
   return (values) => applySelection(selection, {}, variablesOf(values));
 }
-
-function literalHeaders(raw: unknown, fail: (construct: string, problem: string) => never): Record<string, string> {
-  if (raw === undefined) return {};
-  if (!Array.isArray(raw)) return fail('headers', 'must be a list of { name, value }');
-  const headers: Record<string, string> = {};
-  for (const entry of raw as unknown[]) {
-    const header = objectOf(entry);
-    only(header, ['name', 'value', 'from'], (extra) => fail(`headers { ${extra} }`, 'not supported'));
-    const name = String(header.name ?? '').toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) fail(`headers { name: "${String(header.name)}" }`, 'not a header name');
-    if (name === 'x-request-id' || name.startsWith('x-portico-') || name === 'host') {
-      fail(`headers { name: "${name}" }`, 'reserved: Portico sets it on every call');
-    }
-    if (header.from !== undefined) fail(`headers { name: "${name}", from }`, 'not supported: client headers reach sources only through header rules');
-    if (typeof header.value !== 'string') fail(`headers { name: "${name}" }`, 'needs a literal value');
-    const value = header.value as string;
-    if (value.includes('{')) fail(`headers { name: "${name}", value: "${value}" }`, 'expressions in header values are not supported');
-    if (/[\r\n]/.test(value)) fail(`headers { name: "${name}" }`, 'a header value cannot span lines');
-    headers[name] = value;
-  }
-  return headers;
-}
-
-function argumentsOf(directive: DirectiveNode): Record<string, unknown> {
-  return Object.fromEntries((directive.arguments ?? []).map((argument) => [argument.name.value, valueFromASTUntyped(argument.value)]));
-}
-
-function objectOf(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function only(object: Record<string, unknown>, allowed: readonly string[], fail: (extra: string) => void): void {
-  for (const key of Object.keys(object)) if (!allowed.includes(key)) fail(key);
-}
-

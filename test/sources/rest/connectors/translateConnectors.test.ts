@@ -93,10 +93,26 @@ describe('Apollo Connectors: an unsupported construct stops start-up, naming fil
     expect(error.message).toContain(construct);
   });
 
+  it.each([
+    ['an object field', 'owner: Item @connect(source: "api", http: { GET: "/items/{$this.self}" }, selection: "id")', 'must name a scalar or enum field'],
+    ['a field fetched by its own @connect', 'owner: Item @connect(source: "api", http: { GET: "/owners/{$this.code}" }, selection: "id")', 'names a field fetched by its own @connect'],
+  ])('refuses $this naming %s', (_name, field, problem) => {
+    const sdl = `${LINK}\ntype Item { id: ID! self: Item code: ID @connect(source: "api", http: { GET: "/code/{$this.id}" }, selection: "$.code") ${field} }\ntype Query { item(id: ID!): Item @connect(${GET_ITEM}, selection: "id") }`;
+    const error = refusal(sdl);
+    expect(error.key).toBe('Item.owner');
+    expect(error.message).toContain(problem);
+  });
+
   it('refuses Mutation fields: REST sources only read', () => {
     const error = refusal(`${withQuery(`${GET_ITEM}, selection: "id"`)}\ntype Mutation { save(id: ID!): Item @connect(source: "api", http: { POST: "/items" }, selection: "id") }`);
     expect(error.key).toBe('Mutation.save');
     expect(error.message).toContain('Mutation fields');
+  });
+
+  it('refuses a Query field without @connect, which nothing could resolve', () => {
+    const error = refusal(withQuery(`${GET_ITEM}, selection: "id"`).replace('type Query {', 'type Query { other: Item'));
+    expect(error.key).toBe('Query.other');
+    expect(error.message).toContain('Query field without @connect');
   });
 
   it('refuses entity: true without a $batch type connector beside it', () => {
