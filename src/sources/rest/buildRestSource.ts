@@ -22,7 +22,7 @@ import { expandTemplate, type TemplateValues } from './expandTemplate.js';
 import { parseRestDirectives, type RestFieldSpec, type RestSpec } from './parseRestDirectives.js';
 import { restDirectiveDocument, restDirectiveNames } from './restDirectives.js';
 import { unpathMergedErrors } from './unpathMergedErrors.js';
-import { isConnectorSchema, translateConnectors } from './connectors/translateConnectors.js';
+import { isConnectorSchema, translateConnectors } from './translateConnectors.js';
 
 export interface RestSourceOptions {
   /** Source name, for errors and logs. */

@@ -9,7 +9,7 @@ import { repoRoot } from '../../support/portico.js';
 // supported subset stops `portico start` (exit 78, as for any config error) with the schema
 // file, the field and the construct named, before anything listens.
 
-const fixture = path.join(repoRoot, 'test', 'sources', 'rest', 'connectors', 'fixtures', 'products.connect.graphql');
+const fixture = path.join(repoRoot, 'test', 'sources', 'rest', 'fixtures', 'products.connect.graphql');
 
 async function configWithProductsSchema(sdl: string): Promise<{ config: string; schema: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'portico-connectors-'));

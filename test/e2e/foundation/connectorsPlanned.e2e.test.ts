@@ -17,7 +17,7 @@ import { gql, repoRoot } from '../../support/portico.js';
 // The products source written both ways, each in a BFF of its own, run by the BFF query planner
 // (the default engine) in one gateway: the same answers and the same calls at the products
 // service, entity lookups from another source included. The in-process twin of this test,
-// test/sources/rest/connectors/connectorsDifferential.test.ts, runs more queries by stitching.
+// test/sources/rest/connectorsDifferential.test.ts, runs more queries by stitching.
 
 const FAVOURITES_SDL = 'type Product { id: ID! }\ntype Query { favourites(ids: [ID!]!): [Product]! }\n';
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
 
   const root = await mkdtemp(path.join(tmpdir(), 'portico-connectors-plan-'));
   await writeFile(path.join(root, 'favourites.graphql'), FAVOURITES_SDL);
-  const fixtures = path.join(repoRoot, 'test', 'sources', 'rest', 'connectors', 'fixtures');
+  const fixtures = path.join(repoRoot, 'test', 'sources', 'rest', 'fixtures');
   await writeFile(
     path.join(root, 'sources.ts'),
     `export default {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRestSource } from '../../../../src/sources/rest/buildRestSource.js';
-import { ConfigError } from '../../../../src/config/configError.js';
+import { buildRestSource } from '../../../src/sources/rest/buildRestSource.js';
+import { ConfigError } from '../../../src/config/configError.js';
 
 const FILE = 'schemas/catalog.connect.graphql';
 const http = async () => ({ status: 500, headers: {}, body: '' });

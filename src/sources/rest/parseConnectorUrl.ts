@@ -1,4 +1,4 @@
-import type { Template, TemplatePart } from '../expandTemplate.js';
+import type { Template, TemplatePart } from './expandTemplate.js';
 
 /** A variable a URL template may use at its position: `$args` on fields, `$this` below the root, `$batch` on types. */
 export type UrlVariable = '$args' | '$this' | '$batch';

@@ -13,9 +13,9 @@ import {
   type ObjectTypeDefinitionNode,
   type ObjectTypeExtensionNode,
 } from 'graphql';
-import { ConfigError } from '../../../config/configError.js';
-import type { TemplateValues } from '../expandTemplate.js';
-import { entityRootFieldName, type RestEntitySpec, type RestFieldSpec, type RestSpec } from '../parseRestDirectives.js';
+import { ConfigError } from '../../config/configError.js';
+import type { TemplateValues } from './expandTemplate.js';
+import { entityRootFieldName, type RestEntitySpec, type RestFieldSpec, type RestSpec } from './parseRestDirectives.js';
 import { applySelection } from './applySelection.js';
 import { checkEntityField, checkSelection } from './checkSelection.js';
 import type { UrlVariable } from './parseConnectorUrl.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConnectorUrl, UrlTemplateError, type UrlVariable } from '../../../../src/sources/rest/connectors/parseConnectorUrl.js';
-import { expandTemplate } from '../../../../src/sources/rest/expandTemplate.js';
+import { parseConnectorUrl, UrlTemplateError, type UrlVariable } from '../../../src/sources/rest/parseConnectorUrl.js';
+import { expandTemplate } from '../../../src/sources/rest/expandTemplate.js';
 
 const FIELD = new Set<UrlVariable>(['$args', '$this']);
 const TYPE = new Set<UrlVariable>(['$this', '$batch']);

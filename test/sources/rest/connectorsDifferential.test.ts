@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, parse, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { stitchSchemas } from '@graphql-tools/stitch';
-import { buildRestSource } from '../../../../src/sources/rest/buildRestSource.js';
-import { createHttpClient, type HttpClient } from '../../../../src/transport/httpClient.js';
-import { startProductsSubgraph } from '../../../../subgraphs/products/server.js';
-import type { RunningSubgraph } from '../../../../subgraphs/shared/serveSubgraph.js';
-import type { RecordedRequest } from '../../../../subgraphs/shared/requestLog.js';
+import { buildRestSource } from '../../../src/sources/rest/buildRestSource.js';
+import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
+import { startProductsSubgraph } from '../../../subgraphs/products/server.js';
+import type { RunningSubgraph } from '../../../subgraphs/shared/serveSubgraph.js';
+import type { RecordedRequest } from '../../../subgraphs/shared/requestLog.js';
 
 // The demo products service, called once through its @rest schema and once through the same
 // source written with Apollo Connectors: every query must give the same answer with the same

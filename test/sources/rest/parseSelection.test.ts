@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelection, SelectionError } from '../../../../src/sources/rest/connectors/parseSelection.js';
-import { applySelection } from '../../../../src/sources/rest/connectors/applySelection.js';
+import { parseSelection, SelectionError } from '../../../src/sources/rest/parseSelection.js';
+import { applySelection } from '../../../src/sources/rest/applySelection.js';
 
 const data = {
   id: 7,

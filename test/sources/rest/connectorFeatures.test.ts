@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { execute, parse, type ExecutionResult } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { stitchSchemas } from '@graphql-tools/stitch';
-import { buildRestSource } from '../../../../src/sources/rest/buildRestSource.js';
-import { createHttpClient, type HttpClient } from '../../../../src/transport/httpClient.js';
-import { startTestServer, type TestReply, type TestServer } from '../restTestServer.js';
+import { buildRestSource } from '../../../src/sources/rest/buildRestSource.js';
+import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
+import { startTestServer, type TestReply, type TestServer } from './restTestServer.js';
 
 // The constructs the demo products API has no use for, against an API shaped for them: nested
 // JSON, a wrapped batch answer in its own order, a search by POST.
