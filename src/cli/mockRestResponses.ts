@@ -1,7 +1,8 @@
-import { buildASTSchema, getNullableType, isListType, isObjectType, parse, type GraphQLOutputType } from 'graphql';
+import { buildASTSchema, getNullableType, isListType, isObjectType, parse, type DocumentNode, type GraphQLOutputType } from 'graphql';
 import { parseRestDirectives } from '../sources/rest/parseRestDirectives.js';
 import { restDirectiveDocument } from '../sources/rest/restDirectives.js';
 import type { Template } from '../sources/rest/expandTemplate.js';
+import { isConnectorSchema, translateConnectors } from '../sources/rest/translateConnectors.js';
 import { mockLeaf } from './mockValues.js';
 
 /** Nested objects a placeholder body goes down before it stops (SDL types may refer to each other). */
@@ -14,8 +15,11 @@ const MAX_DEPTH = 4;
  */
 export function mockRestResponder(sdl: string): (url: string) => { status: number; body: unknown; batch?: boolean } {
   const document = parse(sdl);
-  const schema = buildASTSchema({ kind: document.kind, definitions: [...restDirectiveDocument.definitions, ...document.definitions] });
-  const spec = parseRestDirectives(schema, 'mock');
+  // A connector schema becomes the same model; the placeholder JSON then has the GraphQL shape,
+  // which identity selections (`id name`) read as is.
+  const { schema, spec } = isConnectorSchema(document)
+    ? translateConnectors(document, { source: 'mock', file: 'mock' })
+    : restModelOf(document);
   const fetched = new Set(spec.fields.map((field) => `${field.typeName}.${field.fieldName}`));
   const endpoints = spec.fields.map((field) => {
     const type = schema.getType(field.typeName);
@@ -59,4 +63,9 @@ function templatePattern(template: Template): RegExp {
     .map((part) => (part.kind === 'text' ? part.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '[^/]+'))
     .join('');
   return new RegExp(`^${source}$`);
+}
+
+function restModelOf(document: DocumentNode) {
+  const schema = buildASTSchema({ kind: document.kind, definitions: [...restDirectiveDocument.definitions, ...document.definitions] });
+  return { schema, spec: parseRestDirectives(schema, 'mock') };
 }

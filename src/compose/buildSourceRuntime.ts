@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { SubschemaConfig } from '@graphql-tools/delegate';
+import { displayPath } from '../config/configError.js';
 import type { LoadedSource } from '../config/loadConfig.js';
 import { buildGraphQLSource } from '../sources/graphql/buildGraphQLSource.js';
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
@@ -45,6 +47,7 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         http: deps.httpFor(source.name),
         maxConcurrency: source.maxConcurrency,
         maxBatchSize: source.maxBatchSize,
+        file: displayPath(path.resolve(path.dirname(source.file), source.schema)),
       });
       return { name: source.name, subschemas: [subschema] };
     }

@@ -19,9 +19,10 @@ import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
 import { createRestLoaders, type RestBatchEndpoint, type RestResponse } from './createRestLoaders.js';
 import { expandTemplate, type TemplateValues } from './expandTemplate.js';
-import { parseRestDirectives, type RestFieldSpec } from './parseRestDirectives.js';
+import { parseRestDirectives, type RestFieldSpec, type RestSpec } from './parseRestDirectives.js';
 import { restDirectiveDocument, restDirectiveNames } from './restDirectives.js';
 import { unpathMergedErrors } from './unpathMergedErrors.js';
+import { isConnectorSchema, translateConnectors } from './translateConnectors.js';
 
 export interface RestSourceOptions {
   /** Source name, for errors and logs. */
@@ -46,6 +47,12 @@ export interface RestSourceOptions {
    * @default 100
    */
   maxBatchSize?: number;
+  /**
+   * The SDL's file as the operator names it, for start-up errors of an Apollo Connectors schema
+   * (docs/connectors.md), which name file, field and construct.
+   * @default `<name> schema`
+   */
+  file?: string;
 }
 
 /**
@@ -67,13 +74,25 @@ export function buildRestSource(options: RestSourceOptions): SubschemaConfig {
 
   let document: DocumentNode;
   let annotated: GraphQLSchema;
+  let spec: RestSpec;
+  let sourceHeaders: Readonly<Record<string, string>> | undefined;
   try {
     document = parse(options.sdl);
-    annotated = buildASTSchema({ kind: document.kind, definitions: [...restDirectiveDocument.definitions, ...document.definitions] });
   } catch (error) {
     throw new Error(`${name}: ${(error as Error).message}`);
   }
-  const spec = parseRestDirectives(annotated, name);
+  if (isConnectorSchema(document)) {
+    // Apollo Connectors SDL: translated into the same model, so everything below runs unchanged.
+    const translated = translateConnectors(document, { source: name, file: options.file ?? `${name} schema` });
+    ({ document, schema: annotated, spec, headers: sourceHeaders } = translated);
+  } else {
+    try {
+      annotated = buildASTSchema({ kind: document.kind, definitions: [...restDirectiveDocument.definitions, ...document.definitions] });
+    } catch (error) {
+      throw new Error(`${name}: ${(error as Error).message}`);
+    }
+    spec = parseRestDirectives(annotated, name);
+  }
 
   const batches = new Map<string, RestBatchEndpoint>();
   for (const entity of spec.entities) {
@@ -83,9 +102,18 @@ export function buildRestSource(options: RestSourceOptions): SubschemaConfig {
       param: entity.batch.param,
       keyJsonName: entity.keyJsonName,
       maxSize: Math.min(maxBatchSize, entity.batch.maxSize ?? maxBatchSize),
+      ...(entity.batch.select ? { select: entity.batch.select } : {}),
+      ...(entity.batch.matchByKey ? { matchByKey: true } : {}),
     });
   }
-  const loadersFor = createRestLoaders({ source: name, baseUrl: options.baseUrl, http: options.http, maxConcurrency, batches });
+  const loadersFor = createRestLoaders({
+    source: name,
+    baseUrl: options.baseUrl,
+    http: options.http,
+    maxConcurrency,
+    batches,
+    ...(sourceHeaders ? { headers: sourceHeaders } : {}),
+  });
 
   const resolvers: Record<string, Record<string, GraphQLFieldResolver<unknown, unknown>>> = {};
   const resolversOf = (typeName: string) => (resolvers[typeName] ??= {});
@@ -155,9 +183,17 @@ function restFieldResolver(
       const value = expandTemplate(template, values, 'query');
       if (value !== null) params.push(`${encodeURIComponent(name)}=${value}`);
     }
-    const response: RestResponse = await loadersFor(context).get(params.length > 0 ? `${path}?${params.join('&')}` : path);
+    const pathAndQuery = params.length > 0 ? `${path}?${params.join('&')}` : path;
+    const response: RestResponse =
+      field.method === undefined && field.headers === undefined
+        ? await loadersFor(context).get(pathAndQuery)
+        : await loadersFor(context).request(pathAndQuery, {
+            ...(field.method ? { method: field.method } : {}),
+            ...(field.headers ? { headers: field.headers } : {}),
+            ...(field.body ? { body: field.body(values) } : {}),
+          });
     if (!response.found) return notFound();
-    const body = response.body;
+    const body = field.select ? field.select(response.body, values) : response.body;
     const fits =
       body === null ||
       (expected === 'list' && Array.isArray(body)) ||

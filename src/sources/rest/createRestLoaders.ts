@@ -16,6 +16,18 @@ export interface RestBatchEndpoint {
   keyJsonName: string;
   /** Keys per call; bigger batches are split. */
   maxSize: number;
+  /** Maps the whole body to the items before they are checked (a connector's `selection`). */
+  select?: (body: unknown) => unknown;
+  /** Match items to keys by `keyJsonName`, in any order and number, rather than by position. */
+  matchByKey?: boolean;
+}
+
+/** A call other than a plain GET of the raw URL: a connector's POST, or a GET with its own headers. */
+export interface RestRequestOptions {
+  method?: 'GET' | 'POST';
+  headers?: Readonly<Record<string, string>>;
+  /** JSON-encoded and sent with `content-type: application/json`. */
+  body?: unknown;
 }
 
 export interface RestLoaderOptions {
@@ -25,11 +37,18 @@ export interface RestLoaderOptions {
   maxConcurrency: number;
   /** Entity type name → its batch endpoint. */
   batches: ReadonlyMap<string, RestBatchEndpoint>;
+  /** Literal headers on every call (a connector's `@source` headers); never over the identity headers. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface RestLoaders {
   /** GET `pathAndQuery` (relative to the base URL) once per request, however often it is asked for. */
   get(pathAndQuery: string): Promise<RestResponse>;
+  /**
+   * A GET with headers of its own (once per request per URL and headers), or a POST (never
+   * shared or retried: the transport treats it as a write).
+   */
+  request(pathAndQuery: string, options: RestRequestOptions): Promise<RestResponse>;
   /** Entities of `typeName` by key through the batch endpoint: the item, null if unknown, or an Error. */
   entities(typeName: string): DataLoader<unknown, unknown>;
 }
@@ -50,13 +69,34 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
 
   function create(context: unknown): RestLoaders {
     const scope = scopeOf(context);
-    const headers: Record<string, string> = { accept: 'application/json', ...scope?.upstreamHeaders };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...scope?.upstreamHeaders };
     if (scope) headers['x-request-id'] = scope.requestId;
     const limit = limitConcurrency(maxConcurrency);
 
-    const call = (pathAndQuery: string): Promise<RestResponse> =>
+    const call = (pathAndQuery: string, extra: RestRequestOptions = {}): Promise<RestResponse> =>
       limit(async () => {
-        const response = await http({ method: 'GET', url: baseUrl + pathAndQuery, headers, signal: scope?.signal, source, idempotent: true, scope });
+        const method = extra.method ?? 'GET';
+        // A connector's own headers win over the source's, never over the identity headers or the request id.
+        const callHeaders =
+          extra.headers || extra.body !== undefined
+            ? {
+                ...headers,
+                ...extra.headers,
+                ...scope?.upstreamHeaders,
+                ...(scope ? { 'x-request-id': scope.requestId } : {}),
+                ...(extra.body !== undefined ? { 'content-type': 'application/json' } : {}),
+              }
+            : headers;
+        const response = await http({
+          method,
+          url: baseUrl + pathAndQuery,
+          headers: callHeaders,
+          signal: scope?.signal,
+          source,
+          ...(extra.body !== undefined ? { body: JSON.stringify(extra.body) } : {}),
+          ...(method === 'GET' ? { idempotent: true } : {}),
+          scope,
+        });
         if (response.status === 404) return { found: false };
         if (response.status < 200 || response.status >= 300) {
           throw porticoError('SUBGRAPH_ERROR', { details: { source, upstreamStatus: response.status } });
@@ -72,6 +112,10 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
     // No batch endpoint behind these, so no batching: each URL is called as soon as it is asked
     // for, and the cache is what folds identical URLs of one request into one call.
     const byUrl = new DataLoader<string, RestResponse>(async ([url]) => [await call(url as string)], { batch: false });
+    const byUrlAndHeaders = new DataLoader<{ url: string; headers: Readonly<Record<string, string>> }, RestResponse, string>(
+      async ([key]) => [await call(key!.url, { headers: key!.headers })],
+      { batch: false, cacheKeyFn: (key) => JSON.stringify([key.url, key.headers]) },
+    );
 
     const entityLoaders = new Map<string, DataLoader<unknown, unknown>>();
     function entities(typeName: string): DataLoader<unknown, unknown> {
@@ -93,7 +137,8 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
       const separator = endpoint.path.includes('?') ? '&' : '?';
       const response = await call(`${endpoint.path}${separator}${encodeURIComponent(endpoint.param)}=${list}`);
       if (!response.found) return keys.map(() => null);
-      const items = response.body;
+      const items = endpoint.select ? endpoint.select(response.body) : response.body;
+      if (endpoint.matchByKey) return matchItemsByKey(endpoint, keys, items);
       if (!Array.isArray(items) || items.length !== keys.length) {
         throw porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source } });
       }
@@ -109,7 +154,26 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
       });
     }
 
-    return { get: (pathAndQuery) => byUrl.load(pathAndQuery), entities };
+    function matchItemsByKey(endpoint: RestBatchEndpoint, keys: readonly unknown[], items: unknown): unknown[] {
+      if (!Array.isArray(items)) throw porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source } });
+      const byKey = new Map<string, unknown>();
+      for (const item of items) {
+        const key = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[endpoint.keyJsonName] : undefined;
+        if (key !== undefined && key !== null) byKey.set(String(key), item);
+      }
+      return keys.map((key) => byKey.get(String(key)) ?? null);
+    }
+
+    return {
+      get: (pathAndQuery) => byUrl.load(pathAndQuery),
+      request: (pathAndQuery, extra) =>
+        (extra.method ?? 'GET') === 'GET'
+          ? extra.headers
+            ? byUrlAndHeaders.load({ url: pathAndQuery, headers: extra.headers })
+            : byUrl.load(pathAndQuery)
+          : call(pathAndQuery, extra),
+      entities,
+    };
   }
 
   return function loadersFor(context: unknown): RestLoaders {

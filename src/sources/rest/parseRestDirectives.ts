@@ -11,7 +11,7 @@ import {
   type GraphQLType,
   type ASTNode,
 } from 'graphql';
-import { parseTemplate, templateReferences, type Template, type TemplatePart } from './expandTemplate.js';
+import { parseTemplate, templateReferences, type Template, type TemplatePart, type TemplateValues } from './expandTemplate.js';
 
 /** One field that calls an endpoint. Parent placeholders already name JSON properties. */
 export interface RestFieldSpec {
@@ -19,6 +19,14 @@ export interface RestFieldSpec {
   fieldName: string;
   path: Template;
   query: readonly { name: string; template: Template }[];
+  /** Apollo Connectors only (translateConnectors.ts); `@rest` fields are GETs of the raw body. */
+  method?: 'GET' | 'POST';
+  /** Literal request headers of this field's calls. */
+  headers?: Readonly<Record<string, string>>;
+  /** The JSON request body, built from the field's arguments and parent. */
+  body?: (values: TemplateValues) => unknown;
+  /** Maps the response body to the field's value (the `selection`). */
+  select?: (body: unknown, values: TemplateValues) => unknown;
 }
 
 /** The engine-generated root field and merge key of an entity (`@key`). */
@@ -35,7 +43,15 @@ export interface RestEntitySpec {
   /** e.g. `ids`. */
   rootArgumentName: string;
   /** Absent: the source only extends the entity, and resolves keys to stubs. */
-  batch?: { path: string; param: string; maxSize?: number };
+  batch?: {
+    path: string;
+    param: string;
+    maxSize?: number;
+    /** Maps the whole response body to the list of items (a connector's `selection`). */
+    select?: (body: unknown) => unknown;
+    /** Items are matched to keys by their key field, in any order, rather than by position. */
+    matchByKey?: boolean;
+  };
 }
 
 export interface RestSpec {
@@ -115,9 +131,7 @@ export function parseRestDirectives(schema: GraphQLSchema, source: string): Rest
     }
     if (!isLeafType(getNamedType(field.type))) throw new Error(`${where}: @key field "${keyField}" must be a scalar or enum`);
     if (restFields.has(`${type.name}.${keyField}`)) throw new Error(`${where}: @key field "${keyField}" cannot be a @rest field`);
-    const lower = type.name.charAt(0).toLowerCase() + type.name.slice(1);
-    const upper = keyField.charAt(0).toUpperCase() + keyField.slice(1);
-    const rootFieldName = `_${lower}sBy${upper}s`;
+    const rootFieldName = entityRootFieldName(type.name, keyField);
     if (queryType.getFields()[rootFieldName]) {
       throw new Error(`${where}: Query.${rootFieldName} is generated for the entity; remove the field of that name`);
     }
@@ -244,4 +258,11 @@ function valuesOf(directive: GraphQLDirective, nodes: readonly ASTNode[], where:
     found = values;
   }
   return found;
+}
+
+/** The generated root field completing an entity by key, e.g. `_productsByIds`. */
+export function entityRootFieldName(typeName: string, keyField: string): string {
+  const lower = typeName.charAt(0).toLowerCase() + typeName.slice(1);
+  const upper = keyField.charAt(0).toUpperCase() + keyField.slice(1);
+  return `_${lower}sBy${upper}s`;
 }

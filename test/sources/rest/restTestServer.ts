@@ -11,6 +11,9 @@ export interface SeenRequest {
   /** Path and query exactly as received, still percent-encoded. */
   url: string;
   headers: IncomingHttpHeaders;
+  method: string;
+  /** The request body as text ('' for a GET). */
+  body: string;
 }
 
 export interface TestServer {
@@ -29,26 +32,35 @@ export interface TestServer {
  * A real HTTP server on 127.0.0.1, port 0, that records every request and how many overlapped.
  * `handle` may return a promise to hold a request open (the concurrency tests gate on deferreds).
  */
-export async function startTestServer(handle: (url: URL) => TestReply | Promise<TestReply>): Promise<TestServer> {
+export async function startTestServer(handle: (url: URL, request: SeenRequest) => TestReply | Promise<TestReply>): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server = createServer((req, res) => {
     const raw = req.url ?? '/';
-    requests.push({ url: raw, headers: req.headers });
+    const seen: SeenRequest = { url: raw, headers: req.headers, method: req.method ?? 'GET', body: '' };
+    requests.push(seen);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    void Promise.resolve(handle(new URL(raw, 'http://test'))).then(
-      (reply) => {
-        inFlight--;
-        const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
-      },
-      (error: unknown) => {
-        inFlight--;
-        res.writeHead(500).end(String(error));
-      },
-    );
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const received = new Promise<void>((resolve) => req.once('end', resolve));
+    void received
+      .then(() => {
+        seen.body = Buffer.concat(chunks).toString('utf8');
+        return handle(new URL(raw, 'http://test'), seen);
+      })
+      .then(
+        (reply) => {
+          inFlight--;
+          const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+          res.writeHead(reply.status, { 'content-type': 'application/json' }).end(body);
+        },
+        (error: unknown) => {
+          inFlight--;
+          res.writeHead(500).end(String(error));
+        },
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
