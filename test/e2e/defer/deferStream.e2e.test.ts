@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gql, startTestPortico, type TestPortico } from '../../support/portico.js';
 import { startAllSubgraphs, type SubgraphSet } from '../../support/subgraphs.js';
@@ -12,9 +13,14 @@ let subgraphs: SubgraphSet;
 let idp: Idp;
 let planned: TestPortico;
 let stitched: TestPortico;
+// A BFF with the response cache on and a partner route over a stored @defer operation.
+let withRules: TestPortico;
 beforeAll(async () => {
   [subgraphs, idp] = await Promise.all([startAllSubgraphs(), startIdp()]);
-  planned = await startTestPortico(subgraphs, { env: { IDP_URL: idp.url } });
+  [planned, withRules] = await Promise.all([
+    startTestPortico(subgraphs, { env: { IDP_URL: idp.url } }),
+    startTestPortico(subgraphs, { env: { IDP_URL: idp.url }, config: path.join(import.meta.dirname, 'fixture', 'portico.config.ts') }),
+  ]);
   const previous = process.env['PORTICO_TEST_ENGINE'];
   process.env['PORTICO_TEST_ENGINE'] = 'stitch';
   try {
@@ -25,7 +31,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await Promise.all([planned?.close(0), stitched?.close(0)]);
+  await Promise.all([planned?.close(0), stitched?.close(0), withRules?.close(0)]);
   await Promise.all([subgraphs?.[Symbol.asyncDispose](), idp?.stop()]);
 });
 beforeEach(async () => {
@@ -112,5 +118,56 @@ describe.each(engines)('@defer through %s', (_engine, web) => {
     ]);
     const whole = await gql(web(), query);
     expect(whole.body).toEqual({ data: mergePayloads(payloads).data });
+  });
+});
+
+describe('the documented rules for @defer/@stream (docs/defer-stream.md)', () => {
+  const query = '{ products(pageSize: 2) { items { id ... @defer { name description } } } }';
+  const url = () => withRules.bff('deferred').url;
+  const productCalls = async () => (await subgraphs.products.stats()).requests;
+
+  it('a client that does not ask for incremental delivery gets the whole result in one JSON answer', async () => {
+    for (const accept of ['application/json', 'application/graphql-response+json', '*/*']) {
+      const response = await fetch(planned.bff('web').url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query }) });
+      expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+      const body = (await response.json()) as { data: { products: { items: { id: string; name: string; description: string }[] } } };
+      expect(body.data.products.items.map((item) => Object.keys(item))).toEqual([
+        ['id', 'name', 'description'],
+        ['id', 'name', 'description'],
+      ]);
+    }
+  });
+
+  it('the response cache stores only complete results: an incremental answer is not stored, a complete one is, and a hit is one complete answer', async () => {
+    // Incremental miss: answered part by part, never stored, marked no-store.
+    const incremental = await postIncremental(url(), query);
+    expect(incremental.headers.get('cache-control')).toBe('no-store');
+    const payloads: Record<string, unknown>[] = [];
+    for await (const part of readMultipart(incremental)) payloads.push(part);
+    expect(payloads.length).toBeGreaterThan(1);
+    const afterIncremental = await productCalls();
+
+    // The same query asked for one answer: executed (the incremental one left nothing), then stored.
+    const complete = await gql(url(), query);
+    expect(complete.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(complete.body).toEqual({ data: mergePayloads(payloads).data });
+    const afterComplete = await productCalls();
+    expect(afterComplete).toBeGreaterThan(afterIncremental);
+
+    // Now a hit, for either kind of client: the complete result at once, no source called.
+    const hit = await postIncremental(url(), query);
+    expect(hit.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(hit.headers.get('age')).not.toBeNull();
+    expect(await hit.json()).toEqual(complete.body);
+    expect(await productCalls()).toBe(afterComplete);
+  });
+
+  it('a partner route over a stored @defer operation answers one complete JSON body', async () => {
+    const token = await idp.issue({ sub: 'u1', scopes: ['inventory:read'] });
+    const response = await fetch(`${new URL(url()).origin}/v1/products/p1`, { headers: { authorization: `Bearer ${token}`, accept: MULTIPART } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as { id: string; name: string; stock: { available: number } };
+    expect(body).toEqual({ id: 'p1', name: expect.any(String), stock: { available: expect.any(Number) } });
   });
 });
