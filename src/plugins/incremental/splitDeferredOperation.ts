@@ -149,17 +149,17 @@ export function splitDeferredOperation(
   const shapeOperation: OperationDefinitionNode = { ...operation, selectionSet: inline(operation.selectionSet, [], new Set()) };
   const deferredFragments = new Map(deferred.map((entry, index) => [entry.fragment, index]));
 
-  /** Without any @defer/@stream: inactive deferred fragments kept inline, active ones kept (`keepDeferred`) or cut. */
-  const strip = (selectionSet: SelectionSetNode, keepDeferred: boolean, isRoot: boolean): SelectionSetNode => {
+  /** Without any @defer/@stream: active deferred fragments cut, inactive ones kept inline. */
+  const strip = (selectionSet: SelectionSetNode, isRoot: boolean): SelectionSetNode => {
     const out: SelectionNode[] = [];
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) continue;
-      if (selection.kind === Kind.INLINE_FRAGMENT && deferredFragments.has(selection) && !keepDeferred) continue;
+      if (selection.kind === Kind.INLINE_FRAGMENT && deferredFragments.has(selection)) continue;
       const directives = withoutIncremental(selection.directives);
       if (selection.kind === Kind.FIELD) {
-        out.push({ ...selection, directives, ...(selection.selectionSet ? { selectionSet: strip(selection.selectionSet, keepDeferred, false) } : {}) });
+        out.push({ ...selection, directives, ...(selection.selectionSet ? { selectionSet: strip(selection.selectionSet, false) } : {}) });
       } else {
-        out.push({ ...selection, directives, selectionSet: strip(selection.selectionSet, keepDeferred, false) });
+        out.push({ ...selection, directives, selectionSet: strip(selection.selectionSet, false) });
       }
     }
     return withTypename(out, isRoot);
@@ -171,7 +171,7 @@ export function splitDeferredOperation(
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) continue;
       if (selection.kind === Kind.INLINE_FRAGMENT && deferredFragments.get(selection) === index) {
-        out.push({ ...selection, directives: withoutIncremental(selection.directives), selectionSet: strip(selection.selectionSet, false, isRoot) });
+        out.push({ ...selection, directives: withoutIncremental(selection.directives), selectionSet: strip(selection.selectionSet, isRoot) });
         continue;
       }
       if (!selection.selectionSet) continue;
@@ -187,7 +187,7 @@ export function splitDeferredOperation(
   });
   return {
     complete: withoutIncrementalDirectives(document),
-    initial: asDocument(strip(shapeOperation.selectionSet, false, true)),
+    initial: asDocument(strip(shapeOperation.selectionSet, true)),
     deferred: deferred.map((entry, index) => ({
       document: asDocument(project(shapeOperation.selectionSet, index, true) ?? { kind: Kind.SELECTION_SET, selections: [plainTypename] }),
       label: entry.label,
