@@ -138,6 +138,18 @@ describe('the documented rules for @defer/@stream (docs/defer-stream.md)', () =>
     }
   });
 
+  it('a client that accepts text/event-stream gets the payloads as server-sent events', async () => {
+    const response = await fetch(planned.bff('web').url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query }) });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const payloads = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: ') && line.length > 'data: '.length)
+      .map((line) => JSON.parse(line.slice('data: '.length)) as Record<string, unknown>);
+    expect(payloads[0]).toEqual({ data: { products: { items: [{ id: 'p1' }, { id: 'p2' }] } }, hasNext: true });
+    expect(payloads.at(-1)?.['hasNext']).toBe(false);
+    expect({ data: mergePayloads(payloads).data }).toEqual((await gql(planned.bff('web').url, query)).body);
+  });
+
   it('the response cache stores only complete results: an incremental answer is not stored, a complete one is, and a hit is one complete answer', async () => {
     // Incremental miss: answered part by part, never stored, marked no-store.
     const incremental = await postIncremental(url(), query);
