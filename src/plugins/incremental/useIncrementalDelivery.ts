@@ -2,10 +2,13 @@ import type { DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { executeIncrementally } from './executeIncrementally.js';
-import { splitDeferredOperation, usesIncrementalDelivery, withoutIncrementalDirectives } from './splitDeferredOperation.js';
+import { splitDeferredOperation, usesIncrementalDelivery, withoutIncrementalDirectives, type DeferredSplit } from './splitDeferredOperation.js';
 
 /** Media types whose answer can carry more than one payload: the client asks for incremental delivery. */
 const INCREMENTAL_MEDIA_TYPES = ['multipart/mixed', 'text/event-stream'];
+
+/** Splits kept per document; as the planners bound their plans per document (32). */
+const MAX_SPLITS_PER_DOCUMENT = 32;
 
 /**
  * `@defer` and `@stream` on every BFF, through whichever engine runs the operation (a planner,
@@ -30,6 +33,19 @@ export function useIncrementalDelivery(): Plugin {
   const { onSchemaChange, onValidate } = useDeferStream();
   const uses = new WeakMap<DocumentNode, boolean>();
   const stripped = new WeakMap<DocumentNode, DocumentNode>();
+  // Splits kept per document and (operation, boolean variables: the `if:` values), so each part
+  // is the same document object request after request and the planners' per-document caches hit.
+  const splits = new WeakMap<DocumentNode, Map<string, DeferredSplit | undefined>>();
+  const splitFor = (document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>>) => {
+    let byKey = splits.get(document);
+    if (!byKey) splits.set(document, (byKey = new Map()));
+    let key = operationName ?? '';
+    for (const [name, value] of Object.entries(variables)) if (typeof value === 'boolean') key += `|${name}=${value}`;
+    if (byKey.has(key)) return byKey.get(key);
+    const split = splitDeferredOperation(document, operationName, variables);
+    if (byKey.size < MAX_SPLITS_PER_DOCUMENT) byKey.set(key, split);
+    return split;
+  };
   return {
     onSchemaChange: onSchemaChange as Plugin['onSchemaChange'],
     onValidate: onValidate as Plugin['onValidate'],
@@ -40,7 +56,7 @@ export function useIncrementalDelivery(): Plugin {
       const request = (args.contextValue as { request?: Request }).request;
       const wanted = wantsIncrementalDelivery(request?.headers.get('accept') ?? null);
       setExecuteFn((execArgs) => {
-        const split = wanted ? splitDeferredOperation(execArgs.document, execArgs.operationName, execArgs.variableValues ?? {}) : undefined;
+        const split = wanted ? splitFor(execArgs.document, execArgs.operationName, execArgs.variableValues ?? {}) : undefined;
         if (!split || split.mutation) {
           let whole = stripped.get(execArgs.document);
           if (!whole) stripped.set(execArgs.document, (whole = withoutIncrementalDirectives(execArgs.document)));
