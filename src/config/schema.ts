@@ -66,7 +66,7 @@ export const federationSourceSchema = z.strictObject({
   /**
    * Run a BFF whose only source is this federation (no renames, no BFF resolvers) through query
    * plans cached per document instead of stitching's per-request delegation; operations the
-   * planner does not support (entity interfaces, @interfaceObject, @defer, introspection) still
+   * planner does not support (entity interfaces, @interfaceObject, introspection) still
    * run by stitching. `false` runs everything by stitching.
    * @default true: the same answers for a fraction of the CPU (bench/README.md).
    */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  GraphQLSchema,
   Kind,
   parse,
   typeFromAST,
@@ -11,9 +12,9 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
 import { ConfigError, displayPath } from '../config/configError.js';
 import type { RouteConfig, RoutesConfig } from '../config/routesSchema.js';
 import { checkValue, textRepresentable, type CompiledParameter } from './coerceParameters.js';
@@ -93,7 +94,9 @@ export async function compileRoutes(bffFile: string, config: RoutesConfig, schem
       );
     }
     if (!operation.name) return fail('.operation', 'the operation needs a name (it names the operation in logs, metrics and the OpenAPI document)');
-    const errors = validate(schema, document);
+    // @defer/@stream are the pipeline's own directives (useIncrementalDelivery adds them to the
+    // served schema); a route answers one complete body either way (docs/defer-stream.md).
+    const errors = validate(withIncrementalDirectives(schema), document);
     if (errors.length) return fail('.operation', `${displayPath(operationFile)} is not valid for this BFF's schema: ${errors[0]!.message}`);
 
     if (operation.operation === 'subscription') return fail('.operation', 'a subscription cannot be a REST route');
@@ -176,4 +179,17 @@ export async function compileRoutes(bffFile: string, config: RoutesConfig, schem
     });
   }
   return { routes, config };
+}
+
+const withDirectives = new WeakMap<GraphQLSchema, GraphQLSchema>();
+
+/** The BFF's schema as it is served: with `@defer` and `@stream`, which yoga's plugin adds at start. */
+function withIncrementalDirectives(schema: GraphQLSchema): GraphQLSchema {
+  let served = withDirectives.get(schema);
+  if (!served) {
+    const missing = [GraphQLDeferDirective, GraphQLStreamDirective].filter((directive) => !schema.getDirective(directive.name));
+    served = missing.length === 0 ? schema : new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), ...missing] });
+    withDirectives.set(schema, served);
+  }
+  return served;
 }

@@ -10,6 +10,7 @@ import { useHealthEndpoints } from '../plugins/edge/useHealthEndpoints.js';
 import { useGraphiQLAssets } from '../plugins/edge/useGraphiQLAssets.js';
 import { GRAPHIQL_ASSET_BASE, renderGraphiQLPage } from '../plugins/edge/graphiQLPage.js';
 import { useQueryPlanner } from '../plugins/execution/useQueryPlanner.js';
+import { useIncrementalDelivery } from '../plugins/incremental/useIncrementalDelivery.js';
 import { useErrorMasking } from '../plugins/response/useErrorMasking.js';
 import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
 import { usePartnerRoutes, type PartnerRoutes } from '../partner-rest/usePartnerRoutes.js';
@@ -129,6 +130,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // fallback). Listed before the two plugins that wrap execution (response cache, field authz),
     // because a later setExecuteFn wraps an earlier one: they must wrap the plan, not replace it
     useQueryPlanner({ planner: deps.planner, bff: bff.name, logger: deps.logger }),
+    // @defer/@stream (docs/defer-stream.md): each part of the operation runs through the plan
+    // above on its own; wraps it, and is wrapped by the cache and authz, which see one operation
+    useIncrementalDelivery(),
     // ⑥ response cache: it answers (or stores) inside the execute function, so after every check
     // above and below, auth, cost, rate limit and authz included; it must stay before field authz,
     // whose per-caller pruning wraps it and so makes it step aside (useResponseCache.ts)

@@ -100,7 +100,8 @@ class Walk {
   selections(parent: GraphQLCompositeType, selections: readonly SelectionNode[], isRoot: boolean): void {
     for (const selection of selections) {
       if (!included(selection.directives)) continue;
-      if (selection.directives?.some((d) => d.name.value === 'defer' || d.name.value === 'stream')) throw UNCACHEABLE;
+      // @defer/@stream change how an answer is delivered, not its data: the policy is the same,
+      // and the cache stores only complete results (useResponseCache, docs/defer-stream.md).
       switch (selection.kind) {
         case Kind.FIELD:
           this.field(parent, selection.name.value, selection.selectionSet?.selections, isRoot);

@@ -8,7 +8,8 @@ import { declareSeries } from '../../observability/metrics.js';
  *                                                      uncacheable (a field forbids it) |
  *                                                      anonymous_private (PRIVATE data, no principal)
  *   portico_response_cache_stores_total{bff,result}    misses written (stored) or not (skipped: errors,
- *                                                      stale fallback data, an invalidation raced it, store down)
+ *                                                      stale fallback data, an invalidation raced it, store down;
+ *                                                      incremental: answered part by part, @defer/@stream)
  *   portico_response_cache_purged_total{bff}           entries purged by mutations through this BFF
  */
 export type ResponseCacheMetrics = ReturnType<typeof responseCacheMetrics>;
@@ -17,7 +18,7 @@ export function responseCacheMetrics(registry?: Registry) {
   return declareSeries(
     {
       lookups: { type: 'counter', name: 'portico_response_cache_lookups_total', help: 'Queries seen by the response cache, by result (hit, miss, uncacheable, anonymous_private).', labelNames: ['bff', 'result'] },
-      stores: { type: 'counter', name: 'portico_response_cache_stores_total', help: 'Cache misses written to the response cache (stored) or not (skipped).', labelNames: ['bff', 'result'] },
+      stores: { type: 'counter', name: 'portico_response_cache_stores_total', help: 'Cache misses written to the response cache (stored) or not (skipped, incremental).', labelNames: ['bff', 'result'] },
       purged: { type: 'counter', name: 'portico_response_cache_purged_total', help: 'Cached responses purged because a mutation returned an entity they hold.', labelNames: ['bff'] },
     },
     registry,

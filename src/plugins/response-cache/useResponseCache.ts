@@ -1,5 +1,5 @@
 import { getOperationAST, print, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { BffResponseCacheConfig } from '../../config/responseCacheSchema.js';
 import { ANONYMOUS } from '../../context/principal.js';
@@ -53,6 +53,12 @@ type Plan =
       tracking: EntityTracking;
     };
 
+/** A payload of an incremental answer (@defer/@stream): the first has `data`, later ones `incremental`. */
+interface IncrementalPayload {
+  data?: unknown;
+  incremental?: { data?: unknown; items?: unknown[] }[];
+}
+
 interface ExecutionContext {
   request?: Request;
   portico?: RequestScope;
@@ -77,6 +83,8 @@ interface ExecutionContext {
  *
  * Only `data` is cached: errors make a response uncacheable, and extensions (cost, stale
  * markers) are the request's own. A response holding stale fallback data is never cached.
+ * Only complete results are stored: a `@defer`/`@stream` query answered part by part is not,
+ * the same query answered whole is, and a hit is always answered whole.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
   const { bff, hints, store, logger } = options;
@@ -203,8 +211,17 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         const startedAt = now();
         const result = await executeFn({ ...execArgs, document: tracking.document });
         if (isAsyncIterable(result)) {
+          // @defer/@stream answered part by part (the client asked for incremental delivery):
+          // only complete results are stored, so this one is not; the same query from a client
+          // that asked for one answer is, and a hit answers either kind whole (docs/defer-stream.md).
+          metrics.stores.inc({ bff, result: 'incremental' });
           decide(context, {});
-          return result;
+          // The entity fields added for tracking are taken out of every payload, as from a result.
+          return mapAsyncIterator(result as AsyncIterable<IncrementalPayload>, (payload) => {
+            extractEntities(payload.data, tracking);
+            for (const entry of payload.incremental ?? []) extractEntities(entry.data ?? entry.items, tracking);
+            return payload;
+          }) as typeof result;
         }
         const entities = extractEntities(result.data, tracking);
         const cacheable = !result.errors?.length && result.data != null && !context.portico?.stale?.length;

@@ -26,7 +26,7 @@ export function useErrorMasking(options: ErrorMaskingOptions = {}): Plugin {
     masked.add(result);
     return result;
   };
-  const maskAll = (result: ExecutionResult): ExecutionResult => {
+  const maskErrors = <T extends { errors?: readonly GraphQLError[] }>(result: T): T => {
     if (!result.errors?.length) return result;
     let changed = false;
     const errors = result.errors.map((error) => {
@@ -35,6 +35,12 @@ export function useErrorMasking(options: ErrorMaskingOptions = {}): Plugin {
       return masked as GraphQLError;
     });
     return changed ? { ...result, errors } : result;
+  };
+  // A subsequent payload of @defer/@stream carries its errors in each `incremental` entry.
+  const maskAll = (result: ExecutionResult & { incremental?: { errors?: readonly GraphQLError[] }[] }): ExecutionResult => {
+    const masked = maskErrors(result);
+    if (!result.incremental?.some((entry) => entry.errors?.length)) return masked;
+    return { ...masked, incremental: result.incremental.map(maskErrors) } as ExecutionResult;
   };
   return {
     onPluginInit({ addPlugin }) {

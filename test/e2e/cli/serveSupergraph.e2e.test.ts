@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
 import { runPortico, type CliProcess } from '../../support/cli.js';
 import { gql } from '../../support/portico.js';
+import { mergePayloads, readMultipart } from '../../support/multipartReader.js';
 import { createTestCa, type TestCa } from '../../support/certificates.js';
 import {
   entityAcrossSubgraphs,
@@ -55,6 +56,21 @@ describe('portico serve --supergraph', () => {
       expect(body).toEqual({ data: expectation.data });
     });
   }
+
+  it('answers @defer over multipart: a first payload without the deferred fields, payloads that add up to the whole answer (docs/defer-stream.md)', async () => {
+    const query = '{ me { name ... @defer { reviews { body product { name price inStock } } } } }';
+    const response = await fetch(urls['shop']!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824, application/json' },
+      body: JSON.stringify({ query }),
+    });
+    const payloads: Record<string, unknown>[] = [];
+    for await (const part of readMultipart(response)) payloads.push(part);
+    expect(payloads[0]).toEqual({ data: { me: { name: 'Ada Lovelace' } }, hasNext: true });
+    expect(mergePayloads(payloads)).toEqual({ data: entityAcrossSubgraphs.data, errors: [] });
+    // Without incremental delivery: the same data in one answer.
+    expect((await gql(urls['shop']!, query)).body).toEqual({ data: entityAcrossSubgraphs.data });
+  });
 
   it('answers over HTTP/2 with TLS given --tls-cert and --tls-key', async () => {
     const { certFile, keyFile } = ca.issue('serve');

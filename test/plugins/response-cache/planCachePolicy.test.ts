@@ -53,6 +53,8 @@ describe('planCachePolicy', () => {
     ['a literal @skip(if: true) field does not count', '{ product(id: "p1") { name reviews @skip(if: true) { stars } } }', { maxAge: 60, scope: 'PUBLIC' }],
     ['an abstract type is as strict as its possible types', '{ node(id: "o1") { id } }', { maxAge: 20, scope: 'PRIVATE' }],
     ['a scalar root field with a hint is cacheable', '{ pinned }', { maxAge: 300, scope: 'PUBLIC' }],
+    // Delivery, not data: only complete results are stored (docs/defer-stream.md).
+    ['@defer counts its fragment like an inline one', '{ product(id: "p1") { name ... @defer { stock { available } } } }', { maxAge: 5, scope: 'PUBLIC' }],
   ])('%s', (_name, query, expected) => {
     expect(plan(query)).toEqual(expected);
   });
@@ -65,7 +67,6 @@ describe('planCachePolicy', () => {
     ['introspection', '{ __schema { queryType { name } } }'],
     ['only __typename (nothing allows caching)', '{ __typename }'],
     ['a mutation', 'mutation { touch { id } }'],
-    ['@defer', '{ product(id: "p1") { ... @defer { name } } }'],
   ])('does not cache %s', (_name, query) => {
     expect(plan(query)).toBeUndefined();
   });

@@ -237,7 +237,8 @@ function included(directives: readonly DirectiveNode[] | undefined, conditions: 
       const value = conditionValue(directive, conditions);
       if (name === 'skip' ? value : !value) return false;
     } else {
-      // @defer, @stream and any other executable directive change how a response is built.
+      // An executable directive other than @skip/@include changes how a response is built.
+      // (@defer/@stream do not get here: src/plugins/incremental/ splits the operation first.)
       throw new NotPlannable(`@${name}`);
     }
   }

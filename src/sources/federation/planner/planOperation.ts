@@ -141,7 +141,8 @@ interface Jump {
  * `@provides` hands it), so a nested query costs one fetch per subgraph hop, not per field.
  *
  * Throws NotPlannable for what it leaves to stitching (entity interfaces, `@interfaceObject`,
- * `@defer`, introspection, fragments on abstract types inside abstract types, …).
+ * introspection, fragments on abstract types inside abstract types, …). `@defer`/`@stream` never
+ * reach it: src/plugins/incremental/ splits such an operation into ordinary ones first.
  */
 export function planOperation(input: PlanInput): QueryPlan {
   const { model, operation } = input;
