@@ -151,16 +151,16 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
 
   // A token revoked on any instance ends its subscriptions here too (within a pub/sub hop).
   const revocationKinds = [...new Set(config.bffs.map((bff) => revocationStores.resolve(bff.auth.revocations.store)))];
-  // Not awaited: a Redis that is down must not keep the gateway down; ioredis subscribes once it is up.
-  const watching = revocationKinds.map((kind) =>
-    revocationStores
+  // Not awaited: a Redis that is down must not keep the gateway down; ioredis subscribes once it
+  // is up. The listeners go with the stores when they close.
+  for (const kind of revocationKinds) {
+    void revocationStores
       .get(kind)
       .onRevoked((jti) => subscriptions.revoked(jti))
       .catch((error: unknown) => {
         logger.warn({ err: error }, 'revocations: cannot listen for revocations; subscriptions end only at their expiry');
-        return async () => undefined;
-      }),
-  );
+      });
+  }
   const bffs: RunningBff[] = [];
   let admin: AdminServer | undefined;
   let operatorConsole: OperatorConsole | undefined;
@@ -302,7 +302,6 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       await admin?.close();
       await transports.close();
       await rateLimitStores.close();
-      await Promise.all(watching.map(async (stop) => (await stop)()));
       await revocationStores.close();
       await responseCacheStore?.close();
       await eventChannels?.close();
