@@ -67,13 +67,23 @@ export function useSubscriptionPolicies(options: SubscriptionPoliciesOptions): P
             lease.release();
             return;
           }
+          // The client is gone (the request's signal, which a protocol aborts when the operation's
+          // connection or its `complete` goes): the stream ends and its slot frees now, not at the
+          // next event's failed write. (yoga's SSE pump never cancels a stream by itself.)
+          const signal = args.contextValue.portico?.signal;
+          const onAbort = () => guard?.end();
           guard = guardEvents(result as AsyncIterable<ExecutionResult>, {
             maxBuffered,
             overflow: () => ({ errors: [porticoError('SLOW_CONSUMER', { details: { maxBufferedEvents: maxBuffered } })] }),
-            onClose: () => lease.release(),
+            onClose: () => {
+              signal?.removeEventListener('abort', onAbort);
+              lease.release();
+            },
           });
           setResult(guard);
           if (endedEarly) end(endedEarly);
+          else if (signal?.aborted) guard.end();
+          else signal?.addEventListener('abort', onAbort, { once: true });
         },
       };
     },
