@@ -15,7 +15,11 @@ function manualTime(start = 1_000_000) {
     },
     advance(ms: number) {
       now += ms;
-      for (const timer of [...timers]) if (timer.at <= now) (timers.delete(timer), timer.fn());
+      for (const timer of [...timers]) {
+        if (timer.at > now) continue;
+        timers.delete(timer);
+        timer.fn();
+      }
     },
     pending: () => timers.size,
   };
