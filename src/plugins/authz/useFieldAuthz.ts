@@ -148,11 +148,8 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const decision = decide(args);
-      if ('refusal' in decision) {
-        setResultAndStopExecution({ errors: [decision.refusal] });
-        return undefined;
-      }
+      const decision = admitted(args, setResultAndStopExecution);
+      if (!decision) return undefined;
       if (decision.rewrite) {
         const rewrite = decision.rewrite;
         setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
@@ -168,11 +165,8 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     // A subscription is decided once, at subscribe, from the same document and caller; in 'null'
     // mode every event runs the pruned document and gets its nulls: a denied field is in no event.
     onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
-      const decision = decide(args);
-      if ('refusal' in decision) {
-        setResultAndStopExecution({ errors: [decision.refusal] });
-        return undefined;
-      }
+      const decision = admitted(args, setResultAndStopExecution);
+      if (!decision) return undefined;
       if (decision.rewrite) {
         const rewrite = decision.rewrite;
         setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
@@ -190,6 +184,14 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       };
     },
   };
+
+  /** The decision when the operation may run; otherwise the refusal is set as its result. */
+  function admitted(args: Parameters<typeof decide>[0], stop: (result: ExecutionResult) => void) {
+    const decision = decide(args);
+    if (!('refusal' in decision)) return decision;
+    stop({ errors: [decision.refusal] });
+    return undefined;
+  }
 
   /**
    * What this caller may run of this operation: a refusal ('reject' mode), or the rewrite of the

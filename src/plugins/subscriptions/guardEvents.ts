@@ -1,5 +1,7 @@
 /** An event stream with a bounded buffer, which the gateway can end with a last event of its own. */
 export interface GuardedEvents<T> extends AsyncIterableIterator<T> {
+  /** The consumer is done (client gone, operation completed): the source stops. */
+  return(): Promise<IteratorResult<T>>;
   /**
    * Ends the stream now: buffered events are dropped (a revoked caller must not get one more),
    * the source is told to stop, and the consumer gets `last` (when given) then the end.

@@ -1,14 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFleet, type FleetInstance } from '../../support/fleet.js';
-import { writeConfigDir } from '../../support/configDir.js';
-import { repoRoot, TEST_ADMIN_TOKEN } from '../../support/portico.js';
+import { TEST_ADMIN_TOKEN } from '../../support/portico.js';
 import { startRedis, type RedisHandle } from '../../support/redis.js';
 import { sseSubscribe, type SseSubscription } from '../../support/sseSubscription.js';
-import { EVENTS_SDL } from './eventsSdl.js';
+import { writeEventsDeployment } from './eventsDeployment.js';
 
 const SECRET = 'subscriptions-drain-secret-0123456789abcdef';
 const DRAIN_MS = 10_000;
@@ -19,31 +16,14 @@ let instance: FleetInstance;
 
 beforeAll(async () => {
   redis = await startRedis();
-  const config = await writeConfigDir({
+  const config = await writeEventsDeployment({
     name: 'subscriptions-drain',
-    root: {
-      sources: './sources.ts',
-      admin: { port: 0, token: { env: 'PORTICO_ADMIN_TOKEN' } },
-      redis: { url: redis.url, commandTimeoutMs: 2_000 },
-      shutdown: { drainTimeoutMs: DRAIN_MS },
-    },
-    bff: {
-      name: 'app',
-      port: 0,
-      sources: ['users', 'events'],
-      auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: 'drain', audience: 'app' } },
-      http: { maxConnections: STREAMS + 100 },
-      subscriptions: { maxPerPrincipal: STREAMS },
-    },
+    redisUrl: redis.url,
+    secret: SECRET,
+    issuer: 'drain',
+    root: { shutdown: { drainTimeoutMs: DRAIN_MS } },
+    bff: { http: { maxConnections: STREAMS + 100 }, subscriptions: { maxPerPrincipal: STREAMS } },
   });
-  await writeFile(path.join(config.dir, 'events.graphql'), EVENTS_SDL);
-  await writeFile(
-    path.join(config.dir, 'sources.ts'),
-    `export default ${JSON.stringify({
-      users: { kind: 'graphql', url: 'http://127.0.0.1:9/graphql', schema: path.join(repoRoot, 'schemas/users.graphql') },
-      events: { kind: 'redis-events', schema: './events.graphql' },
-    })};\n`,
-  );
   [instance] = (await startFleet(1, config.rootFile, { PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN })) as [FleetInstance];
 }, 120_000);
 afterAll(async () => {

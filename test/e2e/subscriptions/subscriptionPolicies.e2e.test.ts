@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { SignJWT } from 'jose';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, untilAll, revokeVia, type FleetInstance } from '../../support/fleet.js';
-import { writeConfigDir, type ConfigDir } from '../../support/configDir.js';
-import { repoRoot, TEST_ADMIN_TOKEN } from '../../support/portico.js';
+import type { ConfigDir } from '../../support/configDir.js';
+import { TEST_ADMIN_TOKEN } from '../../support/portico.js';
 import { startRedis, type RedisHandle } from '../../support/redis.js';
 import { sseSubscribe, type SseSubscription } from '../../support/sseSubscription.js';
-import { EVENTS_SDL } from './eventsSdl.js';
+import { writeEventsDeployment } from './eventsDeployment.js';
 
 const SECRET = 'subscriptions-test-secret-0123456789abcdef';
 const ISSUER = 'subscriptions-test';
@@ -54,34 +52,19 @@ const lastCode = (subscription: SseSubscription) => subscription.results().at(-1
 beforeAll(async () => {
   redis = await startRedis();
   publisher = redis.client();
-  config = await writeConfigDir({
+  config = await writeEventsDeployment({
     name: 'subscriptions',
-    root: {
-      sources: './sources.ts',
-      admin: { port: 0, token: { env: 'PORTICO_ADMIN_TOKEN' } },
-      redis: { url: redis.url, commandTimeoutMs: 2_000 },
-      subscriptions: { maxPerProcess: 6, retryAfterSeconds: 7 },
-    },
+    redisUrl: redis.url,
+    secret: SECRET,
+    issuer: ISSUER,
+    root: { subscriptions: { maxPerProcess: 6, retryAfterSeconds: 7 } },
     bff: {
-      name: 'app',
-      port: 0,
-      sources: ['users', 'events'],
-      auth: { jwt: { keys: [{ alg: 'HS256', secret: SECRET }], algorithms: ['HS256'], issuer: ISSUER, audience: 'app' } },
       // Denied fields become nulls with errors, so a subscription with one runs: the case where a
       // leak could happen, event after event.
       authz: { onDenied: 'null' },
       subscriptions: { maxPerPrincipal: 2, maxBufferedEvents: 4 },
     },
   });
-  await writeFile(path.join(config.dir, 'events.graphql'), EVENTS_SDL);
-  await writeFile(
-    path.join(config.dir, 'sources.ts'),
-    `export default ${JSON.stringify({
-      // Never called here: the BFF needs a Query type, which an event source does not bring.
-      users: { kind: 'graphql', url: 'http://127.0.0.1:9/graphql', schema: path.join(repoRoot, 'schemas/users.graphql') },
-      events: { kind: 'redis-events', schema: './events.graphql' },
-    })};\n`,
-  );
   fleet = await startFleet(3, config.rootFile, { PORTICO_ADMIN_TOKEN: TEST_ADMIN_TOKEN });
 }, 120_000);
 afterAll(async () => {
