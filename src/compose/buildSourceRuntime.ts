@@ -5,6 +5,7 @@ import type { LoadedSource } from '../config/loadConfig.js';
 import { buildGraphQLSource } from '../sources/graphql/buildGraphQLSource.js';
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
 import { buildRestSource } from '../sources/rest/buildRestSource.js';
+import { buildRedisEventSource, type EventChannels } from '../sources/redis-events/buildRedisEventSource.js';
 import { composeSupergraph } from '../sources/federation/composeSupergraph.js';
 import {
   buildSupergraphSubschemas,
@@ -30,6 +31,8 @@ export interface SourceRuntimeDeps {
    * wrapped in that source's transport policies.
    */
   httpFor(source: string): HttpCall;
+  /** The process's event channels on Redis, for `redis-events` sources (created on first use). */
+  eventChannels?: () => EventChannels;
 }
 
 export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps): SourceRuntime {
@@ -50,6 +53,11 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         file: displayPath(path.resolve(path.dirname(source.file), source.schema)),
       });
       return { name: source.name, subschemas: [subschema] };
+    }
+    case 'redis-events': {
+      const channels = deps.eventChannels;
+      if (!channels) throw new Error(`${source.name}: a redis-events source needs the deployment's Redis`);
+      return { name: source.name, subschemas: [buildRedisEventSource({ name: source.name, sdl: source.sdl!, channels })] };
     }
     case 'federation': {
       const supergraphSdl =

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
+import type { ProcessSubscriptionsConfig } from './subscriptionsSchema.js';
 import { ConfigError, displayPath } from './configError.js';
 import { loadUpstreamTls, upstreamTlsFiles } from './loadUpstreamTls.js';
 import type { UpstreamTlsMaterial } from './upstreamTlsSchema.js';
@@ -66,6 +67,8 @@ export interface PorticoConfig {
   shutdown: ShutdownConfig;
   reload: ReloadConfig;
   fleet: FleetConfig;
+  /** Subscriptions this process holds open (src/config/subscriptionsSchema.ts). */
+  subscriptions?: ProcessSubscriptionsConfig;
   /** Every config file read (upstream TLS files included), for the reload file watch. */
   files: readonly string[];
 }
@@ -126,6 +129,7 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     shutdown: root.shutdown,
     reload: root.reload,
     fleet: root.fleet,
+    subscriptions: root.subscriptions,
     files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file), ...Object.values(sourcesRaw).flatMap((source) => (source.tls ? upstreamTlsFiles(source.tls, sourcesFile) : []))],
   };
   if (root.admin) {
@@ -145,6 +149,11 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
   }
   if (root.responseCache.store === 'redis' && !redis) {
     throw new ConfigError(rel(rootFile), 'responseCache.store', `"redis" needs the root config's "redis" key or REDIS_URL`);
+  }
+  for (const [name, source] of Object.entries(sources)) {
+    if (source.kind === 'redis-events' && !redis) {
+      throw new ConfigError(rel(source.file), `${name}.kind`, `"redis-events" needs the root config's "redis" key or REDIS_URL`);
+    }
   }
   for (const bff of bffs) {
     if (bff.rateLimit?.store === 'redis' && !redis) {

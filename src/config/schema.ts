@@ -14,6 +14,8 @@ import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
+import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
+import { bffSubscriptionsSchema, processSubscriptionsSchema } from './subscriptionsSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -96,6 +98,7 @@ export const sourceSchema = z.discriminatedUnion('kind', [
   graphqlSourceSchema,
   federationSourceSchema,
   restSourceSchema,
+  redisEventsSourceSchema,
 ]);
 
 export const sourcesFileSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), sourceSchema);
@@ -158,6 +161,8 @@ export const bffSchema = z.strictObject({
   routes: routesSchema.optional(),
   /** Persisted documents and whether only they may run (src/config/trustedDocumentsSchema.ts). */
   trustedDocuments: trustedDocumentsSchema.optional(),
+  /** Caps and buffers of long-lived operations (src/config/subscriptionsSchema.ts). */
+  subscriptions: bffSubscriptionsSchema,
 });
 
 export const rootConfigSchema = z.strictObject({
@@ -180,6 +185,8 @@ export const rootConfigSchema = z.strictObject({
   shutdown: shutdownSchema,
   reload: reloadSchema,
   fleet: fleetSchema,
+  /** Subscriptions one process holds open (src/config/subscriptionsSchema.ts). */
+  subscriptions: processSubscriptionsSchema,
 });
 
 export type MergeByKey = z.infer<typeof mergeByKeySchema>;

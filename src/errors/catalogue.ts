@@ -45,6 +45,11 @@ export const catalogue = {
   RATE_LIMITED: { status: 429, message: 'Too many requests: the rate limit for this caller is spent.' },
   SERVICE_OVERLOADED: { status: 503, message: 'The gateway is at capacity; retry later.' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, message: 'The rate limiter cannot decide right now; retry later.' },
+  SUBSCRIPTION_LIMIT_REACHED: { status: 429, message: 'This caller holds as many open subscriptions as it may; end one first.' },
+  SUBSCRIPTIONS_AT_CAPACITY: { status: 503, message: 'The gateway holds as many subscriptions as it can; retry later.' },
+  TOKEN_EXPIRED: { status: 401, message: 'The credentials of this subscription expired; it has ended.' },
+  TOKEN_REVOKED: { status: 401, message: 'The credentials of this subscription were revoked; it has ended.' },
+  SLOW_CONSUMER: { status: 503, message: 'The client did not read events as fast as they came; the subscription has ended.' },
 
   // ── upstream ──────────────────────────────────────────────────────────────────
   SUBGRAPH_UNAVAILABLE: { status: 502, message: 'A data source is unavailable.' },

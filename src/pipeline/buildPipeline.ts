@@ -41,6 +41,8 @@ import { bffSdlsOf } from '../compose/bffSdls.js';
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import type { RevocationStores } from '../stores/revocations/createRevocationStores.js';
 import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
+import { useSubscriptionPolicies } from '../plugins/subscriptions/useSubscriptionPolicies.js';
+import type { SubscriptionRegistry } from '../plugins/subscriptions/subscriptionRegistry.js';
 
 export interface PipelineDeps {
   logger: Logger;
@@ -67,6 +69,10 @@ export interface PipelineDeps {
   metrics?: RequestMetricsConfig;
   /** The process's response-cache store; required by a BFF with `responseCache.enabled`. */
   responseCacheStore?: ResponseCacheStore;
+  /** The process's open subscriptions (caps, expiry, revocation, drain); absent, none are policed. */
+  subscriptions?: SubscriptionRegistry;
+  /** `Retry-After` (seconds) when the process holds all the subscriptions it may. */
+  subscriptionsRetryAfterSeconds?: number;
 }
 
 /** A BFF's request path: what the server's yoga runs, and the way back into it for re-entry. */
@@ -154,6 +160,15 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
       owners: collectOwnerPolicy(sdls),
       challenge: authChallenge(bff),
     }),
+    // ⑤b long-lived operations: caps, credential life, bounded buffer, drain, as a layer over
+    // the event stream; after every plugin that may refuse a subscription, so none holds a slot
+    deps.subscriptions !== undefined &&
+      useSubscriptionPolicies({
+        registry: deps.subscriptions,
+        bff: bff.name,
+        ...bff.subscriptions,
+        ...(deps.subscriptionsRetryAfterSeconds !== undefined ? { retryAfterSeconds: deps.subscriptionsRetryAfterSeconds } : {}),
+      }),
     // ⑨ result: which parts of the answer came from the fallback cache
     useStaleExtensions(),
     // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log

@@ -26,6 +26,8 @@ import { rateLimitDecisions } from '../plugins/rate-limit/rateLimitMetrics.js';
 import { responseCacheMetrics } from '../plugins/response-cache/responseCacheMetrics.js';
 import { createOperatorConsole, type OperatorConsole } from './console/operatorConsole.js';
 import { joinRoster, type FleetRoster } from './fleetRoster.js';
+import { createEventChannels } from '../stores/pubsub/createEventChannels.js';
+import { createSubscriptionRegistry } from '../plugins/subscriptions/subscriptionRegistry.js';
 
 export interface Portico {
   bffs: RunningBff[];
@@ -102,6 +104,13 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       // A query older than an invalidation may still be running for up to its request budget.
       invalidationMemoryMs: Math.max(...cfg.bffs.map((bff) => bff.resilience.requestBudgetMs)),
     }));
+  // Open subscriptions of every BFF, for the life of the process: a reload keeps them (they run on
+  // the schema they started on) and their caps; an expiry, a revocation or the drain ends them.
+  const subscriptions = createSubscriptionRegistry({ maxPerProcess: config.subscriptions?.maxPerProcess ?? 10_000 });
+  // The channels Redis event sources listen on: one subscriber connection, kept across reloads.
+  let eventChannels: PubSub | undefined;
+  const redisForEvents = config.redis;
+  const eventChannelsOf = redisForEvents ? () => (eventChannels ??= createEventChannels(redisForEvents, logger)) : undefined;
   // One per BFF for the life of the process: the server turns it off on drain, /readyz reads it.
   const readiness = new Map<string, Readiness>();
   const readinessOf = (name: string) => readiness.get(name) ?? readiness.set(name, createReadiness()).get(name)!;
@@ -112,7 +121,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     const used = new Set(cfg.bffs.flatMap((bff) => bff.sources));
     for (const name of used) {
       const source = cfg.sources[name]!;
-      runtimes.set(name, buildSourceRuntime(source, { httpFor: (upstream) => sourceTransports.httpFor(upstream) }));
+      runtimes.set(name, buildSourceRuntime(source, { httpFor: (upstream) => sourceTransports.httpFor(upstream), ...(eventChannelsOf ? { eventChannels: eventChannelsOf } : {}) }));
     }
     const apps = new Map<string, BffApp>();
     for (const bff of cfg.bffs) {
@@ -134,12 +143,26 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
         tracing,
         accessLog: cfg.accessLog,
         metrics: cfg.metrics,
+        subscriptions,
+        ...(cfg.subscriptions ? { subscriptionsRetryAfterSeconds: cfg.subscriptions.retryAfterSeconds } : {}),
       });
       apps.set(bff.name, { schema, ...pipeline });
     }
     return apps;
   };
 
+  // A token revoked on any instance ends its subscriptions here too (within a pub/sub hop).
+  const revocationKinds = [...new Set(config.bffs.map((bff) => revocationStores.resolve(bff.auth.revocations.store)))];
+  // Not awaited: a Redis that is down must not keep the gateway down; ioredis subscribes once it
+  // is up. The listeners go with the stores when they close.
+  for (const kind of revocationKinds) {
+    void revocationStores
+      .get(kind)
+      .onRevoked((jti) => subscriptions.revoked(jti))
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'revocations: cannot listen for revocations; subscriptions end only at their expiry');
+      });
+  }
   const bffs: RunningBff[] = [];
   let admin: AdminServer | undefined;
   let operatorConsole: OperatorConsole | undefined;
@@ -274,13 +297,18 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
         for (const running of bffs) running.markUnready();
         await new Promise((resolve) => setTimeout(resolve, config.shutdown.unreadyDelayMs));
       }
+      // Every subscription completes now, so its stream ends and its connection can close within
+      // the drain; new ones are refused (503) until the listener is gone.
+      const completed = subscriptions.drain();
       const reports = await Promise.all(bffs.map((running) => running.close(graceMs ?? config.shutdown.drainTimeoutMs)));
+      if (completed > 0) logger.info({ subscriptions: completed }, 'subscriptions completed for the drain');
       logger.info({ drain: Object.fromEntries(bffs.map((running, i) => [running.name, reports[i]])) }, 'drained');
       await admin?.close();
       await transports.close();
       await rateLimitStores.close();
       await revocationStores.close();
       await responseCacheStore?.close();
+      await eventChannels?.close();
       await pubsub?.close();
       await tracing?.shutdown();
       await http.close();

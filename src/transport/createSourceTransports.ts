@@ -180,5 +180,8 @@ function probeTarget(name: string, source: LoadedSource, path: string | undefine
       if (!subgraph) throw new Error(`${source.name}: resilience.healthCheck needs the subgraphs listed (not a supergraph file)`);
       return graphql(subgraph.url);
     }
+    case 'redis-events':
+      // No transport is ever made for it (it never asks for one), so nothing to probe.
+      throw new Error(`${source.name}: a redis-events source has no upstream to health-check`);
   }
 }

@@ -1,4 +1,4 @@
-import { getOperationAST, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FieldNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { ANONYMOUS, type Principal } from '../../context/principal.js';
 import type { PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
@@ -148,61 +148,103 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
-      const policy = policyFor(args.schema, args.document, args.operationName);
-      const denied = deniedFor(policy, principal, args.variableValues);
-      if (denied && onDenied === 'reject') {
-        setResultAndStopExecution({ errors: [refusal(args.document, args.operationName, denied, principal)] });
-        return undefined;
+      const decision = admitted(args, setResultAndStopExecution);
+      if (!decision) return undefined;
+      if (decision.rewrite) {
+        const rewrite = decision.rewrite;
+        setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
       }
-      const { schema, document, operationName } = args;
-      const variables = args.variableValues ?? undefined;
-      // 'null' mode: the denied fields are cut, and so is a field a denied non-null child would
-      // null anyway (not fetched either).
-      const nulled = denied ? certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables }) : undefined;
-      const cut = denied ? new Set([...denied.keys(), ...nulled!]) : undefined;
-      // Owner arguments the client left out become the caller's own (fill rules), so the source
-      // returns only the caller's data; fields about to be cut are left alone.
-      const filled = policy.owners.fills.size > 0 ? fillOwnerArguments(document, operationName, policy.owners.fills, principal, ownerBypass, cut) : undefined;
-      if (!denied) {
-        if (filled) {
-          setExecuteFn((executionArgs) =>
-            executeFn({ ...executionArgs, document: filled.document, variableValues: { ...executionArgs.variableValues, ...filled.variables } }),
-          );
-        }
-        return undefined;
-      }
-      const pruned = pruneDocument(schema, filled?.document ?? document, cut!);
-      setExecuteFn((executionArgs) =>
-        executeFn({ ...executionArgs, document: pruned, ...(filled ? { variableValues: { ...executionArgs.variableValues, ...filled.variables } } : {}) }),
-      );
+      const { placeNulls } = decision;
+      if (!placeNulls) return undefined;
       return {
         onExecuteDone({ result, setResult }) {
-          if (!isPlainResult(result) || !result.data) return;
-          const operation = getOperationAST(document, operationName);
-          if (!operation) return;
-          const coordinates = new Map([...denied].map(([node, { coordinate }]) => [node, coordinate]));
-          const { data, placed } = placeDeniedNulls({
-            schema,
-            document,
-            operation,
-            data: result.data as Record<string, unknown>,
-            denied: coordinates,
-            variables,
-            nulled: nulled!,
-          });
-          const errors = placed.map(({ node, coordinate, path }) =>
-            porticoError(denied.get(node)!.denial === 'unauthenticated' ? 'UNAUTHENTICATED' : 'FORBIDDEN', {
-              path,
-              nodes: [node],
-              details: { field: coordinate, ...(denied.get(node)!.owner ? { reason: denied.get(node)!.owner } : {}) },
-            }),
-          );
-          setResult({ ...result, data, errors: [...(result.errors ?? []), ...errors] });
+          if (isPlainResult(result)) setResult(placeNulls(result));
+        },
+      };
+    },
+    // A subscription is decided once, at subscribe, from the same document and caller; in 'null'
+    // mode every event runs the pruned document and gets its nulls: a denied field is in no event.
+    onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
+      const decision = admitted(args, setResultAndStopExecution);
+      if (!decision) return undefined;
+      if (decision.rewrite) {
+        const rewrite = decision.rewrite;
+        setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
+      }
+      const { placeNulls } = decision;
+      if (!placeNulls) return undefined;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result, setResult }) {
+              setResult(placeNulls(result));
+            },
+          };
         },
       };
     },
   };
+
+  /** The decision when the operation may run; otherwise the refusal is set as its result. */
+  function admitted(args: Parameters<typeof decide>[0], stop: (result: ExecutionResult) => void) {
+    const decision = decide(args);
+    if (!('refusal' in decision)) return decision;
+    stop({ errors: [decision.refusal] });
+    return undefined;
+  }
+
+  /**
+   * What this caller may run of this operation: a refusal ('reject' mode), or the rewrite of the
+   * executed document (denied fields cut, owner arguments filled) and the nulls put back after.
+   */
+  function decide(args: ExecutionArgs & { contextValue: { portico?: { principal?: Principal } } }):
+    | { refusal: GraphQLError }
+    | { rewrite?: (next: ExecutionArgs) => ExecutionArgs; placeNulls?: (result: ExecutionResult) => ExecutionResult } {
+    const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
+    const policy = policyFor(args.schema, args.document, args.operationName);
+    const denied = deniedFor(policy, principal, args.variableValues);
+    if (denied && onDenied === 'reject') return { refusal: refusal(args.document, args.operationName, denied, principal) };
+    const { schema, document, operationName } = args;
+    const variables = args.variableValues ?? undefined;
+    // 'null' mode: the denied fields are cut, and so is a field a denied non-null child would
+    // null anyway (not fetched either).
+    const nulled = denied ? certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables }) : undefined;
+    const cut = denied ? new Set([...denied.keys(), ...nulled!]) : undefined;
+    // Owner arguments the client left out become the caller's own (fill rules), so the source
+    // returns only the caller's data; fields about to be cut are left alone.
+    const filled = policy.owners.fills.size > 0 ? fillOwnerArguments(document, operationName, policy.owners.fills, principal, ownerBypass, cut) : undefined;
+    if (!denied) {
+      if (!filled) return {};
+      return { rewrite: (next) => ({ ...next, document: filled.document, variableValues: { ...next.variableValues, ...filled.variables } }) };
+    }
+    const pruned = pruneDocument(schema, filled?.document ?? document, cut!);
+    return {
+      rewrite: (next) => ({ ...next, document: pruned, ...(filled ? { variableValues: { ...next.variableValues, ...filled.variables } } : {}) }),
+      placeNulls(result) {
+        if (!result.data) return result;
+        const operation = getOperationAST(document, operationName);
+        if (!operation) return result;
+        const coordinates = new Map([...denied].map(([node, { coordinate }]) => [node, coordinate]));
+        const { data, placed } = placeDeniedNulls({
+          schema,
+          document,
+          operation,
+          data: result.data as Record<string, unknown>,
+          denied: coordinates,
+          variables,
+          nulled: nulled!,
+        });
+        const errors = placed.map(({ node, coordinate, path }) =>
+          porticoError(denied.get(node)!.denial === 'unauthenticated' ? 'UNAUTHENTICATED' : 'FORBIDDEN', {
+            path,
+            nodes: [node],
+            details: { field: coordinate, ...(denied.get(node)!.owner ? { reason: denied.get(node)!.owner } : {}) },
+          }),
+        );
+        return { ...result, data, errors: [...(result.errors ?? []), ...errors] };
+      },
+    };
+  }
 }
 
 function isPlainResult(result: unknown): result is ExecutionResult {

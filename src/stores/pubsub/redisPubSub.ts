@@ -34,11 +34,12 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
     async subscribe(channel, listener) {
       const key = prefix + channel;
       let set = listeners.get(key);
-      if (!set) {
-        listeners.set(key, (set = new Set()));
-        await subscriber.subscribe(key);
-      }
+      const first = !set;
+      if (!set) listeners.set(key, (set = new Set()));
+      // Added before SUBSCRIBE is answered: a message that Redis delivers as soon as it has
+      // subscribed (before the reply is read here) must find its listener.
       set.add(listener);
+      if (first) await subscriber.subscribe(key);
       return async () => {
         set.delete(listener);
         if (set.size === 0) {

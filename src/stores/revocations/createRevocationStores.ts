@@ -51,6 +51,7 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
           client,
           keyPrefix: `${redis.keyPrefix}revoked:`,
           ownsClient: true,
+          subscriber: () => createRedisClient(redis, { role: 'subscriber', purpose: 'revocation events', logger: options.logger }),
           // A Sentinel-managed master has a replica that a failover promotes: it must have the revocation.
           ...(redis.sentinel ? { replicas: 1, replicaWaitMs: Math.ceil(redis.commandTimeoutMs / 2) } : {}),
         });

@@ -19,6 +19,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const now = options.now ?? Date.now;
   const sweepEvery = options.sweepEvery ?? 10_000;
   const expiresAtByJti = new Map<string, number>();
+  const listeners = new Set<(jti: string) => void>();
   let additions = 0;
 
   const sweep = () => {
@@ -35,9 +36,17 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
       expiresAtByJti.set(jti, Math.max(expiresAt, expiresAtByJti.get(jti) ?? 0));
       additions += 1;
       if (additions % sweepEvery === 0) sweep();
+      for (const listener of listeners) listener(jti);
+    },
+    async onRevoked(listener) {
+      listeners.add(listener);
+      return async () => {
+        listeners.delete(listener);
+      };
     },
     async close() {
       expiresAtByJti.clear();
+      listeners.clear();
     },
   };
 }

@@ -23,6 +23,12 @@ export interface RedisRevocationStoreOptions {
   replicaWaitMs?: number;
   /** Epoch milliseconds; injected by tests. @default Date.now */
   now?: () => number;
+  /**
+   * A subscriber connection for `onRevoked`, made on its first call (a connection in subscriber
+   * mode runs nothing else). Every revocation is published on `<keyPrefix>events` with its jti.
+   * @default none: `onRevoked` rejects
+   */
+  subscriber?: () => RedisClient;
 }
 
 /**
@@ -33,6 +39,9 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const { client } = options;
   const prefix = options.keyPrefix ?? 'portico:revoked:';
   const now = options.now ?? Date.now;
+  const channel = `${prefix}events`;
+  let subscriber: RedisClient | undefined;
+  const listeners = new Set<(jti: string) => void>();
   return {
     async isRevoked(jti) {
       return (await client.exists(prefix + jti)) === 1;
@@ -42,11 +51,30 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
       // Already expired tokens are refused as expired; a key that would expire at once is pointless.
       if (expiresAtMs <= now()) return;
       await client.set(prefix + jti, '1', 'PXAT', expiresAtMs);
+      // Instances holding subscriptions on this token end them now, not at their next check.
+      await client.publish(channel, jti);
       // Held on the master already: a replica that is slow, absent (just after a failover) or a
       // WAIT that times out leaves it there, as without replicas.
       if (options.replicas) await client.wait(options.replicas, options.replicaWaitMs ?? 100).catch(() => 0);
     },
+    async onRevoked(listener) {
+      if (!subscriber) {
+        if (!options.subscriber) throw new Error('this revocation store was made without a subscriber connection');
+        subscriber = options.subscriber();
+        subscriber.on('message', (from: string, jti: string) => {
+          if (from === channel) for (const each of listeners) each(jti);
+        });
+        // ioredis subscribes again by itself after a reconnect.
+        await subscriber.subscribe(channel);
+      }
+      listeners.add(listener);
+      return async () => {
+        listeners.delete(listener);
+      };
+    },
     async close() {
+      listeners.clear();
+      subscriber?.disconnect();
       if (options.ownsClient) client.disconnect();
     },
   };

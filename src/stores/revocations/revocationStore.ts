@@ -14,5 +14,11 @@ export interface RevocationStore {
    * token is refused as expired anyway, so the entry can go.
    */
   revoke(jti: string, expiresAt: number): Promise<void>;
+  /**
+   * Calls `listener` with every `jti` revoked from now on through `revoke`, on any instance that
+   * shares this store (the Redis store publishes each revocation on a channel), so what outlives
+   * a request (a subscription) can end at once. Resolves once listening; the result stops it.
+   */
+  onRevoked(listener: (jti: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
