@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
+import { createPubSub, filter, pipe } from 'graphql-yoga';
 import { graphqlApp } from '../shared/graphqlApp.js';
 import { serveSubgraph, type RunningSubgraph, type SubgraphOptions } from '../shared/serveSubgraph.js';
 import { createOrderStore, dollars, type Order, type OrderItem, type OrderStore } from './data.js';
@@ -19,7 +20,14 @@ function ownedBy(order: Order | undefined, userId: string | null | undefined): O
   return order && (userId == null || order.userId === userId) ? order : undefined;
 }
 
-export function createOrdersSchema(store: OrderStore) {
+/** Status changes, per order id: what `Subscription.orderStatusChanged` streams. */
+export type OrderEvents = ReturnType<typeof createOrderEvents>;
+
+export function createOrderEvents() {
+  return createPubSub<{ orderStatusChanged: [orderId: string, order: Order] }>();
+}
+
+export function createOrdersSchema(store: OrderStore, events: OrderEvents = createOrderEvents()) {
   return buildSubgraphSchema({
     typeDefs: parse(ORDERS_SDL),
     resolvers: {
@@ -32,8 +40,20 @@ export function createOrdersSchema(store: OrderStore) {
       },
       Mutation: {
         // Another user's order is left as it is: as if it did not exist, so ids cannot be probed.
-        cancelOrder: (_: unknown, { id, userId }: { id: string; userId?: string | null }) =>
-          ownedBy(store.find(id), userId) ? (store.cancel(id) ?? null) : null,
+        cancelOrder: (_: unknown, { id, userId }: { id: string; userId?: string | null }) => {
+          if (!ownedBy(store.find(id), userId)) return null;
+          const cancelled = store.cancel(id);
+          if (cancelled) events.publish('orderStatusChanged', id, cancelled);
+          return cancelled ?? null;
+        },
+      },
+      Subscription: {
+        orderStatusChanged: {
+          // Another user's order yields no events, as if it did not exist (like Query.order).
+          subscribe: (_: unknown, { orderId, userId }: { orderId: string; userId?: string | null }) =>
+            pipe(events.subscribe('orderStatusChanged', orderId), filter((order) => ownedBy(order, userId) !== undefined)),
+          resolve: (order: Order) => order,
+        },
       },
       Order: {
         __resolveReference: (ref: { id: string }) => store.find(ref.id) ?? null,
