@@ -51,7 +51,7 @@ export function createOrdersSchema(store: OrderStore, events: OrderEvents = crea
         orderStatusChanged: {
           // Another user's order yields no events, as if it did not exist (like Query.order).
           subscribe: (_: unknown, { orderId, userId }: { orderId: string; userId?: string | null }) =>
-            pipe(events.subscribe('orderStatusChanged', orderId), filter((order) => ownedBy(order, userId) !== undefined)),
+            pipe(listening(events.subscribe('orderStatusChanged', orderId)), filter((order) => ownedBy(order, userId) !== undefined)),
           resolve: (order: Order) => order,
         },
       },
@@ -79,5 +79,35 @@ export function createOrdersSchema(store: OrderStore, events: OrderEvents = crea
 
 export function startOrdersSubgraph(options: SubgraphOptions = {}): Promise<RunningSubgraph> {
   const store = createOrderStore();
-  return serveSubgraph('orders', graphqlApp(createOrdersSchema(store), store.reset), options);
+  const events = createOrderEvents();
+  // A reset puts orders back to their seed status: a status change like any other, so it is
+  // published (a test can drive CANCELLED → PENDING → CANCELLED).
+  const reset = () => {
+    const before = new Map(store.list({ first: Number.MAX_SAFE_INTEGER, offset: 0 }).map((order) => [order.id, order.status]));
+    store.reset();
+    for (const order of store.list({ first: Number.MAX_SAFE_INTEGER, offset: 0 })) {
+      if (before.get(order.id) !== order.status) events.publish('orderStatusChanged', order.id, order);
+    }
+  };
+  return serveSubgraph('orders', graphqlApp(createOrdersSchema(store, events), reset), options);
+}
+
+/**
+ * A pub/sub subscription listening from now on: yoga's pub/sub registers a listener only on the
+ * first `next()`, after the response has started, and an event published in between is lost.
+ */
+function listening<T>(events: AsyncIterable<T>): AsyncIterableIterator<T> {
+  const iterator = events[Symbol.asyncIterator]();
+  let first: Promise<IteratorResult<T>> | undefined = iterator.next();
+  return {
+    next() {
+      const pending = first;
+      first = undefined;
+      return pending ?? iterator.next();
+    },
+    return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }

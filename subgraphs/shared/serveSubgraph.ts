@@ -128,7 +128,8 @@ export async function serveSubgraph(
 
     const response = await app.handle(toFetchRequest(req, url, method, body));
     if (isStream(response)) {
-      await streamResponse(response, res, clientGone);
+      log.openStreams += 1;
+      await streamResponse(response, res, clientGone).finally(() => (log.openStreams -= 1));
       return;
     }
     const payload = Buffer.from(await response.arrayBuffer());
@@ -250,9 +251,13 @@ async function streamResponse(response: Response, res: ServerResponse, clientGon
   res.flushHeaders();
   const reader = response.body!.getReader();
   // The client hanging up ends the stream, and with it the subscription's source iterator.
-  void clientGone.then(() => reader.cancel().catch(() => undefined));
+  // (A pending read is not always ended by the cancel, so the loop watches the client too.)
+  const gone = clientGone.then(() => {
+    void reader.cancel().catch(() => undefined);
+    return { done: true as const, value: undefined };
+  });
   for (;;) {
-    const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    const { done, value } = await Promise.race([reader.read(), gone]).catch(() => ({ done: true as const, value: undefined }));
     if (done) break;
     res.write(value);
   }
