@@ -4,6 +4,8 @@ import { displayPath } from '../config/configError.js';
 import type { LoadedSource } from '../config/loadConfig.js';
 import { buildGraphQLSource } from '../sources/graphql/buildGraphQLSource.js';
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
+import { upstreamSubscriptionsSchema } from '../config/subscriptionsSchema.js';
+import { createSubscriptionExecutor } from '../sources/graphql/createSubscriptionExecutor.js';
 import { buildRestSource } from '../sources/rest/buildRestSource.js';
 import { buildRedisEventSource, type EventChannels } from '../sources/redis-events/buildRedisEventSource.js';
 import { composeSupergraph } from '../sources/federation/composeSupergraph.js';
@@ -38,7 +40,12 @@ export interface SourceRuntimeDeps {
 export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps): SourceRuntime {
   switch (source.kind) {
     case 'graphql': {
-      const executor = createGraphQLExecutor({ source: source.name, url: source.url, http: deps.httpFor(source.name) });
+      const executor = createGraphQLExecutor({
+        source: source.name,
+        url: source.url,
+        http: deps.httpFor(source.name),
+        subscriptions: createSubscriptionExecutor({ ...source.subscriptions, source: source.name, sourceUrl: source.url }),
+      });
       const subschema = buildGraphQLSource({ name: source.name, sdl: source.sdl!, executor, merge: source.merge });
       return { name: source.name, subschemas: [subschema] };
     }
@@ -71,7 +78,14 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
         // Each subgraph is its own upstream: its own breaker, so one failing subgraph does not cut off the others.
         executorFor: (subgraph) => {
           const name = `${source.name}/${subgraph.name}`;
-          const executor = createGraphQLExecutor({ source: name, url: subgraph.url, http: deps.httpFor(name) });
+          const configured = source.subgraphs?.find((s) => s.name === subgraph.name)?.subscriptions;
+          const executor = createGraphQLExecutor({
+            source: name,
+            url: subgraph.url,
+            http: deps.httpFor(name),
+            // A supergraph file names no per-subgraph config: its subgraphs get the defaults.
+            subscriptions: createSubscriptionExecutor({ ...(configured ?? upstreamSubscriptionsSchema.parse({})), source: name, sourceUrl: subgraph.url }),
+          });
           executors.set(subgraph.name, executor);
           return executor;
         },

@@ -15,7 +15,7 @@ import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCach
 import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
 import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
-import { bffSubscriptionsSchema, processSubscriptionsSchema } from './subscriptionsSchema.js';
+import { bffSubscriptionsSchema, processSubscriptionsSchema, upstreamSubscriptionsSchema } from './subscriptionsSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -47,12 +47,16 @@ export const graphqlSourceSchema = z.strictObject({
   merge: z.record(z.string(), mergeByKeySchema).default({}),
   /** Timeouts, breaker, retries, fallback cache (src/config/resilienceSchema.ts). */
   resilience: sourceResilienceSchema,
+  /** How subscription events come from this source (src/config/subscriptionsSchema.ts). @default SSE to `url` */
+  subscriptions: upstreamSubscriptionsSchema.prefault({}),
 });
 
 export const federationSubgraphSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z][\w-]*$/),
   url: httpUrl,
   schema: z.string().min(1),
+  /** How subscription events come from this subgraph (src/config/subscriptionsSchema.ts). @default SSE to `url` */
+  subscriptions: upstreamSubscriptionsSchema.prefault({}),
 });
 
 export const federationSourceSchema = z.strictObject({

@@ -17,6 +17,7 @@ import { usePartnerRoutes, type PartnerRoutes } from '../partner-rest/usePartner
 import { createPipelineEntry, type PipelineEntry } from '../context/pipelineEntry.js';
 import type { Readiness } from '../context/readiness.js';
 import type { PipelinePlugin } from '../context/requestScope.js';
+import type { ConnectionCheck } from '../context/connectionCheck.js';
 import { useTracing } from '../plugins/observability/useTracing.js';
 import { useRequestMetrics } from '../plugins/observability/useRequestMetrics.js';
 import type { PorticoTracing } from '../observability/tracing.js';
@@ -40,6 +41,7 @@ import { collectCacheHints } from '../plugins/response-cache/collectCacheHints.j
 import { bffSdlsOf } from '../compose/bffSdls.js';
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import type { RevocationStores } from '../stores/revocations/createRevocationStores.js';
+import { useMultipartSubscriptions } from '../plugins/subscriptions/useMultipartSubscriptions.js';
 import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
 import { useSubscriptionPolicies } from '../plugins/subscriptions/useSubscriptionPolicies.js';
 import type { SubscriptionRegistry } from '../plugins/subscriptions/subscriptionRegistry.js';
@@ -82,6 +84,8 @@ export interface Pipeline {
   entry: PipelineEntry;
   /** The GraphiQL page, its assets served by this pipeline (useGraphiQLAssets); absent in production mode. */
   renderGraphiQL?: (options?: GraphiQLOptions) => string;
+  /** The auth plugin's check of a WebSocket's `connection_init` credentials (src/server/attachGraphQLWs.ts). */
+  connect: ConnectionCheck;
 }
 
 /**
@@ -94,6 +98,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
   // Policy directives are read from the SDLs behind the schema, once per BFF (start or reload).
   const sdls = bffSdlsOf(bff, deps.sources ?? {});
   const entry = createPipelineEntry();
+  const auth = useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) });
   const plugins: (PipelinePlugin | false)[] = [
     // ① HTTP edge
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
@@ -118,7 +123,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useRequestShape({ maxJsonDepth: bff.limits.maxJsonDepth }),
     // ③ authenticate, in onRequestParse: before the body is parsed, so invalid credentials reach
     // no later phase (validation, rate limit, response cache, subgraphs)
-    useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) }),
+    auth,
     // trusted documents, in onParams: a document id becomes its stored text; in stored-only mode
     // any other document is refused before it is parsed
     deps.trustedDocuments !== undefined && useTrustedDocuments(deps.trustedDocuments),
@@ -171,6 +176,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
       }),
     // ⑨ result: which parts of the answer came from the fallback cache
     useStaleExtensions(),
+    // ⑨ answer: a subscription asked for as Apollo's multipart protocol is written as it (yoga
+    // writes SSE and JSON itself); in onResultProcess, after everything above shaped the events
+    useMultipartSubscriptions(),
     // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log
     useErrorMasking({ onMasked: (error) => deps.logger.error({ bff: bff.name, err: error }, 'masked error') }),
     // Partner REST routes come last in onRequest, once the request hooks above (id, deadline, log,
@@ -181,6 +189,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
   return {
     plugins: plugins.filter((plugin): plugin is PipelinePlugin => plugin !== false),
     entry,
+    connect: auth.checkConnection,
     // The page that loads what useGraphiQLAssets serves; yoga's own loads it from a CDN.
     ...(bff.production ? {} : { renderGraphiQL: (options?: GraphiQLOptions) => renderGraphiQLPage(options, GRAPHIQL_ASSET_BASE) }),
   };

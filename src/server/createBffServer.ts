@@ -13,6 +13,8 @@ import { pickRequestId } from './requestId.js';
 import { withHttpLimits } from './httpLimits.js';
 import { createListener } from './createListener.js';
 import { peerCertificateOf } from './peerCertificate.js';
+import type { ConnectionCheck } from '../context/connectionCheck.js';
+import { attachGraphQLWs } from './attachGraphQLWs.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -33,6 +35,8 @@ export interface BffApp {
   entry?: PipelineEntry;
   /** The GraphiQL page (src/pipeline/buildPipeline.ts); yoga's own when absent. */
   renderGraphiQL?: ((options?: GraphiQLOptions) => string) | undefined;
+  /** Authenticates a WebSocket's `connection_init` payload (src/server/attachGraphQLWs.ts). @default none: every connection is accepted */
+  connect?: ConnectionCheck | undefined;
 }
 
 export interface RunningBff {
@@ -65,6 +69,7 @@ export interface DrainReport {
 
 /** One app and the requests it is answering. */
 interface Generation {
+  app: BffApp;
   yoga: { handle: (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => unknown; dispose(): Promise<void> | void };
   inFlight: number;
   idle?: (() => void) | undefined;
@@ -75,7 +80,8 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   const { bff, logger } = options;
   const readiness = options.readiness ?? createReadiness();
   let draining = false;
-  const makeGeneration = ({ schema, plugins, entry, renderGraphiQL }: BffApp): Generation => {
+  const makeGeneration = (app: BffApp): Generation => {
+    const { schema, plugins, entry, renderGraphiQL } = app;
     const yoga = createYoga<{ portico: RequestScope }>({
       schema,
       graphqlEndpoint: bff.path,
@@ -102,7 +108,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner
     // one, which skips onRequest/onResponse.
     entry?.bind(async (request, context) => yoga.fetch(request, context));
-    return { yoga, inFlight: 0 };
+    return { app, yoga, inFlight: 0 };
   };
   // The node handler reads this on each request: a hot reload replaces it in one assignment.
   let current = makeGeneration(options);
@@ -151,6 +157,14 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  // GraphQL over WebSocket (graphql-transport-ws) on the same port and path; each operation
+  // re-enters the current generation's pipeline.
+  const ws = attachGraphQLWs(server, {
+    path: bff.path,
+    current: () => current.app,
+    credentialKeys: ['authorization', ...(bff.auth.apiKeys.enabled ? [bff.auth.apiKeys.header] : [])],
+    logger,
+  });
   await listen(server, bff.port, bff.host);
   const port = (server.address() as AddressInfo).port;
 
@@ -180,6 +194,8 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       draining = true;
       const inFlightAtClose = inFlight;
       let cutOff = 0;
+      // Upgraded sockets hold server.close() open: the WebSockets go first (1001).
+      ws.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       listener.closeIdle();
       const timer = setTimeout(() => {

@@ -20,6 +20,11 @@ export interface SubgraphStats {
   inFlight: number;
   maxInFlight: number;
   lastHeaders: IncomingHttpHeaders;
+  /**
+   * Event streams (subscriptions over SSE) answering right now: counted once their headers are
+   * sent, when the subscription is registered, so a test can publish knowing it will be seen.
+   */
+  openStreams: number;
 }
 
 /**
@@ -64,6 +69,9 @@ export class RequestLog {
     this.maxInFlight = this.inFlight;
   }
 
+  /** See `SubgraphStats.openStreams`; serveSubgraph counts them. */
+  openStreams = 0;
+
   stats(): SubgraphStats {
     return {
       requests: this.requests,
@@ -71,6 +79,7 @@ export class RequestLog {
       inFlight: this.inFlight,
       maxInFlight: this.maxInFlight,
       lastHeaders: this.recent.at(-1)?.headers ?? {},
+      openStreams: this.openStreams,
     };
   }
 

@@ -127,6 +127,11 @@ export async function serveSubgraph(
     }
 
     const response = await app.handle(toFetchRequest(req, url, method, body));
+    if (isStream(response)) {
+      log.openStreams += 1;
+      await streamResponse(response, res, clientGone).finally(() => (log.openStreams -= 1));
+      return;
+    }
     const payload = Buffer.from(await response.arrayBuffer());
     if (gone) return;
     const headers: Record<string, string> = {};
@@ -230,6 +235,33 @@ function toFetchRequest(req: IncomingMessage, url: URL, method: string, body: Bu
   const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
   // The copy types as Uint8Array<ArrayBuffer>, which BodyInit accepts and a pooled Buffer is not.
   return new Request(url, { method, headers, ...(hasBody ? { body: new Uint8Array(body) } : {}) });
+}
+
+/** An event stream (a subscription over SSE) is relayed as it comes, not buffered to its end. */
+function isStream(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').startsWith('text/event-stream') && response.body !== null;
+}
+
+async function streamResponse(response: Response, res: ServerResponse, clientGone: Promise<void>): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(response.status, headers);
+  res.flushHeaders();
+  const reader = response.body!.getReader();
+  // The client hanging up ends the stream, and with it the subscription's source iterator.
+  // (A pending read is not always ended by the cancel, so the loop watches the client too.)
+  const gone = clientGone.then(() => {
+    void reader.cancel().catch(() => undefined);
+    return { done: true as const, value: undefined };
+  });
+  for (;;) {
+    const { done, value } = await Promise.race([reader.read(), gone]).catch(() => ({ done: true as const, value: undefined }));
+    if (done) break;
+    res.write(value);
+  }
+  res.end();
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

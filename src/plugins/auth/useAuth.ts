@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../../config/authSchema.js';
 import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { ConnectionCheck } from '../../context/connectionCheck.js';
 import { porticoError } from '../../errors/index.js';
 import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevocationStore.js';
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
@@ -35,7 +36,11 @@ export type AuthOptions = AuthConfig & {
 };
 
 /** The plugin with its authenticator, so tests and the benchmark can read its counters. */
-export type AuthPlugin = PorticoPlugin & { authenticator: Authenticator };
+export type AuthPlugin = PorticoPlugin & {
+  authenticator: Authenticator;
+  /** The same decision for a long-lived connection's credentials, when it opens (src/context/connectionCheck.ts). */
+  checkConnection: ConnectionCheck;
+};
 
 /**
  * Authentication: who is calling, decided before the request body is parsed (yoga's
@@ -118,6 +123,13 @@ export function useAuth(options: AuthOptions): AuthPlugin {
 
   return {
     authenticator,
+    async checkConnection(credentials) {
+      try {
+        await authenticator.authenticate(credentials.get('authorization'), credentials.get(apiKeyHeader));
+      } catch (error) {
+        refuse(error);
+      }
+    },
     onRequestParse({ request, serverContext }) {
       const scope = serverContext.portico;
       // The server creates the scope for every request; without one there is nowhere to put the

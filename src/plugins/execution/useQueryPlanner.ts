@@ -34,6 +34,17 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
   const metrics = planMetrics(options.registry);
   const logged = new WeakSet<DocumentNode>();
   return {
+    // Subscriptions are not planned yet: the subscription root field is stitching's, which opens
+    // the source's stream and resolves each event's other fields (REST, other graphs) by type
+    // merging. Counted as a fallback like any other, so the share is visible.
+    onSubscribe({ args }) {
+      metrics.operations.inc({ bff, engine: 'stitch' });
+      metrics.fallbacks.inc({ bff, reason: planner ? 'subscription' : 'engine_stitch' });
+      if (planner && options.logger && !logged.has(args.document)) {
+        logged.add(args.document);
+        options.logger.info({ bff, operationName: args.operationName, reason: 'subscription' }, 'part of an operation runs by stitching: the query planner does not plan it');
+      }
+    },
     onExecute({ executeFn, setExecuteFn }) {
       if (!planner) {
         setExecuteFn((args) => {

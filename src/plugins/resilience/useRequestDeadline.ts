@@ -27,5 +27,16 @@ export function useRequestDeadline(options: RequestDeadlineOptions = {}): Portic
       const scope = serverContext.portico;
       if (scope) scope.deadline = now() + budgetMs;
     },
+    // A subscription lives past any budget: the budget covers opening it, and once its stream is
+    // open each event's fetches are bounded by their sources' own timeouts, not by a deadline
+    // that passed long before the event arrived.
+    onSubscribe({ args }) {
+      const scope = args.contextValue.portico;
+      return {
+        onSubscribeResult() {
+          if (scope) delete scope.deadline;
+        },
+      };
+    },
   };
 }

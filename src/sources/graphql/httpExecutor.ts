@@ -3,12 +3,15 @@ import { getOperationASTFromRequest, type ExecutionRequest, type ExecutionResult
 import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
 import { scopeOf } from '../../context/requestScope.js';
+import type { SubscriptionExecutor } from './createSubscriptionExecutor.js';
 
 export interface GraphQLExecutorOptions {
   /** Source name: goes to logs and `extensions.source`, never the URL. */
   source: string;
   url: string;
   http: HttpCall;
+  /** Where subscription operations go (createSubscriptionExecutor.ts). @default refused: the source has none */
+  subscriptions?: SubscriptionExecutor;
 }
 
 // Delegation builds a new document per call, but the same operation arrives with the same
@@ -26,6 +29,7 @@ function printOnce(document: DocumentNode): string {
 /** An executor that POSTs GraphQL-over-HTTP to one upstream through the shared pool. */
 export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor {
   const { source, url, http } = options;
+  const { subscriptions } = options;
   const executeRemote = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     const scope = scopeOf(request.context);
     const headers: Record<string, string> = {
@@ -62,7 +66,13 @@ export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor
     }
     return parsed;
   };
-  return executeRemote as Executor;
+  if (!subscriptions) return executeRemote as Executor;
+  // A subscription is a stream over its own connection, not a POST through the pool: only its
+  // operation type decides which way a request goes.
+  return ((request: ExecutionRequest) =>
+    (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.SUBSCRIPTION
+      ? subscriptions(request)
+      : executeRemote(request)) as Executor;
 }
 
 function isExecutionResult(value: unknown): value is ExecutionResult {
