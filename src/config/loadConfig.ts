@@ -130,7 +130,7 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     reload: root.reload,
     fleet: root.fleet,
     subscriptions: root.subscriptions,
-    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file), ...Object.values(sourcesRaw).flatMap((source) => (source.tls ? upstreamTlsFiles(source.tls, sourcesFile) : []))],
+    files: [rootFile, sourcesFile, ...bffs.map((bff) => bff.file), ...Object.values(sourcesRaw).flatMap((source) => ('tls' in source && source.tls ? upstreamTlsFiles(source.tls, sourcesFile) : []))],
   };
   if (root.admin) {
     const { token, ...admin } = root.admin;
@@ -196,7 +196,8 @@ async function loadSourceFiles(name: string, source: SourceConfig, file: string)
   } else {
     loaded.sdl = await readSdl(path.resolve(dir, source.schema), file, `${name}.schema`);
   }
-  if (source.tls) loaded.tlsMaterial = await loadUpstreamTls(name, source.tls, file);
+  // A Redis event source reaches Redis through the root `redis` config, not a source URL.
+  if ('tls' in source && source.tls) loaded.tlsMaterial = await loadUpstreamTls(name, source.tls, file);
   return loaded;
 }
 

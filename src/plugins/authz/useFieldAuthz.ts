@@ -147,25 +147,6 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
         if (denied) throw refusal(documentAST, operationName, denied, principal);
       };
     },
-    // A subscription gets the same decision when it starts: a denied field refuses it in either
-    // mode (in 'null' mode too: every event would carry the same denial, so none is sent), and
-    // owner arguments left out are filled with the caller's own, so its events are the caller's.
-    onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
-      const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
-      const policy = policyFor(args.schema, args.document, args.operationName);
-      const denied = deniedFor(policy, principal, args.variableValues);
-      if (denied) {
-        setResultAndStopExecution({ errors: [refusal(args.document, args.operationName, denied, principal)] });
-        return;
-      }
-      if (policy.owners.fills.size === 0) return;
-      const filled = fillOwnerArguments(args.document, args.operationName, policy.owners.fills, principal, ownerBypass, undefined);
-      if (filled) {
-        setSubscribeFn((subscribeArgs) =>
-          subscribeFn({ ...subscribeArgs, document: filled.document, variableValues: { ...subscribeArgs.variableValues, ...filled.variables } }),
-        );
-      }
-    },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const decision = admitted(args, setResultAndStopExecution);
       if (!decision) return undefined;
