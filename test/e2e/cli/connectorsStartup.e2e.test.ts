@@ -34,5 +34,6 @@ describe('portico start with an Apollo Connectors schema outside the supported s
     expect(code).toBe(78);
     expect(stderr).toMatch(/schemas\/products\.connect\.graphql: Query\.product: @connect\(http: \{ PATCH \}\): not supported/);
     expect(stderr).not.toMatch(/\n\s+at /);
-  });
+    // A real process: tsx compiles the CLI on start, which takes long on a shared two-core machine.
+  }, 90_000);
 });
