@@ -13,6 +13,7 @@ import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
+import { trafficSchema } from './trafficSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -42,6 +43,8 @@ export const graphqlSourceSchema = z.strictObject({
   merge: z.record(z.string(), mergeByKeySchema).default({}),
   /** Timeouts, breaker, retries, fallback cache (src/config/resilienceSchema.ts). */
   resilience: sourceResilienceSchema,
+  /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
+  traffic: trafficSchema.optional(),
 });
 
 export const federationSubgraphSchema = z.strictObject({
@@ -83,6 +86,8 @@ export const restSourceSchema = z.strictObject({
   /** Keys per batch request. @default 100, the demo products API's own limit. */
   maxBatchSize: z.number().int().positive().default(100),
   resilience: sourceResilienceSchema,
+  /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
+  traffic: trafficSchema.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [

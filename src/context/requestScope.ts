@@ -35,6 +35,11 @@ export interface RequestScope {
   upstreamObservers?: UpstreamObserver[];
   /** The W3C trace id of this request, when tracing is on; the access log prints it. */
   traceId?: string;
+  /**
+   * The client's request headers as received. Read only by a source's traffic rules (a tester's
+   * `x-version: canary`, docs/traffic.md), never for identity: that is `principal`'s job.
+   */
+  requestHeaders?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface StaleSource {

@@ -138,6 +138,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       principal: ANONYMOUS,
       upstreamHeaders: {},
       signal: abort.signal,
+      requestHeaders: req.headers,
     };
     void generation.yoga.handle(req, res, { portico });
   }), logger);
