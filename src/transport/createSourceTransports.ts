@@ -24,6 +24,8 @@ export interface SourceTransportsOptions {
   logger: Logger;
   /** Clock for deadlines, retries and answer ages. @default Date.now */
   now?: () => number;
+  /** Clock for the rollback windows of sources' versions (docs/traffic.md). @default `now` */
+  rollbackClock?: () => number;
   /** The operator console's ring buffer. @default the process's (src/observability/console/) */
   feed?: ConsoleFeed;
 }
@@ -161,7 +163,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
         mirrorHttp: http,
         logger,
         metrics: routedMetrics,
-        ...(options.now ? { now: options.now } : {}),
+        ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
       });
       routers.set(name, router);
     }
