@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // A source's versions and how requests are routed among them (docs/traffic.md). Validated here,
-// once; src/transport/routing/ reads the parsed result on every call and decides nothing the
+// once; src/transport/ reads the parsed result on every call and decides nothing the
 // config did not say.
 
 const versionName = z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a lower-case version name like "canary"' });

@@ -11,8 +11,8 @@ import type { HttpCall } from './httpClient.js';
 import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
-import { createVersionRouter, type VersionRouter, type VersionState } from './routing/createVersionRouter.js';
-import { versionMetrics } from './routing/versionMetrics.js';
+import { createVersionRouter, type VersionRouter, type VersionState } from './createVersionRouter.js';
+import { versionMetrics } from './versionMetrics.js';
 
 export interface SourceTransportsOptions {
   sources: Readonly<Record<string, LoadedSource>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstBodyDifference, firstDifference } from '../../../src/transport/routing/firstDifference.js';
+import { firstBodyDifference, firstDifference } from '../../src/transport/firstDifference.js';
 
 describe('firstDifference', () => {
   it('finds nothing in equal values, whatever the key order', () => {

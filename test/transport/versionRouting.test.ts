@@ -2,16 +2,16 @@ import { parse } from 'graphql';
 import { pino } from 'pino';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LoadedSource } from '../../../src/config/loadConfig.js';
-import { sourceSchema } from '../../../src/config/schema.js';
-import { ANONYMOUS, type Principal } from '../../../src/context/principal.js';
-import type { RequestScope } from '../../../src/context/requestScope.js';
-import { createGraphQLExecutor } from '../../../src/sources/graphql/httpExecutor.js';
-import { createHttpClient, type HttpClient } from '../../../src/transport/httpClient.js';
-import { createSourceTransports, type SourceTransports } from '../../../src/transport/createSourceTransports.js';
-import { chooseVersion } from '../../../src/transport/routing/chooseVersion.js';
-import { trafficSchema } from '../../../src/config/trafficSchema.js';
-import { startSubgraph, type SubgraphHandle } from '../../support/subgraphs.js';
+import type { LoadedSource } from '../../src/config/loadConfig.js';
+import { sourceSchema } from '../../src/config/schema.js';
+import { ANONYMOUS, type Principal } from '../../src/context/principal.js';
+import type { RequestScope } from '../../src/context/requestScope.js';
+import { createGraphQLExecutor } from '../../src/sources/graphql/httpExecutor.js';
+import { createHttpClient, type HttpClient } from '../../src/transport/httpClient.js';
+import { createSourceTransports, type SourceTransports } from '../../src/transport/createSourceTransports.js';
+import { chooseVersion } from '../../src/transport/chooseVersion.js';
+import { trafficSchema } from '../../src/config/trafficSchema.js';
+import { startSubgraph, type SubgraphHandle } from '../support/subgraphs.js';
 
 // Two real processes of the demo orders service: `stable` and `canary` (the shadow, when mirrored).
 // Routing is counted where it lands: at each process.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { trafficSchema } from '../../../src/config/trafficSchema.js';
-import { ANONYMOUS, type Principal } from '../../../src/context/principal.js';
-import { chooseVersion, stickyPoint, type RoutingFacts } from '../../../src/transport/routing/chooseVersion.js';
+import { trafficSchema } from '../../src/config/trafficSchema.js';
+import { ANONYMOUS, type Principal } from '../../src/context/principal.js';
+import { chooseVersion, stickyPoint, type RoutingFacts } from '../../src/transport/chooseVersion.js';
 
 const versions = { stable: 'http://127.0.0.1:1/graphql', canary: 'http://127.0.0.1:2/graphql' };
 const none = new Set<string>();

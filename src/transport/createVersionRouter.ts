@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { TrafficConfig } from '../../config/trafficSchema.js';
-import type { HttpCall, UpstreamRequest, UpstreamResponse } from '../upstreamCall.js';
+import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { chooseVersion, type RoutingFacts } from './chooseVersion.js';
 import { firstBodyDifference } from './firstDifference.js';
 import { createRollbackJudge, type RollbackJudge, type RollbackVerdict } from './rollbackJudge.js';

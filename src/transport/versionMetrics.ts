@@ -1,5 +1,5 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../../observability/metrics.js';
+import { counter, gauge, histogram } from '../observability/metrics.js';
 
 /**
  * Series of a source's versions (docs/traffic.md), labelled by `source` and `version`:

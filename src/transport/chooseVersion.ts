@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '../../context/principal.js';
-import type { TrafficConfig, TrafficMatch } from '../../config/trafficSchema.js';
+import type { Principal } from '../context/principal.js';
+import type { TrafficConfig, TrafficMatch } from '../config/trafficSchema.js';
 
 /** What a routing decision may read about a request. */
 export interface RoutingFacts {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rollbackSchema } from '../../../src/config/trafficSchema.js';
-import { createRollbackJudge, percentile } from '../../../src/transport/routing/rollbackJudge.js';
+import { rollbackSchema } from '../../src/config/trafficSchema.js';
+import { createRollbackJudge, percentile } from '../../src/transport/rollbackJudge.js';
 
 function judge(config: Record<string, unknown>) {
   let clock = 1_000_000;

@@ -1,4 +1,4 @@
-import type { RollbackConfig } from '../../config/trafficSchema.js';
+import type { RollbackConfig } from '../config/trafficSchema.js';
 
 /** One finished call of a version, as the judge counts it. */
 export interface CallSample {
