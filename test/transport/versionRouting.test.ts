@@ -36,6 +36,8 @@ interface Harness {
   logs: Record<string, unknown>[];
   /** Sends `{ __typename }` as `principal`, with the client's `headers`; resolves to the status. */
   send(principal?: Principal, headers?: Record<string, string>): Promise<number>;
+  /** The version each attempt's observers (tracing, access log) were told, in order. */
+  observed: (string | undefined)[];
   executor: ReturnType<typeof createGraphQLExecutor>;
   setClock(ms: number): void;
 }
@@ -65,11 +67,19 @@ function harness(traffic: Record<string, unknown>): Harness {
   const call = transports.httpFor('orders');
   // A distinct request id per call: the pool shares identical reads in flight, which would count one call for several.
   let sequence = 0;
+  const observed: (string | undefined)[] = [];
   return {
+    observed,
     transports,
     logs,
     async send(principal = ANONYMOUS, headers = {}) {
-      const scope: RequestScope = { requestId: 'r', principal, upstreamHeaders: {}, requestHeaders: headers };
+      const scope: RequestScope = {
+        requestId: 'r',
+        principal,
+        upstreamHeaders: {},
+        requestHeaders: headers,
+        upstreamObservers: [(attempt) => void observed.push(attempt.version)],
+      };
       const response = await call({
         method: 'POST',
         url: stable.url,
@@ -143,6 +153,9 @@ describe('routing a source to its versions (real processes)', () => {
       await many(30, (i) => h.send(user(`globex-${i}`, { tenant: 'globex' }), { 'x-version': 'stable' }));
       expect((await canary.stats()).requests).toBe(90);
       expect((await stable.stats()).requests).toBe(30);
+      // Tracing and the access log see the version of every attempt (`portico.source.version` on the span).
+      expect(h.observed.filter((version) => version === 'canary')).toHaveLength(90);
+      expect(h.observed.filter((version) => version === 'stable')).toHaveLength(30);
     } finally {
       await h.transports.close();
     }
