@@ -42,7 +42,9 @@ interface Harness {
   setClock(ms: number): void;
 }
 
-const QUIET = { retry: { maxRetries: 0 }, fallback: { enabled: false } };
+// No retries or fallback answers, so counts at each process are calls; a timeout far above any
+// answer's latency, so a machine under heavy load slows the test down instead of failing it.
+const QUIET = { timeoutMs: 60_000, retry: { maxRetries: 0 }, fallback: { enabled: false } };
 
 function harness(traffic: Record<string, unknown>): Harness {
   let clock = 1_000_000;
@@ -99,7 +101,7 @@ function harness(traffic: Record<string, unknown>): Harness {
 const user = (subject: string, extra: Partial<Principal> = {}): Principal => ({ kind: 'jwt', subject, scopes: [], roles: [], ...extra });
 
 /** Runs `count` sends, `width` at a time. */
-async function many(count: number, send: (i: number) => Promise<unknown>, width = 16): Promise<void> {
+async function many(count: number, send: (i: number) => Promise<unknown>, width = 8): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
@@ -132,7 +134,7 @@ describe('routing a source to its versions (real processes)', () => {
     } finally {
       await h.transports.close();
     }
-  });
+  }, 180_000);
 
   it('keeps one subject on one version for 1,000 requests at 50/50', async () => {
     const h = harness({ weights: { stable: 50, canary: 50 } });
@@ -143,7 +145,7 @@ describe('routing a source to its versions (real processes)', () => {
     } finally {
       await h.transports.close();
     }
-  });
+  }, 180_000);
 
   it('applies header and tenant rules exactly', async () => {
     const h = harness({ rules: [{ version: 'canary', when: { header: { name: 'x-version', equals: 'canary' } } }, { version: 'canary', when: { tenant: ['acme'] } }] });
@@ -159,7 +161,7 @@ describe('routing a source to its versions (real processes)', () => {
     } finally {
       await h.transports.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('automatic rollback', () => {
@@ -207,7 +209,7 @@ describe('automatic rollback', () => {
     } finally {
       await h.transports.close();
     }
-  });
+  }, 180_000);
 });
 
 describe('mirroring', () => {
@@ -245,6 +247,23 @@ describe('mirroring', () => {
       const line = h.logs.find((entry) => entry.msg === 'mirrored answer differs');
       expect(line).toMatchObject({ source: 'orders', version: 'canary', primary: 'stable', path: 'data.order.status' });
       expect(JSON.stringify(line)).not.toMatch(/CANCELLED|PAID|PENDING|SHIPPED|o3/);
+    } finally {
+      await h.transports.close();
+    }
+  });
+
+  it('serves the same answers while the shadow fails, and counts its failures', async () => {
+    const h = harness(mirror);
+    try {
+      const query = (id: number) => parse(`{ order(id: "o${id}") { id status } }`);
+      const expected = await Promise.all([8, 9].map((id) => h.executor({ document: query(id), context: context() })));
+      await canary.waitForStats((stats) => stats.requests === 2);
+      await canary.setFaults({ errorRate: 1 });
+      const before = await metricValue('portico_mirror_requests_total', { source: 'orders', version: 'canary', result: 'failed' });
+      expect(await Promise.all([8, 9].map((id) => h.executor({ document: query(id), context: context() })))).toEqual(expected);
+      await expect.poll(() => metricValue('portico_mirror_requests_total', { source: 'orders', version: 'canary', result: 'failed' })).toBe(before + 2);
+      // The primary's own transport never saw the shadow's failures.
+      expect(h.transports.health(['orders'])['orders@stable']?.breaker).toBe('closed');
     } finally {
       await h.transports.close();
     }

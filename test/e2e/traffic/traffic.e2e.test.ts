@@ -26,7 +26,7 @@ async function writeSources(traffic: Record<string, unknown>): Promise<void> {
     kind: 'graphql',
     url: stable.url,
     schema: path.join(repoRoot, 'schemas/users.graphql'),
-    resilience: { retry: { maxRetries: 0 }, fallback: { enabled: false } },
+    resilience: { timeoutMs: 60_000, retry: { maxRetries: 0 }, fallback: { enabled: false } },
     traffic: { versions: { stable: stable.url, canary: canary.url }, ...traffic },
   };
   await writeFile(sourcesFile, `export default ${JSON.stringify({ users })};\n`);
