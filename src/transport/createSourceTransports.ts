@@ -182,6 +182,8 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
         if (only && !only.some((source) => name === source || name.startsWith(`${source}/`) || name.startsWith(`${source}@`))) continue;
         const [source, version] = name.split('@');
         const state = version === undefined ? undefined : routers.get(source!)?.state()[version];
+        // A version a reload removed (or a source that lost its versions) is no longer reported.
+        if (version !== undefined && !state) continue;
         result[name] = { breaker: transport.breaker.state(), ...(state ? { version: state } : {}) };
       }
       return result;
