@@ -32,8 +32,8 @@ import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-
 import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
 import { NotPlannable, documentShape } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
-import type { SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
-import type { PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
+import { withOverrideLabels, type SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
+import { percentLabels, type PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
 import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
 import type { ResolverKit } from './resolverKit.js';
 
@@ -50,6 +50,11 @@ export interface BffPlannerOptions {
   delegateTarget(source: string, fieldName: string, operation: 'query' | 'mutation'): GraphQLField<unknown, unknown> | undefined;
   /** Told once per operation shape (and per resolver delegation shape) that falls back, and why. */
   onFallback?: (reason: string, operationName: string | undefined) => void;
+  /**
+   * Whether a progressive `@override` label is on for this request, as under `portico serve`.
+   * @default percentLabels(): `percent(N)` is on for N % of requests, at random
+   */
+  overrideLabel?: (label: string) => boolean;
 }
 
 /** The reason a part of an operation runs by stitching, passed to the fallback (the metrics read it). */
@@ -79,6 +84,14 @@ const MAX_DECISIONS_PER_DOCUMENT = 32;
 interface ExecutionState {
   errors: GraphQLError[];
   signal: AbortSignal | undefined;
+  /** The model for this request's progressive override labels; its resolvers' delegations plan with it too. */
+  labels: ActiveLabels;
+}
+
+/** The progressive `@override` labels drawn for one request, and the model they make. */
+interface ActiveLabels {
+  key: string;
+  model: SupergraphModel;
 }
 type RootValue = { [PLAN]: Promise<PlanExecution>; [STATE]: ExecutionState };
 
@@ -98,18 +111,31 @@ class DelegateFallback extends Error {}
  */
 export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
   const { model, schema } = options;
+  const labels = [...model.overrideLabels].sort();
+  const labelIsOn = options.overrideLabel ?? percentLabels();
+  // One model per set of active labels (few labels, so few models), as createPlannedExecute keeps them.
+  const models = new Map<string, SupergraphModel>();
+  const drawLabels = (): ActiveLabels => {
+    if (labels.length === 0) return { key: '', model };
+    const active = labels.filter((label) => labelIsOn(label));
+    const key = active.join(',');
+    let forLabels = models.get(key);
+    if (!forLabels) models.set(key, (forLabels = withOverrideLabels(model, new Set(active))));
+    return { key, model: forLabels };
+  };
   const resolverFields = new Map<string, ResolverField>();
   const subPlans = new WeakMap<FieldNode, Map<string, { plan: QueryPlan; variables: readonly VariableDefinitionNode[] } | { notPlannable: string }>>();
   const decisions = new WeakMap<DocumentNode, { fragments: Map<string, FragmentDefinitionNode>; conditions: string[]; byKey: Map<string, Decision> }>();
 
   const planSource = (
+    active: ActiveLabels,
     operation: OperationDefinitionNode,
     fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     variables: Record<string, unknown>,
   ): QueryPlan | undefined => {
     const source = sourcePart(operation, fragments);
     if (source.operation.selectionSet.selections.length === 0) return undefined;
-    return planOperation({ model, operation: source.operation, fragments: source.fragments, variables });
+    return planOperation({ model: active.model, operation: source.operation, fragments: source.fragments, variables });
   };
 
   /** The operation and fragments with BFF resolver fields cut out and their `selectionSet`s put in. */
@@ -162,17 +188,18 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return { ...selectionSet, selections: kept };
   };
 
-  const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): Decision => {
+  const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>, active: ActiveLabels): Decision => {
     let forDocument = decisions.get(args.document);
     if (!forDocument) {
       forDocument = { ...documentShape(args.document), byKey: new Map() };
       decisions.set(args.document, forDocument);
     }
-    let key = operation.name?.value ?? '';
+    // Each request draws its override labels; the set drawn is part of the decision's key.
+    let key = `${active.key}|${operation.name?.value ?? ''}`;
     for (const name of forDocument.conditions) key += `|${variables[name] === true ? 1 : 0}`;
     let decision = forDocument.byKey.get(key);
     if (!decision) {
-      decision = makeDecision(args.document, operation, forDocument.fragments, variables);
+      decision = makeDecision(active, args.document, operation, forDocument.fragments, variables);
       if (decision.fallback) options.onFallback?.(decision.fallback.reason, operation.name?.value);
       if (forDocument.byKey.size < MAX_DECISIONS_PER_DOCUMENT) forDocument.byKey.set(key, decision);
     }
@@ -180,6 +207,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
   };
 
   const makeDecision = (
+    active: ActiveLabels,
     document: DocumentNode,
     operation: OperationDefinitionNode,
     fragments: ReadonlyMap<string, FragmentDefinitionNode>,
@@ -188,7 +216,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     const rootKeys = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? (s.alias?.value ?? s.name.value) : ''));
     const whole = (reason: string): Decision => ({ rootKeys, fallback: { document, keys: rootKeys, reason } });
     try {
-      return { rootKeys, plan: planSource(operation, fragments, variables), shape: document } as Decision;
+      return { rootKeys, plan: planSource(active, operation, fragments, variables), shape: document } as Decision;
     } catch (error) {
       const reason = reasonOf(error);
       // Mutation fields run in order, and root fragments hide which field failed: all or nothing.
@@ -198,7 +226,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
       let firstReason: string | undefined;
       for (const selection of operation.selectionSet.selections) {
         try {
-          planSource({ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] } }, fragments, variables);
+          planSource(active, { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] } }, fragments, variables);
           planned.push(selection);
         } catch (alone) {
           firstReason ??= reasonOf(alone);
@@ -211,7 +239,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
         definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } } : d)),
       });
       try {
-        const plan = planSource({ ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: planned } }, fragments, variables);
+        const plan = planSource(active, { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: planned } }, fragments, variables);
         return {
           rootKeys,
           ...(plan ? { plan } : {}),
@@ -229,7 +257,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
       const target = options.delegateTarget(source, fieldName, operation);
       if (!target) throw new Error(`resolver delegates to ${source}.${fieldName}, which this BFF's sources lack`);
       const state = (info.rootValue as RootValue)[STATE];
-      const sub = subPlanFor(info, fieldName, target, Object.keys(args), operation);
+      const sub = subPlanFor(state.labels, info, fieldName, target, Object.keys(args), operation);
       if ('notPlannable' in sub) throw new DelegateFallback(sub.notPlannable);
       const variables: Record<string, unknown> = { ...info.variableValues };
       for (const [name, value] of Object.entries(args)) variables[`__pq_arg_${name}`] = value;
@@ -244,9 +272,9 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     },
   };
 
-  const subPlanFor = (info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string) => {
-    // @skip/@include values shape the sub-plan as they shape a plan: each combination is its own.
-    let cacheKey = `${operation}|${fieldName}|${argNames.join(',')}`;
+  const subPlanFor = (active: ActiveLabels, info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string) => {
+    // @skip/@include values and override labels shape the sub-plan as they shape a plan: each combination is its own.
+    let cacheKey = `${active.key}|${operation}|${fieldName}|${argNames.join(',')}`;
     for (const [name, value] of Object.entries(info.variableValues)) if (typeof value === 'boolean') cacheKey += `|${name}=${value}`;
     let byKey = subPlans.get(info.fieldNodes[0]!);
     if (!byKey) subPlans.set(info.fieldNodes[0]!, (byKey = new Map()));
@@ -283,7 +311,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
             ],
           },
         };
-        const plan = planSource(subOperation, new Map(Object.entries(info.fragments)), info.variableValues);
+        const plan = planSource(active, subOperation, new Map(Object.entries(info.fragments)), info.variableValues);
         sub = plan ? { plan, variables: subOperation.variableDefinitions ?? [] } : { notPlannable: 'empty delegation' };
       } catch (error) {
         sub = { notPlannable: `resolver delegation: ${reasonOf(error)}` };
@@ -343,14 +371,15 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     if (!operation) return fallback(args, 'no operation');
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
     if (coerced.errors) return fallback(args, 'invalid variables');
-    const decision = decide(args, operation, coerced.coerced);
+    const labelsDrawn = drawLabels();
+    const decision = decide(args, operation, coerced.coerced, labelsDrawn);
     if (!decision.shape) return fallback(args, decision.fallback!.reason);
 
     const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
     const planned = decision.plan
       ? executePlan(decision.plan, { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal })
       : Promise.resolve<PlanExecution>({ data: {}, errors: [] });
-    const state: ExecutionState = { errors: [], signal: args.signal };
+    const state: ExecutionState = { errors: [], signal: args.signal, labels: labelsDrawn };
     const rootValue: RootValue = { [PLAN]: planned, [STATE]: state };
     const shaped = (await execute({
       schema: shapeSchema,

@@ -16,6 +16,7 @@ import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
 import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
 import { bffSubscriptionsSchema, processSubscriptionsSchema, upstreamSubscriptionsSchema } from './subscriptionsSchema.js';
+import { trafficSchema } from './trafficSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -49,6 +50,8 @@ export const graphqlSourceSchema = z.strictObject({
   resilience: sourceResilienceSchema,
   /** How subscription events come from this source (src/config/subscriptionsSchema.ts). @default SSE to `url` */
   subscriptions: upstreamSubscriptionsSchema.prefault({}),
+  /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
+  traffic: trafficSchema.optional(),
 });
 
 export const federationSubgraphSchema = z.strictObject({
@@ -96,6 +99,8 @@ export const restSourceSchema = z.strictObject({
   /** Keys per batch request. @default 100, the demo products API's own limit. */
   maxBatchSize: z.number().int().positive().default(100),
   resilience: sourceResilienceSchema,
+  /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
+  traffic: trafficSchema.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [

@@ -41,6 +41,11 @@ export interface RequestScope {
    * (`tls.clientCaFile`) and the client sent one; set by the server from the TLS session only.
    */
   clientCertificate?: ClientCertificate | undefined;
+  /**
+   * The client's request headers as received. Read only by a source's traffic rules (a tester's
+   * `x-version: canary`, docs/traffic.md), never for identity: that is `principal`'s job.
+   */
+  requestHeaders?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface StaleSource {

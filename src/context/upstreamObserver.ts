@@ -12,6 +12,8 @@ export interface UpstreamAttempt {
   method: string;
   /** Never logged or shown to clients by the observers; tracing records host and path only. */
   url: string;
+  /** The source's version the attempt goes to, when the source has versions (docs/traffic.md). */
+  version?: string;
 }
 
 export interface UpstreamOutcome {

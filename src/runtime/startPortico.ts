@@ -223,11 +223,14 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     // Breakers, retry budgets and fallback caches carry over unless the registry changed under them.
     const replaceTransports = sourcesChanged(config, next);
     const nextTransports = replaceTransports ? makeTransports(next) : transports;
+    // Traffic rules (docs/traffic.md) change in place, before the build that asks for the routers.
+    if (!replaceTransports) nextTransports.retarget(next.sources);
     let apps: Map<string, BffApp>;
     try {
       apps = await buildApps(next, nextTransports);
     } catch (error) {
       if (replaceTransports) await nextTransports.close();
+      else nextTransports.retarget(config.sources);
       throw error;
     }
     const previousTransports = transports;

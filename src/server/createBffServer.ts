@@ -148,6 +148,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       upstreamHeaders: {},
       signal: abort.signal,
       clientCertificate: readsCertificates ? peerCertificateOf(req) : undefined,
+      requestHeaders: req.headers,
     };
     void generation.yoga.handle(req, res, { portico });
   }), logger);

@@ -11,6 +11,9 @@ import type { HttpCall } from './httpClient.js';
 import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
+import { createVersionRouter, type VersionRouter, type VersionState } from './createVersionRouter.js';
+import { versionMetrics } from './versionMetrics.js';
+import { parentSource } from './parentSource.js';
 
 export interface SourceTransportsOptions {
   sources: Readonly<Record<string, LoadedSource>>;
@@ -22,12 +25,16 @@ export interface SourceTransportsOptions {
   logger: Logger;
   /** Clock for deadlines, retries and answer ages. @default Date.now */
   now?: () => number;
+  /** Clock for the rollback windows of sources' versions (docs/traffic.md). @default `now` */
+  rollbackClock?: () => number;
   /** The operator console's ring buffer. @default the process's (src/observability/console/) */
   feed?: ConsoleFeed;
 }
 
 export interface SourceHealth {
   breaker: BreakerState;
+  /** For `source@version`: the version's weight and whether it was rolled back (docs/traffic.md). */
+  version?: VersionState;
 }
 
 export interface SourceTransports {
@@ -43,12 +50,22 @@ export interface SourceTransports {
   onStateChange(listener: (source: string, state: BreakerState) => void): () => void;
   /** Stops health checks, shuts the breakers down (timers, listeners), closes the stores. */
   close(): Promise<void>;
+  /**
+   * Takes a reloaded registry whose resilience settings are unchanged (else the transports are
+   * rebuilt): sources' traffic rules change in place, and versions stay rolled back only if
+   * their source's traffic block is unchanged.
+   */
+  retarget(sources: Readonly<Record<string, LoadedSource>>): void;
 }
 
 /** Builds and owns the transports of every source of a Portico instance. */
 export function createSourceTransports(options: SourceTransportsOptions): SourceTransports {
-  const { sources, http, logger } = options;
+  const { http, logger } = options;
+  let sources = options.sources;
   const metrics = transportMetrics();
+  // A source with versions answers through a router over one transport per version (`source@version`).
+  const routers = new Map<string, VersionRouter>();
+  const routedMetrics = versionMetrics();
   const feed = options.feed ?? consoleFeed();
   const transports = new Map<string, SourceTransport>();
   const fallbackStores = createFallbackStores({ config: options.fallbackCache, redis: options.redis, logger });
@@ -74,11 +91,12 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   }
 
   function create(name: string): SourceTransport {
-    const parent = sources[name.split('/')[0]!];
+    const parent = sources[parentSource(name)];
     if (!parent) throw new Error(`no source named "${name}"`);
     const resilience = parent.resilience;
     // Resolved first, so a health check that cannot work fails start-up before any timer exists.
-    const probe = resilience.healthCheck ? probeTarget(name, parent, resilience.healthCheck.path) : undefined;
+    // A version's transport is not probed: the probe knows only the source's own URL.
+    const probe = resilience.healthCheck && !name.includes('@') ? probeTarget(name, parent, resilience.healthCheck.path) : undefined;
     const store: FallbackStore | undefined = resilience.fallback.enabled ? fallbackStores.forSource(resilience.fallback.maxBytes) : undefined;
     const transport = createSourceTransport({
       source: name,
@@ -123,22 +141,66 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
     void probe();
   }
 
+  const transportCall = (name: string): HttpCall => {
+    let transport = transports.get(name);
+    if (!transport) {
+      transport = create(name);
+      transports.set(name, transport);
+    }
+    return transport.call;
+  };
+
+  const routerFor = (name: string): VersionRouter | undefined => {
+    const source = sources[name];
+    const traffic = source && 'traffic' in source ? source.traffic : undefined;
+    if (!source || !traffic) return undefined;
+    let router = routers.get(name);
+    if (!router) {
+      router = createVersionRouter({
+        source: name,
+        traffic,
+        baseUrl: sourceBaseUrl(source),
+        transportFor: (version) => transportCall(`${name}@${version}`),
+        mirrorHttp: http,
+        logger,
+        metrics: routedMetrics,
+        ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
+      });
+      routers.set(name, router);
+    }
+    // Every version's transport exists from the start, so /readyz lists each version before its first call.
+    for (const version of Object.keys(traffic.versions)) transportCall(`${name}@${version}`);
+    return router;
+  };
+
   return {
     httpFor(name) {
-      let transport = transports.get(name);
-      if (!transport) {
-        transport = create(name);
-        transports.set(name, transport);
-      }
-      return transport.call;
+      return routerFor(name)?.call ?? transportCall(name);
     },
     health(only) {
       const result: Record<string, SourceHealth> = {};
       for (const [name, transport] of transports) {
-        if (only && !only.some((source) => name === source || name.startsWith(`${source}/`))) continue;
-        result[name] = { breaker: transport.breaker.state() };
+        if (only && !only.some((source) => name === source || name.startsWith(`${source}/`) || name.startsWith(`${source}@`))) continue;
+        const [source, version] = name.split('@');
+        const state = version === undefined ? undefined : routers.get(source!)?.state()[version];
+        // A version a reload removed (or a source that lost its versions) is no longer reported.
+        if (version !== undefined && !state) continue;
+        result[name] = { breaker: transport.breaker.state(), ...(state ? { version: state } : {}) };
       }
       return result;
+    },
+    retarget(next) {
+      sources = next;
+      for (const [name, router] of routers) {
+        const source = next[name];
+        const traffic = source && 'traffic' in source ? source.traffic : undefined;
+        if (!traffic) {
+          routers.delete(name);
+          continue;
+        }
+        router.configure(traffic, sourceBaseUrl(source!));
+        for (const version of Object.keys(traffic.versions)) transportCall(`${name}@${version}`);
+      }
     },
     onStateChange(listener) {
       listeners.add(listener);
@@ -152,6 +214,19 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       await fallbackStores.close();
     },
   };
+}
+
+/** The URL a source's callers address, which a version's URL replaces. */
+function sourceBaseUrl(source: LoadedSource): string {
+  switch (source.kind) {
+    case 'graphql':
+      return source.url;
+    case 'rest':
+      return source.baseUrl;
+    case 'federation':
+    case 'redis-events':
+      throw new Error(`${source.name}: a ${source.kind} source has no versions of its own`);
+  }
 }
 
 /** What an active health check calls: `{ __typename }` for GraphQL, `GET path` for REST. */

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Agent } from 'undici';
 import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
+import { parentSource } from './parentSource.js';
 
 /** What the pools of sources without `tls` are built with too (src/transport/httpClient.ts). */
 export type PoolOptions = Pick<Agent.Options, 'connections' | 'keepAliveTimeout' | 'headersTimeout' | 'bodyTimeout'>;
@@ -42,8 +43,7 @@ export function createSourceAgents(pool: PoolOptions): SourceAgents {
   return {
     agentFor(source) {
       if (agents.size === 0) return undefined;
-      const slash = source.indexOf('/');
-      return agents.get(slash === -1 ? source : source.slice(0, slash))?.agent;
+      return agents.get(parentSource(source))?.agent;
     },
     use(sources) {
       const next = new Map<string, { material: UpstreamTlsMaterial; agent: Agent }>();

@@ -18,6 +18,8 @@ export interface UpstreamRequest {
   scope?: RequestScope | undefined;
   /** Epoch ms by which this call must be answered; set by the deadline decorator. */
   deadline?: number;
+  /** The source's version this call went to, when the source has versions (src/transport/). */
+  version?: string;
 }
 
 export interface UpstreamResponse {

@@ -15,7 +15,7 @@ export interface AttemptWatch {
 export function watchAttempt(request: UpstreamRequest, now: () => number = performance.now.bind(performance)): AttemptWatch | undefined {
   const observers = request.scope?.upstreamObservers;
   if (!observers || observers.length === 0) return undefined;
-  const attempt = { source: request.source, method: request.method, url: request.url };
+  const attempt = { source: request.source, method: request.method, url: request.url, ...(request.version ? { version: request.version } : {}) };
   const watches: UpstreamWatch[] = [];
   let headers: Record<string, string> | undefined;
   for (const observe of observers) {

@@ -107,5 +107,6 @@ function copyRequest(
     idempotent: request.idempotent,
     scope: request.scope,
     deadline,
+    version: request.version,
   } satisfies Record<keyof UpstreamRequest, unknown>;
 }

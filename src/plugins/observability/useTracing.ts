@@ -44,6 +44,7 @@ export function useTracing(options: TracingPluginOptions): PorticoPlugin {
         kind: SpanKind.CLIENT,
         attributes: {
           'portico.source': attempt.source,
+          ...(attempt.version ? { 'portico.source.version': attempt.version } : {}),
           'http.request.method': attempt.method,
           ...(url ? { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80), 'url.path': url.pathname } : {}),
         },

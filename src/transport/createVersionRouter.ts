@@ -1,0 +1,219 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
+import { chooseVersion, type RoutingFacts } from './chooseVersion.js';
+import { firstBodyDifference } from './firstDifference.js';
+import { createRollbackJudge, type RollbackJudge, type RollbackVerdict } from './rollbackJudge.js';
+import type { VersionMetrics } from './versionMetrics.js';
+
+export interface VersionRouterOptions {
+  /** The source's name, as its callers address it. */
+  source: string;
+  traffic: TrafficConfig;
+  /**
+   * The URL the source's callers send to (a GraphQL source's `url`, a REST source's `baseUrl`):
+   * a call's URL starting with it is re-addressed to the chosen version's URL.
+   */
+  baseUrl: string;
+  /** Each version's own transport chain (its own breaker, retry budget, fallback cache). */
+  transportFor(version: string): HttpCall;
+  /**
+   * The bare pool call mirrored copies go through: no retries, no breaker, no fallback, nothing
+   * of the request's own (deadline, observers), so a copy can neither slow nor fail the answer.
+   */
+  mirrorHttp: HttpCall;
+  logger: Logger;
+  metrics?: VersionMetrics;
+  /** Clock for the rollback window and call latency. @default Date.now */
+  now?: () => number;
+  /** Random source for weights of anonymous callers and for mirror and log sampling. @default Math.random */
+  random?: () => number;
+}
+
+/** A version as `/readyz` and the operator see it. */
+export interface VersionState {
+  /** Percent of weighted requests it gets now (0 once rolled back; the primary takes the rest). */
+  weight: number;
+  state: 'serving' | 'rolled_back';
+  /** When it was rolled back (ISO 8601) and the figures that decided it. */
+  rolledBackAt?: string;
+  rollback?: RollbackVerdict;
+}
+
+export interface VersionRouter {
+  /** Routes one call to a version, and copies it to the shadow when the mirror picks it. */
+  readonly call: HttpCall;
+  /**
+   * Applies a reloaded traffic block. An equal block keeps the state (a rolled-back version stays
+   * out); a changed one starts over, which is how a rolled-back version comes back.
+   */
+  configure(traffic: TrafficConfig, baseUrl: string): void;
+  /** Every version's weight and state. */
+  state(): Record<string, VersionState>;
+  /** Mirrored copies in flight now. */
+  mirrorsInFlight(): number;
+}
+
+/**
+ * One source's versions: routes each call to the version `chooseVersion` picks, through that
+ * version's own transport, judges non-primary versions against the primary (`rollbackJudge.ts`),
+ * and copies a share of reads to a shadow version to compare answers. See docs/traffic.md.
+ */
+export function createVersionRouter(options: VersionRouterOptions): VersionRouter {
+  const { source, transportFor, mirrorHttp, logger, metrics } = options;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  let traffic = options.traffic;
+  let baseUrl = options.baseUrl;
+  let withdrawn = new Map<string, { at: number; verdict: RollbackVerdict }>();
+  let judge: RollbackJudge | undefined;
+  let mirrorsInFlight = 0;
+
+  const start = () => {
+    withdrawn = new Map();
+    judge = traffic.rollback ? createRollbackJudge({ config: traffic.rollback, primary: traffic.primary, now }) : undefined;
+    publishWeights();
+  };
+
+  const weights = (): Record<string, number> => {
+    const result: Record<string, number> = Object.fromEntries(Object.keys(traffic.versions).map((version) => [version, 0]));
+    const configured = traffic.weights ?? { [traffic.primary]: 100 };
+    for (const [version, weight] of Object.entries(configured)) {
+      const to = withdrawn.has(version) ? traffic.primary : version;
+      result[to] = (result[to] ?? 0) + weight;
+    }
+    return result;
+  };
+
+  function publishWeights(): void {
+    if (!metrics) return;
+    for (const [version, weight] of Object.entries(weights())) {
+      metrics.weight.set({ source, version }, weight);
+      metrics.rolledBack.set({ source, version }, withdrawn.has(version) ? 1 : 0);
+    }
+  }
+
+  const readdress = (url: string, version: string): string => {
+    const target = traffic.versions[version]!;
+    return url.startsWith(baseUrl) ? target + url.slice(baseUrl.length) : url;
+  };
+
+  const record = (version: string, failed: boolean, latencyMs: number) => {
+    metrics?.calls.inc({ source, version, outcome: failed ? 'error' : 'success' });
+    metrics?.callDuration.observe({ source, version }, latencyMs / 1000);
+    const verdict = judge?.record(version, { failed, latencyMs });
+    if (!verdict || withdrawn.has(version)) return;
+    withdrawn.set(version, { at: now(), verdict });
+    metrics?.rollbacks.inc({ source, version, reason: verdict.reason });
+    publishWeights();
+    logger.error(
+      { source, version, reason: verdict.reason, figures: { version: verdict.version, primary: verdict.primary }, primary: traffic.primary },
+      'version rolled back: it gets no calls until the traffic config changes',
+    );
+  };
+
+  const mirror = (request: UpstreamRequest, version: string): ((served: UpstreamResponse | undefined) => void) | undefined => {
+    const config = traffic.mirror;
+    if (!config || request.idempotent !== true || version === config.version || withdrawn.has(config.version)) return undefined;
+    if (random() * 100 >= config.percent) return undefined;
+    const shadow = config.version;
+    if (mirrorsInFlight >= config.maxConcurrent) {
+      metrics?.mirrorRequests.inc({ source, version: shadow, result: 'skipped' });
+      return undefined;
+    }
+    mirrorsInFlight += 1;
+    const copy: UpstreamRequest = {
+      method: request.method,
+      url: readdress(request.url, shadow),
+      ...(request.headers ? { headers: request.headers } : {}),
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      source: request.source,
+      idempotent: true,
+      version: shadow,
+      signal: AbortSignal.timeout(config.timeoutMs),
+    };
+    const answered = mirrorHttp(copy).then(
+      (response) => response,
+      () => undefined,
+    );
+    void answered.finally(() => {
+      mirrorsInFlight -= 1;
+    });
+    return (served) => {
+      void answered.then((response) => {
+        // Only a served success is worth comparing: a failed primary has no answer to differ from.
+        if (!served || served.status >= 300) return;
+        if (!response || response.status >= 500) {
+          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'failed' });
+          return;
+        }
+        const path = response.status === served.status ? firstBodyDifference(served.body, response.body) : '$';
+        if (path === undefined) {
+          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'equal' });
+          return;
+        }
+        metrics?.mirrorRequests.inc({ source, version: shadow, result: 'different' });
+        metrics?.mirrorDiffs.inc({ source, version: shadow });
+        // The path only: both answers hold user data.
+        if (random() < config.logSampleRate) logger.info({ source, version: shadow, primary: version, path }, 'mirrored answer differs');
+      });
+    };
+  };
+
+  const call: HttpCall = async (request) => {
+    const choice = chooseVersion(source, traffic, factsOf(request), withdrawn, random);
+    const version = choice.version;
+    const compare = mirror(request, version);
+    const startedAt = now();
+    let response: UpstreamResponse;
+    try {
+      response = await transportFor(version)({ ...request, url: readdress(request.url, version), version });
+    } catch (error) {
+      // A caller that went away says nothing about the version.
+      if (!request.signal?.aborted) record(version, true, now() - startedAt);
+      compare?.(undefined);
+      throw error;
+    }
+    record(version, response.status >= 500, now() - startedAt);
+    compare?.(response);
+    return response;
+  };
+
+  start();
+  return {
+    call,
+    configure(next, nextBaseUrl) {
+      baseUrl = nextBaseUrl;
+      if (isDeepStrictEqual(next, traffic)) return;
+      traffic = next;
+      start();
+      logger.info({ source, versions: Object.keys(traffic.versions), weights: weights() }, 'traffic config applied');
+    },
+    state() {
+      const current = weights();
+      return Object.fromEntries(
+        Object.keys(traffic.versions).map((version) => {
+          const out = withdrawn.get(version);
+          const state: VersionState = out
+            ? { weight: 0, state: 'rolled_back', rolledBackAt: new Date(out.at).toISOString(), rollback: out.verdict }
+            : { weight: current[version] ?? 0, state: 'serving' };
+          return [version, state];
+        }),
+      );
+    },
+    mirrorsInFlight: () => mirrorsInFlight,
+  };
+}
+
+/** What routing may read of a call: the verified principal, and the client's headers for `header` rules. */
+function factsOf(request: UpstreamRequest): RoutingFacts {
+  const scope = request.scope;
+  return {
+    principal: scope?.principal,
+    header(name) {
+      const value = scope?.requestHeaders?.[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
+}
