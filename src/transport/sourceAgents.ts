@@ -12,7 +12,7 @@ export interface PooledSource {
 }
 
 export interface SourceAgents {
-  /** The pool of a source with `tls` (`name` or `name/subgraph`); undefined: the shared pool. */
+  /** The pool of a source with `tls` (`name`, `name/subgraph` or `name@version`); undefined: the shared pool. */
   agentFor(source: string): Agent | undefined;
   /**
    * Builds the pools of a (re)loaded registry: a source whose TLS material is unchanged keeps its
