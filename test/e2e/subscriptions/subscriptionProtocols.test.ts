@@ -124,14 +124,17 @@ describe('subscriptions over SSE, WebSocket and multipart HTTP (web BFF)', () =>
 
 describe('authentication at connect', () => {
   const BAD = { authorization: 'Bearer not.a.token' };
+  /** The status-changes subscription with invalid credentials, asking for the answer as `accept`. */
+  const subscribeWithBadToken = (accept: string) =>
+    fetch(demo.portico.bff('web').url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, ...BAD },
+      body: JSON.stringify({ query: STATUS_EVENTS }),
+    });
 
   it('refuses an SSE subscription with invalid credentials: 401 UNAUTHENTICATED, nothing subscribed', async () => {
     const url = demo.portico.bff('web').url;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...BAD },
-      body: JSON.stringify({ query: STATUS_EVENTS }),
-    });
+    const response = await subscribeWithBadToken('text/event-stream');
     expect(response.status).toBe(401);
     expect(await response.text()).toContain('"code":"UNAUTHENTICATED"');
     const sse = createSseClient({ url, headers: BAD, retryAttempts: 0 });
@@ -159,11 +162,7 @@ describe('authentication at connect', () => {
 
   it('refuses a multipart subscription with invalid credentials: 401 UNAUTHENTICATED as JSON, which Apollo Client reports as an error', async () => {
     const url = demo.portico.bff('web').url;
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json', ...BAD },
-      body: JSON.stringify({ query: STATUS_EVENTS }),
-    });
+    const response = await subscribeWithBadToken('multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json');
     expect(response.status).toBe(401);
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
     const apollo = new ApolloClient({ link: new HttpLink({ uri: url, headers: BAD }), cache: new InMemoryCache() });
