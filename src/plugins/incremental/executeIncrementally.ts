@@ -1,6 +1,5 @@
-import type {
-  GraphQLError} from 'graphql';
 import {
+  GraphQLError,
   GraphQLInterfaceType,
   GraphQLObjectType,
   GraphQLUnionType,
@@ -71,8 +70,13 @@ export async function executeIncrementally(args: ExecutionArgs & { signal?: Abor
         const part = await deferred[index]!;
         const { parent, reached } = walk(part.data, path.slice(0, -1));
         if (parent && Object.hasOwn(parent, key)) return take(parent[key], part, path);
-        const error = errorUnder(part, path) ?? errorUnder(part, path.slice(0, reached + 1));
-        if (error) return error;
+        const own = errorUnder(part, path);
+        if (own) return own;
+        // The part's data is gone above this field: an error elsewhere in the part nulled a
+        // shared ancestor (the path down to the fragment is fetched once for all its objects).
+        // This fragment is answered with that cause, at its own path.
+        const cause = errorUnder(part, path.slice(0, reached + 1));
+        if (cause) return new GraphQLError(cause.message, { path, nodes: info.fieldNodes, extensions: cause.extensions });
       }
       return null;
     })();
