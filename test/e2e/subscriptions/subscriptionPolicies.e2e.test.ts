@@ -7,7 +7,7 @@ import type { ConfigDir } from '../../support/configDir.js';
 import { TEST_ADMIN_TOKEN } from '../../support/portico.js';
 import { startRedis, type RedisHandle } from '../../support/redis.js';
 import { sseSubscribe, type SseSubscription } from '../../support/sseSubscription.js';
-import { writeEventsDeployment } from './eventsDeployment.js';
+import { writeEventsDeployment } from '../../support/eventsDeployment.js';
 
 const SECRET = 'subscriptions-test-secret-0123456789abcdef';
 const ISSUER = 'subscriptions-test';
