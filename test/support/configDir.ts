@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './portico.js';
+
+// Not imported from portico.ts, which imports vitest: bench scripts write configs with this too.
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface ConfigDir {
   dir: string;

@@ -3,6 +3,8 @@ import { request, type Agent, type IncomingMessage } from 'node:http';
 export interface SseEvent {
   event: string;
   data: string;
+  /** performance.now() when it was read: what a latency is measured to. */
+  at: number;
 }
 
 export interface SseSubscription {
@@ -88,7 +90,7 @@ export function sseSubscribe(options: SseSubscribeOptions): SseSubscription {
           else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
         }
         if (comment && data.length === 0 && event === 'message') heartbeats += 1;
-        else events.push({ event, data: data.join('\n') });
+        else events.push({ event, data: data.join('\n'), at: performance.now() });
       }
       notify();
     });
@@ -98,6 +100,8 @@ export function sseSubscribe(options: SseSubscribeOptions): SseSubscription {
     };
     res.on('end', finish);
     res.on('close', finish);
+    // A reset connection ends the stream like a close: `ended` says whether `complete` came first.
+    res.on('error', finish);
   });
   req.on('error', (error) => {
     rejectResponse(error);

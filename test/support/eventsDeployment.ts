@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeConfigDir, type ConfigDir } from '../../support/configDir.js';
-import { repoRoot } from '../../support/portico.js';
+import { writeConfigDir, type ConfigDir } from './configDir.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 /** The Redis event source the subscription e2e tests serve: order events on `orders.<id>.status`. */
 export const EVENTS_SDL = /* GraphQL */ `
