@@ -186,6 +186,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
         bffs: () => config.bffs.map((bff) => bff.name),
         breakers: () => transports.health(),
         fleet: () => roster?.instances(),
+        subscriptions: () => subscriptions.count(),
       });
       // A viewer sees a breaker flip at once, not on the next tick.
       stateListeners.add(() => operatorConsole?.push());
