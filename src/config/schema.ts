@@ -111,6 +111,11 @@ export const bffSchema = z.strictObject({
   /** Module (relative to this file) exporting `typeDefs` and `resolvers` owned by the BFF team. */
   resolvers: z.string().optional(),
   /**
+   * Module (relative to this file) exporting `policies`: the functions `@policy` names, by name
+   * (docs/authorization.md). Required as soon as an SDL of the BFF uses `@policy`.
+   */
+  policies: z.string().optional(),
+  /**
    * How operations execute: `plan` runs them through query plans over every source (federation,
    * GraphQL, REST) and the BFF's resolvers, falling back to stitching per root field for what the
    * planner cannot plan (docs/query-planner.md); `stitch` runs everything by stitching.

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
+import { displayPath } from '../config/configError.js';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../plugins/edge/useRequestId.js';
@@ -26,6 +28,7 @@ import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
 import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
 import { collectFieldPolicy } from '../plugins/authz/collectFieldPolicy.js';
 import { collectOwnerPolicy } from '../plugins/authz/collectOwnerPolicy.js';
+import { checkPolicyFunctions } from '../plugins/authz/checkPolicyFunctions.js';
 import { useRequestDeadline } from '../plugins/resilience/useRequestDeadline.js';
 import { useStaleExtensions } from '../plugins/resilience/useStaleExtensions.js';
 import { useCostLimit } from '../plugins/cost/useCostLimit.js';
@@ -149,6 +152,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
       declared: collectFieldPolicy(sdls),
       owners: collectOwnerPolicy(sdls),
       challenge: authChallenge(bff),
+      // @policy's functions (bffs/<name>/policies.ts), every name the SDLs use checked here
+      policies: checkPolicyFunctions(sdls, bff.policyModule, bff.policies && displayPath(path.resolve(path.dirname(bff.file), bff.policies))),
+      onPolicyError: (error, policy, field) => deps.logger.error({ bff: bff.name, err: error, policy, field }, 'policy function failed; field denied'),
     }),
     // ⑨ result: which parts of the answer came from the fallback cache
     useStaleExtensions(),

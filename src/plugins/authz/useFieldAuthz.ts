@@ -1,6 +1,7 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLSchema } from 'graphql';
 import { ANONYMOUS, type Principal } from '../../context/principal.js';
-import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { OnExecuteHookResult } from '@envelop/core';
+import type { PorticoContext, PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { compileFieldRules } from './compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, checkRule, type Denial, type FieldRule } from './fieldRule.js';
@@ -9,6 +10,7 @@ import { certainlyNulledFields, placeDeniedNulls, pruneDocument } from './nullDe
 import { createOwnerFiller } from './fillOwnerArguments.js';
 import { ownerDenial, ownerGuardsOf, type OwnerAnalysis, type OwnerDenial } from './ownerGuards.js';
 import { NO_BYPASS, NO_OWNER_POLICY, type OwnerBypass, type OwnerPolicy } from './ownerRule.js';
+import { policyDenials, type PolicyFunctions, type PolicyMemo } from './evaluatePolicies.js';
 
 export interface FieldAuthzOptions {
   /** The rules the SDLs declare, by "Type.field" (collectFieldPolicy). */
@@ -40,6 +42,17 @@ export interface FieldAuthzOptions {
    * @default 'Bearer': the scheme of the JWTs every demo BFF takes.
    */
   challenge?: string;
+  /**
+   * The functions `@policy` names, from the BFF's `policies` module (bffs/<name>/policies.ts);
+   * start-up has checked that every name used has one (checkPolicyFunctions.ts).
+   * @default none: a BFF whose SDLs use no `@policy` needs none.
+   */
+  policies?: PolicyFunctions;
+  /**
+   * Told when a policy function throws or rejects (the field is denied); for the log.
+   * @default ignore
+   */
+  onPolicyError?: (error: unknown, policy: string, coordinate: string) => void;
 }
 
 interface Denied {
@@ -64,6 +77,10 @@ interface OperationPolicy {
  * plugin skipped validation); in 'null' mode the denied fields are cut from the document that
  * executes, then put back as nulls with errors at their paths.
  *
+ * `@policy` (evaluatePolicies.ts) is decided at execution, before any resolver, since its
+ * functions may be async: in 'reject' mode a request the cheap rules admit can still be refused
+ * there, with the same FORBIDDEN shape.
+ *
  * Validation results are cached per document, but this decision depends on the caller, so it
  * runs after validation (uncached) from a per-document list of the fields that are not public,
  * and a refusal is thrown rather than set as the validation result, which yoga would cache for
@@ -76,6 +93,14 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
   const owners = options.owners ?? NO_OWNER_POLICY;
   const ownerBypass = options.ownerBypass ?? NO_BYPASS;
   const fillOwnerArguments = createOwnerFiller();
+  const policies = options.policies ?? {};
+  // One memo per request (its scope), shared by the operations of a batch.
+  const memos = new WeakMap<object, PolicyMemo>();
+  const memoOf = (key: object): PolicyMemo => {
+    let memo = memos.get(key);
+    if (!memo) memos.set(key, (memo = new Map()));
+    return memo;
+  };
   const bySchema = new WeakMap<GraphQLSchema, { rules: Map<string, FieldRule>; byDocument: WeakMap<DocumentNode, Map<string, OperationPolicy>> }>();
 
   const policyFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationPolicy => {
@@ -150,57 +175,71 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
       const policy = policyFor(args.schema, args.document, args.operationName);
-      const denied = deniedFor(policy, principal, args.variableValues);
-      if (denied && onDenied === 'reject') {
-        setResultAndStopExecution({ errors: [refusal(args.document, args.operationName, denied, principal)] });
-        return undefined;
-      }
-      const { schema, document, operationName } = args;
-      const variables = args.variableValues ?? undefined;
-      // 'null' mode: the denied fields are cut, and so is a field a denied non-null child would
-      // null anyway (not fetched either).
-      const nulled = denied ? certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables }) : undefined;
-      const cut = denied ? new Set([...denied.keys(), ...nulled!]) : undefined;
-      // Owner arguments the client left out become the caller's own (fill rules), so the source
-      // returns only the caller's data; fields about to be cut are left alone.
-      const filled = policy.owners.fills.size > 0 ? fillOwnerArguments(document, operationName, policy.owners.fills, principal, ownerBypass, cut) : undefined;
-      if (!denied) {
-        if (filled) {
-          setExecuteFn((executionArgs) =>
-            executeFn({ ...executionArgs, document: filled.document, variableValues: { ...executionArgs.variableValues, ...filled.variables } }),
-          );
+      const cheap = deniedFor(policy, principal, args.variableValues);
+      // `@policy` functions are asked only about fields the cheap rules above admit, and only
+      // then is the hook async: an operation without `@policy` fields costs no promise.
+      const asked = policy.guarded.filter((field) => field.rule.policies !== undefined && !cheap?.has(field.node));
+      if (asked.length === 0) return decided(cheap);
+      const memo = memoOf(args.contextValue.portico ?? args.contextValue);
+      return policyDenials(asked, principal, args.variableValues, policies, memo, options.onPolicyError).then((byPolicy) => {
+        if (byPolicy.size === 0) return decided(cheap);
+        const denied = new Map(cheap);
+        for (const field of asked) if (byPolicy.has(field.node)) denied.set(field.node, { coordinate: field.coordinate, denial: 'forbidden' });
+        return decided(denied);
+      });
+
+      function decided(denied: Map<FieldNode, Denied> | undefined): OnExecuteHookResult<PorticoContext> | undefined {
+        if (denied && onDenied === 'reject') {
+          setResultAndStopExecution({ errors: [refusal(args.document, args.operationName, denied, principal)] });
+          return undefined;
         }
-        return undefined;
+        const { schema, document, operationName } = args;
+        const variables = args.variableValues ?? undefined;
+        // 'null' mode: the denied fields are cut, and so is a field a denied non-null child would
+        // null anyway (not fetched either).
+        const nulled = denied ? certainlyNulledFields({ schema, document, denied: new Set(denied.keys()), variables }) : undefined;
+        const cut = denied ? new Set([...denied.keys(), ...nulled!]) : undefined;
+        // Owner arguments the client left out become the caller's own (fill rules), so the source
+        // returns only the caller's data; fields about to be cut are left alone.
+        const filled = policy.owners.fills.size > 0 ? fillOwnerArguments(document, operationName, policy.owners.fills, principal, ownerBypass, cut) : undefined;
+        if (!denied) {
+          if (filled) {
+            setExecuteFn((executionArgs) =>
+              executeFn({ ...executionArgs, document: filled.document, variableValues: { ...executionArgs.variableValues, ...filled.variables } }),
+            );
+          }
+          return undefined;
+        }
+        const pruned = pruneDocument(schema, filled?.document ?? document, cut!);
+        setExecuteFn((executionArgs) =>
+          executeFn({ ...executionArgs, document: pruned, ...(filled ? { variableValues: { ...executionArgs.variableValues, ...filled.variables } } : {}) }),
+        );
+        return {
+          onExecuteDone({ result, setResult }) {
+            if (!isPlainResult(result) || !result.data) return;
+            const operation = getOperationAST(document, operationName);
+            if (!operation) return;
+            const coordinates = new Map([...denied].map(([node, { coordinate }]) => [node, coordinate]));
+            const { data, placed } = placeDeniedNulls({
+              schema,
+              document,
+              operation,
+              data: result.data as Record<string, unknown>,
+              denied: coordinates,
+              variables,
+              nulled: nulled!,
+            });
+            const errors = placed.map(({ node, coordinate, path }) =>
+              porticoError(denied.get(node)!.denial === 'unauthenticated' ? 'UNAUTHENTICATED' : 'FORBIDDEN', {
+                path,
+                nodes: [node],
+                details: { field: coordinate, ...(denied.get(node)!.owner ? { reason: denied.get(node)!.owner } : {}) },
+              }),
+            );
+            setResult({ ...result, data, errors: [...(result.errors ?? []), ...errors] });
+          },
+        };
       }
-      const pruned = pruneDocument(schema, filled?.document ?? document, cut!);
-      setExecuteFn((executionArgs) =>
-        executeFn({ ...executionArgs, document: pruned, ...(filled ? { variableValues: { ...executionArgs.variableValues, ...filled.variables } } : {}) }),
-      );
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (!isPlainResult(result) || !result.data) return;
-          const operation = getOperationAST(document, operationName);
-          if (!operation) return;
-          const coordinates = new Map([...denied].map(([node, { coordinate }]) => [node, coordinate]));
-          const { data, placed } = placeDeniedNulls({
-            schema,
-            document,
-            operation,
-            data: result.data as Record<string, unknown>,
-            denied: coordinates,
-            variables,
-            nulled: nulled!,
-          });
-          const errors = placed.map(({ node, coordinate, path }) =>
-            porticoError(denied.get(node)!.denial === 'unauthenticated' ? 'UNAUTHENTICATED' : 'FORBIDDEN', {
-              path,
-              nodes: [node],
-              details: { field: coordinate, ...(denied.get(node)!.owner ? { reason: denied.get(node)!.owner } : {}) },
-            }),
-          );
-          setResult({ ...result, data, errors: [...(result.errors ?? []), ...errors] });
-        },
-      };
     },
   };
 }
