@@ -13,6 +13,7 @@ import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
+import { uploadsSchema } from './uploadsSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -156,6 +157,8 @@ export const bffSchema = z.strictObject({
   routes: routesSchema.optional(),
   /** Persisted documents and whether only they may run (src/config/trustedDocumentsSchema.ts). */
   trustedDocuments: trustedDocumentsSchema.optional(),
+  /** File uploads (GraphQL multipart requests), streamed to the source (src/config/uploadsSchema.ts); off by default. */
+  uploads: uploadsSchema,
 });
 
 export const rootConfigSchema = z.strictObject({

@@ -35,6 +35,11 @@ export interface RequestScope {
   upstreamObservers?: UpstreamObserver[];
   /** The W3C trace id of this request, when tracing is on; the access log prints it. */
   traceId?: string;
+  /**
+   * Set when the request is a file upload (src/plugins/uploads/): only then do source executors
+   * look for StreamedUploads among the variables they send.
+   */
+  uploads?: true;
 }
 
 export interface StaleSource {

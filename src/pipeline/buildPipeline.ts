@@ -25,6 +25,7 @@ import type { AccessLogConfig, RequestMetricsConfig } from '../config/operations
 import { useProductionMode } from '../plugins/limits/useProductionMode.js';
 import { useQueryLimits } from '../plugins/limits/useQueryLimits.js';
 import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
+import { useUploads } from '../plugins/uploads/useUploads.js';
 import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
 import { collectFieldPolicy } from '../plugins/authz/collectFieldPolicy.js';
 import { collectOwnerPolicy } from '../plugins/authz/collectOwnerPolicy.js';
@@ -109,6 +110,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // CSRF, in onRequestParse (no cross-site-sendable GET or POST without a preflight header) and
     // onParse (no mutation over GET): refused before anything else looks at the request
     useCsrfPrevention(bff.csrf),
+    // file uploads, in onRequestParse after CSRF (a multipart POST needs the preflight header):
+    // refused when off; else the multipart body is streamed, its files claimed at execution
+    useUploads({ ...bff.uploads, maxFieldBytes: bff.http.maxBodyBytes, maxDrainBytes: bff.http.maxDrainBytes }),
     // request shape, in onRequestParse: duplicate parameters and JSON nested past
     // limits.maxJsonDepth are refused before JSON.parse and before the document is parsed
     useRequestShape({ maxJsonDepth: bff.limits.maxJsonDepth }),

@@ -16,6 +16,11 @@ export interface SubgraphApp {
   describeBody?(method: string, url: URL, body: Buffer): unknown;
   /** Restores seed data (`POST /__admin/reset`). */
   resetData(): void;
+  /**
+   * Answers a `multipart/form-data` request (a GraphQL file upload) from the socket, streaming,
+   * instead of from a body read whole first. Absent: such a request is handled like any other.
+   */
+  handleUpload?(req: IncomingMessage): Promise<Response>;
 }
 
 export interface SubgraphOptions {
@@ -70,6 +75,12 @@ export async function serveSubgraph(
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', baseUrl);
+    if (app.handleUpload && method === 'POST' && /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+      const end = log.begin({ method, path: req.url ?? '/', route: app.route(method, url), headers: req.headers });
+      res.once('close', end);
+      await send(res, await app.handleUpload(req));
+      return;
+    }
     const body = await readBody(req);
 
     if (url.pathname.startsWith(ADMIN_PREFIX)) {
@@ -127,15 +138,8 @@ export async function serveSubgraph(
     }
 
     const response = await app.handle(toFetchRequest(req, url, method, body));
-    const payload = Buffer.from(await response.arrayBuffer());
     if (gone) return;
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    headers['content-length'] = String(payload.byteLength);
-    res.writeHead(response.status, headers);
-    res.end(payload);
+    await send(res, response);
   }
 
   function handleAdmin(method: string, pathname: string, body: Buffer, res: ServerResponse): void {
@@ -230,6 +234,17 @@ function toFetchRequest(req: IncomingMessage, url: URL, method: string, body: Bu
   const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
   // The copy types as Uint8Array<ArrayBuffer>, which BodyInit accepts and a pooled Buffer is not.
   return new Request(url, { method, headers, ...(hasBody ? { body: new Uint8Array(body) } : {}) });
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const payload = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  headers['content-length'] = String(payload.byteLength);
+  res.writeHead(response.status, headers);
+  res.end(payload);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
