@@ -137,6 +137,10 @@ export function parseMultipartRequest(body: Readable, headers: IncomingHttpHeade
       // The claimant reads this, not busboy's stream: past the limit it errors (so the source
       // call fails rather than receiving a truncated file), and busboy's part is drained.
       const out = new PassThrough();
+      // Errors reach the claimant through the stream's state (its reads fail); with nobody
+      // claiming yet, an 'error' event with no listener would take the process down.
+      out.on('error', () => {});
+      stream.once('error', (error: Error) => out.destroy(error));
       stream.pipe(out);
       stream.once('limit', () => {
         tooLarge = true;

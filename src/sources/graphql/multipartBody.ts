@@ -67,6 +67,8 @@ export function multipartBody(operations: string, uploads: UploadsInVariables): 
     }
     entry.upload.claim().then((file) => {
       if (body.destroyed) return void file.stream.destroy();
+      // Cut off before it was claimed (over the limit): its error will not be emitted again.
+      if (file.stream.destroyed) return fail(file.stream.errored ?? new Error('the file was cut off'));
       const filename = file.filename === undefined ? '' : `; filename="${quoted(file.filename)}"`;
       body.write(`--${boundary}\r\nContent-Disposition: form-data; name="${i}"${filename}\r\nContent-Type: ${file.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`);
       file.stream.once('error', fail);
