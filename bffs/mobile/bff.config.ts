@@ -9,7 +9,7 @@ export default defineBff((env) => ({
   port: Number(env.MOBILE_PORT ?? 4001),
   sources: ['users', 'orders', 'products', 'inventory'],
   resolvers: './resolvers.ts',
-  hide: ['User.email', 'User.phone', 'User.createdAt', 'Query.users', 'Product.description', 'Product.sku'],
+  hide: ['User.email', 'User.phone', 'User.createdAt', 'Query.users', 'Product.description', 'Product.sku', 'Mutation.uploadAvatar', 'AvatarReceipt'],
   rename: { 'Product.name': 'title', 'Order.createdAt': 'placedAt' },
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
   // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).

@@ -14,6 +14,9 @@ export default defineBff((env) => ({
   cors: { origins: ['http://localhost:5173'] },
   // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
   rateLimit: demoRateLimit(env),
+  // Avatars (users' uploadAvatar), streamed to the users service: files up to 10 MiB, one at a
+  // time being plenty for a profile page (docs/uploads.md).
+  uploads: { enabled: true, maxFileBytes: 10 * 1024 * 1024, maxFiles: 1 },
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-web' },

@@ -46,6 +46,8 @@ export type LoadedBff = BffConfig & {
   file: string;
   /** What the BFF's resolvers module exports (checked by compose/, which knows the shape). */
   resolverModule?: Record<string, unknown>;
+  /** What the BFF's policies module exports (checked by the authz plugin's checkPolicyFunctions). */
+  policyModule?: Record<string, unknown>;
 };
 
 export interface PorticoConfig {
@@ -113,6 +115,10 @@ export async function loadConfig(rootFile: string, env: Env = {}, options: LoadC
     if (bff.resolvers) {
       const modulePath = path.resolve(path.dirname(file), bff.resolvers);
       loaded.resolverModule = (await importModule(modulePath, file, 'resolvers', bust)) as Record<string, unknown>;
+    }
+    if (bff.policies) {
+      const modulePath = path.resolve(path.dirname(file), bff.policies);
+      loaded.policyModule = (await importModule(modulePath, file, 'policies', bust)) as Record<string, unknown>;
     }
     bffs.push(loaded);
   }

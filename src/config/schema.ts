@@ -17,6 +17,7 @@ import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
 import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
 import { bffSubscriptionsSchema, processSubscriptionsSchema, upstreamSubscriptionsSchema } from './subscriptionsSchema.js';
 import { trafficSchema } from './trafficSchema.js';
+import { uploadsSchema } from './uploadsSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -130,6 +131,11 @@ export const bffSchema = z.strictObject({
   /** Module (relative to this file) exporting `typeDefs` and `resolvers` owned by the BFF team. */
   resolvers: z.string().optional(),
   /**
+   * Module (relative to this file) exporting `policies`: the functions `@policy` names, by name
+   * (docs/authorization.md). Required as soon as an SDL of the BFF uses `@policy`.
+   */
+  policies: z.string().optional(),
+  /**
    * How operations execute: `plan` runs them through query plans over every source (federation,
    * GraphQL, REST) and the BFF's resolvers, falling back to stitching per root field for what the
    * planner cannot plan (docs/query-planner.md); `stitch` runs everything by stitching.
@@ -172,6 +178,8 @@ export const bffSchema = z.strictObject({
   trustedDocuments: trustedDocumentsSchema.optional(),
   /** Caps and buffers of long-lived operations (src/config/subscriptionsSchema.ts). */
   subscriptions: bffSubscriptionsSchema,
+  /** File uploads (GraphQL multipart requests), streamed to the source (src/config/uploadsSchema.ts); off by default. */
+  uploads: uploadsSchema,
 });
 
 export const rootConfigSchema = z.strictObject({

@@ -46,6 +46,11 @@ export interface RequestScope {
    * `x-version: canary`, docs/traffic.md), never for identity: that is `principal`'s job.
    */
   requestHeaders?: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Set when the request is a file upload (src/plugins/uploads/): only then do source executors
+   * look for StreamedUploads among the variables they send.
+   */
+  uploads?: true;
 }
 
 export interface StaleSource {

@@ -28,6 +28,9 @@ export const catalogue = {
   RESOURCE_NOT_FOUND: { status: 404, message: 'The requested resource does not exist.' },
   PERSISTED_DOCUMENT_REQUIRED: { status: 400, message: 'This endpoint runs stored documents only: send the id of a stored document.' },
   PERSISTED_DOCUMENT_NOT_FOUND: { status: 400, message: 'No stored document has this id.' },
+  UPLOADS_DISABLED: { status: 400, message: 'This endpoint does not accept file uploads.' },
+  UPLOAD_TOO_LARGE: { status: 413, message: 'The upload has more or larger files than this gateway accepts.' },
+  UPLOAD_INVALID: { status: 400, message: 'The request is not a valid GraphQL multipart request.' },
 
   // ── query guards ──────────────────────────────────────────────────────────────
   QUERY_TOO_DEEP: { status: 400, message: 'The query is nested deeper than this gateway allows.' },

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
+import { displayPath } from '../config/configError.js';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { LoadedBff, LoadedSource } from '../config/loadConfig.js';
 import { useRequestId } from '../plugins/edge/useRequestId.js';
@@ -25,9 +27,11 @@ import type { AccessLogConfig, RequestMetricsConfig } from '../config/operations
 import { useProductionMode } from '../plugins/limits/useProductionMode.js';
 import { useQueryLimits } from '../plugins/limits/useQueryLimits.js';
 import { useCsrfPrevention } from '../plugins/csrf/useCsrfPrevention.js';
+import { useUploads } from '../plugins/uploads/useUploads.js';
 import { useFieldAuthz } from '../plugins/authz/useFieldAuthz.js';
 import { collectFieldPolicy } from '../plugins/authz/collectFieldPolicy.js';
 import { collectOwnerPolicy } from '../plugins/authz/collectOwnerPolicy.js';
+import { checkPolicyFunctions } from '../plugins/authz/checkPolicyFunctions.js';
 import { useRequestDeadline } from '../plugins/resilience/useRequestDeadline.js';
 import { useStaleExtensions } from '../plugins/resilience/useStaleExtensions.js';
 import { useCostLimit } from '../plugins/cost/useCostLimit.js';
@@ -118,6 +122,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // CSRF, in onRequestParse (no cross-site-sendable GET or POST without a preflight header) and
     // onParse (no mutation over GET): refused before anything else looks at the request
     useCsrfPrevention(bff.csrf),
+    // file uploads, in onRequestParse after CSRF (a multipart POST needs the preflight header):
+    // refused when off; else the multipart body is streamed, its files claimed at execution
+    useUploads({ ...bff.uploads, maxFieldBytes: bff.http.maxBodyBytes, maxDrainBytes: bff.http.maxDrainBytes }),
     // request shape, in onRequestParse: duplicate parameters and JSON nested past
     // limits.maxJsonDepth are refused before JSON.parse and before the document is parsed
     useRequestShape({ maxJsonDepth: bff.limits.maxJsonDepth }),
@@ -164,6 +171,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
       declared: collectFieldPolicy(sdls),
       owners: collectOwnerPolicy(sdls),
       challenge: authChallenge(bff),
+      // @policy's functions (bffs/<name>/policies.ts), every name the SDLs use checked here
+      policies: checkPolicyFunctions(sdls, bff.policyModule, bff.policies && displayPath(path.resolve(path.dirname(bff.file), bff.policies))),
+      onPolicyError: (error, policy, field) => deps.logger.error({ bff: bff.name, err: error, policy, field }, 'policy function failed; field denied'),
     }),
     // ⑤b long-lived operations: caps, credential life, bounded buffer, drain, as a layer over
     // the event stream; after every plugin that may refuse a subscription, so none holds a slot

@@ -10,7 +10,8 @@ import type { PipelineEntry } from '../context/pipelineEntry.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
-import { withHttpLimits } from './httpLimits.js';
+import { withHttpLimits, type StreamedBodies } from './httpLimits.js';
+import { maxUploadRequestBytes } from '../config/uploadsSchema.js';
 import { createListener } from './createListener.js';
 import { peerCertificateOf } from './peerCertificate.js';
 import type { ConnectionCheck } from '../context/connectionCheck.js';
@@ -151,7 +152,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       requestHeaders: req.headers,
     };
     void generation.yoga.handle(req, res, { portico });
-  }), logger);
+  }, uploadBodies(bff)), logger);
   const { server } = listener;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -210,6 +211,15 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       await current.yoga.dispose();
       return { inFlightAtClose, cutOff };
     },
+  };
+}
+
+/** File uploads stream past the body limit, under their own (src/config/uploadsSchema.ts). */
+function uploadBodies(bff: LoadedBff): StreamedBodies | undefined {
+  if (!bff.uploads.enabled) return undefined;
+  return {
+    maxBytes: maxUploadRequestBytes(bff.uploads, bff.http.maxBodyBytes),
+    details: { maxFileBytes: bff.uploads.maxFileBytes, maxFiles: bff.uploads.maxFiles },
   };
 }
 

@@ -91,9 +91,9 @@ const refused = new WeakSet<Duplex>();
  * a compressed body (gzip, deflate, br) read and inflated here, refused 413 once it inflates past
  * the limit, whatever its compressed size (other codings: 415). Every 413 is answered so that the
  * client can read it (src/server/rawAnswer.ts lingeringAnswer); a body read here is handed on
- * already read (and inflated).
+ * already read (and inflated). `streamed` bodies (file uploads) are handed on unread.
  */
-export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListener): RequestListener {
+export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListener, streamed?: StreamedBodies): RequestListener {
   const tooLarge = { maxBodyBytes: limits.maxBodyBytes };
   return (req, res) => {
     if (refused.has(req.socket)) return;
@@ -106,6 +106,13 @@ export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListe
       return;
     }
     const declared = req.headers['content-length'];
+    if (streamed && isStreamedBody(req.headers['content-type'])) {
+      // A file upload: streamed by the pipeline under its own limits, never read here.
+      if (declared !== undefined && Number(declared) > streamed.maxBytes) lingeringAnswer(req, 'UPLOAD_TOO_LARGE', streamed.details, limits);
+      else if (contentCodingOf(req) !== 'identity') lingeringAnswer(req, 'UNSUPPORTED_MEDIA_TYPE', { contentEncodings: [] }, limits);
+      else listener(req, res);
+      return;
+    }
     if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
       lingeringAnswer(req, 'PAYLOAD_TOO_LARGE', tooLarge, limits);
       return;
@@ -134,6 +141,20 @@ export function withHttpLimits(limits: HttpLimitsOptions, listener: RequestListe
       listener(Object.assign(req, { body: inflated }), res);
     });
   };
+}
+
+/**
+ * Bodies the pipeline streams itself (file uploads, src/plugins/uploads/): `multipart/form-data`
+ * on a BFF with uploads on. Only a declared length over `maxBytes` is refused here (413 with
+ * `code` and `details`); the rest is counted part by part as it streams.
+ */
+export interface StreamedBodies {
+  maxBytes: number;
+  details: Record<string, unknown>;
+}
+
+function isStreamedBody(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
 }
 
 function clientErrorCode(code: string | undefined): ErrorCode {

@@ -94,7 +94,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       path,
       origin,
       headers: watch?.headers ? { ...request.headers, ...watch.headers } : (request.headers ?? {}),
-      body: request.body ?? null,
+      body: request.streamedBody ?? request.body ?? null,
       signal,
     };
     try {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RequestScope } from '../context/requestScope.js';
 
 /** One call to a source, as every transport decorator sees it (composeTransport.ts). */
@@ -6,6 +7,12 @@ export interface UpstreamRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * A body streamed as it is produced (a multipart request carrying file uploads,
+   * src/sources/graphql/multipartBody.ts), sent instead of `body`. It can be read once: such a
+   * call must not be `idempotent`, so it is never retried, shared or answered from a cache.
+   */
+  streamedBody?: Readable;
   signal?: AbortSignal | undefined;
   /** Name of the source, for errors and logs (never shown to clients with the URL). */
   source: string;

@@ -54,7 +54,10 @@ export function withDeadline(options: DeadlineOptions): HttpDecorator {
   return (next) => (request) => {
     const start = now();
     const budgetEnd = request.scope?.deadline;
-    const deadline = budgetEnd === undefined ? start + timeoutMs : Math.min(start + timeoutMs, budgetEnd);
+    // A call streaming the client's files lasts as long as the client's upload does: only the
+    // request's budget (uploads.timeoutMs) bounds it, not the source's timeout.
+    const deadline =
+      budgetEnd === undefined ? start + timeoutMs : request.streamedBody !== undefined ? budgetEnd : Math.min(start + timeoutMs, budgetEnd);
     const remaining = deadline - start;
     if (remaining <= 0) {
       metrics?.deadlineExceeded.inc({ source });
@@ -102,6 +105,7 @@ function copyRequest(
     url: request.url,
     headers,
     body: request.body,
+    streamedBody: request.streamedBody,
     signal,
     source: request.source,
     idempotent: request.idempotent,

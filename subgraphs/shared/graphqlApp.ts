@@ -1,11 +1,13 @@
-import type { GraphQLSchema } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import { graphql, type GraphQLSchema } from 'graphql';
+import { receiveUploads } from './receiveUploads.js';
 import { createYoga } from 'graphql-yoga';
 import type { SubgraphApp } from './serveSubgraph.js';
 
 const ENDPOINT = '/graphql';
 
 /** A GraphQL subgraph served by yoga at `/graphql` (GET and POST). */
-export function graphqlApp(schema: GraphQLSchema, resetData: () => void = () => {}): SubgraphApp {
+export function graphqlApp(schema: GraphQLSchema, resetData: () => void = () => {}, options: { uploads?: boolean } = {}): SubgraphApp {
   const yoga = createYoga({
     schema,
     graphqlEndpoint: ENDPOINT,
@@ -22,6 +24,22 @@ export function graphqlApp(schema: GraphQLSchema, resetData: () => void = () => 
     handle: async (request) => yoga.fetch(request),
     describeBody: describeGraphQLBody,
     resetData,
+    // Uploads are read from the socket as they stream (receiveUploads.ts), then the operation
+    // runs with each file's size and digest in place of its bytes.
+    ...(options.uploads
+      ? {
+          handleUpload: async (req: IncomingMessage) => {
+            let received;
+            try {
+              received = await receiveUploads(req);
+            } catch {
+              return Response.json({ errors: [{ message: 'not a valid GraphQL multipart request' }] }, { status: 400 });
+            }
+            const result = await graphql({ schema, source: received.query, variableValues: received.variables, operationName: received.operationName ?? null });
+            return Response.json(result);
+          },
+        }
+      : {}),
   };
 }
 

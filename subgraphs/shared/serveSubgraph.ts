@@ -16,6 +16,11 @@ export interface SubgraphApp {
   describeBody?(method: string, url: URL, body: Buffer): unknown;
   /** Restores seed data (`POST /__admin/reset`). */
   resetData(): void;
+  /**
+   * Answers a `multipart/form-data` request (a GraphQL file upload) from the socket, streaming,
+   * instead of from a body read whole first. Absent: such a request is handled like any other.
+   */
+  handleUpload?(req: IncomingMessage): Promise<Response>;
 }
 
 export interface SubgraphOptions {
@@ -70,6 +75,12 @@ export async function serveSubgraph(
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', baseUrl);
+    if (app.handleUpload && method === 'POST' && /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+      const end = log.begin({ method, path: req.url ?? '/', route: app.route(method, url), headers: req.headers });
+      res.once('close', end);
+      await send(res, await app.handleUpload(req));
+      return;
+    }
     const body = await readBody(req);
 
     if (url.pathname.startsWith(ADMIN_PREFIX)) {
@@ -132,15 +143,8 @@ export async function serveSubgraph(
       await streamResponse(response, res, clientGone).finally(() => (log.openStreams -= 1));
       return;
     }
-    const payload = Buffer.from(await response.arrayBuffer());
     if (gone) return;
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    headers['content-length'] = String(payload.byteLength);
-    res.writeHead(response.status, headers);
-    res.end(payload);
+    await send(res, response);
   }
 
   function handleAdmin(method: string, pathname: string, body: Buffer, res: ServerResponse): void {
@@ -243,11 +247,7 @@ function isStream(response: Response): boolean {
 }
 
 async function streamResponse(response: Response, res: ServerResponse, clientGone: Promise<void>): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, headersOf(response));
   res.flushHeaders();
   const reader = response.body!.getReader();
   // The client hanging up ends the stream, and with it the subscription's source iterator.
@@ -262,6 +262,22 @@ async function streamResponse(response: Response, res: ServerResponse, clientGon
     res.write(value);
   }
   res.end();
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const payload = Buffer.from(await response.arrayBuffer());
+  const headers = headersOf(response);
+  headers['content-length'] = String(payload.byteLength);
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+function headersOf(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return headers;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { graphqlApp } from '../shared/graphqlApp.js';
+import type { ReceivedFile } from '../shared/receiveUploads.js';
 import { serveSubgraph, type RunningSubgraph, type SubgraphOptions } from '../shared/serveSubgraph.js';
 import { findTenant, findUser, USERS, type Tenant, type User } from './data.js';
 
@@ -35,10 +36,17 @@ export function createUsersSchema() {
         tenant: (user: User) => tenantOf(user),
         plan: (user: User) => tenantOf(user).plan,
       },
+      // The file arrives as what receiveUploads kept of it: its size and digest.
+      Mutation: {
+        uploadAvatar: (_: unknown, { file }: { file: ReceivedFile | null }) => {
+          if (!file) throw new GraphQLError('file is missing', { extensions: { code: 'BAD_USER_INPUT' } });
+          return file;
+        },
+      },
     },
   });
 }
 
 export function startUsersSubgraph(options: SubgraphOptions = {}): Promise<RunningSubgraph> {
-  return serveSubgraph('users', graphqlApp(createUsersSchema()), options);
+  return serveSubgraph('users', graphqlApp(createUsersSchema(), () => {}, { uploads: true }), options);
 }

@@ -6,7 +6,7 @@ import { policyDirectiveNames } from './policyDirectives.js';
 export type { PolicySdl } from './policyDefinitions.js';
 
 /**
- * Reads `@public`, `@auth`/`@authenticated` and `@requiresScopes` from every SDL into one rule
+ * Reads `@public`, `@auth`/`@authenticated`, `@requiresScopes` and `@policy` from every SDL into one rule
  * per field coordinate ("Type.field", under the BFF's names). A field several SDLs declare
  * (merged types) takes all of their rules at once; an SDL that states none for it defers to
  * the others. Coordinates no SDL states a rule for are absent: the BFF's default applies.
@@ -54,14 +54,17 @@ function ruleOf(directives: readonly ConstDirectiveNode[] | undefined, where: st
       expectArguments(args, name === 'auth' ? ['requires'] : [], name, where);
       const roles = args.requires === undefined || args.requires === null ? [] : stringList(args.requires, `@${name}(requires:)`, where);
       next = roles.length === 0 ? AUTHENTICATED : { public: false, roles, scopes: [] };
+    } else if (name === 'policy') {
+      expectArguments(args, ['policies'], name, where);
+      next = { public: false, roles: [], scopes: [], policies: [alternativesOf(args.policies, 'policy', 'policies', where)] };
     } else {
       expectArguments(args, ['scopes'], name, where);
-      next = { public: false, roles: [], scopes: [scopeAlternatives(args.scopes, where)] };
+      next = { public: false, roles: [], scopes: [alternativesOf(args.scopes, 'requiresScopes', 'scopes', where)] };
     }
     rule = rule ? bothRules(rule, next) : next;
   }
   if (isPublic && rule && !rule.public) {
-    throw new Error(`${where}: @public cannot stand next to @auth or @requiresScopes; keep the one you mean`);
+    throw new Error(`${where}: @public cannot stand next to @auth, @requiresScopes or @policy; keep the one you mean`);
   }
   return rule;
 }
@@ -91,13 +94,15 @@ function stringList(value: unknown, what: string, where: string): string[] {
   return list as string[];
 }
 
-function scopeAlternatives(value: unknown, where: string): string[][] {
-  if (value === undefined || value === null) throw new Error(`${where}: @requiresScopes needs scopes, e.g. scopes: [["orders:read"]]`);
+/** `[["a", "b"], ["c"]]` of `@requiresScopes(scopes:)` or `@policy(policies:)`: a and b, or c. */
+function alternativesOf(value: unknown, directive: string, argument: string, where: string): string[][] {
+  const example = directive === 'policy' ? '[["isTeamMember"]]' : '[["orders:read"]]';
+  if (value === undefined || value === null) throw new Error(`${where}: @${directive} needs ${argument}, e.g. ${argument}: ${example}`);
   const outer = Array.isArray(value) ? value : [value];
-  if (outer.length === 0) throw new Error(`${where}: @requiresScopes(scopes: []) would let no one in; list at least one set of scopes`);
+  if (outer.length === 0) throw new Error(`${where}: @${directive}(${argument}: []) would let no one in; list at least one set of ${argument}`);
   return outer.map((inner) => {
-    const all = stringList(inner, '@requiresScopes(scopes:) entries', where);
-    if (all.length === 0) throw new Error(`${where}: an empty scope set would let any authenticated caller in; use @auth for that`);
+    const all = stringList(inner, `@${directive}(${argument}:) entries`, where);
+    if (all.length === 0) throw new Error(`${where}: an empty ${directive === 'policy' ? 'policy' : 'scope'} set would let any authenticated caller in; use @auth for that`);
     return all;
   });
 }

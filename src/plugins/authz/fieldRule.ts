@@ -10,6 +10,12 @@ export interface FieldRule {
   readonly public: boolean;
   readonly roles: readonly string[];
   readonly scopes: readonly (readonly (readonly string[])[])[];
+  /**
+   * `@policy(policies: [["a", "b"], ["c"]])` entries, in the same OR-of-ANDs shape as `scopes`:
+   * named functions the BFF team writes (src/plugins/authz/evaluatePolicies.ts decides them,
+   * asynchronously, once the cheap checks above have passed). Absent: no named policy.
+   */
+  readonly policies?: readonly (readonly (readonly string[])[])[];
 }
 
 export const PUBLIC: FieldRule = Object.freeze({ public: true, roles: [], scopes: [] });
@@ -23,6 +29,7 @@ export function bothRules(a: FieldRule, b: FieldRule): FieldRule {
     public: false,
     roles: [...new Set([...a.roles, ...b.roles])],
     scopes: [...a.scopes, ...b.scopes],
+    ...(a.policies || b.policies ? { policies: [...(a.policies ?? []), ...(b.policies ?? [])] } : {}),
   };
 }
 
@@ -46,6 +53,9 @@ export function describeRule(rule: FieldRule): string {
   if (rule.roles.length > 0) parts.push(`roles ${rule.roles.join(' and ')}`);
   for (const alternatives of rule.scopes) {
     parts.push(`scopes ${alternatives.map((all) => all.join(' and ')).join(', or ')}`);
+  }
+  for (const alternatives of rule.policies ?? []) {
+    parts.push(`policies ${alternatives.map((all) => all.join(' and ')).join(', or ')}`);
   }
   return parts.join('; ');
 }

@@ -8,6 +8,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -20,6 +21,8 @@ export interface GuardedField {
   /** "Type.field" in the BFF's schema. */
   coordinate: string;
   rule: FieldRule;
+  /** The field's definition: `@policy` functions are handed its coerced arguments. */
+  definition: GraphQLField<unknown, unknown>;
 }
 
 /**
@@ -51,7 +54,7 @@ export function guardedFieldsOf(
         if (!field) continue;
         const coordinate = `${parent.name}.${name}`;
         const rule = rules.get(coordinate);
-        if (rule && !rule.public) guarded.push({ node: selection, coordinate, rule });
+        if (rule && !rule.public) guarded.push({ node: selection, coordinate, rule, definition: field });
         const type = getNamedType(field.type);
         if (selection.selectionSet && isCompositeType(type)) walk(selection.selectionSet, type);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

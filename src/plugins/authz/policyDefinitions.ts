@@ -12,6 +12,8 @@ import {
 export interface PolicySdl {
   /** Names the SDL in start-up errors: a source, a federation subgraph, a BFF's typeDefs. */
   origin: string;
+  /** The SDL's file, when it has one (`schemas/users.graphql`): start-up errors name it. */
+  file?: string;
   sdl: string | DocumentNode;
   /** `{ "Product.name": "title" }`: the BFF serves the field under the new name. */
   rename?: Readonly<Record<string, string>>;

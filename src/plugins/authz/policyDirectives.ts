@@ -13,6 +13,9 @@
  * that requires something would do nothing, and is refused at start-up. Federation's own
  * `@authenticated` reads as `@auth`.
  *
+ * - `@policy`: named policy functions the BFF team writes (`policies` in its config) must allow
+ *   it: `[["a", "b"], ["c"]]` is a and b, or c, as Apollo defines it; decided before any source
+ *   call, once per request and field (src/plugins/authz/evaluatePolicies.ts).
  * - `@owner`: ownership on top of those (src/plugins/authz/ownerRule.ts). On a field, `arg` names
  *   the argument that names the owner of what the field returns; it must equal the caller's
  *   `claim` (`sub` or `tenant`), and with `fill: true` an optional argument the caller leaves
@@ -24,7 +27,8 @@ export const policyDirectiveDefinitions = /* GraphQL */ `
 directive @public on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @auth(requires: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @requiresScopes(scopes: [[String!]!]!) on OBJECT | INTERFACE | FIELD_DEFINITION
+directive @policy(policies: [[String!]!]!) on OBJECT | INTERFACE | FIELD_DEFINITION
 directive @owner(arg: String, field: String, claim: String = "sub", fill: Boolean = false, bypassRoles: [String!], bypassScopes: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION
 `;
 
-export const policyDirectiveNames: ReadonlySet<string> = new Set(['public', 'auth', 'authenticated', 'requiresScopes']);
+export const policyDirectiveNames: ReadonlySet<string> = new Set(['public', 'auth', 'authenticated', 'requiresScopes', 'policy']);

@@ -1,6 +1,7 @@
 import { getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FieldNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { ANONYMOUS, type Principal } from '../../context/principal.js';
-import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { OnExecuteHookResult } from '@envelop/core';
+import type { PorticoContext, PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { compileFieldRules } from './compileFieldRules.js';
 import { AUTHENTICATED, PUBLIC, checkRule, type Denial, type FieldRule } from './fieldRule.js';
@@ -9,6 +10,7 @@ import { certainlyNulledFields, placeDeniedNulls, pruneDocument } from './nullDe
 import { createOwnerFiller } from './fillOwnerArguments.js';
 import { ownerDenial, ownerGuardsOf, type OwnerAnalysis, type OwnerDenial } from './ownerGuards.js';
 import { NO_BYPASS, NO_OWNER_POLICY, type OwnerBypass, type OwnerPolicy } from './ownerRule.js';
+import { policyDenials, type PolicyFunctions, type PolicyMemo } from './evaluatePolicies.js';
 
 export interface FieldAuthzOptions {
   /** The rules the SDLs declare, by "Type.field" (collectFieldPolicy). */
@@ -40,7 +42,21 @@ export interface FieldAuthzOptions {
    * @default 'Bearer': the scheme of the JWTs every demo BFF takes.
    */
   challenge?: string;
+  /**
+   * The functions `@policy` names, from the BFF's `policies` module (bffs/<name>/policies.ts);
+   * start-up has checked that every name used has one (checkPolicyFunctions.ts).
+   * @default none: a BFF whose SDLs use no `@policy` needs none.
+   */
+  policies?: PolicyFunctions;
+  /**
+   * Told when a policy function throws or rejects (the field is denied); for the log.
+   * @default ignore
+   */
+  onPolicyError?: (error: unknown, policy: string, coordinate: string) => void;
 }
+
+/** What the hooks read of execute's and subscribe's arguments. */
+type AuthzArgs = ExecutionArgs & { contextValue: PorticoContext };
 
 interface Denied {
   coordinate: string;
@@ -64,6 +80,10 @@ interface OperationPolicy {
  * plugin skipped validation); in 'null' mode the denied fields are cut from the document that
  * executes, then put back as nulls with errors at their paths.
  *
+ * `@policy` (evaluatePolicies.ts) is decided at execution, before any resolver, since its
+ * functions may be async: in 'reject' mode a request the cheap rules admit can still be refused
+ * there, with the same FORBIDDEN shape.
+ *
  * Validation results are cached per document, but this decision depends on the caller, so it
  * runs after validation (uncached) from a per-document list of the fields that are not public,
  * and a refusal is thrown rather than set as the validation result, which yoga would cache for
@@ -76,6 +96,14 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
   const owners = options.owners ?? NO_OWNER_POLICY;
   const ownerBypass = options.ownerBypass ?? NO_BYPASS;
   const fillOwnerArguments = createOwnerFiller();
+  const policies = options.policies ?? {};
+  // One memo per request (its scope), shared by the operations of a batch.
+  const memos = new WeakMap<object, PolicyMemo>();
+  const memoOf = (key: object): PolicyMemo => {
+    let memo = memos.get(key);
+    if (!memo) memos.set(key, (memo = new Map()));
+    return memo;
+  };
   const bySchema = new WeakMap<GraphQLSchema, { rules: Map<string, FieldRule>; byDocument: WeakMap<DocumentNode, Map<string, OperationPolicy>> }>();
 
   const policyFor = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): OperationPolicy => {
@@ -148,46 +176,70 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const decision = admitted(args, setResultAndStopExecution);
-      if (!decision) return undefined;
-      if (decision.rewrite) {
-        const rewrite = decision.rewrite;
-        setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
-      }
-      const { placeNulls } = decision;
-      if (!placeNulls) return undefined;
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (isPlainResult(result)) setResult(placeNulls(result));
-        },
-      };
+      return whenDenied(args, (denied) => {
+        const decision = admitted(args, denied, setResultAndStopExecution);
+        if (!decision) return undefined;
+        if (decision.rewrite) {
+          const rewrite = decision.rewrite;
+          setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
+        }
+        const { placeNulls } = decision;
+        if (!placeNulls) return undefined;
+        return {
+          onExecuteDone({ result, setResult }) {
+            if (isPlainResult(result)) setResult(placeNulls(result));
+          },
+        } satisfies OnExecuteHookResult<PorticoContext>;
+      });
     },
     // A subscription is decided once, at subscribe, from the same document and caller; in 'null'
     // mode every event runs the pruned document and gets its nulls: a denied field is in no event.
     onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
-      const decision = admitted(args, setResultAndStopExecution);
-      if (!decision) return undefined;
-      if (decision.rewrite) {
-        const rewrite = decision.rewrite;
-        setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
-      }
-      const { placeNulls } = decision;
-      if (!placeNulls) return undefined;
-      return {
-        onSubscribeResult() {
-          return {
-            onNext({ result, setResult }) {
-              setResult(placeNulls(result));
-            },
-          };
-        },
-      };
+      return whenDenied(args, (denied) => {
+        const decision = admitted(args, denied, setResultAndStopExecution);
+        if (!decision) return undefined;
+        if (decision.rewrite) {
+          const rewrite = decision.rewrite;
+          setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
+        }
+        const { placeNulls } = decision;
+        if (!placeNulls) return undefined;
+        return {
+          onSubscribeResult() {
+            return {
+              onNext({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) {
+                setResult(placeNulls(result));
+              },
+            };
+          },
+        };
+      });
     },
   };
 
+  /**
+   * The fields this caller may not have, then `then` with them. `@policy` functions are asked only
+   * about fields the cheap rules admit, and only then is the hook async: an operation without
+   * `@policy` fields costs no promise.
+   */
+  function whenDenied<R>(args: AuthzArgs, then: (denied: Map<FieldNode, Denied> | undefined) => R): R | Promise<R> {
+    const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
+    const policy = policyFor(args.schema, args.document, args.operationName);
+    const cheap = deniedFor(policy, principal, args.variableValues);
+    const asked = policy.guarded.filter((field) => field.rule.policies !== undefined && !cheap?.has(field.node));
+    if (asked.length === 0) return then(cheap);
+    const memo = memoOf(args.contextValue.portico ?? args.contextValue);
+    return policyDenials(asked, principal, args.variableValues, policies, memo, options.onPolicyError).then((byPolicy) => {
+      if (byPolicy.size === 0) return then(cheap);
+      const denied = new Map(cheap);
+      for (const field of asked) if (byPolicy.has(field.node)) denied.set(field.node, { coordinate: field.coordinate, denial: 'forbidden' });
+      return then(denied);
+    });
+  }
+
   /** The decision when the operation may run; otherwise the refusal is set as its result. */
-  function admitted(args: Parameters<typeof decide>[0], stop: (result: ExecutionResult) => void) {
-    const decision = decide(args);
+  function admitted(args: AuthzArgs, denied: Map<FieldNode, Denied> | undefined, stop: (result: ExecutionResult) => void) {
+    const decision = decide(args, denied);
     if (!('refusal' in decision)) return decision;
     stop({ errors: [decision.refusal] });
     return undefined;
@@ -197,12 +249,12 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
    * What this caller may run of this operation: a refusal ('reject' mode), or the rewrite of the
    * executed document (denied fields cut, owner arguments filled) and the nulls put back after.
    */
-  function decide(args: ExecutionArgs & { contextValue: { portico?: { principal?: Principal } } }):
-    | { refusal: GraphQLError }
-    | { rewrite?: (next: ExecutionArgs) => ExecutionArgs; placeNulls?: (result: ExecutionResult) => ExecutionResult } {
+  function decide(
+    args: AuthzArgs,
+    denied: Map<FieldNode, Denied> | undefined,
+  ): { refusal: GraphQLError } | { rewrite?: (next: ExecutionArgs) => ExecutionArgs; placeNulls?: (result: ExecutionResult) => ExecutionResult } {
     const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
     const policy = policyFor(args.schema, args.document, args.operationName);
-    const denied = deniedFor(policy, principal, args.variableValues);
     if (denied && onDenied === 'reject') return { refusal: refusal(args.document, args.operationName, denied, principal) };
     const { schema, document, operationName } = args;
     const variables = args.variableValues ?? undefined;

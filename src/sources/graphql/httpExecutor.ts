@@ -4,6 +4,7 @@ import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
 import { scopeOf } from '../../context/requestScope.js';
 import type { SubscriptionExecutor } from './createSubscriptionExecutor.js';
+import { multipartBody, uploadsIn } from './multipartBody.js';
 
 export interface GraphQLExecutorOptions {
   /** Source name: goes to logs and `extensions.source`, never the URL. */
@@ -38,21 +39,34 @@ export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor
       ...scope?.upstreamHeaders,
     };
     if (scope) headers['x-request-id'] = scope.requestId;
-    const response = await http({
+    const body = JSON.stringify({
+      query: printOnce(request.document),
+      variables: request.variables,
+      operationName: request.operationName,
+    });
+    // File uploads among the variables: the call becomes a multipart request whose files are
+    // piped from the client's as they arrive (multipartBody.ts), sent once.
+    const uploads = scope?.uploads ? uploadsIn(request.variables) : undefined;
+    const multipart = uploads && multipartBody(body, uploads);
+    if (multipart) {
+      headers['content-type'] = multipart.contentType;
+      // Servers that take uploads ask for a preflight header against CSRF (Apollo Server's name).
+      headers['apollo-require-preflight'] = 'true';
+    }
+    const call = http({
       method: 'POST',
       url,
       headers,
-      body: JSON.stringify({
-        query: printOnce(request.document),
-        variables: request.variables,
-        operationName: request.operationName,
-      }),
+      ...(multipart ? { streamedBody: multipart.body } : { body }),
       signal: request.signal ?? scope?.signal,
       source,
       // Only queries may be retried or served from the fallback cache; a mutation is sent once.
-      idempotent: (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.QUERY,
+      idempotent: !multipart && (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.QUERY,
       scope,
     });
+    // An upload cut short (too large, missing) is the client's doing: that error, not the
+    // source's being unreachable, is what it hears.
+    const response = multipart ? await call.catch((error: unknown) => Promise.reject(multipart.failure() ?? error)) : await call;
     let parsed: unknown;
     try {
       parsed = JSON.parse(response.body);
