@@ -13,6 +13,7 @@ import { loadSheddingSchema } from './loadSheddingSchema.js';
 import { bffResponseCacheSchema, responseCacheStoreSchema } from './responseCacheSchema.js';
 import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
+import { bffHeadersSchema, sourceClaimsSchema, sourceHeadersSchema } from './headersSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -42,6 +43,10 @@ export const graphqlSourceSchema = z.strictObject({
   merge: z.record(z.string(), mergeByKeySchema).default({}),
   /** Timeouts, breaker, retries, fallback cache (src/config/resilienceSchema.ts). */
   resilience: sourceResilienceSchema,
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 });
 
 export const federationSubgraphSchema = z.strictObject({
@@ -66,6 +71,10 @@ export const federationSourceSchema = z.strictObject({
    * @default true: the same answers for a fraction of the CPU (bench/README.md).
    */
   queryPlanner: z.boolean().default(true),
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 }).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
   error: 'give exactly one of "subgraphs" or "supergraph"',
 });
@@ -83,6 +92,10 @@ export const restSourceSchema = z.strictObject({
   /** Keys per batch request. @default 100, the demo products API's own limit. */
   maxBatchSize: z.number().int().positive().default(100),
   resilience: sourceResilienceSchema,
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [
@@ -151,6 +164,8 @@ export const bffSchema = z.strictObject({
   routes: routesSchema.optional(),
   /** Persisted documents and whether only they may run (src/config/trustedDocumentsSchema.ts). */
   trustedDocuments: trustedDocumentsSchema.optional(),
+  /** Header rules for every source of this BFF and the Cache-Control merge (src/config/headersSchema.ts, docs/headers.md). */
+  headers: bffHeadersSchema,
 });
 
 export const rootConfigSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from './principal.js';
+import type { SourceHeaderContributor } from './sourceHeaders.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
 
 /**
@@ -35,6 +36,18 @@ export interface RequestScope {
   upstreamObservers?: UpstreamObserver[];
   /** The W3C trace id of this request, when tracing is on; the access log prints it. */
   traceId?: string;
+  /**
+   * Per-source headers of this request (src/context/sourceHeaders.ts): header rules and signed
+   * claims register here; every source call applies them. Absent when nothing is configured.
+   */
+  sourceHeaders?: SourceHeaderContributor[];
+  /**
+   * The values of every client header a header rule of this BFF may forward, as one digest
+   * (src/plugins/headers/useHeaderRules.ts): an answer that may depend on them is cached and
+   * shared (response cache, fallback cache) only between requests that sent the same values.
+   * Absent when no rule forwards a client header.
+   */
+  forwardedHeadersKey?: string;
 }
 
 export interface StaleSource {

@@ -40,6 +40,7 @@ import { bffSdlsOf } from '../compose/bffSdls.js';
 import type { ResponseCacheStore } from '../stores/response-cache/responseCacheStore.js';
 import type { RevocationStores } from '../stores/revocations/createRevocationStores.js';
 import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
+import { useHeaderRules } from '../plugins/headers/useHeaderRules.js';
 
 export interface PipelineDeps {
   logger: Logger;
@@ -111,7 +112,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useRequestShape({ maxJsonDepth: bff.limits.maxJsonDepth }),
     // ③ authenticate, in onRequestParse: before the body is parsed, so invalid credentials reach
     // no later phase (validation, rate limit, response cache, subgraphs)
-    useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) }),
+    useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store), claimsBySource: claimsBySource(bff, deps.sources) }),
     // trusted documents, in onParams: a document id becomes its stored text; in stored-only mode
     // any other document is refused before it is parsed
     deps.trustedDocuments !== undefined && useTrustedDocuments(deps.trustedDocuments),
@@ -152,6 +153,10 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     }),
     // ⑨ result: which parts of the answer came from the fallback cache
     useStaleExtensions(),
+    // header rules: registered in onRequest (before any source call; the source transport applies
+    // them), written in onResponse, after the response cache's own Cache-Control, which the
+    // strictest-wins merge reads as one more part (docs/headers.md)
+    useHeaderRules({ headers: bff.headers, sources: Object.fromEntries(bff.sources.map((name) => [name, deps.sources?.[name]?.headers])) }),
     // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log
     useErrorMasking({ onMasked: (error) => deps.logger.error({ bff: bff.name, err: error }, 'masked error') }),
     // Partner REST routes come last in onRequest, once the request hooks above (id, deadline, log,
@@ -173,6 +178,11 @@ function authChallenge(bff: LoadedBff): string {
   if (bff.auth.jwt || !bff.auth.apiKeys.enabled) challenges.push(`Bearer realm="${bff.name}"`);
   if (bff.auth.apiKeys.enabled) challenges.push(`ApiKey realm="${bff.name}", header="${bff.auth.apiKeys.header}"`);
   return challenges.join(', ');
+}
+
+/** The BFF's sources that list JWT claims to receive (docs/identity.md), by source name. */
+function claimsBySource(bff: LoadedBff, sources: PipelineDeps['sources']): Record<string, readonly string[]> {
+  return Object.fromEntries(bff.sources.flatMap((name) => (sources?.[name]?.claims?.length ? [[name, sources[name].claims]] : [])));
 }
 
 function required<T>(value: T | undefined, dep: string, bff: string): T {

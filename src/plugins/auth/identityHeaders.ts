@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Principal } from '../../context/principal.js';
+import { readClaim } from './claims.js';
 
 /**
  * The headers that tell a subgraph who the caller is (docs/identity.md). The gateway never
@@ -18,8 +19,16 @@ export const IDENTITY_HEADERS = {
   roles: 'x-portico-roles',
   /** Epoch seconds when the gateway signed the headers. */
   timestamp: 'x-portico-identity-ts',
-  /** `v1=<base64url HMAC-SHA256>` over the canonical string (see `canonicalIdentity`). */
+  /**
+   * `v1=<base64url HMAC-SHA256>` over the canonical string (see `canonicalIdentity`); `v2=` when
+   * the call carries `x-portico-claims`, whose value the v2 string covers too.
+   */
   signature: 'x-portico-identity-signature',
+  /**
+   * Only to sources with a `claims` allow-list: base64url of the JSON object of the listed claims
+   * the token has (`{}` when none, or for API keys and anonymous callers).
+   */
+  claims: 'x-portico-claims',
 } as const;
 
 const SIGNED = ['auth', 'subject', 'tenant', 'plan', 'scopes', 'roles'] as const;
@@ -51,9 +60,39 @@ interface PreparedIdentity {
   signature: string;
 }
 
+/** `v2`: the v1 lines, then the `x-portico-claims` value. */
+export function canonicalIdentityWithClaims(timestamp: string, values: Readonly<Partial<Record<Signed, string>>>, claims: string): string {
+  return `v2${canonicalIdentity(timestamp, values).slice(2)}\n${claims}`;
+}
+
+/** The `x-portico-claims` value: the listed claims the payload has, as base64url JSON, in list order. */
+export function encodeClaims(claims: Readonly<Record<string, unknown>> | undefined, paths: readonly string[]): string {
+  const picked: Record<string, unknown> = {};
+  if (claims !== undefined) {
+    for (const path of paths) {
+      const value = readClaim(claims, path);
+      if (value !== undefined) picked[path] = value;
+    }
+  }
+  return Buffer.from(JSON.stringify(picked), 'utf8').toString('base64url');
+}
+
 export interface IdentityHeaderWriter {
   /** Sets the principal's identity headers (and their signature) on an upstream header record. */
   write(principal: Principal, target: Record<string, string>): void;
+  /**
+   * The headers a call to a source with a claims allow-list adds over `write`'s: the claims and
+   * the v2 signature covering them (replacing the v1 one). `list` names the allow-list: callers
+   * pass the same array object per source, and the result is computed once per principal, list
+   * and second.
+   */
+  claims(principal: Principal, list: readonly string[]): Readonly<Record<string, string>>;
+}
+
+interface PreparedClaims {
+  value: string;
+  signedAt: string;
+  headers: Record<string, string>;
 }
 
 /**
@@ -66,6 +105,15 @@ export function createIdentityHeaderWriter(options: { secret?: string | undefine
   const now = options.now ?? Date.now;
   const key: KeyObject | undefined = options.secret === undefined ? undefined : createSecretKey(Buffer.from(options.secret, 'utf8'));
   const prepared = new WeakMap<Principal, PreparedIdentity>();
+  const preparedClaims = new WeakMap<Principal, Map<readonly string[], PreparedClaims>>();
+  const identityOf = (principal: Principal): PreparedIdentity => {
+    let identity = prepared.get(principal);
+    if (identity === undefined) {
+      identity = prepare(principal);
+      prepared.set(principal, identity);
+    }
+    return identity;
+  };
 
   function prepare(principal: Principal): PreparedIdentity {
     const values: Partial<Record<Signed, string>> = { auth: principal.kind };
@@ -79,12 +127,28 @@ export function createIdentityHeaderWriter(options: { secret?: string | undefine
   }
 
   return {
-    write(principal, target) {
-      let identity = prepared.get(principal);
-      if (identity === undefined) {
-        identity = prepare(principal);
-        prepared.set(principal, identity);
+    claims(principal, list) {
+      let byList = preparedClaims.get(principal);
+      if (byList === undefined) preparedClaims.set(principal, (byList = new Map()));
+      let entry = byList.get(list);
+      if (entry === undefined) {
+        const value = encodeClaims(principal.claims, list);
+        entry = { value, signedAt: '', headers: { [IDENTITY_HEADERS.claims]: value } };
+        byList.set(list, entry);
       }
+      if (key === undefined) return entry.headers;
+      const timestamp = String(Math.floor(now() / 1000));
+      if (timestamp !== entry.signedAt) {
+        const identity = identityOf(principal);
+        const signature = createHmac('sha256', key).update(`v2\n${timestamp}${identity.tail}\n${entry.value}`).digest('base64url');
+        // A new object per second: a call already holding the previous one keeps a consistent pair.
+        entry.headers = { [IDENTITY_HEADERS.claims]: entry.value, [IDENTITY_HEADERS.timestamp]: timestamp, [IDENTITY_HEADERS.signature]: `v2=${signature}` };
+        entry.signedAt = timestamp;
+      }
+      return entry.headers;
+    },
+    write(principal, target) {
+      const identity = identityOf(principal);
       for (const [name, value] of identity.headers) target[name] = value;
       if (key === undefined) return;
       const timestamp = String(Math.floor(now() / 1000));
@@ -100,6 +164,8 @@ export function createIdentityHeaderWriter(options: { secret?: string | undefine
 
 export interface VerifiedIdentity {
   auth: string;
+  /** The claims of a `v2` signature (`x-portico-claims`, decoded); absent for `v1`. */
+  claims?: Record<string, unknown>;
   subject?: string;
   tenant?: string;
   plan?: string;
@@ -128,15 +194,19 @@ export function verifyIdentityHeaders(
   const timestamp = header(IDENTITY_HEADERS.timestamp);
   const signature = header(IDENTITY_HEADERS.signature);
   const auth = header(IDENTITY_HEADERS.auth);
-  if (timestamp === undefined || signature === undefined || auth === undefined || !signature.startsWith('v1=')) {
+  const claims = header(IDENTITY_HEADERS.claims);
+  const version = signature?.slice(0, 3);
+  if (timestamp === undefined || signature === undefined || auth === undefined || (version !== 'v1=' && version !== 'v2=')) {
     return { ok: false, reason: 'missing' };
   }
+  // Claims a v1 signature does not cover are unsigned: refused rather than passed on as if checked.
+  if ((version === 'v2=') !== (claims !== undefined)) return { ok: false, reason: 'bad_signature' };
   const values: Partial<Record<Signed, string>> = {};
   for (const name of SIGNED) {
     const value = header(IDENTITY_HEADERS[name]);
     if (value !== undefined) values[name] = value;
   }
-  const canonical = canonicalIdentity(timestamp, values);
+  const canonical = claims === undefined ? canonicalIdentity(timestamp, values) : canonicalIdentityWithClaims(timestamp, values, claims);
   const presented = Buffer.from(signature.slice(3), 'base64url');
   const matches = secrets.some((secret) => {
     const expected = createHmac('sha256', secret).update(canonical).digest();
@@ -151,6 +221,13 @@ export function verifyIdentityHeaders(
   const decode = (value: string | undefined) => (value === undefined ? undefined : decodeURIComponent(value));
   const list = (value: string | undefined) => (value === undefined ? [] : decodeURIComponent(value).split(' '));
   const identity: VerifiedIdentity = { auth, scopes: list(values.scopes), roles: list(values.roles), signedAt };
+  if (claims !== undefined) {
+    try {
+      identity.claims = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return { ok: false, reason: 'bad_signature' };
+    }
+  }
   const subject = decode(values.subject);
   if (subject !== undefined) identity.subject = subject;
   const tenant = decode(values.tenant);

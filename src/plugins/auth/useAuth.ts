@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../../config/authSchema.js';
-import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
+import { sourceOf } from '../../context/sourceHeaders.js';
 import { porticoError } from '../../errors/index.js';
 import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevocationStore.js';
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
@@ -31,6 +32,12 @@ export type AuthOptions = AuthConfig & {
   /** Replaces the key source built from `jwt.jwksUrl`/`jwt.keys` (tests). */
   keySource?: KeySource;
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Per source name, the JWT claims it receives (sources' `claims` in the registry), signed with
+   * the identity headers (`x-portico-claims`, docs/identity.md).
+   * @default {}: no source receives claims beyond the identity headers
+   */
+  claimsBySource?: Readonly<Record<string, readonly string[]>>;
 };
 
 /** The plugin with its authenticator, so tests and the benchmark can read its counters. */
@@ -95,6 +102,18 @@ export function useAuth(options: AuthOptions): AuthPlugin {
     now,
   });
   const identity = createIdentityHeaderWriter({ secret: options.identityHeaders.secret, now });
+  const claimsBySource = options.claimsBySource ?? {};
+  const withClaims = Object.keys(claimsBySource).length > 0;
+  // Registered per request, so every call to a listed source carries the claims of the caller.
+  const registerClaims = (scope: RequestScope) => {
+    if (!withClaims) return;
+    (scope.sourceHeaders ??= []).push({
+      request(name) {
+        const list = claimsBySource[sourceOf(name)];
+        return list === undefined ? undefined : identity.claims(scope.principal, list);
+      },
+    });
+  };
   const schemes: ChallengeSchemes = { realm: options.realm, bearer: jwt !== undefined, apiKeyHeader: apiKeys.enabled ? apiKeys.header : undefined };
   const apiKeyHeader = apiKeys.header;
   const retryAfter = String(jwt?.jwks.cooldownSeconds ?? 10);
@@ -130,10 +149,12 @@ export function useAuth(options: AuthOptions): AuthPlugin {
         return result.then((principal) => {
           scope.principal = principal;
           identity.write(principal, scope.upstreamHeaders);
+          registerClaims(scope);
         }, refuse);
       }
       scope.principal = result;
       identity.write(result, scope.upstreamHeaders);
+      registerClaims(scope);
       return undefined;
     },
   };
