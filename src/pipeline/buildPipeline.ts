@@ -103,7 +103,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useRequestDeadline({ budgetMs: bff.resilience.requestBudgetMs }),
     useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
-    useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames } : {}) }),
+    useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames, clients: deps.metrics.clients } : {}) }),
     // CSRF, in onRequestParse (no cross-site-sendable GET or POST without a preflight header) and
     // onParse (no mutation over GET): refused before anything else looks at the request
     useCsrfPrevention(bff.csrf),

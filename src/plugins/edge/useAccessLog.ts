@@ -5,6 +5,7 @@ import type { Principal } from '../../context/principal.js';
 import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
 import type { UpstreamOutcome } from '../../context/upstreamObserver.js';
 import { operationCostOf } from '../../context/operationCost.js';
+import { clientIdentityOf, type ClientIdentity } from '../../observability/clientIdentity.js';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -39,12 +40,14 @@ interface RequestRecord {
   upstream: LoggedUpstreamCall[];
   upstreamOmitted: number;
   errorCodes?: Set<string>;
+  client: ClientIdentity;
 }
 
 /**
  * One structured line per HTTP request, written when the response is ready:
  *
  *   requestId, traceId (when tracing is on), bff, method, path, operationName, operationType,
+ *   clientName, clientVersion (graphql-client-name/-version, sanitised, 64 characters at most),
  *   status, durationMs, cost (when cost analysis ran), subject (a hash, never the raw id),
  *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms }],
  *   stale (sources answered from the fallback cache), errors (extensions.code values)
@@ -73,7 +76,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
   const records = new WeakMap<Request, RequestRecord>();
   return {
     onRequest({ request, serverContext }) {
-      const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0 };
+      const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0, client: clientIdentityOf(request.headers) };
       records.set(request, record);
       const scope = serverContext.portico;
       if (!scope) return;
@@ -131,6 +134,8 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
           path: pathOf(request.url),
           operationName: record?.operationName,
           operationType: record?.operationType,
+          ...(record?.client.name !== undefined ? { clientName: record.client.name } : {}),
+          ...(record?.client.version !== undefined ? { clientVersion: record.client.version } : {}),
           status: response.status,
           durationMs: record === undefined ? undefined : Math.round((now() - record.startedAt) * 100) / 100,
           ...(record?.cost !== undefined ? { cost: record.cost } : {}),
