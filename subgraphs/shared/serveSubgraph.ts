@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { failsAt, faultKnobsFromEnv, faultPatchSchema, type FaultKnobs } from './faults.js';
 import { RequestLog } from './requestLog.js';
+import { z } from 'zod';
+
+/** Body of `POST /__admin/response-headers`: lower-case names to values, replacing the previous set. */
+const responseHeadersSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), z.string().regex(/^[^\r\n]*$/));
 
 /** What one demo service contributes; `serveSubgraph` adds the HTTP server, faults and admin API. */
 export interface SubgraphApp {
@@ -50,6 +54,9 @@ export async function serveSubgraph(
   // Position in the errorRate sequence; restarts whenever errorRate is set, so a test that sets
   // 0.5 knows its own 2nd request fails regardless of traffic before.
   let faultSequence = 0;
+  // Extra headers on every answer (`POST /__admin/response-headers`), so tests can play a source
+  // that sends Cache-Control or its own headers back; cleared by reset.
+  let extraHeaders: Record<string, string> = {};
   const log = new RequestLog();
   const closing = new AbortController();
   // Hanging requests wait on this; it is replaced after each knob change so they re-check.
@@ -133,6 +140,7 @@ export async function serveSubgraph(
     response.headers.forEach((value, key) => {
       headers[key] = value;
     });
+    Object.assign(headers, extraHeaders);
     headers['content-length'] = String(payload.byteLength);
     res.writeHead(response.status, headers);
     res.end(payload);
@@ -164,7 +172,20 @@ export async function serveSubgraph(
         notifyKnobsChanged();
         return sendJson(res, 200, knobs);
       }
+      case 'POST /response-headers': {
+        let json: unknown;
+        try {
+          json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+        } catch {
+          return sendJson(res, 400, { error: 'invalid_json' });
+        }
+        const parsed = responseHeadersSchema.safeParse(json);
+        if (!parsed.success) return sendJson(res, 400, { error: 'invalid_headers', issues: parsed.error.issues });
+        extraHeaders = parsed.data;
+        return sendJson(res, 200, extraHeaders);
+      }
       case 'POST /reset':
+        extraHeaders = {};
         knobs = { ...defaults };
         faultSequence = 0;
         log.reset();

@@ -29,8 +29,8 @@ export interface CollectedHeader {
 export interface HeaderRules {
   /** Some rule forwards client headers or passes source headers back: the plugin has work to do. */
   readonly active: boolean;
-  /** Some request rule names a credential (`authorization`, `cookie`, `x-api-key`). */
-  readonly forwardsCredentials: boolean;
+  /** The client sent a credential (`authorization`, `cookie`, `x-api-key`) that a request rule names. */
+  forwardsCredentials(client: ClientHeaders): boolean;
   /**
    * Digest of every client header value a request rule of the BFF or of one of its sources may
    * forward; undefined when no rule reads a client header. Caches key by it (docs/headers.md).
@@ -79,11 +79,12 @@ export function compileHeaderRules(bff: BffHeadersConfig, sources: Readonly<Reco
     if (typeof rule.propagate === 'string') readNames.add(rule.propagate);
     else readPatterns.push(new RegExp(rule.propagate.matching, 'i'));
   }
+  const credentialNames = [...readNames].filter((name) => CREDENTIAL_HEADERS.has(name));
   const active = allRequestRules.length > 0 || bff.response.length > 0 || Object.values(sources).some((config) => (config?.response.length ?? 0) > 0);
 
   return {
     active,
-    forwardsCredentials: [...readNames].some((name) => CREDENTIAL_HEADERS.has(name)),
+    forwardsCredentials: (client) => credentialNames.some((name) => client.get(name) !== null),
     forwardedKey(client) {
       if (readNames.size === 0 && readPatterns.length === 0) return undefined;
       const pairs: [string, string][] = [];

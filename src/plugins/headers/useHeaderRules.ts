@@ -105,7 +105,7 @@ export function useHeaderRules(options: HeaderRulesOptions): PorticoPlugin {
       if (cacheControl === undefined) return;
       // A shared cache must not keep what was answered for a credentialed caller, or from a
       // credential the rules forwarded: it would hand it to callers the gateway never checked.
-      if (scope.principal.kind !== 'anonymous' || rules.forwardsCredentials) cacheControl = restrictToPrivate(cacheControl);
+      if (scope.principal.kind !== 'anonymous' || rules.forwardsCredentials(state.client)) cacheControl = restrictToPrivate(cacheControl);
       response.headers.set('cache-control', cacheControl);
     },
   };
