@@ -52,9 +52,10 @@ interface RequestRecord {
  *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms }],
  *   stale (sources answered from the fallback cache), errors (extensions.code values)
  *
- * It never records a token, an API key, a header value, the query text, a body or a variable
- * value: only what an operator needs to find and explain a request. The operation name is the
- * one of the operation that ran (a GraphQL Name, so no free text), or the client's
+ * It never records a token, an API key, a header value (but the sanitised client name and
+ * version), the query text, a body or a variable value: only what an operator needs to find and
+ * explain a request. The operation name is the one of the operation that ran (a GraphQL Name, so
+ * no free text), or the client's
  * `operationName` truncated to 100 characters when the request was refused before execution.
  */
 export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
