@@ -7,7 +7,7 @@ import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevo
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
 import { AuthFailure, AuthUnavailable, challengeFor, type ChallengeSchemes } from './authFailure.js';
 import { createAuthenticator, type Authenticator } from './createAuthenticator.js';
-import { createIdentityHeaderWriter } from './identityHeaders.js';
+import { createIdentityHeaderWriter, IDENTITY_JWKS_PATH, identityJwks } from './identityHeaders.js';
 import { createJwksKeySource, type KeySource } from './jwksKeySource.js';
 import { createStaticKeySource } from './staticKeySource.js';
 import { recordApiKeyUse } from './apiKeyMetrics.js';
@@ -101,7 +101,9 @@ export function useAuth(options: AuthOptions): AuthPlugin {
     onRevocationCheckSkipped: (error) => logger?.warn({ err: error, bff: options.realm }, 'revocation list unavailable; token let through unchecked'),
     now,
   });
-  const identity = createIdentityHeaderWriter({ secret: options.identityHeaders.secret, now });
+  const identity = createIdentityHeaderWriter({ secret: options.identityHeaders.secret, signingKey: options.identityHeaders.signingKey, now });
+  // The public half of the signing key, for sources to verify with (docs/identity.md).
+  const jwks = options.identityHeaders.signingKey === undefined ? undefined : JSON.stringify(identityJwks(options.identityHeaders.signingKey));
   const claimsBySource = options.claimsBySource ?? {};
   const withClaims = Object.keys(claimsBySource).length > 0;
   // Registered per request, so every call to a listed source carries the claims of the caller.
@@ -134,6 +136,10 @@ export function useAuth(options: AuthOptions): AuthPlugin {
 
   return {
     authenticator,
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (jwks === undefined || !request.url.includes(IDENTITY_JWKS_PATH) || new URL(request.url).pathname !== IDENTITY_JWKS_PATH) return;
+      endResponse(new fetchAPI.Response(jwks, { status: 200, headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'max-age=300' } }));
+    },
     onRequestParse({ request, serverContext }) {
       const scope = serverContext.portico;
       // The server creates the scope for every request; without one there is nowhere to put the
