@@ -139,3 +139,34 @@ function rawPost(url: string, query: string, headers: Record<string, string>): P
     request.end(body);
   });
 }
+
+describe('header rules with the response cache on', () => {
+  const url = () => scenario.portico.bff('cached').url;
+  const productCalls = async () => (await scenario.subgraphs.products.stats()).requests;
+
+  it("merges the response cache's own Cache-Control strictest-wins with the sources'", async () => {
+    // @cacheControl(maxAge: 60) in schemas/products.graphql; the source itself allows 10 s.
+    await scenario.subgraphs.products.setResponseHeaders({ 'cache-control': 'public, max-age=10' });
+    const response = await gql(url(), '{ product(id: "p2") { name } }', undefined, { 'accept-language': 'it' });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.headers.get('cache-control')).toBe('public, max-age=10');
+  });
+
+  it('shares a cached answer only between requests that sent the same forwarded header values', async () => {
+    await scenario.subgraphs.products.setResponseHeaders({ 'cache-control': 'public, max-age=60' });
+    const query = '{ product(id: "p3") { name } }';
+    await gql(url(), query, undefined, { 'accept-language': 'de' });
+    expect(await productCalls()).toBe(1);
+    await gql(url(), query, undefined, { 'accept-language': 'de' });
+    expect(await productCalls()).toBe(1);
+    // Another language, another cookie: the source may answer differently, so no shared entry.
+    await gql(url(), query, undefined, { 'accept-language': 'fr' });
+    expect(await productCalls()).toBe(2);
+    await gql(url(), query, undefined, { 'accept-language': 'de', cookie: 'session=alice' });
+    expect(await productCalls()).toBe(3);
+    const bob = await gql(url(), query, undefined, { 'accept-language': 'de', cookie: 'session=bob' });
+    expect(await productCalls()).toBe(4);
+    // An answer fetched with a forwarded cookie is never for a shared cache downstream.
+    expect(bob.headers.get('cache-control')).toBe('private, max-age=60');
+  });
+});

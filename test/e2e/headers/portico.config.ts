@@ -5,7 +5,7 @@ import { defineRoot } from '../../../src/config/defineConfig.js';
 
 export default defineRoot({
   sources: './sources.ts',
-  bffs: ['./web', './stitch'],
+  bffs: ['./web', './stitch', './cached'],
   admin: { port: 0 },
   // One configured client name, one more learned, one version each: small enough to fill in a test.
   metrics: { clients: { names: ['ios'], maxLearned: 1, maxVersions: 1 } },
