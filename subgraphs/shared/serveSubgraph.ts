@@ -156,16 +156,8 @@ export async function serveSubgraph(
       case 'GET /faults':
         return sendJson(res, 200, knobs);
       case 'POST /faults': {
-        let json: unknown;
-        try {
-          json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-        } catch {
-          return sendJson(res, 400, { error: 'invalid_json' });
-        }
-        const parsed = faultPatchSchema.safeParse(json);
-        if (!parsed.success) {
-          return sendJson(res, 400, { error: 'invalid_faults', issues: parsed.error.issues });
-        }
+        const parsed = parseAdminBody(body, faultPatchSchema, 'invalid_faults', res);
+        if (!parsed) return;
         const patch = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
         knobs = { ...knobs, ...patch };
         if (parsed.data.errorRate !== undefined) faultSequence = 0;
@@ -173,14 +165,8 @@ export async function serveSubgraph(
         return sendJson(res, 200, knobs);
       }
       case 'POST /response-headers': {
-        let json: unknown;
-        try {
-          json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-        } catch {
-          return sendJson(res, 400, { error: 'invalid_json' });
-        }
-        const parsed = responseHeadersSchema.safeParse(json);
-        if (!parsed.success) return sendJson(res, 400, { error: 'invalid_headers', issues: parsed.error.issues });
+        const parsed = parseAdminBody(body, responseHeadersSchema, 'invalid_headers', res);
+        if (!parsed) return;
         extraHeaders = parsed.data;
         return sendJson(res, 200, extraHeaders);
       }
@@ -251,6 +237,23 @@ function toFetchRequest(req: IncomingMessage, url: URL, method: string, body: Bu
   const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
   // The copy types as Uint8Array<ArrayBuffer>, which BodyInit accepts and a pooled Buffer is not.
   return new Request(url, { method, headers, ...(hasBody ? { body: new Uint8Array(body) } : {}) });
+}
+
+/** An admin request's JSON body checked by `schema`; answers 400 itself (and returns undefined) when it is not. */
+function parseAdminBody<T>(body: Buffer, schema: z.ZodType<T>, invalid: string, res: ServerResponse): { data: T } | undefined {
+  let json: unknown;
+  try {
+    json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    sendJson(res, 400, { error: 'invalid_json' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: invalid, issues: parsed.error.issues });
+    return undefined;
+  }
+  return { data: parsed.data };
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
