@@ -156,7 +156,11 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // header rules: registered in onRequest (before any source call; the source transport applies
     // them), written in onResponse, after the response cache's own Cache-Control, which the
     // strictest-wins merge reads as one more part (docs/headers.md)
-    useHeaderRules({ headers: bff.headers, sources: Object.fromEntries(bff.sources.map((name) => [name, deps.sources?.[name]?.headers])) }),
+    useHeaderRules({
+      headers: bff.headers,
+      sources: Object.fromEntries(bff.sources.map((name) => [name, deps.sources?.[name]?.headers])),
+      apiKeyHeader: bff.auth.apiKeys.header,
+    }),
     // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log
     useErrorMasking({ onMasked: (error) => deps.logger.error({ bff: bff.name, err: error }, 'masked error') }),
     // Partner REST routes come last in onRequest, once the request hooks above (id, deadline, log,

@@ -57,7 +57,15 @@ interface CompiledResponseRule {
  * rules, then the source's, in order (so a source can `remove` what the BFF propagates); a
  * source's answer passes back what either list allows.
  */
-export function compileHeaderRules(bff: BffHeadersConfig, sources: Readonly<Record<string, SourceHeadersConfig | undefined>>): HeaderRules {
+export function compileHeaderRules(
+  bff: BffHeadersConfig,
+  sources: Readonly<Record<string, SourceHeadersConfig | undefined>>,
+  /** More credential headers than CREDENTIAL_HEADERS: the BFF's API key header when it has another name. @default [] */
+  extraCredentials: readonly string[] = [],
+): HeaderRules {
+  const credentials = new Set([...CREDENTIAL_HEADERS, ...extraCredentials.map((name) => name.toLowerCase())]);
+  const patternMayForward = (name: string) => !credentials.has(name) && mayForwardByPattern(name);
+  const compileRequestRule = (rule: RequestHeaderRule) => compileRequestRuleWith(rule, patternMayForward);
   const bffRequest = bff.request.map(compileRequestRule);
   const bffResponse = bff.response.map(compileResponseRule);
   const perSource = new Map<string, { request: CompiledRequestRule[]; response: CompiledResponseRule[] }>();
@@ -79,7 +87,7 @@ export function compileHeaderRules(bff: BffHeadersConfig, sources: Readonly<Reco
     if (typeof rule.propagate === 'string') readNames.add(rule.propagate);
     else readPatterns.push(new RegExp(rule.propagate.matching, 'i'));
   }
-  const credentialNames = [...readNames].filter((name) => CREDENTIAL_HEADERS.has(name));
+  const credentialNames = [...readNames].filter((name) => credentials.has(name));
   const active = allRequestRules.length > 0 || bff.response.length > 0 || Object.values(sources).some((config) => (config?.response.length ?? 0) > 0);
 
   return {
@@ -128,7 +136,7 @@ export function compileHeaderRules(bff: BffHeadersConfig, sources: Readonly<Reco
   };
 }
 
-function compileRequestRule(rule: RequestHeaderRule): CompiledRequestRule {
+function compileRequestRuleWith(rule: RequestHeaderRule, patternMayForward: (name: string) => boolean): CompiledRequestRule {
   if ('set' in rule) {
     const { set, value } = rule;
     return { apply: (out) => void out.set(set, value) };
@@ -172,10 +180,9 @@ function compileResponseRule(rule: ResponseHeaderRule): CompiledResponseRule {
   };
 }
 
-/** What a `matching` request rule may copy: never credentials, hop-by-hop or the gateway's own headers. */
-function patternMayForward(name: string): boolean {
+/** What a `matching` request rule may copy besides credentials: never hop-by-hop or the gateway's own headers. */
+function mayForwardByPattern(name: string): boolean {
   return (
-    !CREDENTIAL_HEADERS.has(name) &&
     !HOP_BY_HOP_HEADERS.has(name) &&
     !RESERVED_REQUEST_HEADERS.has(name) &&
     !name.startsWith(RESERVED_REQUEST_PREFIX)

@@ -9,6 +9,11 @@ export interface HeaderRulesOptions {
   headers: BffHeadersConfig;
   /** Each of the BFF's sources' `headers`, by source name. @default {} */
   sources?: Readonly<Record<string, SourceHeadersConfig | undefined>>;
+  /**
+   * The BFF's API key header (`auth.apiKeys.header`): a credential like `authorization`, so only a
+   * rule naming it forwards it. @default 'x-api-key', which is always one
+   */
+  apiKeyHeader?: string;
 }
 
 /** One request's side of the rules: who sent what, and what the sources answered. */
@@ -42,7 +47,7 @@ interface RequestState {
  * reads the response cache's own Cache-Control as one more part.
  */
 export function useHeaderRules(options: HeaderRulesOptions): PorticoPlugin {
-  const rules = compileHeaderRules(options.headers, options.sources ?? {});
+  const rules = compileHeaderRules(options.headers, options.sources ?? {}, options.apiKeyHeader === undefined ? [] : [options.apiKeyHeader]);
   const { merge, whenAbsent } = options.headers.cacheControl;
   const states = new WeakMap<RequestScope, RequestState>();
 

@@ -35,6 +35,11 @@ describe('compiled header rules', () => {
     expect(rules.forwardsCredentials(client)).toBe(false);
   });
 
+  it("treats the BFF's own API key header as a credential", () => {
+    const rules = compileHeaderRules(bffHeadersSchema.parse({ request: [{ propagate: { matching: '^x-partner-' } }] }), {}, ['X-Partner-Key']);
+    expect(rules.requestHeaders('any', new Headers({ 'x-partner-key': 'pk_live', 'x-partner-region': 'eu' }))).toEqual({ 'x-partner-region': 'eu' });
+  });
+
   it('forwards a credential a rule names, and says so', () => {
     const rules = compile({}, { users: { request: [{ propagate: 'authorization' }] } });
     const client = new Headers({ authorization: 'Bearer t' });
