@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { checkPartnerCredentials, clientCertificatesSchema, partnerCredentialsSchema } from './clientCertificatesSchema.js';
 
@@ -219,6 +219,29 @@ export const identityHeadersSchema = z
      * the headers are sent unsigned and subgraphs must rely on the network alone.
      */
     secret: z.string().min(32).optional(),
+    /**
+     * An Ed25519 private key (PKCS#8 PEM, e.g. from PORTICO_IDENTITY_KEY) that also signs the
+     * identity headers (`x-portico-identity-key-signature`), for sources that should verify
+     * without holding a secret that could forge identities: the public half is published as a
+     * JWKS at `/.well-known/portico-identity-jwks.json` on the BFF (docs/identity.md).
+     * @default undefined: HMAC with `secret` only
+     */
+    signingKey: z
+      .strictObject({
+        /** Names the key in the signature header and the JWKS, so sources can rotate. @example 'identity-2026-12' */
+        keyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+        privateKey: z.string().superRefine((pem, context) => {
+          let key: KeyObject;
+          try {
+            key = createPrivateKey(pem);
+          } catch {
+            context.addIssue({ code: 'custom', message: 'expected a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----); it does not parse' });
+            return;
+          }
+          if (key.asymmetricKeyType !== 'ed25519') context.addIssue({ code: 'custom', message: `expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}` });
+        }),
+      })
+      .optional(),
   })
   .prefault({});
 

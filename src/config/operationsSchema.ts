@@ -47,6 +47,34 @@ export const accessLogSchema = z
   })
   .prefault({});
 
+/**
+ * Which `graphql-client-name` / `apollographql-client-name` values (and their versions) get their
+ * own label value on the request series; the rest count as `other`, a request without the header
+ * as `none`. Names are learned only from operations that executed (authenticated, valid), in the
+ * order first seen, so refused requests cannot fill the budget.
+ */
+export const clientMetricsSchema = z
+  .strictObject({
+    /**
+     * Client names that always keep their own label value, whatever arrives first.
+     * @default []: every name is learned
+     * @example ['web', 'ios', 'android']
+     */
+    names: z.array(z.string().regex(/^[A-Za-z0-9._\-/+@]{1,64}$/)).max(100).default([]),
+    /**
+     * Further names learned per BFF, first seen first. 0 labels only the `names` above.
+     * @default 20: a handful of apps and their internal tools; each name costs one series per
+     * operation, status and version, so this bounds a scrape against clients inventing names
+     */
+    maxLearned: z.number().int().min(0).max(1000).default(20),
+    /**
+     * Versions per client name with their own label value, first seen first; later ones are `other`.
+     * @default 10: the releases of one app still in use at once
+     */
+    maxVersions: z.number().int().min(0).max(1000).default(10),
+  })
+  .prefault({});
+
 export const requestMetricsSchema = z
   .strictObject({
     /**
@@ -56,6 +84,8 @@ export const requestMetricsSchema = z
      * @default 200: more named operations than a typical app ships, a few thousand series at most
      */
     maxOperationNames: z.number().int().min(0).max(10_000).default(200),
+    /** Client awareness: `client_name`/`client_version` labels (docs/operations.md). */
+    clients: clientMetricsSchema,
   })
   .prefault({});
 
@@ -116,6 +146,7 @@ export const fleetSchema = z
 
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type AccessLogConfig = z.output<typeof accessLogSchema>;
+export type ClientMetricsConfig = z.output<typeof clientMetricsSchema>;
 export type RequestMetricsConfig = z.output<typeof requestMetricsSchema>;
 export type ShutdownConfig = z.output<typeof shutdownSchema>;
 export type ReloadConfig = z.output<typeof reloadSchema>;

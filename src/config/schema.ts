@@ -18,6 +18,7 @@ import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
 import { bffSubscriptionsSchema, processSubscriptionsSchema, upstreamSubscriptionsSchema } from './subscriptionsSchema.js';
 import { trafficSchema } from './trafficSchema.js';
 import { uploadsSchema } from './uploadsSchema.js';
+import { bffHeadersSchema, sourceClaimsSchema, sourceHeadersSchema } from './headersSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
@@ -53,6 +54,10 @@ export const graphqlSourceSchema = z.strictObject({
   subscriptions: upstreamSubscriptionsSchema.prefault({}),
   /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
   traffic: trafficSchema.optional(),
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 });
 
 export const federationSubgraphSchema = z.strictObject({
@@ -81,6 +86,10 @@ export const federationSourceSchema = z.strictObject({
    * @default true: the same answers for a fraction of the CPU (bench/README.md).
    */
   queryPlanner: z.boolean().default(true),
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 }).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
   error: 'give exactly one of "subgraphs" or "supergraph"',
 });
@@ -102,6 +111,10 @@ export const restSourceSchema = z.strictObject({
   resilience: sourceResilienceSchema,
   /** Versions of this source and how requests are routed among them (src/config/trafficSchema.ts, docs/traffic.md). */
   traffic: trafficSchema.optional(),
+  /** Client headers to this source and its headers back to the client (src/config/headersSchema.ts, docs/headers.md). */
+  headers: sourceHeadersSchema,
+  /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
+  claims: sourceClaimsSchema.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('kind', [
@@ -180,6 +193,8 @@ export const bffSchema = z.strictObject({
   subscriptions: bffSubscriptionsSchema,
   /** File uploads (GraphQL multipart requests), streamed to the source (src/config/uploadsSchema.ts); off by default. */
   uploads: uploadsSchema,
+  /** Header rules for every source of this BFF and the Cache-Control merge (src/config/headersSchema.ts, docs/headers.md). */
+  headers: bffHeadersSchema,
 });
 
 export const rootConfigSchema = z.strictObject({

@@ -17,6 +17,11 @@ export interface Principal {
   jti?: string;
   /** Seconds since epoch when the credential stops being valid. */
   expiresAt?: number;
+  /**
+   * The verified token's payload (JWTs only): a source's `claims` allow-list picks from it what
+   * that source receives, signed (docs/identity.md). Never logged, never sent whole.
+   */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', subject: '', scopes: [], roles: [] });

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ClientCertificate } from './clientCertificate.js';
 import type { Principal } from './principal.js';
+import type { SourceHeaderContributor } from './sourceHeaders.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
 
 /**
@@ -51,6 +52,18 @@ export interface RequestScope {
    * look for StreamedUploads among the variables they send.
    */
   uploads?: true;
+  /**
+   * Per-source headers of this request (src/context/sourceHeaders.ts): header rules and signed
+   * claims register here; every source call applies them. Absent when nothing is configured.
+   */
+  sourceHeaders?: SourceHeaderContributor[];
+  /**
+   * The values of every client header a header rule of this BFF may forward, as one digest
+   * (src/plugins/headers/useHeaderRules.ts): an answer that may depend on them is cached and
+   * shared (response cache, fallback cache) only between requests that sent the same values.
+   * Absent when no rule forwards a client header.
+   */
+  forwardedHeadersKey?: string;
 }
 
 export interface StaleSource {

@@ -49,6 +49,7 @@ import { useMultipartSubscriptions } from '../plugins/subscriptions/useMultipart
 import { useTrustedDocuments, type TrustedDocumentsOptions } from '../plugins/trusted-documents/useTrustedDocuments.js';
 import { useSubscriptionPolicies } from '../plugins/subscriptions/useSubscriptionPolicies.js';
 import type { SubscriptionRegistry } from '../plugins/subscriptions/subscriptionRegistry.js';
+import { useHeaderRules } from '../plugins/headers/useHeaderRules.js';
 
 export interface PipelineDeps {
   logger: Logger;
@@ -102,7 +103,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
   // Policy directives are read from the SDLs behind the schema, once per BFF (start or reload).
   const sdls = bffSdlsOf(bff, deps.sources ?? {});
   const entry = createPipelineEntry();
-  const auth = useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store) });
+  const auth = useAuth({ ...bff.auth, realm: bff.name, logger: deps.logger, revocationStore: deps.revocationStores?.get(bff.auth.revocations.store), claimsBySource: claimsBySource(bff, deps.sources) });
   const plugins: (PipelinePlugin | false)[] = [
     // ① HTTP edge
     // spans wrap every phase (yoga instrumentation); installed only when tracing is on
@@ -118,7 +119,7 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     useRequestDeadline({ budgetMs: bff.resilience.requestBudgetMs }),
     useParamsCheck(),
     useAccessLog({ logger: deps.logger, bff: bff.name, ...(deps.accessLog?.subjectHashKey ? { subjectHashKey: deps.accessLog.subjectHashKey } : {}) }),
-    useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames } : {}) }),
+    useRequestMetrics({ bff: bff.name, ...(deps.metrics ? { maxOperationNames: deps.metrics.maxOperationNames, clients: deps.metrics.clients } : {}) }),
     // CSRF, in onRequestParse (no cross-site-sendable GET or POST without a preflight header) and
     // onParse (no mutation over GET): refused before anything else looks at the request
     useCsrfPrevention(bff.csrf),
@@ -189,6 +190,14 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // ⑨ answer: a subscription asked for as Apollo's multipart protocol is written as it (yoga
     // writes SSE and JSON itself); in onResultProcess, after everything above shaped the events
     useMultipartSubscriptions(),
+    // header rules: registered in onRequest (before any source call; the source transport applies
+    // them), written in onResponse, after the response cache's own Cache-Control, which the
+    // strictest-wins merge reads as one more part (docs/headers.md)
+    useHeaderRules({
+      headers: bff.headers,
+      sources: Object.fromEntries(bff.sources.map((name) => [name, headerRulesOf(deps.sources?.[name])])),
+      apiKeyHeader: bff.auth.apiKeys.header,
+    }),
     // ⑨ mask: only errors thrown on purpose reach the client; the rest go to the log
     useErrorMasking({ onMasked: (error) => deps.logger.error({ bff: bff.name, err: error }, 'masked error') }),
     // Partner REST routes come last in onRequest, once the request hooks above (id, deadline, log,
@@ -211,6 +220,22 @@ function authChallenge(bff: LoadedBff): string {
   if (bff.auth.jwt || !bff.auth.apiKeys.enabled) challenges.push(`Bearer realm="${bff.name}"`);
   if (bff.auth.apiKeys.enabled) challenges.push(`ApiKey realm="${bff.name}", header="${bff.auth.apiKeys.header}"`);
   return challenges.join(', ');
+}
+
+/** The BFF's sources that list JWT claims to receive (docs/identity.md), by source name. */
+function claimsBySource(bff: LoadedBff, sources: PipelineDeps['sources']): Record<string, readonly string[]> {
+  return Object.fromEntries(
+    bff.sources.flatMap((name) => {
+      const source = sources?.[name];
+      // A Redis event source is read from Redis, never called: no headers, no claims.
+      return source && 'claims' in source && source.claims?.length ? [[name, source.claims]] : [];
+    }),
+  );
+}
+
+/** A source's header rules; a Redis event source has none (nothing is sent to it). */
+function headerRulesOf(source: LoadedSource | undefined) {
+  return source && 'headers' in source ? source.headers : undefined;
 }
 
 function required<T>(value: T | undefined, dep: string, bff: string): T {

@@ -3,6 +3,9 @@
  * order of the layers is decided here and only here, because it changes behaviour:
  *
  *   source (graphql executor / REST loader)
+ *    └─ source headers    the request's per-source headers (header rules, signed claims) added
+ *                         once per call; the final answer's headers reported back
+ *                         (src/transport/withSourceHeaders.ts)
  *    └─ unwrap            5xx errors become plain responses again: sources map statuses themselves
  *       └─ fallback cache reads only. Outermost policy, so it sees every way a call can fail:
  *                         open breaker, timeout, retries spent, request budget spent, 5xx. It
@@ -39,6 +42,7 @@ import { withBreaker, type SourceBreaker } from './withBreaker.js';
 import { withDeadline, withDeadlineHeader } from './withDeadline.js';
 import { withFallbackCache } from './withFallbackCache.js';
 import { withRetry } from './withRetry.js';
+import { withSourceHeaders } from './withSourceHeaders.js';
 
 /** A source's resilience settings; `src/config/resilienceSchema.ts` documents each default. */
 export interface SourceResilienceOptions {
@@ -124,6 +128,7 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
   });
   const common = { source, now, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
   const call = composeTransport(options.http, [
+    withSourceHeaders,
     unwrapStatusErrors,
     f.enabled && withFallbackCache({ ...common, ...(feed ? { feed } : {}), store: options.store!, ttlMs: f.ttlMs }),
     withDeadline({ ...common, timeoutMs: resilience.timeoutMs, ...(options.deadlineSignals ? { signals: options.deadlineSignals } : {}) }),

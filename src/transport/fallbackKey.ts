@@ -32,13 +32,14 @@ export function principalScopeKey(principal: Principal | undefined): string {
 
 /**
  * Key of one upstream read in the fallback cache: source, method, URL (REST path and query),
- * body (for GraphQL: the document, the variables and the operation name) and the caller's scope.
+ * body (for GraphQL: the document, the variables and the operation name), the caller's scope and
+ * the client headers header rules forward.
  * Hashed, so keys have one size whatever the document, and no query text or id ends up in Redis
  * key names.
  */
 export function fallbackKey(request: UpstreamRequest): string {
   return createHash('sha256')
-    .update(`${request.source}\0${request.method}\0${request.url}\0${request.body ?? ''}\0${principalScopeKey(request.scope?.principal)}`)
+    .update(`${request.source}\0${request.method}\0${request.url}\0${request.body ?? ''}\0${principalScopeKey(request.scope?.principal)}${forwardedPart(request)}`)
     .digest('base64url');
 }
 
@@ -48,5 +49,11 @@ export function fallbackKey(request: UpstreamRequest): string {
  * comes first, since that is where reads sending one body differ.
  */
 export function fallbackKeyRest(request: UpstreamRequest): string {
-  return `${principalScopeKey(request.scope?.principal)}\0${request.source}\0${request.method}\0${request.url}`;
+  return `${principalScopeKey(request.scope?.principal)}${forwardedPart(request)}\0${request.source}\0${request.method}\0${request.url}`;
+}
+
+/** The client headers header rules forward (docs/headers.md): an answer may depend on them. Empty without rules, so keys stay as they were. */
+function forwardedPart(request: UpstreamRequest): string {
+  const key = request.scope?.forwardedHeadersKey;
+  return key === undefined ? '' : `\0h:${key}`;
 }

@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { failsAt, faultKnobsFromEnv, faultPatchSchema, type FaultKnobs } from './faults.js';
 import { RequestLog } from './requestLog.js';
+import { z } from 'zod';
+
+/** Body of `POST /__admin/response-headers`: lower-case names to values, replacing the previous set. */
+const responseHeadersSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), z.string().regex(/^[^\r\n]*$/));
 
 /** What one demo service contributes; `serveSubgraph` adds the HTTP server, faults and admin API. */
 export interface SubgraphApp {
@@ -55,6 +59,9 @@ export async function serveSubgraph(
   // Position in the errorRate sequence; restarts whenever errorRate is set, so a test that sets
   // 0.5 knows its own 2nd request fails regardless of traffic before.
   let faultSequence = 0;
+  // Extra headers on every answer (`POST /__admin/response-headers`), so tests can play a source
+  // that sends Cache-Control or its own headers back; cleared by reset.
+  let extraHeaders: Record<string, string> = {};
   const log = new RequestLog();
   const closing = new AbortController();
   // Hanging requests wait on this; it is replaced after each knob change so they re-check.
@@ -144,7 +151,7 @@ export async function serveSubgraph(
       return;
     }
     if (gone) return;
-    await send(res, response);
+    await send(res, response, extraHeaders);
   }
 
   function handleAdmin(method: string, pathname: string, body: Buffer, res: ServerResponse): void {
@@ -157,23 +164,22 @@ export async function serveSubgraph(
       case 'GET /faults':
         return sendJson(res, 200, knobs);
       case 'POST /faults': {
-        let json: unknown;
-        try {
-          json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-        } catch {
-          return sendJson(res, 400, { error: 'invalid_json' });
-        }
-        const parsed = faultPatchSchema.safeParse(json);
-        if (!parsed.success) {
-          return sendJson(res, 400, { error: 'invalid_faults', issues: parsed.error.issues });
-        }
+        const parsed = parseAdminBody(body, faultPatchSchema, 'invalid_faults', res);
+        if (!parsed) return;
         const patch = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
         knobs = { ...knobs, ...patch };
         if (parsed.data.errorRate !== undefined) faultSequence = 0;
         notifyKnobsChanged();
         return sendJson(res, 200, knobs);
       }
+      case 'POST /response-headers': {
+        const parsed = parseAdminBody(body, responseHeadersSchema, 'invalid_headers', res);
+        if (!parsed) return;
+        extraHeaders = parsed.data;
+        return sendJson(res, 200, extraHeaders);
+      }
       case 'POST /reset':
+        extraHeaders = {};
         knobs = { ...defaults };
         faultSequence = 0;
         log.reset();
@@ -264,9 +270,10 @@ async function streamResponse(response: Response, res: ServerResponse, clientGon
   res.end();
 }
 
-async function send(res: ServerResponse, response: Response): Promise<void> {
+/** Sends a buffered answer; `extra` are the response headers a test set (POST /__admin/response-headers). */
+async function send(res: ServerResponse, response: Response, extra: Record<string, string> = {}): Promise<void> {
   const payload = Buffer.from(await response.arrayBuffer());
-  const headers = headersOf(response);
+  const headers = { ...headersOf(response), ...extra };
   headers['content-length'] = String(payload.byteLength);
   res.writeHead(response.status, headers);
   res.end(payload);
@@ -278,6 +285,23 @@ function headersOf(response: Response): Record<string, string> {
     headers[key] = value;
   });
   return headers;
+}
+
+/** An admin request's JSON body checked by `schema`; answers 400 itself (and returns undefined) when it is not. */
+function parseAdminBody<T>(body: Buffer, schema: z.ZodType<T>, invalid: string, res: ServerResponse): { data: T } | undefined {
+  let json: unknown;
+  try {
+    json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    sendJson(res, 400, { error: 'invalid_json' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: invalid, issues: parsed.error.issues });
+    return undefined;
+  }
+  return { data: parsed.data };
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

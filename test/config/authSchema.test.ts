@@ -62,6 +62,15 @@ describe('the auth config', () => {
     expect(firstIssue(apiKeys('a'.repeat(64)))).toBeUndefined();
   });
 
+  it('takes only an Ed25519 private key for signing identity headers with a published key', () => {
+    const pem = (type: 'ed25519' | 'ec') =>
+      (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const signing = (privateKey: string) => ({ identityHeaders: { signingKey: { keyId: 'k1', privateKey } } });
+    expect(firstIssue(signing(pem('ed25519')))).toBeUndefined();
+    expect(firstIssue(signing(pem('ec')))).toBe('identityHeaders.signingKey.privateKey: expected an Ed25519 key, got ec');
+    expect(firstIssue(signing('not a key'))).toMatch(/^identityHeaders.signingKey.privateKey: expected a PKCS#8 PEM private key/);
+  });
+
   it('refuses a Redis revocation store when the deployment has no Redis, naming file and key', async () => {
     await expect(loadConfig(path.join(repoRoot, 'test/e2e/auth/order/portico.config.ts'), { IDP_URL: 'http://127.0.0.1:9' })).resolves.toBeDefined();
     const withRedisStore = path.join(repoRoot, 'test/config/fixtures/redis-revocations/portico.config.ts');

@@ -27,6 +27,8 @@ export interface SubgraphHandle {
   setFaults(knobs: Partial<FaultKnobs>): Promise<FaultKnobs>;
   /** Knobs back to their start values, counters to zero, data to seed; releases hanging requests. */
   reset(): Promise<FaultKnobs>;
+  /** Headers added to every answer from now on (replacing the previous set; reset clears them). */
+  setResponseHeaders(headers: Record<string, string>): Promise<Record<string, string>>;
   /** SIGTERM, then SIGKILL if the process has not exited within 5 s. Safe to call twice. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -168,6 +170,7 @@ export async function startSubgraph(
     requests: () => admin<RecordedRequest[]>('GET', 'requests'),
     setFaults: (knobs) => admin<FaultKnobs>('POST', 'faults', knobs),
     reset: () => admin<FaultKnobs>('POST', 'reset'),
+    setResponseHeaders: (headers) => admin<Record<string, string>>('POST', 'response-headers', headers),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -46,6 +46,7 @@ export function principalFromClaims(payload: Readonly<Record<string, unknown>>, 
   if (plan !== undefined) principal.plan = plan;
   if (typeof payload['jti'] === 'string' && payload['jti'] !== '') principal.jti = payload['jti'];
   if (typeof payload['exp'] === 'number') principal.expiresAt = payload['exp'];
+  principal.claims = payload;
   return Object.freeze(principal);
 }
 

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../../config/authSchema.js';
-import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
 import type { ConnectionCheck } from '../../context/connectionCheck.js';
+import { sourceOf } from '../../context/sourceHeaders.js';
 import { porticoError } from '../../errors/index.js';
 import { createMemoryRevocationStore } from '../../stores/revocations/memoryRevocationStore.js';
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
 import { AuthFailure, AuthUnavailable, challengeFor, type ChallengeSchemes } from './authFailure.js';
 import { createAuthenticator, type Authenticator } from './createAuthenticator.js';
 import { createCertificateLookup } from './clientCertificates.js';
-import { createIdentityHeaderWriter } from './identityHeaders.js';
+import { createIdentityHeaderWriter, IDENTITY_JWKS_PATH, identityJwks } from './identityHeaders.js';
 import { createJwksKeySource, type KeySource } from './jwksKeySource.js';
 import { createStaticKeySource } from './staticKeySource.js';
 import { recordApiKeyUse } from './apiKeyMetrics.js';
@@ -33,6 +34,12 @@ export type AuthOptions = AuthConfig & {
   /** Replaces the key source built from `jwt.jwksUrl`/`jwt.keys` (tests). */
   keySource?: KeySource;
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Per source name, the JWT claims it receives (sources' `claims` in the registry), signed with
+   * the identity headers (`x-portico-claims`, docs/identity.md).
+   * @default {}: no source receives claims beyond the identity headers
+   */
+  claimsBySource?: Readonly<Record<string, readonly string[]>>;
 };
 
 /** The plugin with its authenticator, so tests and the benchmark can read its counters. */
@@ -102,7 +109,21 @@ export function useAuth(options: AuthOptions): AuthPlugin {
     onRevocationCheckSkipped: (error) => logger?.warn({ err: error, bff: options.realm }, 'revocation list unavailable; token let through unchecked'),
     now,
   });
-  const identity = createIdentityHeaderWriter({ secret: options.identityHeaders.secret, now });
+  const identity = createIdentityHeaderWriter({ secret: options.identityHeaders.secret, signingKey: options.identityHeaders.signingKey, now });
+  // The public half of the signing key, for sources to verify with (docs/identity.md).
+  const jwks = options.identityHeaders.signingKey === undefined ? undefined : JSON.stringify(identityJwks(options.identityHeaders.signingKey));
+  const claimsBySource = options.claimsBySource ?? {};
+  const withClaims = Object.keys(claimsBySource).length > 0;
+  // Registered per request, so every call to a listed source carries the claims of the caller.
+  const registerClaims = (scope: RequestScope) => {
+    if (!withClaims) return;
+    (scope.sourceHeaders ??= []).push({
+      request(name) {
+        const list = claimsBySource[sourceOf(name)];
+        return list === undefined ? undefined : identity.claims(scope.principal, list);
+      },
+    });
+  };
   const schemes: ChallengeSchemes = { realm: options.realm, bearer: jwt !== undefined, apiKeyHeader: apiKeys.enabled ? apiKeys.header : undefined };
   const apiKeyHeader = apiKeys.header;
   const retryAfter = String(jwt?.jwks.cooldownSeconds ?? 10);
@@ -130,6 +151,10 @@ export function useAuth(options: AuthOptions): AuthPlugin {
         refuse(error);
       }
     },
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (jwks === undefined || !request.url.includes(IDENTITY_JWKS_PATH) || new URL(request.url).pathname !== IDENTITY_JWKS_PATH) return;
+      endResponse(new fetchAPI.Response(jwks, { status: 200, headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'max-age=300' } }));
+    },
     onRequestParse({ request, serverContext }) {
       const scope = serverContext.portico;
       // The server creates the scope for every request; without one there is nowhere to put the
@@ -146,10 +171,12 @@ export function useAuth(options: AuthOptions): AuthPlugin {
         return result.then((principal) => {
           scope.principal = principal;
           identity.write(principal, scope.upstreamHeaders);
+          registerClaims(scope);
         }, refuse);
       }
       scope.principal = result;
       identity.write(result, scope.upstreamHeaders);
+      registerClaims(scope);
       return undefined;
     },
   };

@@ -5,6 +5,7 @@ import type { Principal } from '../../context/principal.js';
 import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
 import type { UpstreamOutcome } from '../../context/upstreamObserver.js';
 import { operationCostOf } from '../../context/operationCost.js';
+import { clientIdentityOf, type ClientIdentity } from '../../observability/clientIdentity.js';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -39,19 +40,22 @@ interface RequestRecord {
   upstream: LoggedUpstreamCall[];
   upstreamOmitted: number;
   errorCodes?: Set<string>;
+  client: ClientIdentity;
 }
 
 /**
  * One structured line per HTTP request, written when the response is ready:
  *
  *   requestId, traceId (when tracing is on), bff, method, path, operationName, operationType,
+ *   clientName, clientVersion (graphql-client-name/-version, sanitised, 64 characters at most),
  *   status, durationMs, cost (when cost analysis ran), subject (a hash, never the raw id),
  *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms }],
  *   stale (sources answered from the fallback cache), errors (extensions.code values)
  *
- * It never records a token, an API key, a header value, the query text, a body or a variable
- * value: only what an operator needs to find and explain a request. The operation name is the
- * one of the operation that ran (a GraphQL Name, so no free text), or the client's
+ * It never records a token, an API key, a header value (but the sanitised client name and
+ * version), the query text, a body or a variable value: only what an operator needs to find and
+ * explain a request. The operation name is the one of the operation that ran (a GraphQL Name, so
+ * no free text), or the client's
  * `operationName` truncated to 100 characters when the request was refused before execution.
  */
 export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
@@ -73,7 +77,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
   const records = new WeakMap<Request, RequestRecord>();
   return {
     onRequest({ request, serverContext }) {
-      const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0 };
+      const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0, client: clientIdentityOf(request.headers) };
       records.set(request, record);
       const scope = serverContext.portico;
       if (!scope) return;
@@ -131,6 +135,8 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
           path: pathOf(request.url),
           operationName: record?.operationName,
           operationType: record?.operationType,
+          ...(record?.client.name !== undefined ? { clientName: record.client.name } : {}),
+          ...(record?.client.version !== undefined ? { clientVersion: record.client.version } : {}),
           status: response.status,
           durationMs: record === undefined ? undefined : Math.round((now() - record.startedAt) * 100) / 100,
           ...(record?.cost !== undefined ? { cost: record.cost } : {}),

@@ -5,6 +5,7 @@ import { operationCostOf } from '../../context/operationCost.js';
 import type { RequestScope } from '../../context/requestScope.js';
 import { consoleFeed, type ConsoleFeed } from '../../observability/console/consoleFeed.js';
 import { OTHER_OPERATION, requestMetrics } from '../../observability/requestMetrics.js';
+import { clientIdentityOf, type ClientIdentity, type ClientLabelBudget } from '../../observability/clientIdentity.js';
 
 export interface RequestMetricsOptions {
   bff: string;
@@ -13,6 +14,12 @@ export interface RequestMetricsOptions {
    * @default 200 (root config `metrics.maxOperationNames`, where the reason is given)
    */
   maxOperationNames?: number;
+  /**
+   * Client awareness: which `graphql-client-name`s and versions get their own label value
+   * (root config `metrics.clients`, where the defaults are explained).
+   * @default no configured names, 20 learned, 10 versions each
+   */
+  clients?: ClientLabelBudget;
   /** @default prom-client's default registry, which the admin listener serves */
   registry?: Registry;
   /** Seconds-resolution clock for the latency histogram. @default performance.now */
@@ -43,11 +50,14 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
   const costOf = new WeakMap<Request, number>();
   // Requests whose result carried at least one error.
   const errored = new WeakSet<Request>();
+  const clients = metrics.clientLabels(bff, options.clients ?? { names: [], maxLearned: 20, maxVersions: 10 });
+  const clientOf = new WeakMap<Request, ClientIdentity>();
 
   return {
     onRequest({ request }) {
       startedAt.set(request, now());
       metrics.inFlight.inc({ bff });
+      clientOf.set(request, clientIdentityOf(request.headers));
     },
     onRequestParse({ request }) {
       graphql.add(request);
@@ -56,6 +66,8 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
       const request = (args.contextValue as { request?: Request }).request;
       const name = getOperationAST(args.document, args.operationName)?.name?.value ?? '';
       if (name) metrics.admit(bff, name, max);
+      const client = request && clientOf.get(request);
+      if (client) clients.admit(client);
       // A batch is labelled by its first operation.
       if (request && !operationOf.has(request)) {
         operationOf.set(request, name);
@@ -84,9 +96,10 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
       // Requests refused before execution (auth, validation) have no trustworthy name: __other__.
       const name = operationOf.get(request);
       const operation = name === undefined ? OTHER_OPERATION : metrics.operationLabel(bff, name || undefined);
-      metrics.requests.inc({ bff, operation, status: String(response.status) });
+      const client = clients.labels(clientOf.get(request) ?? {});
+      metrics.requests.inc({ bff, operation, status: String(response.status), ...client });
       const ms = now() - start;
-      metrics.duration.observe({ bff, operation }, ms / 1000);
+      metrics.duration.observe({ bff, operation, client_name: client.client_name }, ms / 1000);
       const stale = (serverContext as { portico?: RequestScope } | undefined)?.portico?.stale;
       feed.request(bff, operation, ms, response.status >= 500 || errored.has(request), stale !== undefined && stale.length > 0, costOf.get(request));
     },

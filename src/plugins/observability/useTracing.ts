@@ -3,6 +3,7 @@ import { getOperationAST } from 'graphql';
 import type { PorticoPlugin } from '../../context/requestScope.js';
 import type { UpstreamObserver } from '../../context/upstreamObserver.js';
 import { incomingTraceContext, outgoingTraceHeaders } from './incomingTraceContext.js';
+import { clientIdentityOf } from '../../observability/clientIdentity.js';
 
 export interface TracingPluginOptions {
   /** The process's tracer (src/observability/tracing.ts creates it from the OTEL_* settings). */
@@ -102,6 +103,10 @@ export function useTracing(options: TracingPluginOptions): PorticoPlugin {
       const scope = serverContext.portico;
       if (!span || !scope) return;
       scope.traceId = span.spanContext().traceId;
+      // Client awareness, under the names Apollo's router uses, so existing trace queries work.
+      const client = clientIdentityOf(request.headers);
+      if (client.name !== undefined) span.setAttribute('client.name', client.name);
+      if (client.version !== undefined) span.setAttribute('client.version', client.version);
       (scope.upstreamObservers ??= []).push(observeUpstream);
     },
     onExecute({ args }) {

@@ -11,6 +11,12 @@ export interface CacheKeyInput {
   scope: CacheScope;
   /** The verified caller; read only for PRIVATE entries. */
   principal: Principal;
+  /**
+   * Digest of the client headers the BFF's header rules forward to sources (docs/headers.md):
+   * a source may answer differently per value (a language, a cookie), so entries are shared only
+   * between requests that sent the same values. @default none: no rule forwards a client header
+   */
+  forwardedHeaders?: string | undefined;
 }
 
 /**
@@ -29,7 +35,10 @@ export function cacheKey(input: CacheKeyInput): string | undefined {
     if (principal.kind === 'anonymous' || principal.subject === '') return undefined;
     who = JSON.stringify([principal.kind, principal.tenant ?? null, principal.subject]);
   }
-  const material = JSON.stringify([input.bff, input.documentHash, input.operationName ?? null, stableJson(input.variables ?? {}), who]);
+  const parts = [input.bff, input.documentHash, input.operationName ?? null, stableJson(input.variables ?? {}), who];
+  // Appended only when present, so keys without header rules stay what they were.
+  if (input.forwardedHeaders !== undefined) parts.push(input.forwardedHeaders);
+  const material = JSON.stringify(parts);
   return createHash('sha256').update(material).digest('base64url');
 }
 

@@ -182,6 +182,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         variables: args.variableValues,
         scope: policy.scope,
         principal,
+        forwardedHeaders: context.portico?.forwardedHeadersKey,
       });
       if (key === undefined) {
         // Personalised data and nobody to key it by: answered fresh, never stored.

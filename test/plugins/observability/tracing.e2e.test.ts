@@ -148,6 +148,21 @@ describe('tracing at the edge (traceparent not trusted, the default)', () => {
     expect(spansOfTrace(own.traceId).filter((span) => span.kind === CLIENT)).toHaveLength(calls.length);
   });
 
+  it('records the client (graphql-client-name/-version, sanitised) on the request span', async () => {
+    const before = receiver.spans().length;
+    const { status } = await gql(edge.bff('web').url, '{ user(id: "u1") { name } }', undefined, {
+      ...auth,
+      'apollographql-client-name': 'ios app',
+      'apollographql-client-version': '2.3.0',
+    });
+    expect(status).toBe(200);
+    await edge.tracing!.flush();
+    const server = receiver.spans().slice(before).filter((span) => span.kind === SERVER);
+    expect(server).toHaveLength(1);
+    expect(attribute(server[0]!, 'client.name')).toBe('ios_app');
+    expect(attribute(server[0]!, 'client.version')).toBe('2.3.0');
+  });
+
   it('ignores a malformed traceparent and still traces the request', async () => {
     const before = receiver.spans().length;
     const { status } = await gql(edge.bff('web').url, '{ user(id: "u1") { name } }', undefined, { ...auth, traceparent: '00-zz-not-a-trace-01' });

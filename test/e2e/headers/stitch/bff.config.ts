@@ -1,0 +1,4 @@
+import { defineBff } from '../../../../src/config/defineConfig.js';
+import { headersBff } from '../bffHeaders.js';
+
+export default defineBff(() => headersBff('stitch', 'stitch'));
