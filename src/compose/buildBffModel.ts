@@ -76,6 +76,7 @@ export function buildBffModel(parts: readonly ModelPart[], rename: Readonly<Reco
           mergeField(target, renamed(name, field.name), {
             type: getNamedType(field.type).name,
             typeIn: new Map(),
+            retypedIn: new Set(),
             resolvableIn: new Set([graph]),
             externalIn: new Set(),
             requires: new Map(),
@@ -133,6 +134,7 @@ function mergeField(type: MutableType, name: string, field: FieldModel): void {
   type.fields.set(name, {
     type: previous.type,
     typeIn: new Map([...previous.typeIn, ...field.typeIn]),
+    retypedIn: new Set([...previous.retypedIn, ...field.retypedIn]),
     ...(progressive ? { progressive } : {}),
     resolvableIn: new Set([...previous.resolvableIn, ...field.resolvableIn]),
     externalIn: new Set([...previous.externalIn, ...field.externalIn]),

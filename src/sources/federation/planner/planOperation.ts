@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import {
   INTERNAL_ALIAS_PREFIX,
+  typeScopedAlias,
   NotPlannable,
   defaultPlanBudget,
   normalizeSelections,
@@ -115,6 +116,13 @@ interface Position {
   requirementsSent?: ReadonlySet<string>;
   /** The objects here are known to be of one object type (an @interfaceObject fetch for an object's fields). */
   typeKnown?: boolean;
+  /**
+   * Set inside a fragment on one object type of an abstract position: the object type. A field
+   * whose type differs there from the supergraph's travels under a per-type alias, since another
+   * type's fragment may select the same response key with another type (`ID!` and `ID`), which
+   * the subgraph would refuse as a conflict.
+   */
+  fragmentOn?: string;
 }
 
 /** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
@@ -195,10 +203,13 @@ export function planOperation(input: PlanInput): QueryPlan {
   /** A field the current graph resolves: written into the current fetch, its selection planned below it. */
   const local = (field: NormalField, model_: FieldModel, position: Position, out: Output): void => {
     collectVariables(field.node.arguments, position.draft.variables);
+    const alias =
+      position.fragmentOn !== undefined && model_.retypedIn.has(position.graph) ? typeScopedAlias(position.fragmentOn, field.responseKey) : undefined;
+    const responseKey = alias ?? field.responseKey;
     let selectionSet: SelectionSetNode | undefined;
     if (field.selections) {
       const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
-      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, field.responseKey], provided };
+      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, responseKey], provided };
       // Typed by an implementing object in this graph (the supergraph has the interface): the
       // selection is planned on that object, which is all this graph can return there.
       const objectHere = model_.typeIn.get(position.graph);
@@ -210,7 +221,8 @@ export function planOperation(input: PlanInput): QueryPlan {
             : plan(model_.type, field.selections, child),
       };
     }
-    out.add(withSelections(field.node, selectionSet));
+    const node = withSelections(field.node, selectionSet);
+    out.add(alias ? { ...node, alias: { kind: Kind.NAME, value: alias } } : node);
   };
 
   const planObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
@@ -339,7 +351,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       onType(selection.typeName).push(...selection.selections);
     }
     for (const [typeName, typeSelections] of perType) {
-      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
         typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },

@@ -1,6 +1,7 @@
 import {
   Kind,
   parse,
+  print,
   type ConstDirectiveNode,
   type DocumentNode,
   type SelectionSetNode,
@@ -51,6 +52,12 @@ export interface FieldModel {
    * an interface field may be an implementing object in one subgraph.
    */
   typeIn: ReadonlyMap<string, string>;
+  /**
+   * Graphs where the field's full type differs from the supergraph's (`ID!` there, `ID` in the
+   * supergraph). Two object types' fields under one response key must have the same type in a
+   * subgraph document, so there it travels under a per-type alias (planOperation).
+   */
+  retypedIn: ReadonlySet<string>;
   /** Graphs that resolve the field themselves (not external there, not overridden away). */
   resolvableIn: ReadonlySet<string>;
   /** Graphs where the field is declared `@external` (it may still be `@provides`d there). */
@@ -133,7 +140,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     const fields = new Map<string, FieldModel>();
     if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
       for (const field of definition.fields ?? []) {
-        fields.set(field.name.value, readField(namedTypeOf(field.type), field.directives ?? [], typeGraphs));
+        fields.set(field.name.value, readField(field.type, field.directives ?? [], typeGraphs));
       }
     }
     const previous = types.get(name);
@@ -204,13 +211,16 @@ export function withOverrideLabels(model: SupergraphModel, active: ReadonlySet<s
   return { ...model, types };
 }
 
-function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
+function readField(typeNode: TypeNode, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
+  const type = namedTypeOf(typeNode);
   const joinFields = directives.filter((d) => d.name.value === 'join__field');
   // No @join__field: the field lives in every graph that defines its type.
   if (joinFields.length === 0) {
-    return { type, typeIn: new Map(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+    return { type, typeIn: new Map(), retypedIn: new Set(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
   }
+  const printedType = print(typeNode);
   const typeIn = new Map<string, string>();
+  const retypedIn = new Set<string>();
   const resolvableIn = new Set<string>();
   const externalIn = new Set<string>();
   const requires = new Map<string, SelectionSetNode>();
@@ -226,6 +236,7 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
     if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
     const typeThere = stringArg(directive, 'type');
     if (typeThere !== undefined) {
+      if (typeThere !== printedType) retypedIn.add(graph);
       const named = typeThere.replaceAll(/[[\]!]/g, '');
       if (named !== type) typeIn.set(graph, named);
     }
@@ -244,6 +255,7 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
   return {
     type,
     typeIn,
+    retypedIn,
     resolvableIn,
     externalIn,
     requires,

@@ -9,6 +9,7 @@ import { compatibleTypes } from '../../../fixtures/federation/shapes/compatibleT
 import { overrideAt } from '../../../fixtures/federation/shapes/override.js';
 import { requiresArguments } from '../../../fixtures/federation/shapes/requiresArguments.js';
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
+import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -108,6 +109,36 @@ const compatibleShape: Shape = {
     return sdl.replace(composed, '  featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")\n');
   },
 };
+
+shapeCases('one response key with two types in one subgraph, on two members of a union', { subgraphs: mixedNullability }, [
+  {
+    name: 'each member\'s field travels under its own alias, read back by type',
+    query: '{ posts { id code } entries { ... on Post { id code title } ... on Note { id code text } } }',
+    expected: {
+      data: {
+        posts: [{ id: 'p1', code: 'P-1' }],
+        entries: [
+          { id: 'p1', code: 'P-1', title: 'Launch' },
+          { id: 'n1', code: null, text: 'Draft' },
+          { id: 'n2', code: 'N-2', text: 'Memo' },
+        ],
+      },
+    },
+  },
+  {
+    name: 'the same, nested under each member',
+    query: '{ entries { ... on Post { code related { ... on Post { code } ... on Note { code } } } ... on Note { code related { ... on Post { code } ... on Note { code } } } } }',
+    expected: {
+      data: {
+        entries: [
+          { code: 'P-1', related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+          { code: null, related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+          { code: 'N-2', related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+        ],
+      },
+    },
+  },
+]);
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
