@@ -129,7 +129,11 @@ function mergeField(type: MutableType, name: string, field: FieldModel): void {
     return;
   }
   const unplannable =
-    previous.unplannable ?? field.unplannable ?? (previous.type !== field.type ? `${type.name}.${name} has different types in different sources` : undefined);
+    previous.unplannable ??
+    field.unplannable ??
+    // A context's selection names the source's fields, which a BFF may rename or hide: not planned here.
+    (field.contextArguments || previous.contextArguments ? '@fromContext argument in a BFF' : undefined) ??
+    (previous.type !== field.type ? `${type.name}.${name} has different types in different sources` : undefined);
   const progressive = previous.progressive ?? field.progressive;
   type.fields.set(name, {
     type: previous.type,

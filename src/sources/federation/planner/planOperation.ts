@@ -1,6 +1,7 @@
 import {
   Kind,
   OperationTypeNode,
+  parseType,
   print,
   type ArgumentNode,
   type DocumentNode,
@@ -60,6 +61,19 @@ export interface FetchNode {
   errorKeys: readonly string[];
   /** Fetches whose data this one reads. */
   deps: readonly FetchNode[];
+  /** Entity fetches of a field with `@fromContext` arguments: the variables its ancestors fill. */
+  context?: readonly ContextVariable[];
+}
+
+/** A variable of a fetch whose value is read, per object, from one of its ancestors. */
+export interface ContextVariable {
+  name: string;
+  /** How many response keys from the root the ancestor is (0: the root). */
+  depth: number;
+  /** The ancestor's type, which sets the context. */
+  ancestorType: string;
+  /** The response key the value was fetched under on the ancestor. */
+  from: string;
 }
 
 export interface RepresentationField {
@@ -104,6 +118,7 @@ interface Draft {
   waitForTrees: Draft[];
   representation: RepresentationField[];
   errorKeys: string[];
+  context?: { variable: ContextVariable; definition: VariableDefinitionNode }[];
 }
 
 interface Position {
@@ -123,6 +138,17 @@ interface Position {
    * the subgraph would refuse as a conflict.
    */
   fragmentOn?: string;
+  /** The ancestors here (nearest last) whose type sets a `@fromContext` context. */
+  frames?: readonly ContextFrame[];
+}
+
+/** An ancestor object setting contexts: where a descendant's `@fromContext` value is fetched. */
+interface ContextFrame {
+  type: TypeModel;
+  graph: string;
+  path: readonly string[];
+  provided: SelectionSetNode | undefined;
+  out: Output;
 }
 
 /** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
@@ -209,7 +235,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     let selectionSet: SelectionSetNode | undefined;
     if (field.selections) {
       const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
-      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, responseKey], provided };
+      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, responseKey], provided, ...framesOf(position) };
       // Typed by an implementing object in this graph (the supergraph has the interface): the
       // selection is planned on that object, which is all this graph can return there.
       const objectHere = model_.typeIn.get(position.graph);
@@ -225,9 +251,12 @@ export function planOperation(input: PlanInput): QueryPlan {
     out.add(alias ? { ...node, alias: { kind: Kind.NAME, value: alias } } : node);
   };
 
-  const planObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+  const planObject = (type: TypeModel, selections: NormalSelection[], at: Position): SelectionNode[] => {
     const out = new Output();
     const jumps = new Map<string, Jump>();
+    const position: Position = type.contexts?.size
+      ? { ...at, frames: [...(at.frames ?? []), { type, graph: at.graph, path: at.path, provided: at.provided, out }] }
+      : at;
 
     const place = (field: NormalField): Jump | undefined => {
       if (field.name === '__typename') {
@@ -236,6 +265,10 @@ export function planOperation(input: PlanInput): QueryPlan {
         return undefined;
       }
       const model_ = fieldOf(type, field.name);
+      if (model_.contextArguments && !(isLocal(model_, field.name, position) && !model_.contextArguments.has(position.graph))) {
+        contextual(type, field, model_, position, out);
+        return undefined;
+      }
       if (isLocal(model_, field.name, position)) {
         local(field, model_, position, out);
         return undefined;
@@ -305,10 +338,69 @@ export function planOperation(input: PlanInput): QueryPlan {
         provided: undefined,
         requirementsSent,
         typeKnown: true,
+        ...framesOf(position),
       });
     }
     return out.selections;
   };
+
+  /**
+   * A field with `@fromContext` arguments: its own entity fetch, whose variables the executor
+   * fills per object from the nearest ancestor setting each context (one request per distinct
+   * set of values). The value is fetched on the ancestor, under an internal alias.
+   */
+  const contextual = (type: TypeModel, field: NormalField, model_: FieldModel, position: Position, out: Output): void => {
+    let target: string | undefined;
+    let key: SelectionSetNode | undefined;
+    for (const graph of model_.resolvableIn) {
+      key = type.keys.get(graph)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) {
+        target = graph;
+        break;
+      }
+    }
+    if (!target || !key) throw new NotPlannable(`${type.name}.${field.name} takes @fromContext arguments, and no key of ${type.name} leads from ${position.graph} to it`);
+    const context: { variable: ContextVariable; definition: VariableDefinitionNode }[] = [];
+    const args: ArgumentNode[] = [...(field.node.arguments ?? [])];
+    for (const argument of model_.contextArguments?.get(target) ?? []) {
+      const frame = [...(position.frames ?? [])].reverse().find((candidate) => candidate.type.contexts?.has(argument.context));
+      const [read, ...more] = argument.selection.selections;
+      if (!frame || !read || more.length > 0 || read.kind !== Kind.FIELD || read.selectionSet || read.arguments?.length) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor, or reads more than one field`);
+      }
+      const from = fieldOf(frame.type, read.name.value);
+      if (!isLocalIn(from, read.name.value, frame.graph, frame.provided)) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads ${frame.type.name}.${read.name.value}, not in ${frame.graph}`);
+      }
+      const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}`;
+      frame.out.addOnce('__typename', typenameNode);
+      frame.out.addOnce(alias, { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: read.name });
+      const name = `${INTERNAL_ALIAS_PREFIX}ctx${contextVariables++}`;
+      context.push({
+        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, from: alias },
+        definition: { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } }, type: parseType(argument.type, { noLocation: true }) },
+      });
+      args.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argument.name }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } });
+    }
+    out.addOnce('__typename', typenameNode);
+    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
+    const draft = newDraft({
+      graph: target,
+      kind: 'entity',
+      step: position.draft.step,
+      paths: [position.path],
+      typeName: type.name,
+      collect: new Set([type.name]),
+      deps: [position.draft],
+      representation: representationOf(key, []),
+      errorKeys: [field.responseKey],
+    });
+    draft.context = context;
+    const inner = new Output();
+    local({ ...field, node: { ...field.node, arguments: args } }, model_, { draft, graph: target, path: position.path, provided: undefined, typeKnown: true, ...framesOf(position) }, inner);
+    draft.selections = inner.selections;
+  };
+  let contextVariables = 0;
 
   const planAbstract = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const out = new Output();
@@ -332,10 +424,11 @@ export function planOperation(input: PlanInput): QueryPlan {
         }
         const model_ = fieldOf(type, selection.name);
         const localForAll =
+          !model_.contextArguments &&
           isLocal(model_, selection.name, position) &&
           possibleHere.every((name) => {
             const objectField = model.types.get(name)?.fields.get(selection.name);
-            return objectField === undefined || isLocalIn(objectField, selection.name, position.graph, undefined);
+            return objectField === undefined || (!objectField.contextArguments && isLocalIn(objectField, selection.name, position.graph, undefined));
           });
         if (localForAll) {
           local(selection, model_, position, out);
@@ -351,7 +444,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       onType(selection.typeName).push(...selection.selections);
     }
     for (const [typeName, typeSelections] of perType) {
-      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName });
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName, ...framesOf(position) });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
         typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
@@ -404,7 +497,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       representation: representationOf(key, []),
       errorKeys: rest.flatMap((selection) => (selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])))),
     });
-    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined });
+    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined, ...framesOf(position) });
     return out.selections;
   };
 
@@ -610,6 +703,10 @@ const typenameField: NormalField = { kind: 'field', responseKey: '__typename', n
 
 const REPRESENTATIONS = 'representations';
 
+function framesOf(position: Position): Pick<Position, 'frames'> {
+  return position.frames ? { frames: position.frames } : {};
+}
+
 function withSelections(node: FieldNode, selectionSet: SelectionSetNode | undefined): FieldNode {
   // Only @skip/@include may be on a planned field, and they were applied: none is sent on.
   return {
@@ -703,7 +800,7 @@ function toPlan(
     const subgraph = model.graphs.get(draft.graph)?.name ?? draft.graph;
     const variableNames = [...draft.variables].sort();
     const definitions = variableNames.map((name) => {
-      const definition = variableDefinitions.get(name);
+      const definition = variableDefinitions.get(name) ?? draft.context?.find((entry) => entry.variable.name === name)?.definition;
       if (!definition) throw new NotPlannable(`undefined variable $${name}`);
       return definition;
     });
@@ -767,6 +864,7 @@ function toPlan(
       representation: draft.representation,
       errorKeys: draft.errorKeys,
       deps: [],
+      ...(draft.context ? { context: draft.context.map((entry) => entry.variable) } : {}),
     });
   }
   for (const [draft, node] of nodes) (node.deps as FetchNode[]).push(...draft.deps.map((dep) => nodes.get(dep)!));

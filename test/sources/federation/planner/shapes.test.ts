@@ -10,6 +10,7 @@ import { overrideAt } from '../../../fixtures/federation/shapes/override.js';
 import { requiresArguments } from '../../../fixtures/federation/shapes/requiresArguments.js';
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
 import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
+import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -139,6 +140,51 @@ shapeCases('one response key with two types in one subgraph, on two members of a
     },
   },
 ]);
+
+const contextNotPassed = 'stitching does not pass the ancestor\'s @fromContext value to the subgraph';
+shapeCases('@fromContext: an argument read from the nearest ancestor setting the context', { subgraphs: fromContext }, [
+  {
+    name: 'each member greets in its team\'s locale, beside a field of another subgraph and a client argument',
+    query: '{ teams { id members { name greeting(loud: true) } } }',
+    expected: {
+      data: {
+        teams: [
+          { id: 't1', members: [{ name: 'Ada', greeting: 'BONJOUR, M1' }, { name: 'Linus', greeting: 'BONJOUR, M2' }] },
+          { id: 't2', members: [{ name: 'Ada', greeting: 'HALLO, M1' }] },
+        ],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+  {
+    name: 'a nested team\'s members greet in the nested team\'s locale, the same member differently under two teams',
+    query: '{ teams { members { hi: greeting } squads { locale members { id hi: greeting } } } }',
+    expected: {
+      data: {
+        teams: [
+          { members: [{ hi: 'Bonjour, m1' }, { hi: 'Bonjour, m2' }], squads: [{ locale: 'it', members: [{ id: 'm2', hi: 'Ciao, m2' }] }] },
+          { members: [{ hi: 'Hallo, m1' }], squads: [] },
+        ],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+]);
+
+describe('@fromContext fetches', () => {
+  it('asks the subgraph once per distinct context value, each member once per value', async () => {
+    const { planner, stitching } = gateways({ subgraphs: fromContext });
+    try {
+      const { result, calls } = await planner.run('{ teams { members { greeting } } }');
+      expect(planner.fallbacks).toEqual([]);
+      expect(result).toEqual({ data: { teams: [{ members: [{ greeting: 'Bonjour, m1' }, { greeting: 'Bonjour, m2' }] }, { members: [{ greeting: 'Hallo, m1' }] }] } });
+      // The root fetch, then one _entities fetch for `fr` (m1, m2) and one for `de` (m1).
+      expect(calls).toEqual({ people: 3 });
+    } finally {
+      await Promise.all([planner.close(), stitching.close()]);
+    }
+  });
+});
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
