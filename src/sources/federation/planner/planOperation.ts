@@ -434,7 +434,9 @@ export function planOperation(input: PlanInput): QueryPlan {
           local(selection, model_, position, out);
           continue;
         }
-        if (possibleHere.length === 0) throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        // No object type of it exists here: this graph can only answer null (or fail) at this
+        // position, so a field it cannot give is never needed; its __typename is asked alone.
+        if (possibleHere.length === 0) continue;
         for (const name of possibleHere) onType(name).push(selection);
         continue;
       }

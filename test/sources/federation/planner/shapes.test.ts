@@ -11,6 +11,7 @@ import { requiresArguments } from '../../../fixtures/federation/shapes/requiresA
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
 import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
 import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
+import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -185,6 +186,15 @@ describe('@fromContext fetches', () => {
     }
   });
 });
+
+shapeCases('an entity interface with no implementing type in its subgraph', { subgraphs: interfaceWithoutTypes }, [
+  {
+    name: 'a field no key leads to is never needed where only null can come back',
+    query: '{ featured { id label } archived { label } tagged { id label } }',
+    expected: { data: { featured: null, archived: [null, null], tagged: { id: 'a1', label: 'pinned' } } },
+    stitchingWrong: 'stitching builds an empty delegation for `label` under `archived` and fails the whole list',
+  },
+]);
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
