@@ -198,27 +198,6 @@ export function planOperation(input: PlanInput): QueryPlan {
   const query = model.types.get(rootType);
   if (!query) throw new NotPlannable(`no ${rootType} type`);
 
-  // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
-  // sends one request per subgraph; mutation fields keep their order across subgraphs.
-  const runs: { graph: string; fields: NormalField[] }[] = [];
-  for (const selection of rootFields) {
-    if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
-    // The projection answers a root __typename itself.
-    if (selection.name === '__typename') continue;
-    const field = fieldOf(query, selection.name);
-    const candidates = [...field.resolvableIn];
-    if (candidates.length === 0) throw new NotPlannable(`${rootType}.${selection.name} has no subgraph`);
-    if (operation.operation === OperationTypeNode.MUTATION) {
-      const last = runs.at(-1);
-      if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
-      else runs.push({ graph: candidates[0]!, fields: [selection] });
-    } else {
-      const existing = runs.find((run) => field.resolvableIn.has(run.graph));
-      if (existing) existing.fields.push(selection);
-      else runs.push({ graph: candidates[0]!, fields: [selection] });
-    }
-  }
-
   const plan = (type: string, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const model_ = model.types.get(type);
     if (!model_) throw new NotPlannable(`type ${type} is not in the supergraph`);
@@ -543,6 +522,45 @@ export function planOperation(input: PlanInput): QueryPlan {
 
   const isLocal = (field: FieldModel, name: string, position: Position) =>
     position.requirementsSent?.has(name) === true || isLocalIn(field, name, position.graph, position.provided);
+
+  // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
+  // sends one request per subgraph; mutation fields keep their order across subgraphs. A query
+  // field several subgraphs resolve goes to the first, in that order, where its selection can be
+  // planned: a shareable `node` may only lead on to some types' fields from one of them.
+  const plansIn = (field: NormalField, graph: string): boolean => {
+    if (!field.selections) return true;
+    const mark = drafts.length;
+    const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
+    try {
+      plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
+      return true;
+    } catch (error) {
+      if (error instanceof NotPlannable) return false;
+      throw error;
+    } finally {
+      drafts.length = mark;
+    }
+  };
+  const runs: { graph: string; fields: NormalField[] }[] = [];
+  for (const selection of rootFields) {
+    if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
+    // The projection answers a root __typename itself.
+    if (selection.name === '__typename') continue;
+    const field = fieldOf(query, selection.name);
+    const candidates = [...field.resolvableIn];
+    if (candidates.length === 0) throw new NotPlannable(`${rootType}.${selection.name} has no subgraph`);
+    if (operation.operation === OperationTypeNode.MUTATION) {
+      const last = runs.at(-1);
+      if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
+      else runs.push({ graph: candidates[0]!, fields: [selection] });
+    } else {
+      const order = [...new Set([...runs.map((run) => run.graph).filter((graph) => field.resolvableIn.has(graph)), ...candidates])];
+      const graph = (order.length > 1 ? order.find((candidate) => plansIn(selection, candidate)) : undefined) ?? order[0]!;
+      const existing = runs.find((run) => run.graph === graph);
+      if (existing) existing.fields.push(selection);
+      else runs.push({ graph, fields: [selection] });
+    }
+  }
 
   const roots = runs.map((run, index) => ({
     run,

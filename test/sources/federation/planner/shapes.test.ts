@@ -12,6 +12,7 @@ import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.j
 import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
 import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
 import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
+import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -193,6 +194,19 @@ shapeCases('an entity interface with no implementing type in its subgraph', { su
     query: '{ featured { id label } archived { label } tagged { id label } }',
     expected: { data: { featured: null, archived: [null, null], tagged: { id: 'a1', label: 'pinned' } } },
     stitchingWrong: 'stitching builds an empty delegation for `label` under `archived` and fails the whole list',
+  },
+]);
+
+shapeCases('a shareable root field whose selection only one of its subgraphs can plan', { subgraphs: shareableRoot }, [
+  {
+    name: 'each aliased lookup goes to the subgraph that can give its fragment\'s fields',
+    query: '{ tool: lookup(id: "t1") { ... on Tool { id name } } part: lookup(id: "p1") { ... on Part { id weight } } }',
+    expected: { data: { tool: { id: 't1', name: 'Hammer' }, part: { id: 'p1', weight: 12 } } },
+  },
+  {
+    name: 'a fragment on the type a subgraph cannot complete sends the lookup to the other one',
+    query: '{ tool: lookup(id: "t1") { __typename ... on Part { id } } part: lookup(id: "p1") { __typename ... on Tool { id } } }',
+    expected: { data: { tool: { __typename: 'Tool' }, part: { __typename: 'Part' } } },
   },
 ]);
 
