@@ -525,17 +525,17 @@ export function planOperation(input: PlanInput): QueryPlan {
 
   // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
   // sends one request per subgraph; mutation fields keep their order across subgraphs. A query
-  // field several subgraphs resolve goes to the first, in that order, where its selection can be
-  // planned: a shareable `node` may only lead on to some types' fields from one of them.
-  const plansIn = (field: NormalField, graph: string): boolean => {
-    if (!field.selections) return true;
+  // field several subgraphs resolve goes to the one where its selection is planned with the
+  // fewest requests (a new root request counting as one): a shareable `node` may only lead on to
+  // some types' fields from one of them, and a `@provides` may save every entity fetch below.
+  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | undefined => {
     const mark = drafts.length;
     const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
     try {
       plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
-      return true;
+      return drafts.length - mark - 1 + (chosen ? 0 : 1);
     } catch (error) {
-      if (error instanceof NotPlannable) return false;
+      if (error instanceof NotPlannable) return undefined;
       throw error;
     } finally {
       drafts.length = mark;
@@ -554,8 +554,16 @@ export function planOperation(input: PlanInput): QueryPlan {
       if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
       else runs.push({ graph: candidates[0]!, fields: [selection] });
     } else {
-      const order = [...new Set([...runs.map((run) => run.graph).filter((graph) => field.resolvableIn.has(graph)), ...candidates])];
-      const graph = (order.length > 1 ? order.find((candidate) => plansIn(selection, candidate)) : undefined) ?? order[0]!;
+      const chosen = runs.map((run) => run.graph).filter((graph) => field.resolvableIn.has(graph));
+      const order = [...new Set([...chosen, ...candidates])];
+      let graph = order[0]!;
+      if (order.length > 1 && selection.selections) {
+        let fewest = Infinity;
+        for (const candidate of order) {
+          const requests = requestsIn(selection, candidate, chosen.includes(candidate));
+          if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
+        }
+      }
       const existing = runs.find((run) => run.graph === graph);
       if (existing) existing.fields.push(selection);
       else runs.push({ graph, fields: [selection] });

@@ -13,6 +13,7 @@ import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNulla
 import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
 import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
 import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
+import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -209,6 +210,22 @@ shapeCases('a shareable root field whose selection only one of its subgraphs can
     expected: { data: { tool: { __typename: 'Tool' }, part: { __typename: 'Part' } } },
   },
 ]);
+
+describe('a shareable root field one of its subgraphs answers whole through @provides', () => {
+  it('goes to that subgraph: one request, where the first listed would need an entity fetch more', async () => {
+    const { planner, stitching } = gateways({ subgraphs: providesRoot });
+    try {
+      const { result, calls } = await planner.run('{ books { id title } }');
+      expect(planner.fallbacks).toEqual([]);
+      expect(result).toEqual({ data: { books: [{ id: 'b1', title: 'Dune' }, { id: 'b2', title: 'Solaris' }] } });
+      expect(calls).toEqual({ shelf: 1 });
+      // Without a field only another subgraph gives, the first listed is as good as any.
+      expect((await planner.run('{ books { id } }')).calls).toEqual({ lists: 1 });
+    } finally {
+      await Promise.all([planner.close(), stitching.close()]);
+    }
+  });
+});
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
