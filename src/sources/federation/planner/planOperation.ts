@@ -255,7 +255,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
-      const requires = model_.requires.get(target);
+      const requires = requiresOf(type, field.name, entity, target);
       let slot = `${target}|${entity}`;
       let jump = jumps.get(slot);
       for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
@@ -309,7 +309,7 @@ export function planOperation(input: PlanInput): QueryPlan {
         draft.waitForTrees.push(before.draft!);
       }
       draft.waitForTrees.push(...jump.waitForTrees);
-      const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
+      const requirementsSent = new Set(jump.fields.filter((f) => requiresOf(type, f.name, jump.entity, jump.target)).map((f) => f.name));
       draft.selections = plan(jump.entity, jump.fields, {
         draft,
         graph: jump.target,
@@ -380,6 +380,15 @@ export function planOperation(input: PlanInput): QueryPlan {
     draft.selections = inner.selections;
   };
   let contextVariables = 0;
+
+  /**
+   * The `@requires` of a field in `target`, asked of `entity` there: the object's own field's, or,
+   * for a field an @interfaceObject adds to every implementation, the interface's field's.
+   */
+  const requiresOf = (type: TypeModel, fieldName: string, entity: string, target: string): SelectionSetNode | undefined => {
+    const owner = entity === type.name ? type : model.types.get(entity);
+    return owner ? fieldOf(owner, fieldName).requires.get(target) : undefined;
+  };
 
   const planAbstract = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const out = new Output();

@@ -14,6 +14,7 @@ import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js'
 import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
 import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
 import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
+import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -226,6 +227,20 @@ describe('a shareable root field one of its subgraphs answers whole through @pro
     }
   });
 });
+
+shapeCases('a @requires field an @interfaceObject adds to every implementation', { subgraphs: interfaceObjectRequires }, [
+  {
+    name: 'selected on the interface: the required title travels in the interface\'s representation',
+    query: '{ media { id title stars } }',
+    expected: { data: { media: [{ id: 'f1', title: 'Alien', stars: '*****' }, { id: 'f2', title: 'Heat', stars: '****' }] } },
+  },
+  {
+    name: 'selected on the implementation, without the title',
+    query: '{ media { ... on Film { year stars } } }',
+    expected: { data: { media: [{ year: 1979, stars: '*****' }, { year: 1995, stars: '****' }] } },
+    stitchingWrong: 'stitching sends the implementation\'s representation without the required title',
+  },
+]);
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
