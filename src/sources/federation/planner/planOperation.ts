@@ -323,6 +323,30 @@ export function planOperation(input: PlanInput): QueryPlan {
     return out.selections;
   };
 
+  /** Writes `key` into the current fetch and opens an entity fetch of `type` to `target` that reads it. */
+  const keyedFetch = (
+    type: TypeModel,
+    key: SelectionSetNode,
+    target: string,
+    position: Position,
+    out: Output,
+    collect: Set<string> | undefined,
+    errorKeys: string[],
+  ): Draft => {
+    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
+    return newDraft({
+      graph: target,
+      kind: 'entity',
+      step: position.draft.step,
+      paths: [position.path],
+      typeName: type.name,
+      collect,
+      deps: [position.draft],
+      representation: representationOf(key, []),
+      errorKeys,
+    });
+  };
+
   /**
    * A field with `@fromContext` arguments: its own entity fetch, whose variables the executor
    * fills per object from the nearest ancestor setting each context (one request per distinct
@@ -362,18 +386,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       args.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argument.name }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } });
     }
     out.addOnce('__typename', typenameNode);
-    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
-    const draft = newDraft({
-      graph: target,
-      kind: 'entity',
-      step: position.draft.step,
-      paths: [position.path],
-      typeName: type.name,
-      collect: new Set([type.name]),
-      deps: [position.draft],
-      representation: representationOf(key, []),
-      errorKeys: [field.responseKey],
-    });
+    const draft = keyedFetch(type, key, target, position, out, new Set([type.name]), [field.responseKey]);
     draft.context = context;
     const inner = new Output();
     local({ ...field, node: { ...field.node, arguments: args } }, model_, { draft, graph: target, path: position.path, provided: undefined, typeKnown: true, ...framesOf(position) }, inner);
@@ -475,18 +488,10 @@ export function planOperation(input: PlanInput): QueryPlan {
       }
     }
     if (!target || !key) throw new NotPlannable(`no subgraph has ${type.name} as an entity interface to find its types`);
-    for (const field of internalFields(key, true)) local(field, fieldOf(type, field.name), position, out);
-    const draft = newDraft({
-      graph: target,
-      kind: 'entity',
-      step: position.draft.step,
-      paths: [position.path],
-      typeName: type.name,
-      collect: undefined,
-      deps: [position.draft],
-      representation: representationOf(key, []),
-      errorKeys: rest.flatMap((selection) => (selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])))),
-    });
+    const errorKeys = rest.flatMap((selection) =>
+      selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])),
+    );
+    const draft = keyedFetch(type, key, target, position, out, undefined, errorKeys);
     draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined, ...framesOf(position) });
     return out.selections;
   };

@@ -54,6 +54,18 @@ function gateways(shape: Shape) {
   };
 }
 
+/** One query by plan (which must not fall back), with the subgraph calls it made. */
+async function plannedOnce(shape: Shape, query: string) {
+  const { planner, stitching } = gateways(shape);
+  try {
+    const run = await planner.run(query);
+    expect(planner.fallbacks).toEqual([]);
+    return run;
+  } finally {
+    await Promise.all([planner.close(), stitching.close()]);
+  }
+}
+
 function comparable(result: ExecutionResult) {
   const plain = JSON.parse(JSON.stringify(result)) as ExecutionResult;
   return {
@@ -177,16 +189,10 @@ shapeCases('@fromContext: an argument read from the nearest ancestor setting the
 
 describe('@fromContext fetches', () => {
   it('asks the subgraph once per distinct context value, each member once per value', async () => {
-    const { planner, stitching } = gateways({ subgraphs: fromContext });
-    try {
-      const { result, calls } = await planner.run('{ teams { members { greeting } } }');
-      expect(planner.fallbacks).toEqual([]);
-      expect(result).toEqual({ data: { teams: [{ members: [{ greeting: 'Bonjour, m1' }, { greeting: 'Bonjour, m2' }] }, { members: [{ greeting: 'Hallo, m1' }] }] } });
-      // The root fetch, then one _entities fetch for `fr` (m1, m2) and one for `de` (m1).
-      expect(calls).toEqual({ people: 3 });
-    } finally {
-      await Promise.all([planner.close(), stitching.close()]);
-    }
+    const { result, calls } = await plannedOnce({ subgraphs: fromContext }, '{ teams { members { greeting } } }');
+    expect(result).toEqual({ data: { teams: [{ members: [{ greeting: 'Bonjour, m1' }, { greeting: 'Bonjour, m2' }] }, { members: [{ greeting: 'Hallo, m1' }] }] } });
+    // The root fetch, then one _entities fetch for `fr` (m1, m2) and one for `de` (m1).
+    expect(calls).toEqual({ people: 3 });
   });
 });
 
@@ -214,17 +220,11 @@ shapeCases('a shareable root field whose selection only one of its subgraphs can
 
 describe('a shareable root field one of its subgraphs answers whole through @provides', () => {
   it('goes to that subgraph: one request, where the first listed would need an entity fetch more', async () => {
-    const { planner, stitching } = gateways({ subgraphs: providesRoot });
-    try {
-      const { result, calls } = await planner.run('{ books { id title } }');
-      expect(planner.fallbacks).toEqual([]);
-      expect(result).toEqual({ data: { books: [{ id: 'b1', title: 'Dune' }, { id: 'b2', title: 'Solaris' }] } });
-      expect(calls).toEqual({ shelf: 1 });
-      // Without a field only another subgraph gives, the first listed is as good as any.
-      expect((await planner.run('{ books { id } }')).calls).toEqual({ lists: 1 });
-    } finally {
-      await Promise.all([planner.close(), stitching.close()]);
-    }
+    const { result, calls } = await plannedOnce({ subgraphs: providesRoot }, '{ books { id title } }');
+    expect(result).toEqual({ data: { books: [{ id: 'b1', title: 'Dune' }, { id: 'b2', title: 'Solaris' }] } });
+    expect(calls).toEqual({ shelf: 1 });
+    // Without a field only another subgraph gives, the first listed is as good as any.
+    expect((await plannedOnce({ subgraphs: providesRoot }, '{ books { id } }')).calls).toEqual({ lists: 1 });
   });
 });
 
