@@ -76,6 +76,7 @@ export function buildBffModel(parts: readonly ModelPart[], rename: Readonly<Reco
           mergeField(target, renamed(name, field.name), {
             type: getNamedType(field.type).name,
             typeIn: new Map(),
+            retypedIn: new Set(),
             resolvableIn: new Set([graph]),
             externalIn: new Set(),
             requires: new Map(),
@@ -128,11 +129,16 @@ function mergeField(type: MutableType, name: string, field: FieldModel): void {
     return;
   }
   const unplannable =
-    previous.unplannable ?? field.unplannable ?? (previous.type !== field.type ? `${type.name}.${name} has different types in different sources` : undefined);
+    previous.unplannable ??
+    field.unplannable ??
+    // A context's selection names the source's fields, which a BFF may rename or hide: not planned here.
+    (field.contextArguments || previous.contextArguments ? '@fromContext argument in a BFF' : undefined) ??
+    (previous.type !== field.type ? `${type.name}.${name} has different types in different sources` : undefined);
   const progressive = previous.progressive ?? field.progressive;
   type.fields.set(name, {
     type: previous.type,
     typeIn: new Map([...previous.typeIn, ...field.typeIn]),
+    retypedIn: new Set([...previous.retypedIn, ...field.retypedIn]),
     ...(progressive ? { progressive } : {}),
     resolvableIn: new Set([...previous.resolvableIn, ...field.resolvableIn]),
     externalIn: new Set([...previous.externalIn, ...field.externalIn]),

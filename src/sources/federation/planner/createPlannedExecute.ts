@@ -18,6 +18,7 @@ import { porticoError } from '../../../errors/index.js';
 import { FIELD_ERRORS, executePlan } from './executePlan.js';
 import {
   CLIENT_TYPENAME_ALIAS,
+  typeScopedAlias,
   NotPlannable,
   PlanTooLarge,
   documentShape,
@@ -209,7 +210,9 @@ function decisionBytes(decision: Decision): number {
 const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
   // A client field aliased `__typename` was fetched under an internal alias (normalizeOperation).
   const key = info.path.key === '__typename' && info.fieldName !== '__typename' ? CLIENT_TYPENAME_ALIAS : (info.path.key as string);
-  const value = source[key];
+  let value = source[key];
+  // A field whose type in its subgraph differs from the supergraph's came under a per-type alias.
+  if (value === undefined) value = source[typeScopedAlias(info.parentType.name, key)];
   if (value === undefined || value === null) {
     const error = (source[FIELD_ERRORS] as Record<string, Error> | undefined)?.[key];
     if (error) return error;

@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../../errors/index.js';
-import type { FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
+import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
 
 /**
  * Errors waiting at a field of an object of the merged data, by response key. A symbol, so
@@ -64,11 +64,34 @@ async function runFetch(node: FetchNode, execution: PlanExecution, options: Exec
     return;
   }
 
+  if (!node.context) {
+    await runEntityFetch(node, collect(execution.data, node.paths, node.collect), {}, execution, options);
+    return;
+  }
+  // A field with @fromContext arguments: one fetch per distinct set of values its objects'
+  // ancestors give, each value sent as the fetch's variable.
+  const groups = new Map<string, { values: Record<string, unknown>; objects: DataObject[] }>();
+  for (const { object, values } of collectInContext(execution.data, node.paths, node.collect, node.context)) {
+    const id = JSON.stringify(values);
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { values, objects: [] }));
+    group.objects.push(object);
+  }
+  await Promise.all([...groups.values()].map((group) => runEntityFetch(node, group.objects, group.values, execution, options)));
+}
+
+async function runEntityFetch(
+  node: FetchNode,
+  objects: readonly DataObject[],
+  contextValues: Record<string, unknown>,
+  execution: PlanExecution,
+  options: ExecutePlanOptions,
+): Promise<void> {
   // Objects that share a representation are the same entity: it is asked for once.
   const targets: DataObject[][] = [];
   const representations: Record<string, unknown>[] = [];
   const indexOf = new Map<string, number>();
-  for (const object of collect(execution.data, node.paths, node.collect)) {
+  for (const object of objects) {
     const representation = representationOf(object, node.typeName, node.representation);
     if (representation === undefined) {
       const cause = causeOfMissing(object, node.representation) ?? porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
@@ -87,7 +110,7 @@ async function runFetch(node: FetchNode, execution: PlanExecution, options: Exec
   }
   if (representations.length === 0) return;
 
-  const result = await call(node, { ...variablesFor(node, options.variables), representations }, options);
+  const result = await call(node, { ...variablesFor(node, options.variables), ...contextValues, representations }, options);
   if (result instanceof Error) {
     for (const group of targets) for (const object of group) for (const key of node.errorKeys) markError(object, key, result);
     return;
@@ -158,6 +181,44 @@ function collect(root: DataObject, paths: readonly (readonly string[])[], types:
       current = next;
     }
     for (const object of current) if (types === undefined || types.includes(object.__typename as string)) found.push(object);
+  }
+  return found;
+}
+
+/**
+ * The objects at `paths` of one of `types`, each with the values its ancestors give for the
+ * fetch's `@fromContext` variables. An object whose ancestor at the context's depth is not of
+ * the type setting it is left out: it belongs to another branch of the plan.
+ */
+function collectInContext(
+  root: DataObject,
+  paths: readonly (readonly string[])[],
+  types: readonly string[] | undefined,
+  context: readonly ContextVariable[],
+): { object: DataObject; values: Record<string, unknown> }[] {
+  const found: { object: DataObject; values: Record<string, unknown> }[] = [];
+  for (const path of paths) {
+    let current: DataObject[][] = [[root]];
+    for (const key of path) {
+      const next: DataObject[][] = [];
+      for (const line of current) {
+        const objects: DataObject[] = [];
+        pushObjects(objects, line.at(-1)![key]);
+        for (const object of objects) next.push([...line, object]);
+      }
+      current = next;
+    }
+    next: for (const line of current) {
+      const object = line.at(-1)!;
+      if (types !== undefined && !types.includes(object.__typename as string)) continue;
+      const values: Record<string, unknown> = {};
+      for (const variable of context) {
+        const ancestor = line[variable.depth];
+        if (!ancestor || (variable.depth > 0 && ancestor.__typename !== variable.ancestorType)) continue next;
+        values[variable.name] = ancestor[variable.from] ?? null;
+      }
+      found.push({ object, values });
+    }
   }
   return found;
 }

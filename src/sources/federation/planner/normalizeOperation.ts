@@ -226,6 +226,14 @@ const typenameField: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, va
 /** Response keys the planner adds for keys and `@requires` fields start with this. */
 export const INTERNAL_ALIAS_PREFIX = '__pq_';
 
+/**
+ * Where a field of one object type travels when its type in the subgraph differs from the
+ * supergraph's (planOperation): read back by the projection under the object's type.
+ */
+export function typeScopedAlias(typeName: string, responseKey: string): string {
+  return `${INTERNAL_ALIAS_PREFIX}${typeName}__${responseKey}`;
+}
+
 /** Where a client field aliased `__typename` (`__typename: name`) travels and is read from. */
 export const CLIENT_TYPENAME_ALIAS = `${INTERNAL_ALIAS_PREFIX}typename`;
 

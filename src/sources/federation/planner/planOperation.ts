@@ -1,6 +1,7 @@
 import {
   Kind,
   OperationTypeNode,
+  parseType,
   print,
   type ArgumentNode,
   type DocumentNode,
@@ -14,6 +15,7 @@ import {
 } from 'graphql';
 import {
   INTERNAL_ALIAS_PREFIX,
+  typeScopedAlias,
   NotPlannable,
   defaultPlanBudget,
   normalizeSelections,
@@ -59,6 +61,19 @@ export interface FetchNode {
   errorKeys: readonly string[];
   /** Fetches whose data this one reads. */
   deps: readonly FetchNode[];
+  /** Entity fetches of a field with `@fromContext` arguments: the variables its ancestors fill. */
+  context?: readonly ContextVariable[];
+}
+
+/** A variable of a fetch whose value is read, per object, from one of its ancestors. */
+export interface ContextVariable {
+  name: string;
+  /** How many response keys from the root the ancestor is (0: the root). */
+  depth: number;
+  /** The ancestor's type, which sets the context. */
+  ancestorType: string;
+  /** The response key the value was fetched under on the ancestor. */
+  from: string;
 }
 
 export interface RepresentationField {
@@ -103,6 +118,7 @@ interface Draft {
   waitForTrees: Draft[];
   representation: RepresentationField[];
   errorKeys: string[];
+  context?: { variable: ContextVariable; definition: VariableDefinitionNode }[];
 }
 
 interface Position {
@@ -115,6 +131,24 @@ interface Position {
   requirementsSent?: ReadonlySet<string>;
   /** The objects here are known to be of one object type (an @interfaceObject fetch for an object's fields). */
   typeKnown?: boolean;
+  /**
+   * Set inside a fragment on one object type of an abstract position: the object type. A field
+   * whose type differs there from the supergraph's travels under a per-type alias, since another
+   * type's fragment may select the same response key with another type (`ID!` and `ID`), which
+   * the subgraph would refuse as a conflict.
+   */
+  fragmentOn?: string;
+  /** The ancestors here (nearest last) whose type sets a `@fromContext` context. */
+  frames?: readonly ContextFrame[];
+}
+
+/** An ancestor object setting contexts: where a descendant's `@fromContext` value is fetched. */
+interface ContextFrame {
+  type: TypeModel;
+  graph: string;
+  path: readonly string[];
+  provided: SelectionSetNode | undefined;
+  out: Output;
 }
 
 /** Fields bound for one other subgraph from one position, sent there as one `_entities` fetch. */
@@ -165,27 +199,6 @@ export function planOperation(input: PlanInput): QueryPlan {
   const query = model.types.get(rootType);
   if (!query) throw new NotPlannable(`no ${rootType} type`);
 
-  // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
-  // sends one request per subgraph; mutation fields keep their order across subgraphs.
-  const runs: { graph: string; fields: NormalField[] }[] = [];
-  for (const selection of rootFields) {
-    if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
-    // The projection answers a root __typename itself.
-    if (selection.name === '__typename') continue;
-    const field = fieldOf(query, selection.name);
-    const candidates = [...field.resolvableIn];
-    if (candidates.length === 0) throw new NotPlannable(`${rootType}.${selection.name} has no subgraph`);
-    if (operation.operation === OperationTypeNode.MUTATION) {
-      const last = runs.at(-1);
-      if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
-      else runs.push({ graph: candidates[0]!, fields: [selection] });
-    } else {
-      const existing = runs.find((run) => field.resolvableIn.has(run.graph));
-      if (existing) existing.fields.push(selection);
-      else runs.push({ graph: candidates[0]!, fields: [selection] });
-    }
-  }
-
   const plan = (type: string, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const model_ = model.types.get(type);
     if (!model_) throw new NotPlannable(`type ${type} is not in the supergraph`);
@@ -196,10 +209,13 @@ export function planOperation(input: PlanInput): QueryPlan {
   /** A field the current graph resolves: written into the current fetch, its selection planned below it. */
   const local = (field: NormalField, model_: FieldModel, position: Position, out: Output): void => {
     collectVariables(field.node.arguments, position.draft.variables);
+    const alias =
+      position.fragmentOn !== undefined && model_.retypedIn.has(position.graph) ? typeScopedAlias(position.fragmentOn, field.responseKey) : undefined;
+    const responseKey = alias ?? field.responseKey;
     let selectionSet: SelectionSetNode | undefined;
     if (field.selections) {
       const provided = model_.provides.get(position.graph) ?? providedChild(position.provided, field.name);
-      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, field.responseKey], provided };
+      const child: Position = { draft: position.draft, graph: position.graph, path: [...position.path, responseKey], provided, ...framesOf(position) };
       // Typed by an implementing object in this graph (the supergraph has the interface): the
       // selection is planned on that object, which is all this graph can return there.
       const objectHere = model_.typeIn.get(position.graph);
@@ -211,12 +227,16 @@ export function planOperation(input: PlanInput): QueryPlan {
             : plan(model_.type, field.selections, child),
       };
     }
-    out.add(withSelections(field.node, selectionSet));
+    const node = withSelections(field.node, selectionSet);
+    out.add(alias ? { ...node, alias: { kind: Kind.NAME, value: alias } } : node);
   };
 
-  const planObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
+  const planObject = (type: TypeModel, selections: NormalSelection[], at: Position): SelectionNode[] => {
     const out = new Output();
     const jumps = new Map<string, Jump>();
+    const position: Position = type.contexts?.size
+      ? { ...at, frames: [...(at.frames ?? []), { type, graph: at.graph, path: at.path, provided: at.provided, out }] }
+      : at;
 
     const place = (field: NormalField): Jump | undefined => {
       if (field.name === '__typename') {
@@ -225,6 +245,10 @@ export function planOperation(input: PlanInput): QueryPlan {
         return undefined;
       }
       const model_ = fieldOf(type, field.name);
+      if (model_.contextArguments && !(isLocal(model_, field.name, position) && !model_.contextArguments.has(position.graph))) {
+        contextual(type, field, model_, position, out);
+        return undefined;
+      }
       if (isLocal(model_, field.name, position)) {
         local(field, model_, position, out);
         return undefined;
@@ -232,7 +256,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
-      const requires = model_.requires.get(target);
+      const requires = requiresOf(type, field.name, entity, target);
       let slot = `${target}|${entity}`;
       let jump = jumps.get(slot);
       for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
@@ -286,7 +310,7 @@ export function planOperation(input: PlanInput): QueryPlan {
         draft.waitForTrees.push(before.draft!);
       }
       draft.waitForTrees.push(...jump.waitForTrees);
-      const requirementsSent = new Set(jump.fields.filter((f) => fieldOf(type, f.name).requires.has(jump.target)).map((f) => f.name));
+      const requirementsSent = new Set(jump.fields.filter((f) => requiresOf(type, f.name, jump.entity, jump.target)).map((f) => f.name));
       draft.selections = plan(jump.entity, jump.fields, {
         draft,
         graph: jump.target,
@@ -294,9 +318,90 @@ export function planOperation(input: PlanInput): QueryPlan {
         provided: undefined,
         requirementsSent,
         typeKnown: true,
+        ...framesOf(position),
       });
     }
     return out.selections;
+  };
+
+  /** Writes `key` into the current fetch and opens an entity fetch of `type` to `target` that reads it. */
+  const keyedFetch = (
+    type: TypeModel,
+    key: SelectionSetNode,
+    target: string,
+    position: Position,
+    out: Output,
+    collect: Set<string> | undefined,
+    errorKeys: string[],
+  ): Draft => {
+    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
+    return newDraft({
+      graph: target,
+      kind: 'entity',
+      step: position.draft.step,
+      paths: [position.path],
+      typeName: type.name,
+      collect,
+      deps: [position.draft],
+      representation: representationOf(key, []),
+      errorKeys,
+    });
+  };
+
+  /**
+   * A field with `@fromContext` arguments: its own entity fetch, whose variables the executor
+   * fills per object from the nearest ancestor setting each context (one request per distinct
+   * set of values). The value is fetched on the ancestor, under an internal alias.
+   */
+  const contextual = (type: TypeModel, field: NormalField, model_: FieldModel, position: Position, out: Output): void => {
+    let target: string | undefined;
+    let key: SelectionSetNode | undefined;
+    for (const graph of model_.resolvableIn) {
+      key = type.keys.get(graph)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) {
+        target = graph;
+        break;
+      }
+    }
+    if (!target || !key) throw new NotPlannable(`${type.name}.${field.name} takes @fromContext arguments, and no key of ${type.name} leads from ${position.graph} to it`);
+    const context: { variable: ContextVariable; definition: VariableDefinitionNode }[] = [];
+    const args: ArgumentNode[] = [...(field.node.arguments ?? [])];
+    for (const argument of model_.contextArguments?.get(target) ?? []) {
+      const frame = [...(position.frames ?? [])].reverse().find((candidate) => candidate.type.contexts?.has(argument.context));
+      const [read, ...more] = argument.selection.selections;
+      if (!frame || !read || more.length > 0 || read.kind !== Kind.FIELD || read.selectionSet || read.arguments?.length) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor, or reads more than one field`);
+      }
+      const from = fieldOf(frame.type, read.name.value);
+      if (!isLocalIn(from, read.name.value, frame.graph, frame.provided)) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads ${frame.type.name}.${read.name.value}, not in ${frame.graph}`);
+      }
+      const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}`;
+      frame.out.addOnce('__typename', typenameNode);
+      frame.out.addOnce(alias, { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: read.name });
+      const name = `${INTERNAL_ALIAS_PREFIX}ctx${contextVariables++}`;
+      context.push({
+        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, from: alias },
+        definition: { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } }, type: parseType(argument.type, { noLocation: true }) },
+      });
+      args.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argument.name }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } });
+    }
+    out.addOnce('__typename', typenameNode);
+    const draft = keyedFetch(type, key, target, position, out, new Set([type.name]), [field.responseKey]);
+    draft.context = context;
+    const inner = new Output();
+    local({ ...field, node: { ...field.node, arguments: args } }, model_, { draft, graph: target, path: position.path, provided: undefined, typeKnown: true, ...framesOf(position) }, inner);
+    draft.selections = inner.selections;
+  };
+  let contextVariables = 0;
+
+  /**
+   * The `@requires` of a field in `target`, asked of `entity` there: the object's own field's, or,
+   * for a field an @interfaceObject adds to every implementation, the interface's field's.
+   */
+  const requiresOf = (type: TypeModel, fieldName: string, entity: string, target: string): SelectionSetNode | undefined => {
+    const owner = entity === type.name ? type : model.types.get(entity);
+    return owner ? fieldOf(owner, fieldName).requires.get(target) : undefined;
   };
 
   const planAbstract = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
@@ -321,16 +426,19 @@ export function planOperation(input: PlanInput): QueryPlan {
         }
         const model_ = fieldOf(type, selection.name);
         const localForAll =
+          !model_.contextArguments &&
           isLocal(model_, selection.name, position) &&
           possibleHere.every((name) => {
             const objectField = model.types.get(name)?.fields.get(selection.name);
-            return objectField === undefined || isLocalIn(objectField, selection.name, position.graph, undefined);
+            return objectField === undefined || (!objectField.contextArguments && isLocalIn(objectField, selection.name, position.graph, undefined));
           });
         if (localForAll) {
           local(selection, model_, position, out);
           continue;
         }
-        if (possibleHere.length === 0) throw new NotPlannable(`${type.name}.${selection.name} is not in ${position.graph}`);
+        // No object type of it exists here: this graph can only answer null (or fail) at this
+        // position, so a field it cannot give is never needed; its __typename is asked alone.
+        if (possibleHere.length === 0) continue;
         for (const name of possibleHere) onType(name).push(selection);
         continue;
       }
@@ -340,7 +448,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       onType(selection.typeName).push(...selection.selections);
     }
     for (const [typeName, typeSelections] of perType) {
-      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined });
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName, ...framesOf(position) });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
         typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
@@ -381,19 +489,11 @@ export function planOperation(input: PlanInput): QueryPlan {
       }
     }
     if (!target || !key) throw new NotPlannable(`no subgraph has ${type.name} as an entity interface to find its types`);
-    for (const field of internalFields(key, true)) local(field, fieldOf(type, field.name), position, out);
-    const draft = newDraft({
-      graph: target,
-      kind: 'entity',
-      step: position.draft.step,
-      paths: [position.path],
-      typeName: type.name,
-      collect: undefined,
-      deps: [position.draft],
-      representation: representationOf(key, []),
-      errorKeys: rest.flatMap((selection) => (selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])))),
-    });
-    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined });
+    const errorKeys = rest.flatMap((selection) =>
+      selection.kind === 'field' ? [selection.responseKey] : selection.selections.flatMap((inner) => (inner.kind === 'field' ? [inner.responseKey] : [])),
+    );
+    const draft = keyedFetch(type, key, target, position, out, undefined, errorKeys);
+    draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined, ...framesOf(position) });
     return out.selections;
   };
 
@@ -437,6 +537,53 @@ export function planOperation(input: PlanInput): QueryPlan {
 
   const isLocal = (field: FieldModel, name: string, position: Position) =>
     position.requirementsSent?.has(name) === true || isLocalIn(field, name, position.graph, position.provided);
+
+  // Root fields go to a subgraph that resolves them, preferring one already chosen so a query
+  // sends one request per subgraph; mutation fields keep their order across subgraphs. A query
+  // field several subgraphs resolve goes to the one where its selection is planned with the
+  // fewest requests (a new root request counting as one): a shareable `node` may only lead on to
+  // some types' fields from one of them, and a `@provides` may save every entity fetch below.
+  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | undefined => {
+    const mark = drafts.length;
+    const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
+    try {
+      plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
+      return drafts.length - mark - 1 + (chosen ? 0 : 1);
+    } catch (error) {
+      if (error instanceof NotPlannable) return undefined;
+      throw error;
+    } finally {
+      drafts.length = mark;
+    }
+  };
+  const runs: { graph: string; fields: NormalField[] }[] = [];
+  for (const selection of rootFields) {
+    if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
+    // The projection answers a root __typename itself.
+    if (selection.name === '__typename') continue;
+    const field = fieldOf(query, selection.name);
+    const candidates = [...field.resolvableIn];
+    if (candidates.length === 0) throw new NotPlannable(`${rootType}.${selection.name} has no subgraph`);
+    if (operation.operation === OperationTypeNode.MUTATION) {
+      const last = runs.at(-1);
+      if (last && field.resolvableIn.has(last.graph)) last.fields.push(selection);
+      else runs.push({ graph: candidates[0]!, fields: [selection] });
+    } else {
+      const chosen = runs.map((run) => run.graph).filter((graph) => field.resolvableIn.has(graph));
+      const order = [...new Set([...chosen, ...candidates])];
+      let graph = order[0]!;
+      if (order.length > 1 && selection.selections) {
+        let fewest = Infinity;
+        for (const candidate of order) {
+          const requests = requestsIn(selection, candidate, chosen.includes(candidate));
+          if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
+        }
+      }
+      const existing = runs.find((run) => run.graph === graph);
+      if (existing) existing.fields.push(selection);
+      else runs.push({ graph, fields: [selection] });
+    }
+  }
 
   const roots = runs.map((run, index) => ({
     run,
@@ -599,6 +746,10 @@ const typenameField: NormalField = { kind: 'field', responseKey: '__typename', n
 
 const REPRESENTATIONS = 'representations';
 
+function framesOf(position: Position): Pick<Position, 'frames'> {
+  return position.frames ? { frames: position.frames } : {};
+}
+
 function withSelections(node: FieldNode, selectionSet: SelectionSetNode | undefined): FieldNode {
   // Only @skip/@include may be on a planned field, and they were applied: none is sent on.
   return {
@@ -692,7 +843,7 @@ function toPlan(
     const subgraph = model.graphs.get(draft.graph)?.name ?? draft.graph;
     const variableNames = [...draft.variables].sort();
     const definitions = variableNames.map((name) => {
-      const definition = variableDefinitions.get(name);
+      const definition = variableDefinitions.get(name) ?? draft.context?.find((entry) => entry.variable.name === name)?.definition;
       if (!definition) throw new NotPlannable(`undefined variable $${name}`);
       return definition;
     });
@@ -756,6 +907,7 @@ function toPlan(
       representation: draft.representation,
       errorKeys: draft.errorKeys,
       deps: [],
+      ...(draft.context ? { context: draft.context.map((entry) => entry.variable) } : {}),
     });
   }
   for (const [draft, node] of nodes) (node.deps as FetchNode[]).push(...draft.deps.map((dep) => nodes.get(dep)!));

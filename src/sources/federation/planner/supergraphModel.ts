@@ -1,7 +1,9 @@
 import {
   Kind,
   parse,
+  print,
   type ConstDirectiveNode,
+  type ConstValueNode,
   type DocumentNode,
   type SelectionSetNode,
   type TypeNode,
@@ -41,6 +43,19 @@ export interface TypeModel {
   interfaces: readonly string[];
   /** Interfaces: the graphs where the interface is an `@interfaceObject` (an object there, typename and all). */
   interfaceObjectIn: ReadonlySet<string>;
+  /** The contexts (`@context(name:)`, as composed: `<subgraph>__<name>`) its objects set for their descendants. */
+  contexts?: ReadonlySet<string>;
+}
+
+/** An argument a subgraph takes `@fromContext`: its value is read from the nearest ancestor setting `context`. */
+export interface ContextArgument {
+  context: string;
+  /** The argument's name in the subgraph. */
+  name: string;
+  /** Its type there (`String`, `[ID!]`), for the variable that carries it. */
+  type: string;
+  /** What to read on the ancestor, parsed (`{ currency }`). */
+  selection: SelectionSetNode;
 }
 
 export interface FieldModel {
@@ -51,6 +66,12 @@ export interface FieldModel {
    * an interface field may be an implementing object in one subgraph.
    */
   typeIn: ReadonlyMap<string, string>;
+  /**
+   * Graphs where the field's full type differs from the supergraph's (`ID!` there, `ID` in the
+   * supergraph). Two object types' fields under one response key must have the same type in a
+   * subgraph document, so there it travels under a per-type alias (planOperation).
+   */
+  retypedIn: ReadonlySet<string>;
   /** Graphs that resolve the field themselves (not external there, not overridden away). */
   resolvableIn: ReadonlySet<string>;
   /** Graphs where the field is declared `@external` (it may still be `@provides`d there). */
@@ -65,6 +86,8 @@ export interface FieldModel {
    * `resolvableIn` here; `withOverrideLabels` makes the model of one set of active labels.
    */
   progressive?: { label: string; ifActive: ReadonlySet<string>; ifInactive: ReadonlySet<string> };
+  /** Per graph, the arguments it takes `@fromContext` (absent from the supergraph's field). */
+  contextArguments?: ReadonlyMap<string, readonly ContextArgument[]>;
   unplannable?: string;
 }
 
@@ -118,7 +141,10 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     const typeGraphs = new Set<string>();
     const keys = new Map<string, SelectionSetNode[]>();
     const interfaceObjectIn = new Set<string>();
+    const contexts = new Set<string>();
     for (const directive of definition.directives ?? []) {
+      const contextName = directive.name.value === 'context' ? stringArg(directive, 'name') : undefined;
+      if (contextName !== undefined) contexts.add(contextName);
       if (directive.name.value !== 'join__type') continue;
       const graph = enumArg(directive, 'graph');
       if (!graph) continue;
@@ -133,7 +159,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     const fields = new Map<string, FieldModel>();
     if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
       for (const field of definition.fields ?? []) {
-        fields.set(field.name.value, readField(namedTypeOf(field.type), field.directives ?? [], typeGraphs));
+        fields.set(field.name.value, readField(field.type, field.directives ?? [], typeGraphs));
       }
     }
     const previous = types.get(name);
@@ -154,6 +180,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
         ...(definition.kind === Kind.UNION_TYPE_DEFINITION ? [] : (definition.interfaces ?? []).map((named) => named.name.value)),
       ],
       interfaceObjectIn: new Set([...(previous?.interfaceObjectIn ?? []), ...interfaceObjectIn]),
+      contexts: new Set([...(previous?.contexts ?? []), ...contexts]),
     });
   }
 
@@ -204,28 +231,37 @@ export function withOverrideLabels(model: SupergraphModel, active: ReadonlySet<s
   return { ...model, types };
 }
 
-function readField(type: string, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
+function readField(typeNode: TypeNode, directives: readonly ConstDirectiveNode[], typeGraphs: ReadonlySet<string>): FieldModel {
+  const type = namedTypeOf(typeNode);
   const joinFields = directives.filter((d) => d.name.value === 'join__field');
   // No @join__field: the field lives in every graph that defines its type.
   if (joinFields.length === 0) {
-    return { type, typeIn: new Map(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
+    return { type, typeIn: new Map(), retypedIn: new Set(), resolvableIn: typeGraphs, externalIn: new Set(), requires: new Map(), provides: new Map() };
   }
+  const printedType = print(typeNode);
   const typeIn = new Map<string, string>();
+  const retypedIn = new Set<string>();
   const resolvableIn = new Set<string>();
   const externalIn = new Set<string>();
   const requires = new Map<string, SelectionSetNode>();
   const provides = new Map<string, SelectionSetNode>();
   let unplannable: string | undefined;
+  const contextArguments = new Map<string, ContextArgument[]>();
   let progressive: { label: string; ifActive: Set<string>; ifInactive: Set<string> } | undefined;
   for (const directive of joinFields) {
     const graph = enumArg(directive, 'graph');
     // @join__field without a graph marks a field an @interfaceObject adds to every implementation:
-    // it is resolved through the interface (planOperation's chooseTarget). @fromContext
-    // arguments are read from an ancestor per object: left to stitching.
+    // it is resolved through the interface (planOperation's chooseTarget).
     if (!graph) continue;
-    if (directive.arguments?.some((a) => a.name.value === 'contextArguments')) unplannable = '@fromContext argument';
+    const contextual = argument(directive, 'contextArguments');
+    if (contextual) {
+      const read = readContextArguments(contextual);
+      if (read) contextArguments.set(graph, read);
+      else unplannable = '@fromContext argument the planner cannot read';
+    }
     const typeThere = stringArg(directive, 'type');
     if (typeThere !== undefined) {
+      if (typeThere !== printedType) retypedIn.add(graph);
       const named = typeThere.replaceAll(/[[\]!]/g, '');
       if (named !== type) typeIn.set(graph, named);
     }
@@ -244,13 +280,33 @@ function readField(type: string, directives: readonly ConstDirectiveNode[], type
   return {
     type,
     typeIn,
+    retypedIn,
     resolvableIn,
     externalIn,
     requires,
     provides,
     ...(progressive ? { progressive } : {}),
+    ...(contextArguments.size > 0 ? { contextArguments } : {}),
     ...(unplannable ? { unplannable } : {}),
   };
+}
+
+/** `contextArguments: [{context: "a__shop", name: "currency", type: "String", selection: " { currency }"}]`. */
+function readContextArguments(value: ConstValueNode): ContextArgument[] | undefined {
+  const items = value.kind === Kind.LIST ? value.values : [value];
+  const read: ContextArgument[] = [];
+  for (const item of items) {
+    if (item.kind !== Kind.OBJECT) return undefined;
+    const text = (name: string) => {
+      const field = item.fields.find((candidate) => candidate.name.value === name)?.value;
+      return field?.kind === Kind.STRING ? field.value : undefined;
+    };
+    const [context, name, type, selection] = [text('context'), text('name'), text('type'), text('selection')];
+    if (context === undefined || name === undefined || type === undefined || selection === undefined) return undefined;
+    const trimmed = selection.trim();
+    read.push({ context, name, type, selection: parseFieldSet(trimmed.startsWith('{') ? trimmed.slice(1, trimmed.lastIndexOf('}')) : trimmed) });
+  }
+  return read;
 }
 
 function namedTypeOf(type: TypeNode): string {

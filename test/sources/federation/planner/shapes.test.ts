@@ -9,6 +9,12 @@ import { compatibleTypes } from '../../../fixtures/federation/shapes/compatibleT
 import { overrideAt } from '../../../fixtures/federation/shapes/override.js';
 import { requiresArguments } from '../../../fixtures/federation/shapes/requiresArguments.js';
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
+import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
+import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
+import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
+import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
+import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
+import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -46,6 +52,18 @@ function gateways(shape: Shape) {
     planner: federationGateway(supergraphSdl, 'planner', { executorFor: executors.executorFor, ...(shape.planner ? { planner: shape.planner } : {}) }),
     stitching: federationGateway(supergraphSdl, 'stitching', { executorFor: executors.executorFor }),
   };
+}
+
+/** One query by plan (which must not fall back), with the subgraph calls it made. */
+async function plannedOnce(shape: Shape, query: string) {
+  const { planner, stitching } = gateways(shape);
+  try {
+    const run = await planner.run(query);
+    expect(planner.fallbacks).toEqual([]);
+    return run;
+  } finally {
+    await Promise.all([planner.close(), stitching.close()]);
+  }
 }
 
 function comparable(result: ExecutionResult) {
@@ -108,6 +126,121 @@ const compatibleShape: Shape = {
     return sdl.replace(composed, '  featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")\n');
   },
 };
+
+shapeCases('one response key with two types in one subgraph, on two members of a union', { subgraphs: mixedNullability }, [
+  {
+    name: 'each member\'s field travels under its own alias, read back by type',
+    query: '{ posts { id code } entries { ... on Post { id code title } ... on Note { id code text } } }',
+    expected: {
+      data: {
+        posts: [{ id: 'p1', code: 'P-1' }],
+        entries: [
+          { id: 'p1', code: 'P-1', title: 'Launch' },
+          { id: 'n1', code: null, text: 'Draft' },
+          { id: 'n2', code: 'N-2', text: 'Memo' },
+        ],
+      },
+    },
+  },
+  {
+    name: 'the same, nested under each member',
+    query: '{ entries { ... on Post { code related { ... on Post { code } ... on Note { code } } } ... on Note { code related { ... on Post { code } ... on Note { code } } } } }',
+    expected: {
+      data: {
+        entries: [
+          { code: 'P-1', related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+          { code: null, related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+          { code: 'N-2', related: [{ code: 'P-1' }, { code: null }, { code: 'N-2' }] },
+        ],
+      },
+    },
+  },
+]);
+
+const contextNotPassed = 'stitching does not pass the ancestor\'s @fromContext value to the subgraph';
+shapeCases('@fromContext: an argument read from the nearest ancestor setting the context', { subgraphs: fromContext }, [
+  {
+    name: 'each member greets in its team\'s locale, beside a field of another subgraph and a client argument',
+    query: '{ teams { id members { name greeting(loud: true) } } }',
+    expected: {
+      data: {
+        teams: [
+          { id: 't1', members: [{ name: 'Ada', greeting: 'BONJOUR, M1' }, { name: 'Linus', greeting: 'BONJOUR, M2' }] },
+          { id: 't2', members: [{ name: 'Ada', greeting: 'HALLO, M1' }] },
+        ],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+  {
+    name: 'a nested team\'s members greet in the nested team\'s locale, the same member differently under two teams',
+    query: '{ teams { members { hi: greeting } squads { locale members { id hi: greeting } } } }',
+    expected: {
+      data: {
+        teams: [
+          { members: [{ hi: 'Bonjour, m1' }, { hi: 'Bonjour, m2' }], squads: [{ locale: 'it', members: [{ id: 'm2', hi: 'Ciao, m2' }] }] },
+          { members: [{ hi: 'Hallo, m1' }], squads: [] },
+        ],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+]);
+
+describe('@fromContext fetches', () => {
+  it('asks the subgraph once per distinct context value, each member once per value', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: fromContext }, '{ teams { members { greeting } } }');
+    expect(result).toEqual({ data: { teams: [{ members: [{ greeting: 'Bonjour, m1' }, { greeting: 'Bonjour, m2' }] }, { members: [{ greeting: 'Hallo, m1' }] }] } });
+    // The root fetch, then one _entities fetch for `fr` (m1, m2) and one for `de` (m1).
+    expect(calls).toEqual({ people: 3 });
+  });
+});
+
+shapeCases('an entity interface with no implementing type in its subgraph', { subgraphs: interfaceWithoutTypes }, [
+  {
+    name: 'a field no key leads to is never needed where only null can come back',
+    query: '{ featured { id label } archived { label } tagged { id label } }',
+    expected: { data: { featured: null, archived: [null, null], tagged: { id: 'a1', label: 'pinned' } } },
+    stitchingWrong: 'stitching builds an empty delegation for `label` under `archived` and fails the whole list',
+  },
+]);
+
+shapeCases('a shareable root field whose selection only one of its subgraphs can plan', { subgraphs: shareableRoot }, [
+  {
+    name: 'each aliased lookup goes to the subgraph that can give its fragment\'s fields',
+    query: '{ tool: lookup(id: "t1") { ... on Tool { id name } } part: lookup(id: "p1") { ... on Part { id weight } } }',
+    expected: { data: { tool: { id: 't1', name: 'Hammer' }, part: { id: 'p1', weight: 12 } } },
+  },
+  {
+    name: 'a fragment on the type a subgraph cannot complete sends the lookup to the other one',
+    query: '{ tool: lookup(id: "t1") { __typename ... on Part { id } } part: lookup(id: "p1") { __typename ... on Tool { id } } }',
+    expected: { data: { tool: { __typename: 'Tool' }, part: { __typename: 'Part' } } },
+  },
+]);
+
+describe('a shareable root field one of its subgraphs answers whole through @provides', () => {
+  it('goes to that subgraph: one request, where the first listed would need an entity fetch more', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: providesRoot }, '{ books { id title } }');
+    expect(result).toEqual({ data: { books: [{ id: 'b1', title: 'Dune' }, { id: 'b2', title: 'Solaris' }] } });
+    expect(calls).toEqual({ shelf: 1 });
+    // Without a field only another subgraph gives, the first listed is as good as any.
+    expect((await plannedOnce({ subgraphs: providesRoot }, '{ books { id } }')).calls).toEqual({ lists: 1 });
+  });
+});
+
+shapeCases('a @requires field an @interfaceObject adds to every implementation', { subgraphs: interfaceObjectRequires }, [
+  {
+    name: 'selected on the interface: the required title travels in the interface\'s representation',
+    query: '{ media { id title stars } }',
+    expected: { data: { media: [{ id: 'f1', title: 'Alien', stars: '*****' }, { id: 'f2', title: 'Heat', stars: '****' }] } },
+  },
+  {
+    name: 'selected on the implementation, without the title',
+    query: '{ media { ... on Film { year stars } } }',
+    expected: { data: { media: [{ year: 1979, stars: '*****' }, { year: 1995, stars: '****' }] } },
+    stitchingWrong: 'stitching sends the implementation\'s representation without the required title',
+  },
+]);
 
 shapeCases('the same field with different but compatible types in different subgraphs', compatibleShape, [
   {
