@@ -33,7 +33,7 @@ export interface ConsoleSnapshot extends Omit<FeedSnapshot, 'sources'> {
   instanceId: string;
   configVersion: number;
   sources: (SeriesSummary & { breaker: string })[];
-  /** Present only when the process serves subscriptions (none do yet): the console hides it otherwise. */
+  /** Open subscriptions of the process (every BFF); absent when none of its BFFs can serve one, and the console hides it. */
   subscriptions?: number;
   /** Present only when the instance is in a fleet (a Redis is configured). */
   fleet?: RosterEntry[];

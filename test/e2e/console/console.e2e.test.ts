@@ -104,8 +104,9 @@ describe('the operator console', () => {
       expect(await page.$$eval('[data-source="inventory"] svg.chart', (nodes) => nodes.length)).toBe(2);
       // With Redis, the fleet view lists this instance, live.
       await page.waitForSelector(`#fleet tr[data-instance][data-stale="false"]`, { timeout: 5_000 });
-      // No subscriptions are served: the section stays hidden.
-      expect(await page.$eval('#subscriptions-section', (node) => (node as HTMLElement).hidden)).toBe(true);
+      // The demo serves subscriptions (orderStatusChanged); none is open.
+      expect(await page.$eval('#subscriptions-section', (node) => (node as HTMLElement).hidden)).toBe(false);
+      expect(await page.$eval('#subscriptions', (node) => node.textContent)).toBe('0');
 
       // Fault: every inventory call answers 500. The page must show `open` within 2 s.
       await subgraphs.inventory.setFaults({ errorRate: 1 });
