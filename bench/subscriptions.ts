@@ -187,7 +187,10 @@ async function measure(gateway: Gateway, round: number, setup: Setup): Promise<G
       await Promise.race([warm, new Promise((resolve) => setTimeout(resolve, 500))]);
     }
     await warm;
-    const upstreamSubscriptions = ((await (await fetch(`${setup.upstreamBase}/subscribers`)).json()) as { open: number }).open;
+    const upstream = (await (await fetch(`${setup.upstreamBase}/subscribers`)).json()) as { open: number; webSockets: number };
+    const upstreamSubscriptions = upstream.open;
+    // Like for like only if both gateways reach the upstream over the protocol asked for.
+    if ((upstreamProtocol === 'ws') !== upstream.webSockets > 0) problems.push(`${gateway} round ${round}: asked to use ${upstreamProtocol} upstream, but holds ${upstream.webSockets} upstream WebSockets for ${upstream.open} subscriptions`);
 
     const cpuStart = cpuSeconds(pid);
     for (let seq = 1; seq <= events; seq++) {

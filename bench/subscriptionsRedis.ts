@@ -1,6 +1,6 @@
 /**
- * Subscriptions over SSE from a Redis event source, on one gateway process:
- *   node --import tsx bench/subscriptions.ts [--subscriptions 5000] [--events 100]
+ * Portico alone: subscriptions over SSE from a Redis event source, on one gateway process:
+ *   node --import tsx bench/subscriptionsRedis.ts [--subscriptions 5000] [--events 100]
  *
  * A real redis-server and one `portico start` (the BFF of test/support/eventsDeployment.ts: an
  * `orderStatus` subscription on `orders.<id>.status`). The bench opens `subscriptions` SSE streams
@@ -11,8 +11,9 @@
  *   - RSS per subscription: the gateway's RSS with the streams open, less before, over the count;
  *   - CPU per 1,000 delivered events: the gateway's CPU seconds during the publishing, in ms.
  * The client runs in this process, on the same two cores: its parsing is in the latency figures.
- * Not done yet: the WebSocket side and Hive Gateway beside it (issue 19, item 6).
- * Results are printed and written to .bench-results/subscriptions.json.
+ * Hive Gateway has no Redis event source to set beside it: `npm run bench:subscriptions`
+ * (bench/subscriptions.ts) is the side-by-side one, both gateways proxying one upstream subscription.
+ * Results are printed and written to .bench-results/subscriptions-redis.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -83,7 +84,7 @@ try {
   console.log(JSON.stringify(result, null, 2));
   const out = path.resolve(import.meta.dirname, '..', '.bench-results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'subscriptions.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(out, 'subscriptions-redis.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await gateway.stop();
   await redis.stop();

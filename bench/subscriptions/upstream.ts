@@ -9,8 +9,8 @@
  * `{ seq: N, publishedAt }`, `publishedAt` being this machine's clock in ms (performance.timeOrigin
  * + performance.now(), sub-millisecond), stamped once before the fan-out, so a client in another
  * process measures publish-to-receipt latency against the same clock. `GET /subscribers` answers
- * how many upstream subscriptions are open (the bench waits for every gateway subscription to
- * reach here before it publishes).
+ * how many upstream subscriptions are open and over how many WebSockets (the bench reports the
+ * first and checks the gateways used the upstream protocol it asked for).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +47,7 @@ const yoga = createYoga({ schema, graphqlEndpoint: '/graphql', logging: false, m
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://upstream');
   if (url.pathname === '/subscribers') {
-    res.setHeader('content-type', 'application/json').end(JSON.stringify({ open }));
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ open, webSockets: wss.clients.size }));
     return;
   }
   if (url.pathname === '/publish' && req.method === 'POST') {
