@@ -19,12 +19,12 @@
  * Results go to .bench-results/subscriptions.{md,json}.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { composeSupergraph } from '../src/sources/federation/composeSupergraph.js';
-import { freePort, ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
+import { startGuardedRun } from './lib/guardedRun.js';
+import { freePort, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
 import { cpuSeconds, rssMiB } from './lib/procStats.js';
 import type { ClientProtocol, FromClients, ToClients } from './subscriptions/clients.js';
 import { compareGateways, formatTable, type GatewayRound } from './subscriptions/subscriptionReport.js';
@@ -74,17 +74,7 @@ const EVENT_TIMEOUT_MS = 60_000;
 // Opening 2N subscriptions dominates; the bound stops a wedged run, it is not a target.
 const limitMs = 5 * 60_000 + rounds * gateways.length * (perProtocol * 2 * 15 + events * 2_000);
 
-const group = new ProcessGroup();
-const tmp = await mkdtemp(path.join(tmpdir(), 'portico-bench-subscriptions-'));
-let cleaned: Promise<void> | undefined;
-const cleanup = () => (cleaned ??= group.stopAll().then(() => rm(tmp, { recursive: true, force: true })));
-const abort = (why: string, code: number) => {
-  log(`bench: ${why}; stopping every process started`);
-  void cleanup().then(() => process.exit(code));
-};
-process.once('SIGINT', () => abort('interrupted', 130));
-process.once('SIGTERM', () => abort('terminated', 143));
-const watchdog = setTimeout(() => abort(`time limit of ${Math.round(limitMs / 1000)} s reached`, 124), limitMs);
+const { group, tmp, finish } = await startGuardedRun({ tmpPrefix: 'portico-bench-subscriptions-', limitMs, log });
 
 const measured: GatewayRound[] = [];
 const problems: string[] = [];
@@ -106,8 +96,7 @@ try {
     }
   }
 } finally {
-  clearTimeout(watchdog);
-  await cleanup();
+  await finish();
 }
 
 const baseline: Gateway = gateways.includes('hive') ? 'hive' : gateways[0]!;

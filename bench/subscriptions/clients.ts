@@ -15,6 +15,7 @@
 import { Agent, request } from 'node:http';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { sseFrameReader } from '../../test/support/sseFrames.js';
 import { TICK_SUBSCRIPTION, type Tick } from './tickSchema.js';
 
 export type ClientProtocol = 'sse' | 'ws';
@@ -86,23 +87,13 @@ function openSse(url: string, id: number): Promise<void> {
       }
       resolve();
       res.setEncoding('utf8');
-      let pending = '';
-      res.on('data', (chunk: string) => {
-        pending += chunk;
-        let boundary: number;
-        while ((boundary = pending.indexOf('\n\n')) !== -1) {
-          const block = pending.slice(0, boundary);
-          pending = pending.slice(boundary + 2);
-          let event = 'message';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data += line.slice(5).replace(/^ /, '');
-          }
+      res.on(
+        'data',
+        sseFrameReader(({ event, data }) => {
           if (event === 'next' && data) onEvent(id, JSON.parse(data) as never);
-          else if (event === 'complete') unexpected(`SSE complete before the client closed`);
-        }
-      });
+          else if (event === 'complete') unexpected('SSE complete before the client closed');
+        }),
+      );
       res.on('end', () => {
         if (!closing) unexpected('SSE stream ended before the client closed');
       });
