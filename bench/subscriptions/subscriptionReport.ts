@@ -56,8 +56,12 @@ export function percentile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
+/** The middle value; the mean of the two middle ones for an even count (two rounds give their mean, not the lower). */
 export function median(values: readonly number[]): number {
-  return percentile(values, 0.5);
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function figuresOf(round: GatewayRound): Figures {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareGateways, figuresOf, formatTable, percentile, type GatewayRound } from '../../bench/subscriptions/subscriptionReport.js';
+import { compareGateways, figuresOf, formatTable, median, percentile, type GatewayRound } from '../../bench/subscriptions/subscriptionReport.js';
 
 const round = (gateway: string, n: number, overrides: Partial<GatewayRound> = {}): GatewayRound => ({
   gateway,
@@ -22,6 +22,12 @@ describe('the subscription bench figures', () => {
     expect(percentile(values, 1)).toBe(100);
     expect(percentile([7], 0.99)).toBe(7);
     expect(percentile([], 0.5)).toBeNaN();
+  });
+
+  it('takes the median of an even count as the mean of the middle two (two rounds: their mean)', () => {
+    expect(median([0.5, 1.5])).toBe(1);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([])).toBeNaN();
   });
 
   it('derives latency, memory per subscription, CPU per 1,000 events and upstream fan-in from one round', () => {
