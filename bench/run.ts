@@ -9,8 +9,7 @@
  * The gateways under test run on CPU 0; subgraphs, Redis, the IdP and the load generator on CPU 1.
  * Every process started here is stopped at the end, on an error, on Ctrl-C and at the time limit.
  */
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { graphql } from 'graphql';
@@ -18,7 +17,8 @@ import { Redis } from 'ioredis';
 import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
 import { referenceSchema } from './subgraphs/schemas.js';
 import { writeBenchSupergraph } from './lib/supergraph.js';
-import { freePort, ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
+import { startGuardedRun } from './lib/guardedRun.js';
+import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
 import { cpuSeconds, peakRssMiB } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
 import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
@@ -112,17 +112,7 @@ async function main(): Promise<number> {
     return name as ScenarioName;
   });
 
-  const group = new ProcessGroup();
-  const tmp = await mkdtemp(path.join(tmpdir(), 'portico-bench-'));
-  let cleaned: Promise<void> | undefined;
-  const cleanup = () => (cleaned ??= group.stopAll().then(() => rm(tmp, { recursive: true, force: true })));
-  const abort = (why: string, code: number) => {
-    log(`bench: ${why}; stopping every process started`);
-    void cleanup().then(() => process.exit(code));
-  };
-  process.once('SIGINT', () => abort('interrupted', 130));
-  process.once('SIGTERM', () => abort('terminated', 143));
-  const watchdog = setTimeout(() => abort(`time limit of ${Math.round(profile.limitMs / 1000)} s reached`, 124), profile.limitMs);
+  const { group, tmp, finish } = await startGuardedRun({ tmpPrefix: 'portico-bench-', limitMs: profile.limitMs, log });
 
   const outcomes: ScenarioOutcome[] = [];
   try {
@@ -142,8 +132,7 @@ async function main(): Promise<number> {
     }
     await env.close();
   } finally {
-    clearTimeout(watchdog);
-    await cleanup();
+    await finish();
   }
   await summariseProfiles();
   out('\n');

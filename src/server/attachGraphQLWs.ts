@@ -12,6 +12,7 @@ import type { RequestScope } from '../context/requestScope.js';
 import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
 import { readEventStream } from './readEventStream.js';
+import { releaseUpgradedSocket } from './clientTimeouts.js';
 
 /** What the WebSocket endpoint needs from the app serving right now (a reload swaps it). */
 export interface WsApp {
@@ -150,6 +151,7 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): Grap
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
+    releaseUpgradedSocket(socket);
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   };
   server.on('upgrade', onUpgrade);

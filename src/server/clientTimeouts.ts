@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { answeredSockets, rawResponse } from './rawAnswer.js';
 
 export interface ClientTimeouts {
@@ -22,6 +23,19 @@ interface Watch {
 }
 
 /**
+ * Sockets handed over to another protocol (a WebSocket after its upgrade). An upgrade request
+ * never emits `request`, so without this the headers deadline armed at connect would still fire
+ * and write a raw HTTP 408 into the WebSocket, ending every one of them `headersTimeoutMs` after
+ * it opened. Their own protocol's keep-alive watches them from then on.
+ */
+const upgradedSockets = new WeakSet<Duplex>();
+
+/** Called by an upgrade handler once it takes the socket: the HTTP timeouts no longer apply to it. */
+export function releaseUpgradedSocket(socket: Duplex): void {
+  upgradedSockets.add(socket);
+}
+
+/**
  * Holds every client to the headers and request timeouts to the millisecond, with one timer per
  * connection (re-armed with `refresh`, never reallocated). node:http checks its own
  * `headersTimeout` and `requestTimeout` only every `connectionsCheckingInterval` (30 s unless
@@ -38,6 +52,10 @@ export function watchClientTimeouts(server: Server, limits: ClientTimeouts, skip
   const expire = (socket: Socket) => {
     const watch = watches.get(socket);
     if (!watch || socket.destroyed || answeredSockets.has(socket)) return;
+    if (upgradedSockets.has(socket)) {
+      clearTimeout(watch.timer);
+      return;
+    }
     if (watch.request?.complete) return;
     const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (response?.headersSent || !socket.writable) {

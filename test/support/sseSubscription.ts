@@ -1,4 +1,5 @@
 import { request, type Agent, type IncomingMessage } from 'node:http';
+import { sseFrameReader } from './sseFrames.js';
 
 export interface SseEvent {
   event: string;
@@ -47,7 +48,6 @@ export function sseSubscribe(options: SseSubscribeOptions): SseSubscription {
   const events: SseEvent[] = [];
   let raw = '';
   let heartbeats = 0;
-  let pending = '';
   const watchers = new Set<() => void>();
   let responseRef: IncomingMessage | undefined;
   let resolveResponse!: (response: IncomingMessage) => void;
@@ -74,24 +74,13 @@ export function sseSubscribe(options: SseSubscribeOptions): SseSubscription {
     responseRef = res;
     resolveResponse(res);
     res.setEncoding('utf8');
+    const read = sseFrameReader(({ event, data, comment }) => {
+      if (comment && data === '' && event === 'message') heartbeats += 1;
+      else events.push({ event, data, at: performance.now() });
+    });
     res.on('data', (chunk: string) => {
       raw += chunk;
-      pending += chunk;
-      let boundary: number;
-      while ((boundary = pending.indexOf('\n\n')) !== -1) {
-        const block = pending.slice(0, boundary);
-        pending = pending.slice(boundary + 2);
-        let event = 'message';
-        const data: string[] = [];
-        let comment = false;
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) comment = true;
-          else if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-        }
-        if (comment && data.length === 0 && event === 'message') heartbeats += 1;
-        else events.push({ event, data: data.join('\n'), at: performance.now() });
-      }
+      read(chunk);
       notify();
     });
     const finish = () => {
