@@ -15,6 +15,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // e2e files start real processes; two cores, so keep the pool small.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Files share a worker's module cache instead of importing the gateway's dependencies again
+    // for each file (most of the suite's time on two cores); process-wide state is reset per file
+    // by the setup file.
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
+    setupFiles: ['test/support/processState.ts'],
   },
 });

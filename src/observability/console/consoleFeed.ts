@@ -249,3 +249,11 @@ let processFeed: ConsoleFeed | undefined;
 export function consoleFeed(): ConsoleFeed {
   return (processFeed ??= createConsoleFeed());
 }
+
+/**
+ * Drops the process's feed, so the next `consoleFeed()` starts empty, as in a new process. For
+ * test files that share a worker process (vitest without isolation, test/support/processState.ts).
+ */
+export function resetConsoleFeed(): void {
+  processFeed = undefined;
+}
