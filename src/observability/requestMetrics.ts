@@ -80,3 +80,12 @@ export function requestMetrics(registry: Registry = defaultRegister): RequestMet
   byRegistry.set(registry, metrics);
   return metrics;
 }
+
+/**
+ * Forgets the operation names and client labels admitted so far for `registry`: the next
+ * `requestMetrics()` starts with fresh budgets, as a new process does. For test files that share
+ * a worker process (test/support/processState.ts); the series themselves stay registered.
+ */
+export function resetRequestMetrics(registry: Registry = defaultRegister): void {
+  byRegistry.delete(registry);
+}
