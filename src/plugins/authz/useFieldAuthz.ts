@@ -55,6 +55,12 @@ export interface FieldAuthzOptions {
   onPolicyError?: (error: unknown, policy: string, coordinate: string) => void;
 }
 
+/** What an admitted operation runs: its rewritten document, and the nulls put back in its results. */
+interface Admission {
+  rewrite?: (next: ExecutionArgs) => ExecutionArgs;
+  placeNulls?: (result: ExecutionResult) => ExecutionResult;
+}
+
 /** What the hooks read of execute's and subscribe's arguments. */
 type AuthzArgs = ExecutionArgs & { contextValue: PorticoContext };
 
@@ -176,14 +182,8 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
       };
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      return whenDenied(args, (denied) => {
-        const decision = admitted(args, denied, setResultAndStopExecution);
-        if (!decision) return undefined;
-        if (decision.rewrite) {
-          const rewrite = decision.rewrite;
-          setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
-        }
-        const { placeNulls } = decision;
+      return whenAdmitted(args, setResultAndStopExecution, ({ rewrite, placeNulls }) => {
+        if (rewrite) setExecuteFn((executionArgs) => executeFn(rewrite(executionArgs)));
         if (!placeNulls) return undefined;
         return {
           onExecuteDone({ result, setResult }) {
@@ -195,14 +195,8 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     // A subscription is decided once, at subscribe, from the same document and caller; in 'null'
     // mode every event runs the pruned document and gets its nulls: a denied field is in no event.
     onSubscribe({ args, subscribeFn, setSubscribeFn, setResultAndStopExecution }) {
-      return whenDenied(args, (denied) => {
-        const decision = admitted(args, denied, setResultAndStopExecution);
-        if (!decision) return undefined;
-        if (decision.rewrite) {
-          const rewrite = decision.rewrite;
-          setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
-        }
-        const { placeNulls } = decision;
+      return whenAdmitted(args, setResultAndStopExecution, ({ rewrite, placeNulls }) => {
+        if (rewrite) setSubscribeFn((subscribeArgs) => subscribeFn(rewrite(subscribeArgs)));
         if (!placeNulls) return undefined;
         return {
           onSubscribeResult() {
@@ -237,12 +231,17 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
     });
   }
 
-  /** The decision when the operation may run; otherwise the refusal is set as its result. */
-  function admitted(args: AuthzArgs, denied: Map<FieldNode, Denied> | undefined, stop: (result: ExecutionResult) => void) {
-    const decision = decide(args, denied);
-    if (!('refusal' in decision)) return decision;
-    stop({ errors: [decision.refusal] });
-    return undefined;
+  /**
+   * Runs `then` with the decision when the operation may run (after `@policy` functions, if any);
+   * otherwise sets the refusal as its result and returns nothing.
+   */
+  function whenAdmitted<R>(args: AuthzArgs, stop: (result: ExecutionResult) => void, then: (decision: Admission) => R): R | undefined | Promise<R | undefined> {
+    return whenDenied(args, (denied) => {
+      const decision = decide(args, denied);
+      if (!('refusal' in decision)) return then(decision);
+      stop({ errors: [decision.refusal] });
+      return undefined;
+    });
   }
 
   /**
@@ -252,7 +251,7 @@ export function useFieldAuthz(options: FieldAuthzOptions): PorticoPlugin {
   function decide(
     args: AuthzArgs,
     denied: Map<FieldNode, Denied> | undefined,
-  ): { refusal: GraphQLError } | { rewrite?: (next: ExecutionArgs) => ExecutionArgs; placeNulls?: (result: ExecutionResult) => ExecutionResult } {
+  ): { refusal: GraphQLError } | Admission {
     const principal = args.contextValue.portico?.principal ?? ANONYMOUS;
     const policy = policyFor(args.schema, args.document, args.operationName);
     if (denied && onDenied === 'reject') return { refusal: refusal(args.document, args.operationName, denied, principal) };
