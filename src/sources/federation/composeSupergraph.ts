@@ -1,5 +1,6 @@
 import { parse, type DocumentNode } from 'graphql';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
+import { addMissingJoinFields } from './addMissingJoinFields.js';
 
 export interface SubgraphDefinition {
   /** The subgraph's name: becomes `join__graph(name:)` and is how executors are looked up. */
@@ -29,7 +30,10 @@ export class SupergraphCompositionError extends Error {
   }
 }
 
-/** Composes Federation v2 subgraph SDLs into a supergraph SDL (the same output Apollo's composer gives). */
+/**
+ * Composes Federation v2 subgraph SDLs into a supergraph SDL (the same output Apollo's composer
+ * gives, with the `@join__field`s the library leaves out put back: addMissingJoinFields.ts).
+ */
 export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): string {
   const names = subgraphs.map((subgraph) => subgraph.name);
   const parseErrors: string[] = [];
@@ -52,5 +56,5 @@ export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): str
       result.errors.map((error) => error.message),
     );
   }
-  return result.supergraphSdl;
+  return addMissingJoinFields(result.supergraphSdl, services);
 }
