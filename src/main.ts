@@ -31,7 +31,8 @@ const USAGE = `usage:
   portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--tls-cert FILE --tls-key FILE] [--admin-host H]
                 [--jwks-url URL --issuer ISS --audience AUD] [--default-policy public|authenticated]
                 [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
-                [--no-dedup] [--no-query-planner]
+                [--no-dedup] [--no-query-planner] [--plan-cache-entries N] [--plan-cache-bytes N]
+                [--plan-cache-per-document N] [--plan-max-fields N] [--plan-max-depth N]
   portico demo
   portico documents build DIR --out FILE
   portico plan --bff NAME ['{ … }' | --file FILE] [--variables JSON] [--operation NAME] [--json] [--config FILE]
@@ -251,6 +252,15 @@ function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
   });
 }
 
+/** `portico serve`'s planner flags: the config key each sets (src/config/plannerSchema.ts). */
+const PLANNER_FLAGS = [
+  ['planCache', 'maxEntries', 'plan-cache-entries'],
+  ['planCache', 'maxBytes', 'plan-cache-bytes'],
+  ['planCache', 'maxPerDocument', 'plan-cache-per-document'],
+  ['planBudget', 'maxFields', 'plan-max-fields'],
+  ['planBudget', 'maxDepth', 'plan-max-depth'],
+] as const;
+
 /** `portico serve`'s flags (docs/serve.md), or what is wrong with them. */
 function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | string {
   const { values } = parseArgs({
@@ -280,6 +290,12 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
       'no-dedup': { type: 'boolean', default: false },
       // Runs every operation by stitching: to compare the engines, or to rule the planner out.
       'no-query-planner': { type: 'boolean', default: false },
+      // The planner's cache bounds and planning budget (docs/query-planner.md, "Limits").
+      'plan-cache-entries': { type: 'string' },
+      'plan-cache-bytes': { type: 'string' },
+      'plan-cache-per-document': { type: 'string' },
+      'plan-max-fields': { type: 'string' },
+      'plan-max-depth': { type: 'string' },
     },
   });
   if (!values.supergraph) return '--supergraph FILE is required';
@@ -289,7 +305,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
   if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65_535)) {
     return `--admin-port: expected 0-65535, got ${values['admin-port']}`;
   }
-  const positive = (flag: 'max-cost' | 'timeout-ms'): number | string | undefined => {
+  const positive = (flag: 'max-cost' | 'timeout-ms' | (typeof PLANNER_FLAGS)[number][2]): number | string | undefined => {
     const text = values[flag];
     if (text === undefined) return undefined;
     const value = Number(text);
@@ -299,6 +315,13 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
   if (typeof maxCost === 'string') return maxCost;
   const timeoutMs = positive('timeout-ms');
   if (typeof timeoutMs === 'string') return timeoutMs;
+  // A flag left out keeps the config default (src/config/plannerSchema.ts).
+  const planner: { planCache: Record<string, number>; planBudget: Record<string, number> } = { planCache: {}, planBudget: {} };
+  for (const [section, key, flag] of PLANNER_FLAGS) {
+    const value = positive(flag);
+    if (typeof value === 'string') return value;
+    if (value !== undefined) planner[section][key] = value;
+  }
   const policy = values['default-policy'];
   if (policy !== undefined && policy !== 'public' && policy !== 'authenticated') {
     return `--default-policy: expected public or authenticated, got ${policy}`;
@@ -321,6 +344,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
     ...(values['jwks-url'] ? { jwt: { jwksUrl: values['jwks-url'], issuer: values.issuer ?? [], audience: values.audience ?? [] } } : {}),
     defaultPolicy: policy,
     queryPlanner: !values['no-query-planner'],
+    planner,
     dedupeInFlight: !values['no-dedup'],
     transport: {
       breaker: !values['no-breaker'],

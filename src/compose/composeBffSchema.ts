@@ -64,7 +64,7 @@ export function composeBffSchema(bff: LoadedBff, runtimes: ReadonlyMap<string, S
   // renames): the BFF planner, which plans over all of them (src/compose/createBffPlanner.ts).
   const only = bff.sources.length === 1 ? runtimes.get(bff.sources[0]!) : undefined;
   if (only?.planner && !module.typeDefs && !resolvers && renames.length === 0) {
-    return { schema, planner: createQueryPlanner(schema, only.planner) };
+    return { schema, planner: createQueryPlanner(schema, { ...only.planner, ...bff.planner }) };
   }
   const planner = createPlannerForBff({
     bff,

@@ -29,11 +29,20 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
+import { LRUCache } from 'lru-cache';
+import { porticoError } from '../errors/index.js';
 import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
-import { NotPlannable, documentShape } from '../sources/federation/planner/normalizeOperation.js';
+import { NotPlannable, PlanTooLarge, defaultPlanBudget, documentShape, type PlanBudget } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import { withOverrideLabels, type SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
-import { percentLabels, type PlannedExecutionArgs } from '../sources/federation/planner/createPlannedExecute.js';
+import {
+  defaultPlanCacheLimits,
+  percentLabels,
+  planBytes,
+  type PlanCacheLimits,
+  type PlannedExecutionArgs,
+} from '../sources/federation/planner/createPlannedExecute.js';
+import { checkPlanBudget } from './checkPlanBudget.js';
 import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
 import type { ResolverKit } from './resolverKit.js';
 
@@ -55,6 +64,17 @@ export interface BffPlannerOptions {
    * @default percentLabels(): `percent(N)` is on for N % of requests, at random
    */
   overrideLabel?: (label: string) => boolean;
+  /**
+   * Bounds of the decision cache: how each (document, operation, @skip/@include values, labels)
+   * runs, and each resolver delegation's sub-plan, in one LRU across all documents.
+   * @default defaultPlanCacheLimits (2 000 entries, 32 MiB, 32 per document; docs/query-planner.md)
+   */
+  planCache?: Partial<PlanCacheLimits>;
+  /**
+   * What one operation may cost to plan, resolver subtrees included, before it is refused with
+   * QUERY_PLAN_TOO_LARGE. @default defaultPlanBudget (20 000 fields, 200 levels)
+   */
+  planBudget?: Partial<PlanBudget>;
 }
 
 /** The reason a part of an operation runs by stitching, passed to the fallback (the metrics read it). */
@@ -75,11 +95,27 @@ interface Decision {
   /** The root fields stitching answers, with why. */
   fallback?: { document: DocumentNode; keys: readonly string[]; reason: string };
   rootKeys: readonly string[];
+  /** Over the planning budget: refused with QUERY_PLAN_TOO_LARGE, nothing called. */
+  refused?: PlanTooLarge;
+  /** The decision's key in the cache, to re-weigh it when `rootFieldsOnly` adds a document. */
+  key: string;
+  /** The shape's root fields that run by stitching because their resolver's delegation falls back, by field set. */
+  stitchedRoots?: Map<string, DocumentNode>;
+}
+
+/** How a resolver's `delegate` call runs: its sub-plan, or why its root field falls back. */
+type SubPlan = { plan: QueryPlan; variables: readonly VariableDefinitionNode[] } | { notPlannable: string };
+
+/** What is read once per document (or per resolver field node): kept as long as the node lives. */
+interface CacheScope {
+  /** This node's part of the cache's keys. */
+  id: number;
+  /** Entries it has put in the cache: one document may not fill the cache alone. */
+  cached: number;
 }
 
 const PLAN = Symbol('portico.plan');
 const STATE = Symbol('portico.planState');
-const MAX_DECISIONS_PER_DOCUMENT = 32;
 
 interface ExecutionState {
   errors: GraphQLError[];
@@ -124,8 +160,19 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return { key, model: forLabels };
   };
   const resolverFields = new Map<string, ResolverField>();
-  const subPlans = new WeakMap<FieldNode, Map<string, { plan: QueryPlan; variables: readonly VariableDefinitionNode[] } | { notPlannable: string }>>();
-  const decisions = new WeakMap<DocumentNode, { fragments: Map<string, FragmentDefinitionNode>; conditions: string[]; byKey: Map<string, Decision> }>();
+  const limits = { ...defaultPlanCacheLimits, ...options.planCache };
+  const budget = { ...defaultPlanBudget, ...options.planBudget };
+  const documents = new WeakMap<DocumentNode, CacheScope & { fragments: Map<string, FragmentDefinitionNode>; conditions: string[] }>();
+  const fieldNodes = new WeakMap<FieldNode, CacheScope>();
+  let nextScopeId = 0;
+  // One LRU, bounded in entries and estimated bytes, for decisions and delegation sub-plans alike:
+  // documents come and go with the server's document cache, but a client can send many, and one
+  // document's plans can be large (as the federation planner's plan cache, createPlannedExecute).
+  const cache = new LRUCache<string, Decision | SubPlan>({
+    max: limits.maxEntries,
+    maxSize: limits.maxBytes,
+    sizeCalculation: cachedBytes,
+  });
 
   const planSource = (
     active: ActiveLabels,
@@ -135,7 +182,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
   ): QueryPlan | undefined => {
     const source = sourcePart(operation, fragments);
     if (source.operation.selectionSet.selections.length === 0) return undefined;
-    return planOperation({ model: active.model, operation: source.operation, fragments: source.fragments, variables });
+    return planOperation({ model: active.model, operation: source.operation, fragments: source.fragments, variables, budget });
   };
 
   /** The operation and fragments with BFF resolver fields cut out and their `selectionSet`s put in. */
@@ -188,25 +235,33 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return { ...selectionSet, selections: kept };
   };
 
+  /** Puts an entry in the cache unless its document (or field node) has put its share already. */
+  const keep = (scope: CacheScope, key: string, entry: Decision | SubPlan) => {
+    if (scope.cached >= limits.maxPerDocument) return;
+    scope.cached++;
+    cache.set(key, entry);
+  };
+
   const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>, active: ActiveLabels): Decision => {
-    let forDocument = decisions.get(args.document);
+    let forDocument = documents.get(args.document);
     if (!forDocument) {
-      forDocument = { ...documentShape(args.document), byKey: new Map() };
-      decisions.set(args.document, forDocument);
+      forDocument = { id: nextScopeId++, cached: 0, ...documentShape(args.document) };
+      documents.set(args.document, forDocument);
     }
     // Each request draws its override labels; the set drawn is part of the decision's key.
-    let key = `${active.key}|${operation.name?.value ?? ''}`;
+    let key = `d${forDocument.id}|${active.key}|${operation.name?.value ?? ''}`;
     for (const name of forDocument.conditions) key += `|${variables[name] === true ? 1 : 0}`;
-    let decision = forDocument.byKey.get(key);
+    let decision = cache.get(key) as Decision | undefined;
     if (!decision) {
-      decision = makeDecision(active, args.document, operation, forDocument.fragments, variables);
+      decision = makeDecision(key, active, args.document, operation, forDocument.fragments, variables);
       if (decision.fallback) options.onFallback?.(decision.fallback.reason, operation.name?.value);
-      if (forDocument.byKey.size < MAX_DECISIONS_PER_DOCUMENT) forDocument.byKey.set(key, decision);
+      keep(forDocument, key, decision);
     }
     return decision;
   };
 
   const makeDecision = (
+    key: string,
     active: ActiveLabels,
     document: DocumentNode,
     operation: OperationDefinitionNode,
@@ -214,10 +269,15 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     variables: Record<string, unknown>,
   ): Decision => {
     const rootKeys = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? (s.alias?.value ?? s.name.value) : ''));
-    const whole = (reason: string): Decision => ({ rootKeys, fallback: { document, keys: rootKeys, reason } });
+    const whole = (reason: string): Decision => ({ key, rootKeys, fallback: { document, keys: rootKeys, reason } });
     try {
-      return { rootKeys, plan: planSource(active, operation, fragments, variables), shape: document } as Decision;
+      // The whole operation, resolver subtrees included: those are planned only when their
+      // resolver runs, after the source part's fetches are sent.
+      checkPlanBudget(operation, fragments, variables, budget);
+      return { key, rootKeys, plan: planSource(active, operation, fragments, variables), shape: document } as Decision;
     } catch (error) {
+      // Not a fallback: stitching would pay the same expansion on every request.
+      if (error instanceof PlanTooLarge) return { key, rootKeys, refused: error };
       const reason = reasonOf(error);
       // Mutation fields run in order, and root fragments hide which field failed: all or nothing.
       if (operation.operation !== OperationTypeNode.QUERY || rootKeys.includes('')) return whole(reason);
@@ -241,6 +301,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
       try {
         const plan = planSource(active, { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: planned } }, fragments, variables);
         return {
+          key,
           rootKeys,
           ...(plan ? { plan } : {}),
           shape: withRoot(planned),
@@ -272,13 +333,13 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     },
   };
 
-  const subPlanFor = (active: ActiveLabels, info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string) => {
+  const subPlanFor = (active: ActiveLabels, info: GraphQLResolveInfo, fieldName: string, target: GraphQLField<unknown, unknown>, argNames: string[], operation: string): SubPlan => {
+    let forField = fieldNodes.get(info.fieldNodes[0]!);
+    if (!forField) fieldNodes.set(info.fieldNodes[0]!, (forField = { id: nextScopeId++, cached: 0 }));
     // @skip/@include values and override labels shape the sub-plan as they shape a plan: each combination is its own.
-    let cacheKey = `${active.key}|${operation}|${fieldName}|${argNames.join(',')}`;
+    let cacheKey = `s${forField.id}|${active.key}|${operation}|${fieldName}|${argNames.join(',')}`;
     for (const [name, value] of Object.entries(info.variableValues)) if (typeof value === 'boolean') cacheKey += `|${name}=${value}`;
-    let byKey = subPlans.get(info.fieldNodes[0]!);
-    if (!byKey) subPlans.set(info.fieldNodes[0]!, (byKey = new Map()));
-    let sub = byKey.get(cacheKey);
+    let sub = cache.get(cacheKey) as SubPlan | undefined;
     if (!sub) {
       try {
         const argDefinitions = argNames.map((name): VariableDefinitionNode => {
@@ -317,7 +378,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
         sub = { notPlannable: `resolver delegation: ${reasonOf(error)}` };
         options.onFallback?.(sub.notPlannable, info.operation.name?.value);
       }
-      if (byKey.size < MAX_DECISIONS_PER_DOCUMENT) byKey.set(cacheKey, sub);
+      keep(forField, cacheKey, sub);
     }
     return sub;
   };
@@ -351,16 +412,19 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: undefined }),
   });
 
-  const fallbackCache = new WeakMap<Decision, Map<string, DocumentNode>>();
   const rootFieldsOnly = (decision: Decision, document: DocumentNode, operation: OperationDefinitionNode, keys: ReadonlySet<string>): DocumentNode => {
     const id = [...keys].sort().join(',');
-    let byKeys = fallbackCache.get(decision);
-    if (!byKeys) fallbackCache.set(decision, (byKeys = new Map()));
-    let found = byKeys.get(id);
+    let found = decision.stitchedRoots?.get(id);
     if (!found) {
       const selections = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && keys.has(s.alias?.value ?? s.name.value));
       found = { ...document, definitions: document.definitions.map((d) => (d === operation ? { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections } } : d)) };
-      byKeys.set(id, found);
+      // Kept with its decision (and evicted with it); as many as the decisions of one document.
+      decision.stitchedRoots ??= new Map();
+      if (decision.stitchedRoots.size < limits.maxPerDocument) {
+        decision.stitchedRoots.set(id, found);
+        // Weighed again with the document it now holds, if it is still cached.
+        if (cache.peek(decision.key) === decision) cache.set(decision.key, decision);
+      }
     }
     return found;
   };
@@ -373,6 +437,10 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     if (coerced.errors) return fallback(args, 'invalid variables');
     const labelsDrawn = drawLabels();
     const decision = decide(args, operation, coerced.coerced, labelsDrawn);
+    if (decision.refused) {
+      const { limit, max } = decision.refused;
+      return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] };
+    }
     if (!decision.shape) return fallback(args, decision.fallback!.reason);
 
     const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
@@ -428,6 +496,21 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     }
     return { data, ...(errors.length > 0 ? { errors } : {}) };
   };
+}
+
+/**
+ * The estimated heap of a cached decision or sub-plan, for the cache's byte bound: its plan's
+ * fetches as the federation planner weighs them (planBytes), 512 bytes for the entry itself, and
+ * 256 per document it made (a new operation node over the client's own field nodes).
+ */
+function cachedBytes(entry: Decision | SubPlan): number {
+  let bytes = 512;
+  if ('plan' in entry && entry.plan) bytes += planBytes(entry.plan);
+  if ('rootKeys' in entry) {
+    if (entry.fallback && entry.fallback.keys !== entry.rootKeys) bytes += 512;
+    bytes += 256 * (entry.stitchedRoots?.size ?? 0);
+  }
+  return bytes;
 }
 
 function parseSelectionSet(selectionSet: string): SelectionSetNode {

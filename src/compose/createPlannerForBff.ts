@@ -115,5 +115,8 @@ export function createPlannerForBff(input: PlannerForBffInput): QueryPlanner | u
       return undefined;
     },
     ...(input.onFallback ? { onFallback: input.onFallback } : {}),
+    // The BFF's cache bounds and planning budget (config `planner`, docs/query-planner.md).
+    planCache: bff.planner.planCache,
+    planBudget: bff.planner.planBudget,
   });
 }

@@ -20,6 +20,7 @@ import { trafficSchema } from './trafficSchema.js';
 import { uploadsSchema } from './uploadsSchema.js';
 import { bffHeadersSchema, sourceClaimsSchema, sourceHeadersSchema } from './headersSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
+import { plannerSchema } from './plannerSchema.js';
 
 // Every object is strict: a misspelt key is an error at start-up, not a silently ignored option.
 
@@ -195,6 +196,8 @@ export const bffSchema = z.strictObject({
   uploads: uploadsSchema,
   /** Header rules for every source of this BFF and the Cache-Control merge (src/config/headersSchema.ts, docs/headers.md). */
   headers: bffHeadersSchema,
+  /** The query planner's cache bounds and planning budget (src/config/plannerSchema.ts, docs/query-planner.md). */
+  planner: plannerSchema,
 });
 
 export const rootConfigSchema = z.strictObject({

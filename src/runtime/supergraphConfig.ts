@@ -3,6 +3,7 @@ import { ConfigError } from '../config/configError.js';
 import type { Env, LoadedBff, LoadedSource, PorticoConfig } from '../config/loadConfig.js';
 import { resolveTracing } from '../config/operationsSchema.js';
 import { bffSchema, rootConfigSchema, sourceSchema } from '../config/schema.js';
+import type { plannerSchema } from '../config/plannerSchema.js';
 
 /** The BFF and source name `serve` runs under: in logs, metric labels (`supergraph/<subgraph>`) and /readyz. */
 export const SERVE_NAME = 'supergraph';
@@ -50,7 +51,18 @@ export interface SupergraphConfigOptions {
   tls?: { certFile: string; keyFile: string } | undefined;
   /** For OTEL_* tracing settings. */
   env?: Env;
+  /** The query planner's cache bounds and planning budget (src/config/plannerSchema.ts). @default the config defaults */
+  planner?: z.input<typeof plannerSchema> | undefined;
 }
+
+/** The `serve` flag that sets each planner key, for messages about its value. */
+const plannerFlags = {
+  'planner.planCache.maxEntries': '--plan-cache-entries',
+  'planner.planCache.maxBytes': '--plan-cache-bytes',
+  'planner.planCache.maxPerDocument': '--plan-cache-per-document',
+  'planner.planBudget.maxFields': '--plan-max-fields',
+  'planner.planBudget.maxDepth': '--plan-max-depth',
+} as const;
 
 export interface ServeTransportOptions {
   /** Circuit breaker per subgraph. @default true */
@@ -104,8 +116,9 @@ export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfi
         : {}),
       authz: { defaultPolicy: options.defaultPolicy ?? (jwt ? 'authenticated' : 'public') },
       ...(options.tls ? { tls: { certFile: options.tls.certFile, keyFile: options.tls.keyFile } } : {}),
+      ...(options.planner ? { planner: options.planner } : {}),
     },
-    { 'tls.certFile': '--tls-cert', 'tls.keyFile': '--tls-key', 'auth.jwt.jwksUrl': '--jwks-url', 'auth.jwt.issuer': '--issuer', 'auth.jwt.audience': '--audience', 'cost.maxCost': '--max-cost', port: '--port' },
+    { ...plannerFlags, 'tls.certFile': '--tls-cert', 'tls.keyFile': '--tls-key', 'auth.jwt.jwksUrl': '--jwks-url', 'auth.jwt.issuer': '--issuer', 'auth.jwt.audience': '--audience', 'cost.maxCost': '--max-cost', port: '--port' },
   );
   const loadedBff: LoadedBff = { ...bff, file: options.file };
   // The root keys' defaults, from the schema a config file is read with.

@@ -72,12 +72,16 @@ export interface PlanCacheLimits {
    * default holds some 1 600 plans that size, and far more of the usual smaller ones.
    */
   maxBytes: number;
+  /**
+   * Plans one document may put in the cache (operations × @skip/@include combinations × override
+   * labels drawn); beyond it, its plans are made per request and not kept.
+   * @default 32: a document with many condition variables could otherwise crowd every other
+   * document out, one request at a time.
+   */
+  maxPerDocument: number;
 }
 
-export const defaultPlanCacheLimits: Readonly<PlanCacheLimits> = Object.freeze({ maxEntries: 2000, maxBytes: 32 * 1024 * 1024 });
-
-/** Plans kept per document (operations × @skip/@include combinations); beyond it, plans are not kept. */
-const MAX_PLANS_PER_DOCUMENT = 32;
+export const defaultPlanCacheLimits: Readonly<PlanCacheLimits> = Object.freeze({ maxEntries: 2000, maxBytes: 32 * 1024 * 1024, maxPerDocument: 32 });
 
 /** How an operation runs: its plan, why stitching runs it instead, or why it is refused. */
 type Decision = QueryPlan | { notPlannable: string } | { refused: PlanTooLarge };
@@ -150,7 +154,7 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
       }
       // Each combination of @skip/@include values is its own plan: a document with many
       // condition variables could otherwise crowd every other document out, one request at a time.
-      if (forDocument.cached < MAX_PLANS_PER_DOCUMENT) {
+      if (forDocument.cached < limits.maxPerDocument) {
         forDocument.cached++;
         plans.set(key, decision);
       }
@@ -201,8 +205,13 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
  * or a refusal is little more than its reason.
  */
 function decisionBytes(decision: Decision): number {
-  let bytes = 512;
-  if ('steps' in decision) for (const step of decision.steps) for (const fetch of step) bytes += 16 * fetch.printedLength;
+  return 512 + ('steps' in decision ? planBytes(decision) : 0);
+}
+
+/** The estimated heap of a plan's fetches, beyond its entry's own (see decisionBytes). */
+export function planBytes(plan: QueryPlan): number {
+  let bytes = 0;
+  for (const step of plan.steps) for (const fetch of step) bytes += 16 * fetch.printedLength;
   return bytes;
 }
 
