@@ -14,7 +14,23 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { TracingSettings } from '../config/operationsSchema.js';
-import type { PorticoTracing, TracingOptions } from './tracing.js';
+
+/** One process's tracer and its export pipeline. */
+export interface PorticoTracing {
+  readonly tracer: Tracer;
+  readonly trustIncomingTraceparent: boolean;
+  /** Sends the spans ended so far (tests; the drain before exit). */
+  flush(): Promise<void>;
+  /** Flushes, then stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** `service.version` on every span. */
+  version?: string;
+  /** Replaces the exporter the settings describe (tests, or an embedding application). */
+  exporter?: SpanExporter;
+}
 
 /** `createTracing` with tracing on: the provider, its exporter and the context manager. */
 export function createSdkTracing(settings: TracingSettings, options: TracingOptions = {}): PorticoTracing {

@@ -1,23 +1,8 @@
-import type { Tracer } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TracingSettings } from '../config/operationsSchema.js';
+import type { PorticoTracing, TracingOptions } from './createSdkTracing.js';
 
-/** One process's tracer and its export pipeline. */
-export interface PorticoTracing {
-  readonly tracer: Tracer;
-  readonly trustIncomingTraceparent: boolean;
-  /** Sends the spans ended so far (tests; the drain before exit). */
-  flush(): Promise<void>;
-  /** Flushes, then stops exporting. */
-  shutdown(): Promise<void>;
-}
-
-export interface TracingOptions {
-  /** `service.version` on every span. */
-  version?: string;
-  /** Replaces the exporter the settings describe (tests, or an embedding application). */
-  exporter?: SpanExporter;
-}
+// The types live beside the SDK code that makes them, so this file imports nothing at run time.
+export type { PorticoTracing, TracingOptions } from './createSdkTracing.js';
 
 /**
  * The tracer of one Portico process, configured from `tracing` and the OTEL_* variables
