@@ -241,7 +241,7 @@ function decisionBytes(decision: Decision): number {
 }
 
 /** A field's value is in the merged data under its response key, or its error is beside it. */
-const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
+export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
   // A client field aliased `__typename` was fetched under an internal alias (normalizeOperation).
   const key = info.path.key === '__typename' && info.fieldName !== '__typename' ? CLIENT_TYPENAME_ALIAS : (info.path.key as string);
   let value = source[key];

@@ -1,6 +1,7 @@
-import { buildSchema, execute, getOperationAST, Kind, parse, type FragmentDefinitionNode, type GraphQLFieldResolver } from 'graphql';
+import { buildSchema, execute, getOperationAST, Kind, parse, type FragmentDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { compileShaper, NOT_SHAPED } from '../../../../src/sources/federation/planner/compileShaper.js';
+import { readPlannedField } from '../../../../src/sources/federation/planner/createPlannedExecute.js';
 import { FIELD_ERRORS } from '../../../../src/sources/federation/planner/executePlan.js';
 import { CLIENT_TYPENAME_ALIAS, typeScopedAlias } from '../../../../src/sources/federation/planner/normalizeOperation.js';
 import { conditionVariables } from '../../../../src/sources/federation/planner/normalizeOperation.js';
@@ -26,18 +27,6 @@ for (const name of ['Item', 'Hit'] as const) {
   (schema.getType(name) as { resolveType?: unknown }).resolveType = (value: { __typename: string }) => value.__typename;
 }
 
-// graphql-js over the merged data, as createPlannedExecute runs it (readPlannedField's reads).
-const readField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
-  const key = info.path.key === '__typename' && info.fieldName !== '__typename' ? CLIENT_TYPENAME_ALIAS : (info.path.key as string);
-  let value = source[key];
-  if (value === undefined) value = source[typeScopedAlias(info.parentType.name, key)];
-  if (value === undefined || value === null) {
-    const error = (source[FIELD_ERRORS] as Record<string, Error> | undefined)?.[key];
-    if (error) return error;
-  }
-  return value;
-};
-
 function both(query: string, data: Record<string | symbol, unknown>, variables: Record<string, unknown> = {}) {
   const document = parse(query);
   const operation = getOperationAST(document)!;
@@ -46,7 +35,8 @@ function both(query: string, data: Record<string | symbol, unknown>, variables: 
   );
   const conditions = conditionVariables(document.definitions.flatMap((d) => ('selectionSet' in d ? [d.selectionSet] : [])));
   const shaper = compileShaper({ schema, operation, fragments, variables, conditions });
-  const reference = execute({ schema, document, rootValue: data, variableValues: variables, fieldResolver: readField }) as { data?: unknown; errors?: unknown[] };
+  // graphql-js over the merged data, exactly as createPlannedExecute runs it when it does not shape.
+  const reference = execute({ schema, document, rootValue: data, variableValues: variables, fieldResolver: readPlannedField }) as { data?: unknown; errors?: unknown[] };
   return { shaper, shaped: shaper?.shape(data), reference };
 }
 
