@@ -89,7 +89,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   // Replaced by a reload that changes the sources registry; everything reads it through this variable.
   let transports = makeTransports(config);
   // Spans for every phase and upstream call; undefined (and free) unless tracing is on.
-  const tracing = createTracing(config.tracing);
+  const tracing = await createTracing(config.tracing);
   // Rate-limit buckets, per BFF: in memory, or in the fleet's Redis.
   const rateLimitStores = createRateLimitStores({ redis: config.redis, logger });
   // JWT revocations, shared by every BFF: in memory, or in the fleet's Redis.

@@ -16,6 +16,7 @@ import { MapperKind, mapSchema, type Executor } from '@graphql-tools/utils';
 import { LRUCache } from 'lru-cache';
 import { porticoError } from '../../../errors/index.js';
 import { FIELD_ERRORS, executePlan } from './executePlan.js';
+import { compileShaper, NOT_SHAPED, type ResponseShaper } from './compileShaper.js';
 import {
   CLIENT_TYPENAME_ALIAS,
   typeScopedAlias,
@@ -125,17 +126,26 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
     sizeCalculation: decisionBytes,
   });
 
+  // One response shaper per plan (a plan is per document, operation and @skip/@include values);
+  // null: graphql-js shapes this plan's answers.
+  const shapers = new WeakMap<QueryPlan, ResponseShaper | null>();
+
+  const documentPlans = (document: DocumentNode): DocumentPlans => {
+    let forDocument = documents.get(document);
+    if (!forDocument) {
+      forDocument = { id: nextDocumentId++, ...documentShape(document), cached: 0 };
+      documents.set(document, forDocument);
+    }
+    return forDocument;
+  };
+
   const decide = (args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): Decision => {
     // Each request draws its labels; the set drawn is part of the plan's key.
     const active = labels.filter((label) => labelIsOn(label));
     const activeKey = active.join(',');
     let model = labels.length === 0 ? options.model : models.get(activeKey);
     if (!model) models.set(activeKey, (model = withOverrideLabels(options.model, new Set(active))));
-    let forDocument = documents.get(args.document);
-    if (!forDocument) {
-      forDocument = { id: nextDocumentId++, ...documentShape(args.document), cached: 0 };
-      documents.set(args.document, forDocument);
-    }
+    const forDocument = documentPlans(args.document);
     let key = `${forDocument.id}|${activeKey}|${operation.name?.value ?? ''}`;
     for (const name of forDocument.conditions) key += `|${variables[name] === true ? 1 : 0}`;
     let decision = plans.get(key);
@@ -174,16 +184,40 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
       const { limit, max } = decision.refused;
       return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] };
     }
-    return runPlanned(decision, args, coerced.coerced);
+    return runPlanned(decision, args, operation, coerced.coerced);
   };
 
-  async function runPlanned(plan: QueryPlan, args: PlannedExecutionArgs, variables: Record<string, unknown>): Promise<ExecutionResult> {
+  function shaperFor(plan: QueryPlan, args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): ResponseShaper | null {
+    let shaper = shapers.get(plan);
+    if (shaper === undefined) {
+      const { fragments, conditions } = documentPlans(args.document);
+      shaper = compileShaper({ schema: dataSchema, operation, fragments: Object.fromEntries(fragments), variables, conditions }) ?? null;
+      shapers.set(plan, shaper);
+    }
+    return shaper;
+  }
+
+  async function runPlanned(
+    plan: QueryPlan,
+    args: PlannedExecutionArgs,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
     const run = await executePlan(plan, {
       executorFor: options.executorFor,
       variables,
       context: args.contextValue,
       signal: args.signal,
     });
+    if (run.errors.length === 0) {
+      // The error-free answer, built without graphql-js's per-field bookkeeping; any other goes
+      // through graphql-js below, over the same data (compileShaper.ts).
+      const shaper = shaperFor(plan, args, operation, variables);
+      if (shaper !== null && shaper.accepts(variables)) {
+        const data = shaper.shape(run.data);
+        if (data !== NOT_SHAPED) return { data: data as Record<string, unknown> };
+      }
+    }
     const result = (await execute({
       schema: dataSchema,
       document: args.document,
@@ -216,7 +250,7 @@ export function planBytes(plan: QueryPlan): number {
 }
 
 /** A field's value is in the merged data under its response key, or its error is beside it. */
-const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
+export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unknown>, unknown> = (source, _args, _context, info) => {
   // A client field aliased `__typename` was fetched under an internal alias (normalizeOperation).
   const key = info.path.key === '__typename' && info.fieldName !== '__typename' ? CLIENT_TYPENAME_ALIAS : (info.path.key as string);
   let value = source[key];
