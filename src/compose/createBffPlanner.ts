@@ -28,8 +28,8 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
-import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
+import { MapperKind, isAsyncIterable, mapAsyncIterator, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
+import { FIELD_ERRORS, executePlan, subscribeRootFetch, type PlanExecution } from '../sources/federation/planner/executePlan.js';
 import { NotPlannable, documentShape } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import { withOverrideLabels, type SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
@@ -140,7 +140,12 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
 
   /** The operation and fragments with BFF resolver fields cut out and their `selectionSet`s put in. */
   const sourcePart = (operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>) => {
-    const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
+    const root =
+      operation.operation === OperationTypeNode.MUTATION
+        ? schema.getMutationType()
+        : operation.operation === OperationTypeNode.SUBSCRIPTION
+          ? schema.getSubscriptionType()
+          : schema.getQueryType();
     if (!root) throw new NotPlannable(`no ${operation.operation} type`);
     const out = new Map<string, FragmentDefinitionNode>();
     for (const [name, fragment] of fragments) {
@@ -365,7 +370,24 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return found;
   };
 
-  return async (args, fallbackFn) => {
+  /** The client's answer over a plan's merged data: graphql-js shapes it, BFF resolvers run where they own a field. */
+  const shape = async (decision: Decision, args: PlannedExecutionArgs, planned: Promise<PlanExecution>, labelsDrawn: ActiveLabels) => {
+    const state: ExecutionState = { errors: [], signal: args.signal, labels: labelsDrawn };
+    const rootValue: RootValue = { [PLAN]: planned, [STATE]: state };
+    const shaped = (await execute({
+      schema: shapeSchema,
+      document: decision.shape!,
+      rootValue,
+      contextValue: args.contextValue,
+      variableValues: args.variableValues,
+      operationName: args.operationName,
+      fieldResolver: readPlanned,
+    })) as ExecutionResult;
+    const run = await planned;
+    return { shaped, errors: [...(shaped.errors ?? []), ...run.errors, ...state.errors] };
+  };
+
+  const execution = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
     const fallback = fallbackFn as FallbackExecute;
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return fallback(args, 'no operation');
@@ -379,19 +401,9 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     const planned = decision.plan
       ? executePlan(decision.plan, { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal })
       : Promise.resolve<PlanExecution>({ data: {}, errors: [] });
-    const state: ExecutionState = { errors: [], signal: args.signal, labels: labelsDrawn };
-    const rootValue: RootValue = { [PLAN]: planned, [STATE]: state };
-    const shaped = (await execute({
-      schema: shapeSchema,
-      document: decision.shape,
-      rootValue,
-      contextValue: args.contextValue,
-      variableValues: args.variableValues,
-      operationName: args.operationName,
-      fieldResolver: readPlanned,
-    })) as ExecutionResult;
-    const run = await planned;
-    let errors = [...(shaped.errors ?? []), ...run.errors, ...state.errors];
+    const answer = await shape(decision, args, planned, labelsDrawn);
+    const { shaped } = answer;
+    let errors = answer.errors;
 
     // A resolver whose delegation cannot be planned: its root field (only) runs by stitching.
     const delegated = new Set<string>();
@@ -428,6 +440,42 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     }
     return { data, ...(errors.length > 0 ? { errors } : {}) };
   };
+
+  /**
+   * A subscription by plan: its root field's fetch opens the source's stream (an upstream
+   * subscription, or a Redis event source), and each event answers that fetch, so only the rest
+   * of the plan runs per event (entity and merge lookups, REST DataLoader batches), one event
+   * after the other: events leave in the order they came. What the planner cannot plan (a root
+   * field a BFF resolver owns, a selection it leaves to stitching) is stitching's, whole.
+   */
+  const subscription = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
+    const fallback = fallbackFn as FallbackExecute;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return fallback(args, 'no operation');
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+    if (coerced.errors) return fallback(args, 'invalid variables');
+    const labelsDrawn = drawLabels();
+    const decision = decide(args, operation, coerced.coerced, labelsDrawn);
+    if (!decision.shape) return fallback(args, decision.fallback!.reason);
+    const root = decision.plan?.steps[0]?.find((node) => node.kind === 'root');
+    if (!decision.plan || !root) {
+      const reason = 'subscription: its root field is a BFF resolver';
+      options.onFallback?.(reason, operation.name?.value);
+      return fallback(args, reason);
+    }
+    const { plan } = decision;
+    const run = { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal };
+    const events = await subscribeRootFetch(root, run);
+    if (!isAsyncIterable(events)) return events;
+    // The i-th pull gets the i-th event's answer, whenever its lookups finish: order is the source's.
+    return mapAsyncIterator(events, async (event: ExecutionResult) => {
+      const planned = executePlan(plan, { ...run, answered: { node: root, result: event } });
+      const { shaped, errors } = await shape(decision, args, planned, labelsDrawn);
+      return errors.length > 0 ? { ...shaped, errors } : shaped;
+    });
+  };
+
+  return Object.assign(execution, { subscribe: subscription });
 }
 
 function parseSelectionSet(selectionSet: string): SelectionSetNode {

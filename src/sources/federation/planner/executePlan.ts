@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
+import { isAsyncIterable, type ExecutionRequest, type Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../../errors/index.js';
 import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
 
@@ -25,6 +25,11 @@ export interface ExecutePlanOptions {
   /** The request's context: executors read the request scope (identity, deadline) from it. */
   context: unknown;
   signal?: AbortSignal | undefined;
+  /**
+   * A root fetch whose answer is already in hand, so it is not sent: a subscription's event
+   * answers its plan's root fetch (the upstream stream), and only the fetches below it run.
+   */
+  answered?: { node: FetchNode; result: ExecutionResult };
 }
 
 /**
@@ -54,7 +59,7 @@ export async function executePlan(plan: QueryPlan, options: ExecutePlanOptions):
 
 async function runFetch(node: FetchNode, execution: PlanExecution, options: ExecutePlanOptions): Promise<void> {
   if (node.kind === 'root') {
-    const result = await call(node, variablesFor(node, options.variables), options);
+    const result = options.answered?.node === node ? options.answered.result : await call(node, variablesFor(node, options.variables), options);
     if (result instanceof Error) {
       for (const key of node.errorKeys) markError(execution.data, key, result);
       return;
@@ -137,6 +142,37 @@ async function runEntityFetch(
     } else {
       placeError(execution, targets.flat(), node, error, []);
     }
+  }
+}
+
+/**
+ * Opens the stream a subscription plan's root fetch stands for: the source's events, each of
+ * which then answers that fetch (`answered`). A source that refuses, or cannot be reached,
+ * answers with its error instead (coded, as a fetch's would be).
+ */
+export async function subscribeRootFetch(
+  node: FetchNode,
+  options: Pick<ExecutePlanOptions, 'executorFor' | 'variables' | 'context' | 'signal'>,
+): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
+  const request: ExecutionRequest = {
+    document: node.document,
+    variables: variablesFor(node, options.variables),
+    operationType: node.operationType,
+    context: options.context,
+    ...(node.operationName ? { operationName: node.operationName } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  try {
+    const result = await options.executorFor(node.subgraph)(request);
+    if (isAsyncIterable(result)) return result as AsyncIterable<ExecutionResult>;
+    if (isObject(result) && Array.isArray(result.errors) && result.errors.length > 0) {
+      // Its errors as a fetch's are carried (message and extensions; no path: nothing was resolved).
+      const errors = result.errors as GraphQLFormattedError[];
+      return { errors: errors.map((error) => new GraphQLError(error.message, { ...(error.extensions ? { extensions: error.extensions } : {}) })) };
+    }
+    return { errors: [porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source: node.subgraph } })] };
+  } catch (error) {
+    return { errors: [error instanceof GraphQLError ? error : porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } })] };
   }
 }
 
