@@ -387,15 +387,23 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return { shaped, errors: [...(shaped.errors ?? []), ...run.errors, ...state.errors] };
   };
 
-  const execution = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
-    const fallback = fallbackFn as FallbackExecute;
+  /** How this request runs (its labels drawn, its variables coerced), or stitching's answer when it runs there whole. */
+  const decisionFor = (args: PlannedExecutionArgs, fallback: FallbackExecute) => {
     const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args, 'no operation');
+    if (!operation) return { answer: fallback(args, 'no operation') };
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args, 'invalid variables');
+    if (coerced.errors) return { answer: fallback(args, 'invalid variables') };
     const labelsDrawn = drawLabels();
     const decision = decide(args, operation, coerced.coerced, labelsDrawn);
-    if (!decision.shape) return fallback(args, decision.fallback!.reason);
+    if (!decision.shape) return { answer: fallback(args, decision.fallback!.reason) };
+    return { decision: decision as Decision & { shape: DocumentNode }, labelsDrawn, coerced };
+  };
+
+  const execution = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
+    const fallback = fallbackFn as FallbackExecute;
+    const decided = decisionFor(args, fallback);
+    if ('answer' in decided) return decided.answer;
+    const { decision, labelsDrawn, coerced } = decided;
 
     const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
     const planned = decision.plan
@@ -450,19 +458,11 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
    */
   const subscription = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
     const fallback = fallbackFn as FallbackExecute;
-    const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args, 'no operation');
-    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args, 'invalid variables');
-    const labelsDrawn = drawLabels();
-    const decision = decide(args, operation, coerced.coerced, labelsDrawn);
-    if (!decision.shape) return fallback(args, decision.fallback!.reason);
+    const decided = decisionFor(args, fallback);
+    if ('answer' in decided) return decided.answer;
+    const { decision, labelsDrawn, coerced } = decided;
     const root = decision.plan?.steps[0]?.find((node) => node.kind === 'root');
-    if (!decision.plan || !root) {
-      const reason = 'subscription: its root field is a BFF resolver';
-      options.onFallback?.(reason, operation.name?.value);
-      return fallback(args, reason);
-    }
+    if (!decision.plan || !root) return fallback(args, 'subscription: its root field is a BFF resolver');
     const { plan } = decision;
     const run = { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal };
     const events = await subscribeRootFetch(root, run);

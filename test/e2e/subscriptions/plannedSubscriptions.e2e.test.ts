@@ -8,6 +8,8 @@ import { repoRoot } from '../../support/portico.js';
 import { startAllSubgraphs, type SubgraphSet } from '../../support/subgraphs.js';
 import { startIdp, type Idp } from '../../support/tokens.js';
 import { parsePrometheusText } from '../../support/prometheusText.js';
+import { take } from '../../support/take.js';
+import { demoEnvironment } from '../../support/demoEnvironment.js';
 
 // Issue 19 item 2: a subscription's events resolved by plan. The same subscriptions run on the
 // web BFF executed by plan and on the same BFF executed by stitching, over the same subgraph
@@ -23,20 +25,11 @@ beforeAll(async () => {
   // Generous start-up: the machine is shared, and tsx compiles each subgraph on start.
   subgraphs = await startAllSubgraphs({}, { readyTimeoutMs: 90_000 });
   idp = await startIdp();
-  const env = {
-    WEB_PORT: '0',
-    MOBILE_PORT: '0',
-    PARTNER_PORT: '0',
-    ADMIN_PORT: '0',
-    USERS_URL: subgraphs.users.url,
-    ORDERS_URL: subgraphs.orders.url,
-    PRODUCTS_URL: subgraphs.products.url,
-    INVENTORY_URL: subgraphs.inventory.url,
-    IDP_URL: idp.url,
-    DEMO_RATE_LIMIT_POINTS: '100000000',
-  };
-  const config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), env);
+  const config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), demoEnvironment(subgraphs, idp));
   const web = config.bffs.filter((bff) => bff.name === 'web').map((bff) => ({ ...bff, authz: { ...bff.authz, onDenied: 'null' as const } }));
+  // The orders supergraph alone, no resolvers: the federation planner as is (createPlannedExecute).
+  const { resolverModule: _resolvers, ...webWithoutResolvers } = web[0]!;
+  web.push({ ...webWithoutResolvers, name: 'orders-only', sources: ['orders'] });
   const logger = pino({ level: 'silent' });
   [plan, stitch] = await Promise.all([
     startPortico({ ...config, bffs: web } as PorticoConfig, { logger }),
@@ -48,19 +41,8 @@ afterAll(async () => {
   await Promise.all([subgraphs?.[Symbol.asyncDispose](), idp?.stop()]);
 });
 
-const urlOf = (portico: Portico) => portico.bffs.find((candidate) => candidate.name === 'web')!.url;
+const urlOf = (portico: Portico, bff = 'web') => portico.bffs.find((candidate) => candidate.name === bff)!.url;
 const signIn = async (scopes: string[]) => ({ authorization: `Bearer ${await idp.issue({ sub: 'u1', scopes, aud: 'portico-web' } as never)}` });
-
-/** Collects what an iterator yields until it has `count`. */
-async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
-  const out: T[] = [];
-  while (out.length < count) {
-    const step = await iterator.next();
-    if (step.done) break;
-    out.push(step.value);
-  }
-  return out;
-}
 
 /** An event with its errors reduced to path and code (messages may word the same failure differently). */
 function comparable(event: { data?: unknown; errors?: readonly { path?: readonly unknown[]; extensions?: Record<string, unknown> }[] }) {
@@ -73,15 +55,15 @@ function comparable(event: { data?: unknown; errors?: readonly { path?: readonly
  * engine, then publishes three status changes of the order (cancel, reset to PENDING, cancel), and
  * resolves to each engine's three events.
  */
-async function bothEngines(orderId: string, query: string, headers: Record<string, string>, beforeEvents?: () => Promise<void>) {
+async function bothEngines(orderId: string, query: string, headers: Record<string, string>, beforeEvents?: () => Promise<void>, bff = 'web') {
   const orders = subgraphs.orders;
   await orders.reset();
-  const before = await counters();
-  const planned = createSseClient({ url: urlOf(plan), headers, retryAttempts: 0 }).iterate({ query });
+  const before = await counters(bff);
+  const planned = createSseClient({ url: urlOf(plan, bff), headers, retryAttempts: 0 }).iterate({ query });
   const plannedTaken = take(planned, 3);
   await orders.waitForStats((stats) => stats.openStreams === 1, 20_000);
-  const afterPlanned = await counters();
-  const stitched = createSseClient({ url: urlOf(stitch), headers, retryAttempts: 0 }).iterate({ query });
+  const afterPlanned = await counters(bff);
+  const stitched = createSseClient({ url: urlOf(stitch, bff), headers, retryAttempts: 0 }).iterate({ query });
   const stitchedTaken = take(stitched, 3);
   await orders.waitForStats((stats) => stats.openStreams === 2, 20_000);
   await beforeEvents?.();
@@ -99,14 +81,14 @@ async function bothEngines(orderId: string, query: string, headers: Record<strin
   return result;
 }
 
-/** `portico_operations_total` and `portico_plan_fallbacks_total` of the web BFF, from /metrics. */
-async function counters(): Promise<{ plan: number; stitch: number; fallbacks: Record<string, number> }> {
+/** `portico_operations_total` and `portico_plan_fallbacks_total` of a BFF, from /metrics. */
+async function counters(bff: string): Promise<{ plan: number; stitch: number; fallbacks: Record<string, number> }> {
   const samples = parsePrometheusText(await (await fetch(`${plan.admin!.url}/metrics`)).text());
   const value = (name: string, labels: Record<string, string>) =>
     samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, v]) => sample.labels[key] === v))?.value ?? 0;
   const fallbacks: Record<string, number> = {};
-  for (const sample of samples) if (sample.name === 'portico_plan_fallbacks_total' && sample.labels['bff'] === 'web') fallbacks[sample.labels['reason']!] = sample.value;
-  return { plan: value('portico_operations_total', { bff: 'web', engine: 'plan' }), stitch: value('portico_operations_total', { bff: 'web', engine: 'stitch' }), fallbacks };
+  for (const sample of samples) if (sample.name === 'portico_plan_fallbacks_total' && sample.labels['bff'] === bff) fallbacks[sample.labels['reason']!] = sample.value;
+  return { plan: value('portico_operations_total', { bff, engine: 'plan' }), stitch: value('portico_operations_total', { bff, engine: 'stitch' }), fallbacks };
 }
 
 const ORDER_EVENTS = `subscription {
@@ -132,6 +114,16 @@ describe('subscription events by plan (web BFF)', () => {
     expect(run.afterPlanned.plan - run.before.plan).toBe(1);
     expect(run.afterPlanned.stitch - run.before.stitch).toBe(0);
     expect(run.afterPlanned.fallbacks['subscription'] ?? 0).toBe(run.before.fallbacks['subscription'] ?? 0);
+  }, 60_000);
+
+  it('runs a supergraph-only BFF\'s subscription by the federation planner, equal to stitching', async () => {
+    const query = 'subscription { orderStatusChanged(orderId: "o1") { id status items { quantity unitPrice product { id } } } }';
+    const run = await bothEngines('o1', query, await signIn(['orders:read']), undefined, 'orders-only');
+    const item = { quantity: 2, unitPrice: expect.any(Number), product: { id: 'p8' } };
+    expect(run.planned).toEqual(['CANCELLED', 'PENDING', 'CANCELLED'].map((status) => ({ data: { orderStatusChanged: { id: 'o1', status, items: [item] } } })));
+    expect(run.planned).toEqual(run.stitched);
+    expect(run.afterPlanned.plan - run.before.plan).toBe(1);
+    expect(run.afterPlanned.stitch - run.before.stitch).toBe(0);
   }, 60_000);
 
   it('batches each event\'s products into one lookup (DataLoader), as stitching does', async () => {

@@ -154,16 +154,8 @@ export async function subscribeRootFetch(
   node: FetchNode,
   options: Pick<ExecutePlanOptions, 'executorFor' | 'variables' | 'context' | 'signal'>,
 ): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
-  const request: ExecutionRequest = {
-    document: node.document,
-    variables: variablesFor(node, options.variables),
-    operationType: node.operationType,
-    context: options.context,
-    ...(node.operationName ? { operationName: node.operationName } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
   try {
-    const result = await options.executorFor(node.subgraph)(request);
+    const result = await options.executorFor(node.subgraph)(requestFor(node, variablesFor(node, options.variables), options));
     if (isAsyncIterable(result)) return result as AsyncIterable<ExecutionResult>;
     if (isObject(result) && Array.isArray(result.errors) && result.errors.length > 0) {
       // Its errors as a fetch's are carried (message and extensions; no path: nothing was resolved).
@@ -181,16 +173,8 @@ async function call(
   variables: Record<string, unknown>,
   options: ExecutePlanOptions,
 ): Promise<ExecutionResult | GraphQLError> {
-  const request: ExecutionRequest = {
-    document: node.document,
-    variables,
-    operationType: node.operationType,
-    context: options.context,
-    ...(node.operationName ? { operationName: node.operationName } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
   try {
-    const result = await options.executorFor(node.subgraph)(request);
+    const result = await options.executorFor(node.subgraph)(requestFor(node, variables, options));
     if (isObject(result) && ('data' in result || 'errors' in result)) return result as ExecutionResult;
     return porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source: node.subgraph } });
   } catch (error) {
@@ -198,6 +182,17 @@ async function call(
     if (error instanceof GraphQLError) return error;
     return porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
   }
+}
+
+function requestFor(node: FetchNode, variables: Record<string, unknown>, options: Pick<ExecutePlanOptions, 'context' | 'signal'>): ExecutionRequest {
+  return {
+    document: node.document,
+    variables,
+    operationType: node.operationType,
+    context: options.context,
+    ...(node.operationName ? { operationName: node.operationName } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
 }
 
 function variablesFor(node: FetchNode, variables: Readonly<Record<string, unknown>>): Record<string, unknown> {
