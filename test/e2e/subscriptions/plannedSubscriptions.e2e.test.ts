@@ -126,6 +126,16 @@ describe('subscription events by plan (web BFF)', () => {
     expect(run.afterPlanned.stitch - run.before.stitch).toBe(0);
   }, 60_000);
 
+  it('runs a subscription the planner leaves (a reserved alias) by stitching, whole, counted with its reason', async () => {
+    const query = 'subscription { orderStatusChanged(orderId: "o1") { __pq_status: status } }';
+    const run = await bothEngines('o1', query, await signIn(['orders:read']));
+    expect(run.planned).toEqual(['CANCELLED', 'PENDING', 'CANCELLED'].map((status) => ({ data: { orderStatusChanged: { __pq_status: status } } })));
+    expect(run.planned).toEqual(run.stitched);
+    expect(run.afterPlanned.plan - run.before.plan).toBe(0);
+    expect(run.afterPlanned.stitch - run.before.stitch).toBe(1);
+    expect((run.afterPlanned.fallbacks['reserved_name'] ?? 0) - (run.before.fallbacks['reserved_name'] ?? 0)).toBe(1);
+  }, 60_000);
+
   it('batches each event\'s products into one lookup (DataLoader), as stitching does', async () => {
     // o21 is u1's too, with three items: p28, p9 and p20, fetched by no other test here (no cache hit).
     await subgraphs.products.reset();
