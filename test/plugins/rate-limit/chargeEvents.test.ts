@@ -1,16 +1,13 @@
 import { createSchema, createYoga, Repeater } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rateLimitSchema, type RateLimitConfigInput } from '../../../src/config/rateLimitSchema.js';
 import type { RequestScope } from '../../../src/context/requestScope.js';
 import { collectCostDirectives } from '../../../src/plugins/cost/collectCostDirectives.js';
 import { useCostLimit } from '../../../src/plugins/cost/useCostLimit.js';
 import { useRateLimit } from '../../../src/plugins/rate-limit/useRateLimit.js';
-import { createMemoryRateLimitStore } from '../../../src/stores/rate-limit/memoryRateLimitStore.js';
 import type { RateLimitStore } from '../../../src/stores/rate-limit/rateLimitStore.js';
-import { createRedisRateLimitStore } from '../../../src/stores/rate-limit/redisRateLimitStore.js';
 import { sseFrameReader, type SseFrame } from '../../support/sseFrames.js';
-import { startRedis, type RedisHandle } from '../../support/redis.js';
+import { useRateLimitStores } from '../../support/rateLimitStores.js';
 
 // Per-event charging (rateLimit.chargeSubscriptionEvents): an in-test gateway with the real cost
 // and rate-limit plugins over a subscription whose events the test publishes one by one. Each
@@ -94,20 +91,7 @@ function gateway(rateLimit: RateLimitConfigInput, store: RateLimitStore) {
 const data = (n: number) => JSON.stringify({ data: { ticks: [{ id: `${n}a` }, { id: `${n}b` }] } });
 const TIERS: RateLimitConfigInput['tiers'] = [{ kind: 'tenant', plans: { free: { limit: 10, windowSeconds: 60 } } }];
 
-let redis: RedisHandle;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: [name: string, make: (namespace: string) => RateLimitStore][] = [
-  ['memory', () => createMemoryRateLimitStore({ now: FIXED_NOW })],
-  ['Redis', (namespace) => createRedisRateLimitStore({ client, namespace, now: FIXED_NOW })],
-];
+const stores = useRateLimitStores(FIXED_NOW);
 
 describe.each(stores)('per-event subscription charges with the %s store', (storeName, makeStore) => {
   it('charges each delivered event the subscription\'s cost, and ends it with RATE_LIMITED when the bucket cannot pay', async () => {
