@@ -39,7 +39,7 @@ export type ModelPart =
 export function buildBffModel(parts: readonly ModelPart[], rename: Readonly<Record<string, string>>): SupergraphModel {
   const graphs = new Map<string, { name: string; url: string }>();
   const types = new Map<string, MutableType>();
-  const roots = { query: 'Query', mutation: 'Mutation' };
+  const roots = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' };
   const overrideLabels = new Set<string>();
   const renamed = (type: string, field: string) => rename[`${type}.${field}`] ?? field;
 
@@ -64,7 +64,14 @@ export function buildBffModel(parts: readonly ModelPart[], rename: Readonly<Reco
     for (const type of Object.values(part.schema.getTypeMap())) {
       if (type.name.startsWith('__')) continue;
       // Root types are merged under the BFF's names (a source's own root names do not matter).
-      const name = type === part.schema.getQueryType() ? 'Query' : type === part.schema.getMutationType() ? 'Mutation' : type.name;
+      const name =
+        type === part.schema.getQueryType()
+          ? 'Query'
+          : type === part.schema.getMutationType()
+            ? 'Mutation'
+            : type === part.schema.getSubscriptionType()
+              ? 'Subscription'
+              : type.name;
       if (isObjectType(type) || isInterfaceType(type)) {
         const target = typeOf(types, name, isObjectType(type) ? 'object' : 'interface');
         target.graphs.add(graph);

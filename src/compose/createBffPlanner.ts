@@ -28,10 +28,10 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { MapperKind, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
+import { MapperKind, isAsyncIterable, mapAsyncIterator, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
 import { LRUCache } from 'lru-cache';
 import { porticoError } from '../errors/index.js';
-import { FIELD_ERRORS, executePlan, type PlanExecution } from '../sources/federation/planner/executePlan.js';
+import { FIELD_ERRORS, executePlan, subscribeRootFetch, type PlanExecution } from '../sources/federation/planner/executePlan.js';
 import { NotPlannable, PlanTooLarge, defaultPlanBudget, documentShape, type PlanBudget } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import { withOverrideLabels, type SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
@@ -187,7 +187,12 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
 
   /** The operation and fragments with BFF resolver fields cut out and their `selectionSet`s put in. */
   const sourcePart = (operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>) => {
-    const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
+    const root =
+      operation.operation === OperationTypeNode.MUTATION
+        ? schema.getMutationType()
+        : operation.operation === OperationTypeNode.SUBSCRIPTION
+          ? schema.getSubscriptionType()
+          : schema.getQueryType();
     if (!root) throw new NotPlannable(`no ${operation.operation} type`);
     const out = new Map<string, FragmentDefinitionNode>();
     for (const [name, fragment] of fragments) {
@@ -429,29 +434,13 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     return found;
   };
 
-  return async (args, fallbackFn) => {
-    const fallback = fallbackFn as FallbackExecute;
-    const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args, 'no operation');
-    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args, 'invalid variables');
-    const labelsDrawn = drawLabels();
-    const decision = decide(args, operation, coerced.coerced, labelsDrawn);
-    if (decision.refused) {
-      const { limit, max } = decision.refused;
-      return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] };
-    }
-    if (!decision.shape) return fallback(args, decision.fallback!.reason);
-
-    const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
-    const planned = decision.plan
-      ? executePlan(decision.plan, { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal })
-      : Promise.resolve<PlanExecution>({ data: {}, errors: [] });
+  /** The client's answer over a plan's merged data: graphql-js shapes it, BFF resolvers run where they own a field. */
+  const shape = async (decision: Decision, args: PlannedExecutionArgs, planned: Promise<PlanExecution>, labelsDrawn: ActiveLabels) => {
     const state: ExecutionState = { errors: [], signal: args.signal, labels: labelsDrawn };
     const rootValue: RootValue = { [PLAN]: planned, [STATE]: state };
     const shaped = (await execute({
       schema: shapeSchema,
-      document: decision.shape,
+      document: decision.shape!,
       rootValue,
       contextValue: args.contextValue,
       variableValues: args.variableValues,
@@ -459,7 +448,38 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
       fieldResolver: readPlanned,
     })) as ExecutionResult;
     const run = await planned;
-    let errors = [...(shaped.errors ?? []), ...run.errors, ...state.errors];
+    return { shaped, errors: [...(shaped.errors ?? []), ...run.errors, ...state.errors] };
+  };
+
+  /** How this request runs (its labels drawn, its variables coerced), or the answer without a plan (stitching's, or a refusal). */
+  const decisionFor = (args: PlannedExecutionArgs, fallback: FallbackExecute) => {
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return { answer: fallback(args, 'no operation') };
+    const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+    if (coerced.errors) return { answer: fallback(args, 'invalid variables') };
+    const labelsDrawn = drawLabels();
+    const decision = decide(args, operation, coerced.coerced, labelsDrawn);
+    if (decision.refused) {
+      const { limit, max } = decision.refused;
+      return { answer: { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] } };
+    }
+    if (!decision.shape) return { answer: fallback(args, decision.fallback!.reason) };
+    return { decision: decision as Decision & { shape: DocumentNode }, labelsDrawn, coerced };
+  };
+
+  const execution = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
+    const fallback = fallbackFn as FallbackExecute;
+    const decided = decisionFor(args, fallback);
+    if ('answer' in decided) return decided.answer;
+    const { decision, labelsDrawn, coerced } = decided;
+
+    const stitched = decision.fallback ? Promise.resolve(fallback({ ...args, document: decision.fallback.document }, decision.fallback.reason)) : undefined;
+    const planned = decision.plan
+      ? executePlan(decision.plan, { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal })
+      : Promise.resolve<PlanExecution>({ data: {}, errors: [] });
+    const answer = await shape(decision, args, planned, labelsDrawn);
+    const { shaped } = answer;
+    let errors = answer.errors;
 
     // A resolver whose delegation cannot be planned: its root field (only) runs by stitching.
     const delegated = new Set<string>();
@@ -496,6 +516,34 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     }
     return { data, ...(errors.length > 0 ? { errors } : {}) };
   };
+
+  /**
+   * A subscription by plan: its root field's fetch opens the source's stream (an upstream
+   * subscription, or a Redis event source), and each event answers that fetch, so only the rest
+   * of the plan runs per event (entity and merge lookups, REST DataLoader batches), one event
+   * after the other: events leave in the order they came. What the planner cannot plan (a root
+   * field a BFF resolver owns, a selection it leaves to stitching) is stitching's, whole.
+   */
+  const subscription = async (args: PlannedExecutionArgs, fallbackFn: unknown) => {
+    const fallback = fallbackFn as FallbackExecute;
+    const decided = decisionFor(args, fallback);
+    if ('answer' in decided) return decided.answer;
+    const { decision, labelsDrawn, coerced } = decided;
+    const root = decision.plan?.steps[0]?.find((node) => node.kind === 'root');
+    if (!decision.plan || !root) return fallback(args, 'subscription: its root field is a BFF resolver');
+    const { plan } = decision;
+    const run = { executorFor: options.executorFor, variables: coerced.coerced, context: args.contextValue, signal: args.signal };
+    const events = await subscribeRootFetch(root, run);
+    if (!isAsyncIterable(events)) return events;
+    // The i-th pull gets the i-th event's answer, whenever its lookups finish: order is the source's.
+    return mapAsyncIterator(events, async (event: ExecutionResult) => {
+      const planned = executePlan(plan, { ...run, answered: { node: root, result: event } });
+      const { shaped, errors } = await shape(decision, args, planned, labelsDrawn);
+      return errors.length > 0 ? { ...shaped, errors } : shaped;
+    });
+  };
+
+  return Object.assign(execution, { subscribe: subscription });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Kind, execute, parse, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { Kind, OperationTypeNode, execute, parse, subscribe, type DocumentNode, type GraphQLField, type GraphQLSchema } from 'graphql';
 import type { ExecutionRequest, Executor, IResolvers } from '@graphql-tools/utils';
 import type { LoadedBff } from '../config/loadConfig.js';
 import { readSupergraphModel } from '../sources/federation/planner/supergraphModel.js';
@@ -48,17 +48,20 @@ export function createPlannerForBff(input: PlannerForBffInput): QueryPlanner | u
     }
     const schema = subschema.schema;
     // A REST source has no executor: its schema runs here, its resolvers batching through the
-    // request's DataLoaders, as under stitching.
+    // request's DataLoaders, as under stitching. A Redis event source's schema runs here too: a
+    // subscription to it listens on its channel, each message an event.
     const run: Executor =
       subschema.executor ??
-      ((request: ExecutionRequest) =>
-        execute({
+      ((request: ExecutionRequest) => {
+        const args = {
           schema,
           document: request.document,
           variableValues: request.variables ?? {},
           contextValue: request.context,
           ...(request.operationName ? { operationName: request.operationName } : {}),
-        }) as never);
+        };
+        return (request.operationType === OperationTypeNode.SUBSCRIPTION ? subscribe(args) : execute(args)) as never;
+      });
     parts.push({ kind: 'source', graph: name, schema, lookups });
     executors.set(name, createSourceGraphExecutor({ name, schema, lookups, run }));
   }

@@ -36,7 +36,7 @@ export function createUnrename(model: SupergraphModel, reverse: ReadonlyMap<stri
           definition.kind === Kind.OPERATION_DEFINITION
             ? {
                 ...definition,
-                selectionSet: rewrite(definition.selectionSet, definition.operation === 'mutation' ? model.roots.mutation : model.roots.query),
+                selectionSet: rewrite(definition.selectionSet, model.roots[definition.operation]),
               }
             : definition,
         ),

@@ -82,6 +82,15 @@ export const rateLimitSchema = z
      * @default true: clients can pace themselves before they hit the limit.
      */
     headers: z.boolean().default(true),
+    /**
+     * Charge every event a subscription delivers, not only the subscribe: each event costs the
+     * subscription's cost (the figure charged at subscribe, from the same selection) to the same
+     * buckets. When they cannot pay, the subscription ends with RATE_LIMITED (its `retryAfter`
+     * says when to resubscribe) instead of that event (docs/subscription-policies.md).
+     * @default false: a subscription is charged once, when it opens, as a query is; its events
+     * are bounded by the source's rate and the per-principal subscription cap instead.
+     */
+    chargeSubscriptionEvents: z.boolean().default(false),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

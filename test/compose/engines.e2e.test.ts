@@ -11,6 +11,7 @@ import { startAllSubgraphs, type SubgraphSet } from '../support/subgraphs.js';
 import { startIdp, type Idp } from '../support/tokens.js';
 import { randomOperations, type ArgumentTable } from '../support/randomOperations.js';
 import { parsePrometheusText } from '../support/prometheusText.js';
+import { demoEnvironment } from '../support/demoEnvironment.js';
 
 // Differential test of the two engines (docs/query-planner.md): every document runs on a BFF
 // executed by query plans and on the same BFF executed by stitching, over the same subgraph
@@ -27,20 +28,7 @@ beforeAll(async () => {
   // Generous start-up: the machine is shared, and tsx compiles each subgraph on start.
   subgraphs = await startAllSubgraphs({}, { readyTimeoutMs: 90_000 });
   idp = await startIdp();
-  const env = {
-    WEB_PORT: '0',
-    MOBILE_PORT: '0',
-    PARTNER_PORT: '0',
-    ADMIN_PORT: '0',
-    USERS_URL: subgraphs.users.url,
-    ORDERS_URL: subgraphs.orders.url,
-    PRODUCTS_URL: subgraphs.products.url,
-    INVENTORY_URL: subgraphs.inventory.url,
-    IDP_URL: idp.url,
-    // Hundreds of documents from one caller: the demo plan (200 points a minute) is not under test here.
-    DEMO_RATE_LIMIT_POINTS: '100000000',
-  };
-  config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), env);
+  config = await loadConfig(path.join(repoRoot, 'portico.config.ts'), demoEnvironment(subgraphs, idp));
   const logger = pino({ level: 'silent' });
   [plan, stitch] = await Promise.all([
     startPortico(config, { logger }),

@@ -33,17 +33,33 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
   const { planner, bff } = options;
   const metrics = planMetrics(options.registry);
   const logged = new WeakSet<DocumentNode>();
+  const logOnce = (document: DocumentNode, operationName: string | null | undefined, reason: string | undefined) => {
+    if (!options.logger || logged.has(document)) return;
+    logged.add(document);
+    options.logger.info({ bff, operationName, reason }, 'part of an operation runs by stitching: the query planner does not plan it');
+  };
   return {
-    // Subscriptions are not planned yet: the subscription root field is stitching's, which opens
-    // the source's stream and resolves each event's other fields (REST, other graphs) by type
-    // merging. Counted as a fallback like any other, so the share is visible.
-    onSubscribe({ args }) {
-      metrics.operations.inc({ bff, engine: 'stitch' });
-      metrics.fallbacks.inc({ bff, reason: planner ? 'subscription' : 'engine_stitch' });
-      if (planner && options.logger && !logged.has(args.document)) {
-        logged.add(args.document);
-        options.logger.info({ bff, operationName: args.operationName, reason: 'subscription' }, 'part of an operation runs by stitching: the query planner does not plan it');
+    // A subscription runs by plan when the planner can plan it (its root field the stream, the
+    // rest of the plan per event), by stitching otherwise: counted as either, like any operation.
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const subscribePlanned = planner?.subscribe;
+      if (!subscribePlanned) {
+        metrics.operations.inc({ bff, engine: 'stitch' });
+        metrics.fallbacks.inc({ bff, reason: planner ? 'subscription' : 'engine_stitch' });
+        if (planner) logOnce(args.document, args.operationName, 'subscription');
+        return;
       }
+      setSubscribeFn((subscribeArgs) => {
+        let stitched = false;
+        const fallback = (fallbackArgs: typeof subscribeArgs, reason?: string) => {
+          stitched = true;
+          metrics.fallbacks.inc({ bff, reason: fallbackReasonLabel(reason) });
+          logOnce(subscribeArgs.document, subscribeArgs.operationName, reason);
+          return subscribeFn(fallbackArgs);
+        };
+        const result = Promise.resolve(subscribePlanned(subscribeArgs, fallback));
+        return result.finally(() => metrics.operations.inc({ bff, engine: stitched ? 'stitch' : 'plan' })) as ReturnType<typeof subscribeFn>;
+      });
     },
     onExecute({ executeFn, setExecuteFn }) {
       if (!planner) {
@@ -59,10 +75,7 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
         const fallback = (fallbackArgs: typeof args, reason?: string) => {
           stitched = true;
           metrics.fallbacks.inc({ bff, reason: fallbackReasonLabel(reason) });
-          if (options.logger && !logged.has(args.document)) {
-            logged.add(args.document);
-            options.logger.info({ bff, operationName: args.operationName, reason }, 'part of an operation runs by stitching: the query planner does not plan it');
-          }
+          logOnce(args.document, args.operationName, reason);
           return executeFn(fallbackArgs);
         };
         const count = () => metrics.operations.inc({ bff, engine: stitched ? 'stitch' : 'plan' });

@@ -1,4 +1,5 @@
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { isAsyncIterable } from '@envelop/core';
 import type { Plugin } from 'graphql-yoga';
 import type { RateLimitConfig } from '../../config/rateLimitSchema.js';
 import { operationCostOf } from '../../context/operationCost.js';
@@ -8,12 +9,13 @@ import { porticoError } from '../../errors/index.js';
 import { consoleFeed, type ConsoleFeed } from '../../observability/console/consoleFeed.js';
 import { createMemoryRateLimitStore } from '../../stores/rate-limit/memoryRateLimitStore.js';
 import type { RateLimitStore } from '../../stores/rate-limit/rateLimitStore.js';
+import { chargeEvents } from './chargeEvents.js';
 import { countDecision } from './rateLimitMetrics.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rateLimitHeaders.js';
 import { selectBuckets } from './selectBuckets.js';
 
 /** The BFF's `rateLimit` config (src/config/rateLimitSchema.ts documents each key) plus its wiring. */
-export interface RateLimitOptions extends Pick<RateLimitConfig, 'tiers'>, Partial<Pick<RateLimitConfig, 'headers'>> {
+export interface RateLimitOptions extends Pick<RateLimitConfig, 'tiers'>, Partial<Pick<RateLimitConfig, 'headers' | 'chargeSubscriptionEvents'>> {
   /** Names the BFF in metrics. */
   bff: string;
   /**
@@ -118,7 +120,18 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
       const error = await decide(args);
-      if (error) setResultAndStopExecution({ errors: [error] });
+      if (error) {
+        setResultAndStopExecution({ errors: [error] });
+        return undefined;
+      }
+      if (options.chargeSubscriptionEvents !== true) return undefined;
+      // Each event is charged as the subscribe was (same cost, same buckets); an event the
+      // buckets cannot pay ends the subscription with that refusal (RATE_LIMITED).
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result)) setResult(chargeEvents(result as AsyncIterable<ExecutionResult>, () => decide(args)));
+        },
+      };
     },
     onResponse({ response, serverContext }) {
       const context = serverContext as RateLimitContext | undefined;

@@ -4,6 +4,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ApolloClient, HttpLink, InMemoryCache, gql as apolloGql } from '@apollo/client';
 import { gql, useDemoGateway } from '../../support/portico.js';
+import { take } from '../../support/take.js';
 
 // Issue 19: subscriptions through every client protocol, each event's REST fields resolved from
 // the products and inventory sources, credentials checked on connect.
@@ -15,17 +16,6 @@ const STATUS_EVENTS = `subscription {
 // o1's one item: product p8, as the seed data derives it (subgraphs/orders/data.ts).
 const ITEMS = [{ quantity: 2, product: { name: 'Compact Planter', stock: { available: 6 } } }];
 const event = (status: string) => ({ data: { orderStatusChanged: { id: 'o1', status, items: ITEMS } } });
-
-/** Collects what an iterator yields until it has `count`. */
-async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {
-  const out: T[] = [];
-  while (out.length < count) {
-    const step = await iterator.next();
-    if (step.done) break;
-    out.push(step.value);
-  }
-  return out;
-}
 
 describe('subscriptions over SSE, WebSocket and multipart HTTP (web BFF)', () => {
   it('delivers the same status changes in order to a graphql-sse, a graphql-ws and an Apollo Client subscriber, REST fields filled', async () => {

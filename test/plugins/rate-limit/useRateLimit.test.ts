@@ -1,7 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rateLimitSchema, type RateLimitConfigInput } from '../../../src/config/rateLimitSchema.js';
 import { ANONYMOUS, type Principal } from '../../../src/context/principal.js';
 import type { RequestScope } from '../../../src/context/requestScope.js';
@@ -12,8 +11,7 @@ import { useRateLimit } from '../../../src/plugins/rate-limit/useRateLimit.js';
 import { createFailoverRateLimitStore } from '../../../src/stores/rate-limit/failoverRateLimitStore.js';
 import { createMemoryRateLimitStore } from '../../../src/stores/rate-limit/memoryRateLimitStore.js';
 import type { RateLimitStore } from '../../../src/stores/rate-limit/rateLimitStore.js';
-import { createRedisRateLimitStore } from '../../../src/stores/rate-limit/redisRateLimitStore.js';
-import { startRedis, type RedisHandle } from '../../support/redis.js';
+import { useRateLimitStores } from '../../support/rateLimitStores.js';
 
 // An in-test gateway: the real cost and rate-limit plugins in a yoga over a small local schema
 // whose resolvers count their calls (the "subgraph"). The test plays the auth stage: it hands
@@ -78,20 +76,7 @@ const PLANS: RateLimitConfigInput = {
   tiers: [{ kind: 'tenant', plans: { free: { limit: 10, windowSeconds: 60 }, pro: { limit: 10_000, windowSeconds: 60 } } }],
 };
 
-let redis: RedisHandle;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-const stores: [name: string, make: (namespace: string) => RateLimitStore][] = [
-  ['memory', () => createMemoryRateLimitStore({ now: FIXED_NOW })],
-  ['Redis', (namespace) => createRedisRateLimitStore({ client, namespace, now: FIXED_NOW })],
-];
+const stores = useRateLimitStores(FIXED_NOW);
 
 describe.each(stores)('cost-based rate limiting with the %s store', (storeName, makeStore) => {
   const ns = (test: string) => `${storeName}-${test}`;

@@ -12,10 +12,10 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { MapperKind, mapSchema, type Executor } from '@graphql-tools/utils';
+import { MapperKind, isAsyncIterable, mapAsyncIterator, mapSchema, type Executor } from '@graphql-tools/utils';
 import { LRUCache } from 'lru-cache';
 import { porticoError } from '../../../errors/index.js';
-import { FIELD_ERRORS, executePlan } from './executePlan.js';
+import { FIELD_ERRORS, executePlan, subscribeRootFetch, type ExecutePlanOptions } from './executePlan.js';
 import { compileShaper, NOT_SHAPED, type ResponseShaper } from './compileShaper.js';
 import {
   CLIENT_TYPENAME_ALIAS,
@@ -28,6 +28,11 @@ import {
 } from './normalizeOperation.js';
 import { planOperation, type QueryPlan } from './planOperation.js';
 import { withOverrideLabels, type SupergraphModel } from './supergraphModel.js';
+
+/** Runs an operation by plan, or by `fallback`; `subscribe` opens a subscription the same way. */
+export type PlannedExecute = ((args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown) & {
+  subscribe: (args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown;
+};
 
 /** Execution arguments as envelop passes them (a signal when the client can abort). */
 export type PlannedExecutionArgs = ExecutionArgs & { signal?: AbortSignal };
@@ -108,7 +113,7 @@ interface DocumentPlans {
  * scalar serialisation and error paths are exactly graphql-js's. Whatever the planner does not
  * support (see planOperation) runs through `fallback`, stitching, unchanged.
  */
-export function createPlannedExecute(options: PlannedExecuteOptions): (args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown {
+export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExecute {
   const labels = [...options.model.overrideLabels].sort();
   const labelIsOn = options.overrideLabel ?? percentLabels();
   // One model per set of active labels: few labels, so few models.
@@ -172,20 +177,44 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
     return decision;
   };
 
-  return (args, fallback) => {
+  /** The operation's plan and coerced variables, or the answer without one (stitching's, or a refusal). */
+  const planFor = (args: PlannedExecutionArgs, fallback: ExecuteFn): { plan: QueryPlan; operation: OperationDefinitionNode; variables: Record<string, unknown> } | { answer: unknown } => {
     const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return fallback(args, 'no operation');
+    if (!operation) return { answer: fallback(args, 'no operation') };
     // Invalid variables: graphql-js's own execution reports them, exactly as without a plan.
     const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-    if (coerced.errors) return fallback(args, 'invalid variables');
+    if (coerced.errors) return { answer: fallback(args, 'invalid variables') };
     const decision = decide(args, operation, coerced.coerced);
-    if ('notPlannable' in decision) return fallback(args, decision.notPlannable);
+    if ('notPlannable' in decision) return { answer: fallback(args, decision.notPlannable) };
     if ('refused' in decision) {
       const { limit, max } = decision.refused;
-      return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] };
+      return { answer: { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] } };
     }
-    return runPlanned(decision, args, operation, coerced.coerced);
+    return { plan: decision, operation, variables: coerced.coerced };
   };
+
+  const plannedExecute = (args: PlannedExecutionArgs, fallback: ExecuteFn) => {
+    const planned = planFor(args, fallback);
+    return 'answer' in planned ? planned.answer : runPlanned(planned.plan, args, planned.operation, planned.variables);
+  };
+
+  /**
+   * A subscription by plan: the root fetch opens the subgraph's stream, and each event answers
+   * it, so only the entity fetches below run per event (docs/query-planner.md, "Subscriptions").
+   */
+  const plannedSubscribe = async (args: PlannedExecutionArgs, fallback: ExecuteFn) => {
+    const planned = planFor(args, fallback);
+    if ('answer' in planned) return planned.answer;
+    const { plan, operation, variables } = planned;
+    const root = plan.steps[0]?.find((node) => node.kind === 'root');
+    if (!root) return fallback(args, 'subscription without a root fetch');
+    const events = await subscribeRootFetch(root, { executorFor: options.executorFor, variables, context: args.contextValue, signal: args.signal });
+    if (!isAsyncIterable(events)) return events;
+    // The i-th pull gets the i-th event's answer: order is the subgraph's.
+    return mapAsyncIterator(events, (event: ExecutionResult) => runPlanned(plan, args, operation, variables, { node: root, result: event }));
+  };
+
+  return Object.assign(plannedExecute, { subscribe: plannedSubscribe });
 
   function shaperFor(plan: QueryPlan, args: PlannedExecutionArgs, operation: OperationDefinitionNode, variables: Record<string, unknown>): ResponseShaper | null {
     let shaper = shapers.get(plan);
@@ -202,14 +231,16 @@ export function createPlannedExecute(options: PlannedExecuteOptions): (args: Pla
     args: PlannedExecutionArgs,
     operation: OperationDefinitionNode,
     variables: Record<string, unknown>,
+    answered?: ExecutePlanOptions['answered'],
   ): Promise<ExecutionResult> {
     const run = await executePlan(plan, {
       executorFor: options.executorFor,
       variables,
       context: args.contextValue,
       signal: args.signal,
+      ...(answered ? { answered } : {}),
     });
-    if (run.errors.length === 0) {
+    if (run.errors.length === 0 && answered === undefined) {
       // The error-free answer, built without graphql-js's per-field bookkeeping; any other goes
       // through graphql-js below, over the same data (compileShaper.ts).
       const shaper = shaperFor(plan, args, operation, variables);

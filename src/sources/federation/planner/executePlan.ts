@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
+import { isAsyncIterable, type ExecutionRequest, type Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../../errors/index.js';
 import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
 
@@ -25,6 +25,11 @@ export interface ExecutePlanOptions {
   /** The request's context: executors read the request scope (identity, deadline) from it. */
   context: unknown;
   signal?: AbortSignal | undefined;
+  /**
+   * A root fetch whose answer is already in hand, so it is not sent: a subscription's event
+   * answers its plan's root fetch (the upstream stream), and only the fetches below it run.
+   */
+  answered?: { node: FetchNode; result: ExecutionResult };
 }
 
 /**
@@ -54,7 +59,7 @@ export async function executePlan(plan: QueryPlan, options: ExecutePlanOptions):
 
 async function runFetch(node: FetchNode, execution: PlanExecution, options: ExecutePlanOptions): Promise<void> {
   if (node.kind === 'root') {
-    const result = await call(node, variablesFor(node, options.variables), options);
+    const result = options.answered?.node === node ? options.answered.result : await call(node, variablesFor(node, options.variables), options);
     if (result instanceof Error) {
       for (const key of node.errorKeys) markError(execution.data, key, result);
       return;
@@ -140,21 +145,36 @@ async function runEntityFetch(
   }
 }
 
+/**
+ * Opens the stream a subscription plan's root fetch stands for: the source's events, each of
+ * which then answers that fetch (`answered`). A source that refuses, or cannot be reached,
+ * answers with its error instead (coded, as a fetch's would be).
+ */
+export async function subscribeRootFetch(
+  node: FetchNode,
+  options: Pick<ExecutePlanOptions, 'executorFor' | 'variables' | 'context' | 'signal'>,
+): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
+  try {
+    const result = await options.executorFor(node.subgraph)(requestFor(node, variablesFor(node, options.variables), options));
+    if (isAsyncIterable(result)) return result as AsyncIterable<ExecutionResult>;
+    if (isObject(result) && Array.isArray(result.errors) && result.errors.length > 0) {
+      // Its errors as a fetch's are carried (message and extensions; no path: nothing was resolved).
+      const errors = result.errors as GraphQLFormattedError[];
+      return { errors: errors.map((error) => new GraphQLError(error.message, { ...(error.extensions ? { extensions: error.extensions } : {}) })) };
+    }
+    return { errors: [porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source: node.subgraph } })] };
+  } catch (error) {
+    return { errors: [error instanceof GraphQLError ? error : porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } })] };
+  }
+}
+
 async function call(
   node: FetchNode,
   variables: Record<string, unknown>,
   options: ExecutePlanOptions,
 ): Promise<ExecutionResult | GraphQLError> {
-  const request: ExecutionRequest = {
-    document: node.document,
-    variables,
-    operationType: node.operationType,
-    context: options.context,
-    ...(node.operationName ? { operationName: node.operationName } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
   try {
-    const result = await options.executorFor(node.subgraph)(request);
+    const result = await options.executorFor(node.subgraph)(requestFor(node, variables, options));
     if (isObject(result) && ('data' in result || 'errors' in result)) return result as ExecutionResult;
     return porticoError('SUBGRAPH_BAD_RESPONSE', { details: { source: node.subgraph } });
   } catch (error) {
@@ -162,6 +182,17 @@ async function call(
     if (error instanceof GraphQLError) return error;
     return porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
   }
+}
+
+function requestFor(node: FetchNode, variables: Record<string, unknown>, options: Pick<ExecutePlanOptions, 'context' | 'signal'>): ExecutionRequest {
+  return {
+    document: node.document,
+    variables,
+    operationType: node.operationType,
+    context: options.context,
+    ...(node.operationName ? { operationName: node.operationName } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
 }
 
 function variablesFor(node: FetchNode, variables: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -181,13 +181,12 @@ interface Jump {
 export function planOperation(input: PlanInput): QueryPlan {
   const { model, operation } = input;
   if (model.unsupported) throw new NotPlannable(model.unsupported);
-  if (operation.operation === OperationTypeNode.SUBSCRIPTION) throw new NotPlannable('subscription');
   const variableDefinitions = new Map<string, VariableDefinitionNode>(
     (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition]),
   );
   if (variableDefinitions.has(REPRESENTATIONS)) throw new NotPlannable(`a client variable named $${REPRESENTATIONS}`);
 
-  const rootType = operation.operation === OperationTypeNode.QUERY ? model.roots.query : model.roots.mutation;
+  const rootType = model.roots[operation.operation];
   const meter = { budget: input.budget ?? defaultPlanBudget, fields: 0 };
   const rootFields = normalizeSelections(model, input.fragments, input.variables, rootType, operation.selectionSet, meter);
   const drafts: Draft[] = [];
@@ -585,6 +584,11 @@ export function planOperation(input: PlanInput): QueryPlan {
     }
   }
 
+  // A subscription's one root field is the stream: its fetch is the plan's first step, answered
+  // by each event (executePlan's `answered`), and every entity fetch below runs per event.
+  if (operation.operation === OperationTypeNode.SUBSCRIPTION && (runs.length !== 1 || runs[0]!.fields.length !== 1)) {
+    throw new NotPlannable('subscription without exactly one root field');
+  }
   const roots = runs.map((run, index) => ({
     run,
     draft: newDraft({

@@ -10,7 +10,14 @@ import type { PlanBudget } from './normalizeOperation.js';
 import { readSupergraphModel } from './supergraphModel.js';
 
 /** Runs one operation through its cached plan, or through `fallback` (stitching) when it has none. */
-export type QueryPlanner = (args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown;
+export type QueryPlanner = ((args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown) & {
+  /**
+   * Opens a subscription by plan (the root field's stream, the rest of the plan per event), or
+   * through `fallback` (stitching's subscribe) when it cannot be planned. Absent: every
+   * subscription is stitching's.
+   */
+  subscribe?: (args: PlannedExecutionArgs, fallback: ExecuteFn) => unknown;
+};
 
 export interface QueryPlannerOptions {
   supergraphSdl: string | DocumentNode;

@@ -22,7 +22,7 @@ export interface SupergraphModel {
   graphs: ReadonlyMap<string, { name: string; url: string }>;
   types: ReadonlyMap<string, TypeModel>;
   /** The root types' names, from the schema definition (`Query`, `Mutation` unless renamed). */
-  roots: { query: string; mutation: string };
+  roots: { query: string; mutation: string; subscription: string };
   /** Set when the whole supergraph is outside what the planner supports (e.g. join v0.1). */
   unsupported?: string;
   /** Every progressive `@override` label (`percent(25)`, or a custom one) of the supergraph. */
@@ -98,13 +98,14 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
   const graphs = new Map<string, { name: string; url: string }>();
   const types = new Map<string, TypeModel>();
   let unsupported: string | undefined;
-  const roots = { query: 'Query', mutation: 'Mutation' };
+  const roots = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' };
 
   for (const definition of supergraph.definitions) {
     if (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) {
       for (const operationType of definition.operationTypes ?? []) {
         if (operationType.operation === 'query') roots.query = operationType.type.name.value;
         if (operationType.operation === 'mutation') roots.mutation = operationType.type.name.value;
+        if (operationType.operation === 'subscription') roots.subscription = operationType.type.name.value;
       }
       for (const directive of definition.directives ?? []) {
         const url = stringArg(directive, 'url');

@@ -498,13 +498,50 @@ describe('planOperation on entity interfaces and @interfaceObject', () => {
   });
 });
 
+describe('planOperation on a subscription (issue 19)', () => {
+  const live = modelOf(
+    composeSupergraph([
+      {
+        name: 'orders',
+        url: 'http://orders.fixture.invalid/graphql',
+        sdl: `${federationLink(['@key'])}
+          type Query { order(id: ID!): Order }
+          type Order @key(fields: "id") { id: ID! status: String! }
+          type Subscription { orderChanged(id: ID!): Order! }`,
+      },
+      {
+        name: 'shipping',
+        url: 'http://shipping.fixture.invalid/graphql',
+        sdl: `${federationLink(['@key'])}
+          type Query { carriers: [String!]! }
+          type Order @key(fields: "id") { id: ID! eta: String }`,
+      },
+    ]),
+  );
+
+  it('makes the root field a subscription fetch, the plan\'s first step, with the entity fetches below it', () => {
+    const plan = planOf(live, 'subscription ($id: ID!) { orderChanged(id: $id) { status eta } }');
+    expect(plan.steps).toHaveLength(1);
+    const [root, entity] = plan.steps[0]!;
+    expect(root!.kind).toBe('root');
+    expect(root!.operationType).toBe('subscription');
+    expect(root!.subgraph).toBe('orders');
+    expect(print(root!.document)).toBe(graphql('subscription ($id: ID!) { orderChanged(id: $id) { status __typename __pq_id: id } }'));
+    expect(entity).toMatchObject({ kind: 'entity', subgraph: 'shipping', typeName: 'Order', operationType: 'query', paths: [['orderChanged']] });
+    expect(entity!.deps).toEqual([root]);
+  });
+
+  it('leaves a subscription without exactly one root field to stitching (validation refuses it anyway)', () => {
+    expect(reasonNotPlanned(live, 'subscription { a: orderChanged(id: "1") { id } b: orderChanged(id: "2") { id } }')).toBe('subscription without exactly one root field');
+  });
+});
+
 describe('planOperation leaves to stitching (NotPlannable) what it does not support', () => {
   it.each([
     ['@defer', models.shop, '{ me { ... @defer { name } } }', '@defer'],
     ['an unknown directive', models.shop, '{ me { name @lowercase } }', '@lowercase'],
     ['introspection (__schema)', models.shop, '{ __schema { queryType { name } } }', 'introspection'],
     ['introspection (__type) next to planned fields', models.shop, '{ me { name } __type(name: "User") { name } }', 'introspection'],
-    ['a subscription', models.shop, 'subscription { me { name } }', 'subscription'],
     ['a client alias with the planner\'s internal prefix', models.shop, '{ me { __pq_id: name reviews { body } } }', 'alias __pq_id'],
     ['a client variable named $representations', models.shop, 'query ($representations: Int) { topProducts(first: $representations) { upc } }', 'a client variable named $representations'],
   ])('%s', (_what, model, query, reason) => {
