@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../../errors/index.js';
-import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
+import type { ContextRead, ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
 
 /**
  * Errors waiting at a field of an object of the merged data, by response key. A symbol, so
@@ -215,12 +215,38 @@ function collectInContext(
       for (const variable of context) {
         const ancestor = line[variable.depth];
         if (!ancestor || (variable.depth > 0 && ancestor.__typename !== variable.ancestorType)) continue next;
-        values[variable.name] = ancestor[variable.from] ?? null;
+        values[variable.name] = contextValue(ancestor, variable.reads);
       }
       found.push({ object, values });
     }
   }
   return found;
+}
+
+/** A `@fromContext` argument's value, read on its ancestor (see ContextVariable.reads). */
+function contextValue(ancestor: DataObject, reads: readonly ContextRead[]): unknown {
+  if (reads.length === 1) return unwrapped(ancestor[reads[0]!.from], reads[0]!.selections);
+  return shaped(ancestor, reads);
+}
+
+/** Down a chain of single-field selections to the value at its end. */
+function unwrapped(value: unknown, reads: readonly ContextRead[] | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (!reads) return value;
+  if (Array.isArray(value)) return value.map((item) => unwrapped(item, reads));
+  if (!isObject(value)) return null;
+  return reads.length === 1 ? unwrapped(value[reads[0]!.from], reads[0]!.selections) : shaped(value, reads);
+}
+
+/** An object of the fields read (an input object argument), nested values likewise. */
+function shaped(value: unknown, reads: readonly ContextRead[] | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (!reads) return value;
+  if (Array.isArray(value)) return value.map((item) => shaped(item, reads));
+  if (!isObject(value)) return null;
+  const object: Record<string, unknown> = {};
+  for (const read of reads) object[read.name] = shaped(value[read.from], read.selections);
+  return object;
 }
 
 function pushObjects(into: DataObject[], value: unknown): void {

@@ -17,6 +17,7 @@ import {
   INTERNAL_ALIAS_PREFIX,
   typeScopedAlias,
   NotPlannable,
+  Unsatisfiable,
   defaultPlanBudget,
   normalizeSelections,
   type PlanBudget,
@@ -72,8 +73,21 @@ export interface ContextVariable {
   depth: number;
   /** The ancestor's type, which sets the context. */
   ancestorType: string;
-  /** The response key the value was fetched under on the ancestor. */
+  /**
+   * What the context selection reads on the ancestor, each top-level field under the internal
+   * alias it was fetched with. One field gives its value, unwrapped down a chain of single-field
+   * selections (`{ currency { code } }` gives the code); several give an object of them (an
+   * input object argument).
+   */
+  reads: readonly ContextRead[];
+}
+
+/** One field of a context selection: where it is in the ancestor's data, and what is read below it. */
+export interface ContextRead {
+  name: string;
+  /** The response key on the ancestor (an internal alias at the top, the field's name below). */
   from: string;
+  selections?: readonly ContextRead[];
 }
 
 export interface RepresentationField {
@@ -368,20 +382,21 @@ export function planOperation(input: PlanInput): QueryPlan {
     const args: ArgumentNode[] = [...(field.node.arguments ?? [])];
     for (const argument of model_.contextArguments?.get(target) ?? []) {
       const frame = [...(position.frames ?? [])].reverse().find((candidate) => candidate.type.contexts?.has(argument.context));
-      const [read, ...more] = argument.selection.selections;
-      if (!frame || !read || more.length > 0 || read.kind !== Kind.FIELD || read.selectionSet || read.arguments?.length) {
-        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor, or reads more than one field`);
+      if (!frame) throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor setting its context`);
+      const selections = contextSelectionOn(frame.type, argument.selection);
+      if (!selections || !isAvailable(frame.type, { kind: Kind.SELECTION_SET, selections }, frame.graph, frame.provided)) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads what ${frame.graph} does not give on ${frame.type.name}`);
       }
-      const from = fieldOf(frame.type, read.name.value);
-      if (!isLocalIn(from, read.name.value, frame.graph, frame.provided)) {
-        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads ${frame.type.name}.${read.name.value}, not in ${frame.graph}`);
-      }
-      const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}`;
       frame.out.addOnce('__typename', typenameNode);
-      frame.out.addOnce(alias, { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: read.name });
+      const reads = selections.map((read): ContextRead => {
+        // The digest keeps two contexts reading one field with different selections apart.
+        const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}${read.selectionSet ? `_${digest(print(read.selectionSet))}` : ''}`;
+        frame.out.addOnce(alias, { ...read, alias: { kind: Kind.NAME, value: alias } });
+        return { name: read.name.value, from: alias, ...(read.selectionSet ? { selections: contextReads(read.selectionSet) } : {}) };
+      });
       const name = `${INTERNAL_ALIAS_PREFIX}ctx${contextVariables++}`;
       context.push({
-        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, from: alias },
+        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, reads },
         definition: { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } }, type: parseType(argument.type, { noLocation: true }) },
       });
       args.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argument.name }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } });
@@ -521,7 +536,34 @@ export function planOperation(input: PlanInput): QueryPlan {
         if (key) return { target, key, entity: iface.name };
       }
     }
+    if (!mayReach(type, field, position)) throw new Unsatisfiable(`${type.name}.${fieldName}`);
     throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
+  };
+
+  /**
+   * Whether any route could lead from the current graph to one resolving `field`: the graphs
+   * reachable through keys, each key's fields obtainable from a graph already reached (or
+   * provided here), hop after hop. Generous on purpose (nested key fields and `@requires` are not
+   * checked), so `false` proves the field unsatisfiable rather than beyond this planner.
+   */
+  const mayReach = (type: TypeModel, field: FieldModel, position: Position): boolean => {
+    // Entity interfaces and @interfaceObjects offer routes the key walk below does not follow.
+    if (type.interfaces.some((name) => { const iface = model.types.get(name); return iface !== undefined && (iface.keys.size > 0 || iface.interfaceObjectIn.size > 0); })) return true;
+    const reached = new Set([position.graph]);
+    const obtainable = (name: string): boolean => {
+      const keyField = type.fields.get(name);
+      return keyField !== undefined && ([...keyField.resolvableIn].some((graph) => reached.has(graph)) || isProvided(position.provided, name));
+    };
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [graph, keys] of type.keys) {
+        if (reached.has(graph)) continue;
+        if (!keys.some((key) => key.selections.every((selection) => selection.kind === Kind.FIELD && (selection.name.value === '__typename' || obtainable(selection.name.value))))) continue;
+        reached.add(graph);
+        grew = true;
+      }
+    }
+    return [...field.resolvableIn].some((graph) => reached.has(graph));
   };
 
   const isAvailable = (type: TypeModel, set: SelectionSetNode, graph: string, provided: SelectionSetNode | undefined): boolean =>
@@ -543,13 +585,14 @@ export function planOperation(input: PlanInput): QueryPlan {
   // field several subgraphs resolve goes to the one where its selection is planned with the
   // fewest requests (a new root request counting as one): a shareable `node` may only lead on to
   // some types' fields from one of them, and a `@provides` may save every entity fetch below.
-  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | undefined => {
+  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | Unsatisfiable | undefined => {
     const mark = drafts.length;
     const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
     try {
       plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
       return drafts.length - mark - 1 + (chosen ? 0 : 1);
     } catch (error) {
+      if (error instanceof Unsatisfiable) return error;
       if (error instanceof NotPlannable) return undefined;
       throw error;
     } finally {
@@ -574,10 +617,16 @@ export function planOperation(input: PlanInput): QueryPlan {
       let graph = order[0]!;
       if (order.length > 1 && selection.selections) {
         let fewest = Infinity;
+        const unsatisfiable = new Map<string, Unsatisfiable>();
         for (const candidate of order) {
           const requests = requestsIn(selection, candidate, chosen.includes(candidate));
-          if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
+          if (requests instanceof Unsatisfiable) unsatisfiable.set(candidate, requests);
+          else if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
         }
+        // No subgraph can give the selection: the operation is refused, not handed to stitching.
+        if (unsatisfiable.size === order.length) throw unsatisfiable.get(order[0]!)!;
+        // None planned, but some only hit a planner limit: the fallback names one of those.
+        if (fewest === Infinity) graph = order.find((candidate) => !unsatisfiable.has(candidate)) ?? graph;
       }
       const existing = runs.find((run) => run.graph === graph);
       if (existing) existing.fields.push(selection);
@@ -603,6 +652,40 @@ export function planOperation(input: PlanInput): QueryPlan {
     draft.selections = plan(rootType, run.fields, { draft, graph: run.graph, path: [], provided: undefined });
   }
   return toPlan(drafts, model, operation, variableDefinitions);
+}
+
+/**
+ * A context selection as it applies on the ancestor's type: fragments on that type (or on an
+ * interface it implements) inlined, others dropped. Undefined when what is left is not plain
+ * fields without arguments or directives (nothing the planner can read back per object).
+ */
+function contextSelectionOn(type: TypeModel, selectionSet: SelectionSetNode): FieldNode[] | undefined {
+  const fields: FieldNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (!plainFieldSet(selection)) return undefined;
+      fields.push(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition?.name.value;
+      if (on !== undefined && on !== type.name && !type.interfaces.includes(on)) continue;
+      const inner = contextSelectionOn(type, selection.selectionSet);
+      if (!inner) return undefined;
+      fields.push(...inner);
+    } else return undefined;
+  }
+  return fields.length > 0 ? fields : undefined;
+}
+
+function plainFieldSet(field: FieldNode): boolean {
+  if (field.arguments?.length || field.directives?.length || field.alias) return false;
+  return !field.selectionSet || field.selectionSet.selections.every((inner) => inner.kind === Kind.FIELD && plainFieldSet(inner));
+}
+
+function contextReads(selectionSet: SelectionSetNode): ContextRead[] {
+  return selectionSet.selections.map((selection) => {
+    const field = selection as FieldNode;
+    return { name: field.name.value, from: field.name.value, ...(field.selectionSet ? { selections: contextReads(field.selectionSet) } : {}) };
+  });
 }
 
 /** Selections on an abstract type as they apply to one object type: its fragments inlined, others dropped. */
