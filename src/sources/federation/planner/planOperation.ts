@@ -463,7 +463,8 @@ export function planOperation(input: PlanInput): QueryPlan {
       onType(selection.typeName).push(...selection.selections);
     }
     for (const [typeName, typeSelections] of perType) {
-      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName, ...framesOf(position) });
+      const provided = providedOn(position.provided, model.types.get(typeName));
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided, fragmentOn: typeName, ...framesOf(position) });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
         typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
@@ -710,6 +711,24 @@ function fieldOf(type: TypeModel, name: string): FieldModel {
 
 function isProvided(provided: SelectionSetNode | undefined, name: string): boolean {
   return provided?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === name) ?? false;
+}
+
+/**
+ * What a `@provides` on an abstract field provides for one of its object types: its fields, and
+ * those of its fragments on that type or an interface of it (`@provides(fields: "... on Book {
+ * title }")` provides a book's title, nothing of a movie's).
+ */
+function providedOn(provided: SelectionSetNode | undefined, type: TypeModel | undefined): SelectionSetNode | undefined {
+  if (!provided || !type) return undefined;
+  const selections: SelectionNode[] = [];
+  for (const selection of provided.selections) {
+    if (selection.kind === Kind.FIELD) selections.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition?.name.value;
+      if (on === undefined || on === type.name || type.interfaces.includes(on)) selections.push(...(providedOn(selection.selectionSet, type)?.selections ?? []));
+    }
+  }
+  return selections.length > 0 ? { kind: Kind.SELECTION_SET, selections } : undefined;
 }
 
 function providedChild(provided: SelectionSetNode | undefined, name: string): SelectionSetNode | undefined {

@@ -15,6 +15,7 @@ import { fromContextSelections } from '../../../fixtures/federation/shapes/fromC
 import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
 import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
 import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
+import { providesFragment } from '../../../fixtures/federation/shapes/providesFragment.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
@@ -271,6 +272,15 @@ describe('an operation no subgraph can answer', () => {
     expect(comparable(result)).toEqual({ data: null, errors: [{ message: unsatisfiable.message, code: 'QUERY_PLAN_UNSATISFIABLE' }] });
     expect(result.errors?.[0]?.extensions).toMatchObject({ plan: { field: 'Part.id' } });
     expect(calls).toEqual({});
+  });
+});
+
+describe('@provides through a fragment on one member of a union', () => {
+  it('takes the member\'s provided field from the providing subgraph, and only the other member\'s from its own', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { id headline } ... on Video { id caption } } }');
+    expect(result).toEqual({ data: { items: [{ id: 'a1', headline: 'Tides turn' }, { id: 'v1', caption: 'Low tide, timelapse' }] } });
+    expect(calls).toEqual({ feed: 1, content: 1 });
+    expect((await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { headline } } }')).calls).toEqual({ feed: 1 });
   });
 });
 
