@@ -9,7 +9,9 @@ import type { ContextRead, ContextVariable, FetchNode, QueryPlan, Representation
  */
 export const FIELD_ERRORS = Symbol('portico.fieldErrors');
 
-type DataObject = Record<string, unknown> & { [FIELD_ERRORS]?: Record<string, GraphQLError> };
+/** Set on an object a subgraph's `_entities` answered null for, without an error: it has no such entity. */
+const NOT_FOUND = Symbol('portico.entityNotFound');
+type DataObject = Record<string, unknown> & { [FIELD_ERRORS]?: Record<string, GraphQLError>; [NOT_FOUND]?: true };
 
 export interface PlanExecution {
   /** Every fetch's data merged into one tree, keyed by response keys (internal aliases included). */
@@ -93,6 +95,8 @@ async function runEntityFetch(
   const indexOf = new Map<string, number>();
   for (const object of objects) {
     const representation = representationOf(object, node.typeName, node.representation);
+    // An object without its key (another subgraph found no such entity): its fields stay null.
+    if (representation === null) continue;
     if (representation === undefined) {
       const cause = causeOfMissing(object, node.representation) ?? porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
       for (const key of node.errorKeys) markError(object, key, cause);
@@ -119,6 +123,7 @@ async function runEntityFetch(
   if (Array.isArray(entities)) {
     for (let index = 0; index < targets.length; index++) {
       const entity = entities[index];
+      if (entity === null) for (const object of targets[index]!) object[NOT_FOUND] = true;
       if (!isObject(entity)) continue;
       for (const object of targets[index]!) mergeInto(object, entity);
     }
@@ -258,10 +263,12 @@ function representationOf(
   object: DataObject,
   typeName: string,
   fields: readonly RepresentationField[],
-): Record<string, unknown> | undefined {
+): Record<string, unknown> | null | undefined {
   const representation: Record<string, unknown> = { __typename: typeName };
   for (const field of fields) {
     const value = object[field.from];
+    // No key: the subgraph that was to give it found no such object, which is no error.
+    if (field.key && (value === null || (value === undefined && object[NOT_FOUND] === true))) return null;
     if (value === undefined) return undefined;
     representation[field.name] = field.selections ? project(value, field.selections) : value;
   }

@@ -95,6 +95,8 @@ export interface RepresentationField {
   name: string;
   /** Where the value is in the merged data: an internal alias at the top, the name below. */
   from: string;
+  /** A key field at the top: null there means the object could not be identified (never sent). */
+  key?: true;
   selections?: readonly RepresentationField[];
 }
 
@@ -301,9 +303,14 @@ export function planOperation(input: PlanInput): QueryPlan {
 
     // The objects here must say their type (collection filters on it) and carry every key.
     out.addOnce('__typename', typenameNode);
+    // (Jumps added here, for key fields another subgraph gives, are visited by this loop too.)
     for (const jump of jumps.values()) {
       for (const field of internalFields(jump.key, true)) {
-        if (place(field)) throw new NotPlannable(`${type.name}: a key field is not in ${position.graph}`);
+        // A key field this graph lacks comes from a subgraph one key away (chooseTarget checked
+        // there is one): the fetch to the target waits for it, like for a `@requires` field.
+        const landed = place(field);
+        if (landed === jump) throw new NotPlannable(`${type.name}: a key field of ${jump.target} is only in ${jump.target}`);
+        if (landed) jump.after.add(landed);
       }
       jump.draft = newDraft({
         graph: jump.target,
@@ -536,6 +543,18 @@ export function planOperation(input: PlanInput): QueryPlan {
         const key = iface.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
         if (key) return { target, key, entity: iface.name };
       }
+    }
+    // Two hops: a key of the target whose fields this graph lacks, each given by a subgraph one
+    // of this graph's keys leads to (`upc` here, `id` from a subgraph keyed by both).
+    const direct = (name: string) => {
+      const keyField = type.fields.get(name);
+      if (!keyField) return false;
+      if (isLocalIn(keyField, name, position.graph, position.provided)) return true;
+      return [...keyField.resolvableIn].some((graph) => !keyField.requires.has(graph) && type.keys.get(graph)?.some((candidate) => isAvailable(type, candidate, position.graph, position.provided)));
+    };
+    for (const target of candidates) {
+      const key = type.keys.get(target)?.find((candidate) => candidate.selections.every((selection) => selection.kind === Kind.FIELD && !selection.selectionSet && (selection.name.value === '__typename' || direct(selection.name.value))));
+      if (key) return { target, key, entity: type.name };
     }
     if (!mayReach(type, field, position)) throw new Unsatisfiable(`${type.name}.${fieldName}`);
     throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
@@ -806,21 +825,21 @@ function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
 
 function representationOf(key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
   const fields: RepresentationField[] = [];
-  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean) => {
+  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean) => {
     for (const selection of set.selections) {
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
       let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name }));
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}) }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
-        add(selection.selectionSet, below, false);
+        add(selection.selectionSet, below, false, key);
         field.selections = below;
       }
     }
   };
-  add(key, fields, true);
-  for (const set of requires) add(set, fields, true);
+  add(key, fields, true, true);
+  for (const set of requires) add(set, fields, true, false);
   return fields;
 }
 

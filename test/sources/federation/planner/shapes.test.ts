@@ -16,6 +16,7 @@ import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/inter
 import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
 import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
 import { providesFragment } from '../../../fixtures/federation/shapes/providesFragment.js';
+import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
@@ -281,6 +282,22 @@ describe('@provides through a fragment on one member of a union', () => {
     expect(result).toEqual({ data: { items: [{ id: 'a1', headline: 'Tides turn' }, { id: 'v1', caption: 'Low tide, timelapse' }] } });
     expect(calls).toEqual({ feed: 1, content: 1 });
     expect((await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { headline } } }')).calls).toEqual({ feed: 1 });
+  });
+});
+
+describe('a field two keys away', () => {
+  it('gets the second key from the subgraph keyed by both, then the field; an object without it stays null, without an error', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: keyHops }, '{ slots { position record { isbn stars } } }');
+    expect(result).toEqual({
+      data: {
+        slots: [
+          { position: 1, record: { isbn: '978-1', stars: 4 } },
+          { position: 2, record: { isbn: '978-2', stars: 5 } },
+          { position: 3, record: { isbn: '978-3', stars: null } },
+        ],
+      },
+    });
+    expect(calls).toEqual({ shelf: 1, registry: 1, ratings: 1 });
   });
 });
 
