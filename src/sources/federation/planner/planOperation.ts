@@ -308,9 +308,12 @@ export function planOperation(input: PlanInput): QueryPlan {
       for (const field of internalFields(jump.key, true)) {
         // A key field this graph lacks comes from a subgraph one key away (chooseTarget checked
         // there is one): the fetch to the target waits for it, like for a `@requires` field.
+        const created = drafts.length;
         const landed = place(field);
         if (landed === jump) throw new NotPlannable(`${type.name}: a key field of ${jump.target} is only in ${jump.target}`);
         if (landed) jump.after.add(landed);
+        // A key field held here whose own key fields needed fetches further down.
+        jump.waitForTrees.push(...drafts.slice(created));
       }
       jump.draft = newDraft({
         graph: jump.target,
@@ -546,14 +549,23 @@ export function planOperation(input: PlanInput): QueryPlan {
     }
     // Two hops: a key of the target whose fields this graph lacks, each given by a subgraph one
     // of this graph's keys leads to (`upc` here, `id` from a subgraph keyed by both).
-    const direct = (name: string) => {
-      const keyField = type.fields.get(name);
+    // A key field below one this graph gives (`products { id pid }`) may come one key away too.
+    const oneHop = (on: TypeModel, selection: SelectionNode, provided: SelectionSetNode | undefined): boolean => {
+      if (selection.kind !== Kind.FIELD) return false;
+      const name = selection.name.value;
+      if (name === '__typename') return true;
+      const keyField = on.fields.get(name);
       if (!keyField) return false;
-      if (isLocalIn(keyField, name, position.graph, position.provided)) return true;
-      return [...keyField.resolvableIn].some((graph) => !keyField.requires.has(graph) && type.keys.get(graph)?.some((candidate) => isAvailable(type, candidate, position.graph, position.provided)));
+      if (isLocalIn(keyField, name, position.graph, provided)) {
+        if (!selection.selectionSet) return true;
+        const child = model.types.get(keyField.type);
+        return child?.kind === 'object' && selection.selectionSet.selections.every((inner) => oneHop(child, inner, providedChild(provided, name)));
+      }
+      if (selection.selectionSet) return false;
+      return [...keyField.resolvableIn].some((graph) => !keyField.requires.has(graph) && on.keys.get(graph)?.some((candidate) => isAvailable(on, candidate, position.graph, provided)));
     };
     for (const target of candidates) {
-      const key = type.keys.get(target)?.find((candidate) => candidate.selections.every((selection) => selection.kind === Kind.FIELD && !selection.selectionSet && (selection.name.value === '__typename' || direct(selection.name.value))));
+      const key = type.keys.get(target)?.find((candidate) => candidate.selections.every((selection) => oneHop(type, selection, position.provided)));
       if (key) return { target, key, entity: type.name };
     }
     if (!mayReach(type, field, position)) throw new Unsatisfiable(`${type.name}.${fieldName}`);

@@ -299,6 +299,12 @@ describe('a field two keys away', () => {
     });
     expect(calls).toEqual({ shelf: 1, registry: 1, ratings: 1 });
   });
+
+  it('gets key fields nested in another key (a collection keyed by its records\' ids) the same way', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: keyHops }, '{ favourites { name averageStars } }');
+    expect(result).toEqual({ data: { favourites: { name: 'Favourites', averageStars: 4.5 } } });
+    expect(calls).toEqual({ shelf: 1, registry: 1, ratings: 1 });
+  });
 });
 
 describe('a shareable root field one of its subgraphs answers whole through @provides', () => {
