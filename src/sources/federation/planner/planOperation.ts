@@ -254,7 +254,8 @@ export function planOperation(input: PlanInput): QueryPlan {
       ? { ...at, frames: [...(at.frames ?? []), { type, graph: at.graph, path: at.path, provided: at.provided, out }] }
       : at;
 
-    const place = (field: NormalField): Jump | undefined => {
+    /** `avoid`: the jump whose @requires this field serves, which cannot also fetch it. */
+    const place = (field: NormalField, avoid?: Jump): Jump | undefined => {
       if (field.name === '__typename') {
         // Stripped of its @skip/@include like any planned field: its variable is not declared here.
         out.add(withSelections(field.node, undefined));
@@ -275,7 +276,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       const requires = requiresOf(type, field.name, entity, target);
       let slot = `${target}|${entity}`;
       let jump = jumps.get(slot);
-      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
+      for (let other = 1; jump && (jump === avoid || (requires && requiresConflict(jump.requires, requires))); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
       if (!jump) jumps.set(slot, (jump = { target, entity, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
@@ -292,7 +293,9 @@ export function planOperation(input: PlanInput): QueryPlan {
       const requires = pending.requires[pending.requiresPlanned++]!;
       for (const field of internalFields(requires, true)) {
         const created = drafts.length;
-        const landed = place(field);
+        // A required field the requiring subgraph gives itself (`author`, whose `yearsOfExperience`
+        // another subgraph gives) goes in an earlier fetch to that subgraph.
+        const landed = place(field, pending);
         if (landed === pending) throw new NotPlannable(`${type.name}: a @requires field needs ${pending.target} itself`);
         if (landed) pending.after.add(landed);
         // A required field held here whose own selection needed fetches further down.

@@ -17,6 +17,7 @@ import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot
 import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
 import { providesFragment } from '../../../fixtures/federation/shapes/providesFragment.js';
 import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
+import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
@@ -282,6 +283,15 @@ describe('@provides through a fragment on one member of a union', () => {
     expect(result).toEqual({ data: { items: [{ id: 'a1', headline: 'Tides turn' }, { id: 'v1', caption: 'Low tide, timelapse' }] } });
     expect(calls).toEqual({ feed: 1, content: 1 });
     expect((await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { headline } } }')).calls).toEqual({ feed: 1 });
+  });
+});
+
+describe('a @requires whose required field the requiring subgraph gives itself', () => {
+  it('fetches that field first (and what another subgraph gives below it), then the requiring field', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: requiresOwnField }, '{ orders { id risky needsReview } }');
+    expect(result).toEqual({ data: { orders: [{ id: 'o1', risky: false, needsReview: false }, { id: 'o2', risky: true, needsReview: true }] } });
+    // orders (root), risk (customer), orders (chargebacks), risk (risky), orders (needsReview).
+    expect(calls).toEqual({ orders: 3, risk: 2 });
   });
 });
 
