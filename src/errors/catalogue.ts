@@ -40,6 +40,7 @@ export const catalogue = {
   TOO_MANY_OPERATIONS: { status: 400, message: 'The batch holds more operations than this gateway allows.' },
   COST_LIMIT_EXCEEDED: { status: 400, message: 'The query costs more than this gateway allows.' },
   QUERY_PLAN_TOO_LARGE: { status: 400, message: 'The query expands to more fields than this gateway plans.' },
+  QUERY_PLAN_UNSATISFIABLE: { status: 400, message: 'No subgraph can resolve a field this query selects, where it selects it.' },
 
   // ── identity and policy ───────────────────────────────────────────────────────
   UNAUTHENTICATED: { status: 401, message: 'Authentication is required or the credentials are invalid.' },

@@ -22,6 +22,7 @@ import {
   typeScopedAlias,
   NotPlannable,
   PlanTooLarge,
+  Unsatisfiable,
   documentShape,
   defaultPlanBudget,
   type PlanBudget,
@@ -90,7 +91,7 @@ export interface PlanCacheLimits {
 export const defaultPlanCacheLimits: Readonly<PlanCacheLimits> = Object.freeze({ maxEntries: 2000, maxBytes: 32 * 1024 * 1024, maxPerDocument: 32 });
 
 /** How an operation runs: its plan, why stitching runs it instead, or why it is refused. */
-type Decision = QueryPlan | { notPlannable: string } | { refused: PlanTooLarge };
+type Decision = QueryPlan | { notPlannable: string } | { refused: PlanTooLarge } | { unsatisfiable: Unsatisfiable };
 
 /** What is read once per document: small next to the document itself, so kept as long as it is. */
 interface DocumentPlans {
@@ -160,6 +161,8 @@ export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExe
       } catch (error) {
         if (error instanceof PlanTooLarge) {
           decision = { refused: error };
+        } else if (error instanceof Unsatisfiable) {
+          decision = { unsatisfiable: error };
         } else {
           // A planner bug must not cost the client its answer: stitching still knows how.
           const reason = error instanceof NotPlannable ? error.message : `planner error: ${(error as Error).message}`;
@@ -189,6 +192,10 @@ export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExe
     if ('refused' in decision) {
       const { limit, max } = decision.refused;
       return { answer: { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] } };
+    }
+    if ('unsatisfiable' in decision) {
+      // `data: null`: the whole operation is refused, as Apollo's and Hive's planners refuse it.
+      return { answer: { data: null, errors: [porticoError('QUERY_PLAN_UNSATISFIABLE', { details: { plan: { field: decision.unsatisfiable.coordinate } } })] } };
     }
     return { plan: decision, operation, variables: coerced.coerced };
   };

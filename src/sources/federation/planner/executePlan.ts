@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, type ExecutionRequest, type Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../../errors/index.js';
-import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
+import type { ContextRead, ContextVariable, FetchNode, QueryPlan, RepresentationField } from './planOperation.js';
 
 /**
  * Errors waiting at a field of an object of the merged data, by response key. A symbol, so
@@ -9,7 +9,9 @@ import type { ContextVariable, FetchNode, QueryPlan, RepresentationField } from 
  */
 export const FIELD_ERRORS = Symbol('portico.fieldErrors');
 
-type DataObject = Record<string, unknown> & { [FIELD_ERRORS]?: Record<string, GraphQLError> };
+/** Set on an object a subgraph's `_entities` answered null for, without an error: it has no such entity. */
+const NOT_FOUND = Symbol('portico.entityNotFound');
+type DataObject = Record<string, unknown> & { [FIELD_ERRORS]?: Record<string, GraphQLError>; [NOT_FOUND]?: true };
 
 export interface PlanExecution {
   /** Every fetch's data merged into one tree, keyed by response keys (internal aliases included). */
@@ -98,6 +100,8 @@ async function runEntityFetch(
   const indexOf = new Map<string, number>();
   for (const object of objects) {
     const representation = representationOf(object, node.typeName, node.representation);
+    // An object without its key (another subgraph found no such entity): its fields stay null.
+    if (representation === null) continue;
     if (representation === undefined) {
       const cause = causeOfMissing(object, node.representation) ?? porticoError('SUBGRAPH_ERROR', { details: { source: node.subgraph } });
       for (const key of node.errorKeys) markError(object, key, cause);
@@ -124,6 +128,7 @@ async function runEntityFetch(
   if (Array.isArray(entities)) {
     for (let index = 0; index < targets.length; index++) {
       const entity = entities[index];
+      if (entity === null) for (const object of targets[index]!) object[NOT_FOUND] = true;
       if (!isObject(entity)) continue;
       for (const object of targets[index]!) mergeInto(object, entity);
     }
@@ -246,12 +251,38 @@ function collectInContext(
       for (const variable of context) {
         const ancestor = line[variable.depth];
         if (!ancestor || (variable.depth > 0 && ancestor.__typename !== variable.ancestorType)) continue next;
-        values[variable.name] = ancestor[variable.from] ?? null;
+        values[variable.name] = contextValue(ancestor, variable.reads);
       }
       found.push({ object, values });
     }
   }
   return found;
+}
+
+/** A `@fromContext` argument's value, read on its ancestor (see ContextVariable.reads). */
+function contextValue(ancestor: DataObject, reads: readonly ContextRead[]): unknown {
+  if (reads.length === 1) return unwrapped(ancestor[reads[0]!.from], reads[0]!.selections);
+  return shaped(ancestor, reads);
+}
+
+/** Down a chain of single-field selections to the value at its end. */
+function unwrapped(value: unknown, reads: readonly ContextRead[] | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (!reads) return value;
+  if (Array.isArray(value)) return value.map((item) => unwrapped(item, reads));
+  if (!isObject(value)) return null;
+  return reads.length === 1 ? unwrapped(value[reads[0]!.from], reads[0]!.selections) : shaped(value, reads);
+}
+
+/** An object of the fields read (an input object argument), nested values likewise. */
+function shaped(value: unknown, reads: readonly ContextRead[] | undefined): unknown {
+  if (value === undefined || value === null) return null;
+  if (!reads) return value;
+  if (Array.isArray(value)) return value.map((item) => shaped(item, reads));
+  if (!isObject(value)) return null;
+  const object: Record<string, unknown> = {};
+  for (const read of reads) object[read.name] = shaped(value[read.from], read.selections);
+  return object;
 }
 
 function pushObjects(into: DataObject[], value: unknown): void {
@@ -263,10 +294,12 @@ function representationOf(
   object: DataObject,
   typeName: string,
   fields: readonly RepresentationField[],
-): Record<string, unknown> | undefined {
+): Record<string, unknown> | null | undefined {
   const representation: Record<string, unknown> = { __typename: typeName };
   for (const field of fields) {
     const value = object[field.from];
+    // No key: the subgraph that was to give it found no such object, which is no error.
+    if (field.key && (value === null || (value === undefined && object[NOT_FOUND] === true))) return null;
     if (value === undefined) return undefined;
     representation[field.name] = field.selections ? project(value, field.selections) : value;
   }

@@ -36,6 +36,21 @@ export class NotPlannable extends Error {
 }
 
 /**
+ * Thrown when no subgraph can give a field where the client selects it: no key of its parent
+ * type leads, directly or through other subgraphs' keys, from the subgraph holding the parent to
+ * one resolving the field (a composed supergraph may allow this: each subgraph marks the other's
+ * key `@external`). Not a fallback: stitching can only answer such a field wrongly (the
+ * subgraph's placeholder for an `@external` key) or not at all, so the operation is refused
+ * (QUERY_PLAN_UNSATISFIABLE, `data: null`) before any subgraph call.
+ */
+export class Unsatisfiable extends Error {
+  override readonly name = 'Unsatisfiable';
+  constructor(readonly coordinate: string) {
+    super(`no subgraph can give ${coordinate} where it is selected`);
+  }
+}
+
+/**
  * Thrown when a document needs more planning than its budget allows (fragment fan-out, thousands
  * of fields, fragments nested too deep). Not a fallback: stitching would pay the same expansion
  * per request, so the operation is refused (QUERY_PLAN_TOO_LARGE) before any subgraph call.

@@ -17,6 +17,7 @@ import {
   INTERNAL_ALIAS_PREFIX,
   typeScopedAlias,
   NotPlannable,
+  Unsatisfiable,
   defaultPlanBudget,
   normalizeSelections,
   type PlanBudget,
@@ -72,8 +73,21 @@ export interface ContextVariable {
   depth: number;
   /** The ancestor's type, which sets the context. */
   ancestorType: string;
-  /** The response key the value was fetched under on the ancestor. */
+  /**
+   * What the context selection reads on the ancestor, each top-level field under the internal
+   * alias it was fetched with. One field gives its value, unwrapped down a chain of single-field
+   * selections (`{ currency { code } }` gives the code); several give an object of them (an
+   * input object argument).
+   */
+  reads: readonly ContextRead[];
+}
+
+/** One field of a context selection: where it is in the ancestor's data, and what is read below it. */
+export interface ContextRead {
+  name: string;
+  /** The response key on the ancestor (an internal alias at the top, the field's name below). */
   from: string;
+  selections?: readonly ContextRead[];
 }
 
 export interface RepresentationField {
@@ -81,6 +95,8 @@ export interface RepresentationField {
   name: string;
   /** Where the value is in the merged data: an internal alias at the top, the name below. */
   from: string;
+  /** A key field at the top: null there means the object could not be identified (never sent). */
+  key?: true;
   selections?: readonly RepresentationField[];
 }
 
@@ -237,7 +253,8 @@ export function planOperation(input: PlanInput): QueryPlan {
       ? { ...at, frames: [...(at.frames ?? []), { type, graph: at.graph, path: at.path, provided: at.provided, out }] }
       : at;
 
-    const place = (field: NormalField): Jump | undefined => {
+    /** `avoid`: the jump whose @requires this field serves, which cannot also fetch it. */
+    const place = (field: NormalField, avoid?: Jump): Jump | undefined => {
       if (field.name === '__typename') {
         // Stripped of its @skip/@include like any planned field: its variable is not declared here.
         out.add(withSelections(field.node, undefined));
@@ -258,7 +275,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       const requires = requiresOf(type, field.name, entity, target);
       let slot = `${target}|${entity}`;
       let jump = jumps.get(slot);
-      for (let other = 1; jump && requires && requiresConflict(jump.requires, requires); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
+      for (let other = 1; jump && (jump === avoid || (requires && requiresConflict(jump.requires, requires))); other++) jump = jumps.get((slot = `${target}|${entity}#${other}`));
       if (!jump) jumps.set(slot, (jump = { target, entity, key, requires: [], requiresPlanned: 0, fields: [], after: new Set(), waitForTrees: [] }));
       if (requires) jump.requires.push(requires);
       jump.fields.push(field);
@@ -275,7 +292,9 @@ export function planOperation(input: PlanInput): QueryPlan {
       const requires = pending.requires[pending.requiresPlanned++]!;
       for (const field of internalFields(requires, true)) {
         const created = drafts.length;
-        const landed = place(field);
+        // A required field the requiring subgraph gives itself (`author`, whose `yearsOfExperience`
+        // another subgraph gives) goes in an earlier fetch to that subgraph.
+        const landed = place(field, pending);
         if (landed === pending) throw new NotPlannable(`${type.name}: a @requires field needs ${pending.target} itself`);
         if (landed) pending.after.add(landed);
         // A required field held here whose own selection needed fetches further down.
@@ -286,9 +305,17 @@ export function planOperation(input: PlanInput): QueryPlan {
 
     // The objects here must say their type (collection filters on it) and carry every key.
     out.addOnce('__typename', typenameNode);
+    // (Jumps added here, for key fields another subgraph gives, are visited by this loop too.)
     for (const jump of jumps.values()) {
       for (const field of internalFields(jump.key, true)) {
-        if (place(field)) throw new NotPlannable(`${type.name}: a key field is not in ${position.graph}`);
+        // A key field this graph lacks comes from a subgraph one key away (chooseTarget checked
+        // there is one): the fetch to the target waits for it, like for a `@requires` field.
+        const created = drafts.length;
+        const landed = place(field);
+        if (landed === jump) throw new NotPlannable(`${type.name}: a key field of ${jump.target} is only in ${jump.target}`);
+        if (landed) jump.after.add(landed);
+        // A key field held here whose own key fields needed fetches further down.
+        jump.waitForTrees.push(...drafts.slice(created));
       }
       jump.draft = newDraft({
         graph: jump.target,
@@ -367,20 +394,21 @@ export function planOperation(input: PlanInput): QueryPlan {
     const args: ArgumentNode[] = [...(field.node.arguments ?? [])];
     for (const argument of model_.contextArguments?.get(target) ?? []) {
       const frame = [...(position.frames ?? [])].reverse().find((candidate) => candidate.type.contexts?.has(argument.context));
-      const [read, ...more] = argument.selection.selections;
-      if (!frame || !read || more.length > 0 || read.kind !== Kind.FIELD || read.selectionSet || read.arguments?.length) {
-        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor, or reads more than one field`);
+      if (!frame) throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} has no ancestor setting its context`);
+      const selections = contextSelectionOn(frame.type, argument.selection);
+      if (!selections || !isAvailable(frame.type, { kind: Kind.SELECTION_SET, selections }, frame.graph, frame.provided)) {
+        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads what ${frame.graph} does not give on ${frame.type.name}`);
       }
-      const from = fieldOf(frame.type, read.name.value);
-      if (!isLocalIn(from, read.name.value, frame.graph, frame.provided)) {
-        throw new NotPlannable(`${type.name}.${field.name}: @fromContext ${argument.name} reads ${frame.type.name}.${read.name.value}, not in ${frame.graph}`);
-      }
-      const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}`;
       frame.out.addOnce('__typename', typenameNode);
-      frame.out.addOnce(alias, { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: read.name });
+      const reads = selections.map((read): ContextRead => {
+        // The digest keeps two contexts reading one field with different selections apart.
+        const alias = `${INTERNAL_ALIAS_PREFIX}ctx_${read.name.value}${read.selectionSet ? `_${digest(print(read.selectionSet))}` : ''}`;
+        frame.out.addOnce(alias, { ...read, alias: { kind: Kind.NAME, value: alias } });
+        return { name: read.name.value, from: alias, ...(read.selectionSet ? { selections: contextReads(read.selectionSet) } : {}) };
+      });
       const name = `${INTERNAL_ALIAS_PREFIX}ctx${contextVariables++}`;
       context.push({
-        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, from: alias },
+        variable: { name, depth: frame.path.length, ancestorType: frame.type.name, reads },
         definition: { kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } }, type: parseType(argument.type, { noLocation: true }) },
       });
       args.push({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: argument.name }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } });
@@ -447,7 +475,8 @@ export function planOperation(input: PlanInput): QueryPlan {
       onType(selection.typeName).push(...selection.selections);
     }
     for (const [typeName, typeSelections] of perType) {
-      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided: undefined, fragmentOn: typeName, ...framesOf(position) });
+      const provided = providedOn(position.provided, model.types.get(typeName));
+      const inner = plan(typeName, typeSelections, { draft: position.draft, graph: position.graph, path: position.path, provided, fragmentOn: typeName, ...framesOf(position) });
       out.add({
         kind: Kind.INLINE_FRAGMENT,
         typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } },
@@ -520,7 +549,55 @@ export function planOperation(input: PlanInput): QueryPlan {
         if (key) return { target, key, entity: iface.name };
       }
     }
+    // Two hops: a key of the target whose fields this graph lacks, each given by a subgraph one
+    // of this graph's keys leads to (`upc` here, `id` from a subgraph keyed by both).
+    // A key field below one this graph gives (`products { id pid }`) may come one key away too.
+    const oneHop = (on: TypeModel, selection: SelectionNode, provided: SelectionSetNode | undefined): boolean => {
+      if (selection.kind !== Kind.FIELD) return false;
+      const name = selection.name.value;
+      if (name === '__typename') return true;
+      const keyField = on.fields.get(name);
+      if (!keyField) return false;
+      if (isLocalIn(keyField, name, position.graph, provided)) {
+        if (!selection.selectionSet) return true;
+        const child = model.types.get(keyField.type);
+        return child?.kind === 'object' && selection.selectionSet.selections.every((inner) => oneHop(child, inner, providedChild(provided, name)));
+      }
+      if (selection.selectionSet) return false;
+      return [...keyField.resolvableIn].some((graph) => !keyField.requires.has(graph) && on.keys.get(graph)?.some((candidate) => isAvailable(on, candidate, position.graph, provided)));
+    };
+    for (const target of candidates) {
+      const key = type.keys.get(target)?.find((candidate) => candidate.selections.every((selection) => oneHop(type, selection, position.provided)));
+      if (key) return { target, key, entity: type.name };
+    }
+    if (!mayReach(type, field, position)) throw new Unsatisfiable(`${type.name}.${fieldName}`);
     throw new NotPlannable(`no key of ${type.name} leads from ${position.graph} to a subgraph resolving ${fieldName}`);
+  };
+
+  /**
+   * Whether any route could lead from the current graph to one resolving `field`: the graphs
+   * reachable through keys, each key's fields obtainable from a graph already reached (or
+   * provided here), hop after hop. Generous on purpose (nested key fields and `@requires` are not
+   * checked), so `false` proves the field unsatisfiable rather than beyond this planner.
+   */
+  const mayReach = (type: TypeModel, field: FieldModel, position: Position): boolean => {
+    // Entity interfaces and @interfaceObjects offer routes the key walk below does not follow.
+    if (type.interfaces.some((name) => { const iface = model.types.get(name); return iface !== undefined && (iface.keys.size > 0 || iface.interfaceObjectIn.size > 0); })) return true;
+    const reached = new Set([position.graph]);
+    const obtainable = (name: string): boolean => {
+      const keyField = type.fields.get(name);
+      return keyField !== undefined && ([...keyField.resolvableIn].some((graph) => reached.has(graph)) || isProvided(position.provided, name));
+    };
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [graph, keys] of type.keys) {
+        if (reached.has(graph)) continue;
+        if (!keys.some((key) => key.selections.every((selection) => selection.kind === Kind.FIELD && (selection.name.value === '__typename' || obtainable(selection.name.value))))) continue;
+        reached.add(graph);
+        grew = true;
+      }
+    }
+    return [...field.resolvableIn].some((graph) => reached.has(graph));
   };
 
   const isAvailable = (type: TypeModel, set: SelectionSetNode, graph: string, provided: SelectionSetNode | undefined): boolean =>
@@ -542,13 +619,14 @@ export function planOperation(input: PlanInput): QueryPlan {
   // field several subgraphs resolve goes to the one where its selection is planned with the
   // fewest requests (a new root request counting as one): a shareable `node` may only lead on to
   // some types' fields from one of them, and a `@provides` may save every entity fetch below.
-  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | undefined => {
+  const requestsIn = (field: NormalField, graph: string, chosen: boolean): number | Unsatisfiable | undefined => {
     const mark = drafts.length;
     const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
     try {
       plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
       return drafts.length - mark - 1 + (chosen ? 0 : 1);
     } catch (error) {
+      if (error instanceof Unsatisfiable) return error;
       if (error instanceof NotPlannable) return undefined;
       throw error;
     } finally {
@@ -573,10 +651,16 @@ export function planOperation(input: PlanInput): QueryPlan {
       let graph = order[0]!;
       if (order.length > 1 && selection.selections) {
         let fewest = Infinity;
+        const unsatisfiable = new Map<string, Unsatisfiable>();
         for (const candidate of order) {
           const requests = requestsIn(selection, candidate, chosen.includes(candidate));
-          if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
+          if (requests instanceof Unsatisfiable) unsatisfiable.set(candidate, requests);
+          else if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
         }
+        // No subgraph can give the selection: the operation is refused, not handed to stitching.
+        if (unsatisfiable.size === order.length) throw unsatisfiable.get(order[0]!)!;
+        // None planned, but some only hit a planner limit: the fallback names one of those.
+        if (fewest === Infinity) graph = order.find((candidate) => !unsatisfiable.has(candidate)) ?? graph;
       }
       const existing = runs.find((run) => run.graph === graph);
       if (existing) existing.fields.push(selection);
@@ -609,6 +693,40 @@ export function planOperation(input: PlanInput): QueryPlan {
   return toPlan(drafts, model, operation, variableDefinitions);
 }
 
+/**
+ * A context selection as it applies on the ancestor's type: fragments on that type (or on an
+ * interface it implements) inlined, others dropped. Undefined when what is left is not plain
+ * fields without arguments or directives (nothing the planner can read back per object).
+ */
+function contextSelectionOn(type: TypeModel, selectionSet: SelectionSetNode): FieldNode[] | undefined {
+  const fields: FieldNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (!plainFieldSet(selection)) return undefined;
+      fields.push(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition?.name.value;
+      if (on !== undefined && on !== type.name && !type.interfaces.includes(on)) continue;
+      const inner = contextSelectionOn(type, selection.selectionSet);
+      if (!inner) return undefined;
+      fields.push(...inner);
+    } else return undefined;
+  }
+  return fields.length > 0 ? fields : undefined;
+}
+
+function plainFieldSet(field: FieldNode): boolean {
+  if (field.arguments?.length || field.directives?.length || field.alias) return false;
+  return !field.selectionSet || field.selectionSet.selections.every((inner) => inner.kind === Kind.FIELD && plainFieldSet(inner));
+}
+
+function contextReads(selectionSet: SelectionSetNode): ContextRead[] {
+  return selectionSet.selections.map((selection) => {
+    const field = selection as FieldNode;
+    return { name: field.name.value, from: field.name.value, ...(field.selectionSet ? { selections: contextReads(field.selectionSet) } : {}) };
+  });
+}
+
 /** Selections on an abstract type as they apply to one object type: its fragments inlined, others dropped. */
 function narrowTo(objectType: string, selections: readonly NormalSelection[]): NormalSelection[] {
   return selections.flatMap((selection) =>
@@ -631,6 +749,24 @@ function fieldOf(type: TypeModel, name: string): FieldModel {
 
 function isProvided(provided: SelectionSetNode | undefined, name: string): boolean {
   return provided?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === name) ?? false;
+}
+
+/**
+ * What a `@provides` on an abstract field provides for one of its object types: its fields, and
+ * those of its fragments on that type or an interface of it (`@provides(fields: "... on Book {
+ * title }")` provides a book's title, nothing of a movie's).
+ */
+function providedOn(provided: SelectionSetNode | undefined, type: TypeModel | undefined): SelectionSetNode | undefined {
+  if (!provided || !type) return undefined;
+  const selections: SelectionNode[] = [];
+  for (const selection of provided.selections) {
+    if (selection.kind === Kind.FIELD) selections.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition?.name.value;
+      if (on === undefined || on === type.name || type.interfaces.includes(on)) selections.push(...(providedOn(selection.selectionSet, type)?.selections ?? []));
+    }
+  }
+  return selections.length > 0 ? { kind: Kind.SELECTION_SET, selections } : undefined;
 }
 
 function providedChild(provided: SelectionSetNode | undefined, name: string): SelectionSetNode | undefined {
@@ -708,21 +844,21 @@ function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
 
 function representationOf(key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
   const fields: RepresentationField[] = [];
-  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean) => {
+  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean) => {
     for (const selection of set.selections) {
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
       let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name }));
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}) }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
-        add(selection.selectionSet, below, false);
+        add(selection.selectionSet, below, false, key);
         field.selections = below;
       }
     }
   };
-  add(key, fields, true);
-  for (const set of requires) add(set, fields, true);
+  add(key, fields, true, true);
+  for (const set of requires) add(set, fields, true, false);
   return fields;
 }
 

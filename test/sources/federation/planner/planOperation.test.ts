@@ -180,7 +180,7 @@ describe('planOperation (shop: accounts, products, reviews, inventory)', () => {
     ]);
     const inventory = plan.steps[0]?.find((fetch) => fetch.subgraph === 'inventory');
     expect(inventory?.representation).toEqual([
-      { name: 'upc', from: '__pq_upc' },
+      { name: 'upc', from: '__pq_upc', key: true },
       { name: 'price', from: '__pq_price' },
       { name: 'weight', from: '__pq_weight' },
     ]);

@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../../src/sources/federation/composeSupergraph.js';
 import { interfaceObject } from '../../../fixtures/federation/expectations.js';
@@ -11,9 +11,13 @@ import { requiresArguments } from '../../../fixtures/federation/shapes/requiresA
 import { unionMembers } from '../../../fixtures/federation/shapes/unionMembers.js';
 import { mixedNullability } from '../../../fixtures/federation/shapes/mixedNullability.js';
 import { fromContext } from '../../../fixtures/federation/shapes/fromContext.js';
+import { fromContextSelections } from '../../../fixtures/federation/shapes/fromContextSelections.js';
 import { interfaceWithoutTypes } from '../../../fixtures/federation/shapes/interfaceWithoutTypes.js';
 import { shareableRoot } from '../../../fixtures/federation/shapes/shareableRoot.js';
 import { providesRoot } from '../../../fixtures/federation/shapes/providesRoot.js';
+import { providesFragment } from '../../../fixtures/federation/shapes/providesFragment.js';
+import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
+import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
@@ -43,6 +47,9 @@ interface Case {
   /** Why stitching's answer is not compared at all. */
   stitchingNotCompared?: string;
 }
+
+/** What the planner answers when no subgraph can give a selected field (QUERY_PLAN_UNSATISFIABLE). */
+const unsatisfiable = new GraphQLError('No subgraph can resolve a field this query selects, where it selects it.', { extensions: { code: 'QUERY_PLAN_UNSATISFIABLE' } });
 
 function gateways(shape: Shape) {
   const composed = composeSupergraph(shape.subgraphs.map((subgraph) => ({ name: subgraph.name, url: placeholderUrl(subgraph.name), sdl: subgraph.sdl })));
@@ -187,6 +194,37 @@ shapeCases('@fromContext: an argument read from the nearest ancestor setting the
   },
 ]);
 
+shapeCases('@fromContext selections of more than one field', { subgraphs: fromContextSelections }, [
+  {
+    name: 'a field nested in a store\'s field, and a kiosk\'s own field, by fragment, per shop, beside a field of another subgraph',
+    query: '{ stores { id items { name price } } kiosks { items { name price } } }',
+    expected: {
+      data: {
+        stores: [
+          { id: 's1', items: [{ name: 'Kettle', price: '25.00 EUR' }, { name: 'Teapot', price: '18.00 EUR' }] },
+          { id: 's2', items: [{ name: 'Kettle', price: '23.75 CHF' }] },
+        ],
+        kiosks: [{ items: [{ name: 'Teapot', price: '15.30 GBP' }] }],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+  {
+    name: 'the client selecting what the context reads, under its own aliases',
+    query: '{ stores { currency: currency { symbol } money: currency { code symbol } items { price } } kiosks { currencyCode: id items { price } } }',
+    expected: {
+      data: {
+        stores: [
+          { currency: { symbol: '€' }, money: { code: 'EUR', symbol: '€' }, items: [{ price: '25.00 EUR' }, { price: '18.00 EUR' }] },
+          { currency: { symbol: 'Fr.' }, money: { code: 'CHF', symbol: 'Fr.' }, items: [{ price: '23.75 CHF' }] },
+        ],
+        kiosks: [{ currencyCode: 'k1', items: [{ price: '15.30 GBP' }] }],
+      },
+    },
+    stitchingWrong: contextNotPassed,
+  },
+]);
+
 describe('@fromContext fetches', () => {
   it('asks the subgraph once per distinct context value, each member once per value', async () => {
     const { result, calls } = await plannedOnce({ subgraphs: fromContext }, '{ teams { members { greeting } } }');
@@ -216,7 +254,68 @@ shapeCases('a shareable root field whose selection only one of its subgraphs can
     query: '{ tool: lookup(id: "t1") { __typename ... on Part { id } } part: lookup(id: "p1") { __typename ... on Tool { id } } }',
     expected: { data: { tool: { __typename: 'Tool' }, part: { __typename: 'Part' } } },
   },
+  {
+    name: 'an id on the interface, which neither subgraph can give for every type, refuses the whole operation',
+    query: '{ tool: lookup(id: "t1") { __typename ... on Tool { name } } any: lookup(id: "p1") { id } }',
+    expected: { data: null, errors: [unsatisfiable] },
+    stitchingWrong: 'stitching answers the other subgraph\'s placeholder ("stale") as the id',
+  },
+  {
+    name: 'one lookup each subgraph could plan alone, beside one neither can, refuses the whole operation',
+    query: '{ tool: lookup(id: "t1") { id ... on Part { id } } part: lookup(id: "p1") { __typename ... on Tool { id } } }',
+    expected: { data: null, errors: [unsatisfiable] },
+    stitchingWrong: 'stitching answers the other subgraph\'s placeholder ("stale") as the id',
+  },
 ]);
+
+describe('an operation no subgraph can answer', () => {
+  it('is refused before any subgraph is called', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: shareableRoot }, '{ lookup(id: "t1") { id } }');
+    expect(comparable(result)).toEqual({ data: null, errors: [{ message: unsatisfiable.message, code: 'QUERY_PLAN_UNSATISFIABLE' }] });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ plan: { field: 'Part.id' } });
+    expect(calls).toEqual({});
+  });
+});
+
+describe('@provides through a fragment on one member of a union', () => {
+  it('takes the member\'s provided field from the providing subgraph, and only the other member\'s from its own', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { id headline } ... on Video { id caption } } }');
+    expect(result).toEqual({ data: { items: [{ id: 'a1', headline: 'Tides turn' }, { id: 'v1', caption: 'Low tide, timelapse' }] } });
+    expect(calls).toEqual({ feed: 1, content: 1 });
+    expect((await plannedOnce({ subgraphs: providesFragment }, '{ items { ... on Article { headline } } }')).calls).toEqual({ feed: 1 });
+  });
+});
+
+describe('a @requires whose required field the requiring subgraph gives itself', () => {
+  it('fetches that field first (and what another subgraph gives below it), then the requiring field', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: requiresOwnField }, '{ orders { id risky needsReview } }');
+    expect(result).toEqual({ data: { orders: [{ id: 'o1', risky: false, needsReview: false }, { id: 'o2', risky: true, needsReview: true }] } });
+    // orders (root), risk (customer), orders (chargebacks), risk (risky), orders (needsReview).
+    expect(calls).toEqual({ orders: 3, risk: 2 });
+  });
+});
+
+describe('a field two keys away', () => {
+  it('gets the second key from the subgraph keyed by both, then the field; an object without it stays null, without an error', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: keyHops }, '{ slots { position record { isbn stars } } }');
+    expect(result).toEqual({
+      data: {
+        slots: [
+          { position: 1, record: { isbn: '978-1', stars: 4 } },
+          { position: 2, record: { isbn: '978-2', stars: 5 } },
+          { position: 3, record: { isbn: '978-3', stars: null } },
+        ],
+      },
+    });
+    expect(calls).toEqual({ shelf: 1, registry: 1, ratings: 1 });
+  });
+
+  it('gets key fields nested in another key (a collection keyed by its records\' ids) the same way', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: keyHops }, '{ favourites { name averageStars } }');
+    expect(result).toEqual({ data: { favourites: { name: 'Favourites', averageStars: 4.5 } } });
+    expect(calls).toEqual({ shelf: 1, registry: 1, ratings: 1 });
+  });
+});
 
 describe('a shareable root field one of its subgraphs answers whole through @provides', () => {
   it('goes to that subgraph: one request, where the first listed would need an entity fetch more', async () => {
