@@ -19,7 +19,7 @@ describe('collectYoungGeneration', () => {
     } finally {
       observer.disconnect();
     }
-    expect(seen.map((entry) => (entry.detail as { kind: number }).kind)).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
+    expect(seen.map((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
   });
 
   it('exposes no `gc` global to the contexts created afterwards', () => {
