@@ -38,8 +38,9 @@ export const uploadsSchema = z
      * dead once forwarded; V8 frees them only when 32 MiB have piled up, so without this a
      * streaming upload raises RSS by up to 32 MiB, with it by about `gcEveryBytes`. 0 leaves
      * collections to V8.
-     * @default 4_194_304 (4 MiB): a 50 MiB upload then grows RSS by 4-5 MiB, not 31; each
-     * scavenge takes about a millisecond (the upload path keeps little alive), 13 for 50 MiB.
+     * @default 4_194_304 (4 MiB): a 50 MiB upload then grows RSS by 4-5 MiB, not 31, with 13
+     * scavenges that cost less CPU than they save (freed chunks are reused while in cache;
+     * docs/uploads.md, Memory).
      */
     gcEveryBytes: z.number().int().nonnegative().default(4 * MIB),
   })
