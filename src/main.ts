@@ -25,6 +25,7 @@ import { loadConfig } from './config/loadConfig.js';
 import { requireProductionSecrets } from './config/requireProductionSecrets.js';
 import type { ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
+import { disableWasmTierUp } from './runtime/disableWasmTierUp.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -44,6 +45,9 @@ interface Stoppable {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Before any upstream call compiles undici's WebAssembly parser: no 30-40 MiB recompilation of
+  // it at an unchosen moment later (src/runtime/disableWasmTierUp.ts).
+  disableWasmTierUp();
   const [command, ...rest] = argv;
   const logger = pino(
     { level: process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } },

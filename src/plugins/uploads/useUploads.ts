@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLParams } from 'graphql-yoga';
 import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
+import { collectYoungGeneration } from './collectYoungGeneration.js';
+import { createCollectionMeter } from './createCollectionMeter.js';
 import { parseMultipartRequest, type MultipartLimits, type MultipartRequest } from './parseMultipartRequest.js';
 
 export interface UploadsOptions extends Omit<MultipartLimits, 'maxFieldBytes' | 'maxDrainBytes'> {
@@ -19,6 +21,14 @@ export interface UploadsOptions extends Omit<MultipartLimits, 'maxFieldBytes' | 
    * @default 60_000: see src/config/uploadsSchema.ts
    */
   timeoutMs?: number;
+  /**
+   * Upload body bytes after which a young-generation collection frees the body chunks already
+   * forwarded, so that they never add up to more than about this much; 0 leaves it to V8.
+   * @default 4_194_304 (4 MiB): see src/config/uploadsSchema.ts
+   */
+  gcEveryBytes?: number;
+  /** The collection `gcEveryBytes` runs. @default a V8 scavenge (collectYoungGeneration.ts) */
+  collectGarbage?: () => void;
   /** Clock (ms), the one the transport reads deadlines with. @default Date.now */
   now?: () => number;
 }
@@ -36,12 +46,15 @@ export interface UploadsOptions extends Omit<MultipartLimits, 'maxFieldBytes' | 
  * - Limits: a file over `maxFileBytes` or more than `maxFiles` files is 413 UPLOAD_TOO_LARGE,
  *   also when found mid-stream: the source call is cut and the whole answer becomes the 413.
  *   A declared length over the total is refused at the edge (src/server/httpLimits.ts).
+ * - Memory: the gateway holds no file, and the body chunks node:http copies as they arrive are
+ *   collected every `gcEveryBytes` (createCollectionMeter.ts; docs/uploads.md, Memory).
  */
 export function useUploads(options: UploadsOptions): PorticoPlugin {
   const requests = new WeakMap<RequestScope, MultipartRequest>();
   const limits: MultipartLimits = options;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const now = options.now ?? Date.now;
+  const meter = createCollectionMeter(options.gcEveryBytes ?? 4 * 1024 * 1024, options.collectGarbage ?? collectYoungGeneration);
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
       if (request.method !== 'POST' || !isMultipart(request.headers.get('content-type'))) return;
@@ -52,6 +65,8 @@ export function useUploads(options: UploadsOptions): PorticoPlugin {
       // The upload's own budget: sending the files takes as long as the client's link does.
       portico.deadline = now() + timeoutMs;
       setRequestParser(async () => {
+        // Beside the parser's pipe, attached in the same tick: it only counts what flows.
+        req.on('data', (chunk: Buffer) => meter(chunk.length));
         const parsed = await parseMultipartRequest(req, req.headers, limits);
         requests.set(portico, parsed);
         portico.uploads = true;
