@@ -14,9 +14,10 @@ export default defineBff((env) => ({
   cors: { origins: ['http://localhost:5173'] },
   // The demo plan: 200 cost points a minute per anonymous IP and per tenant (bffs/demoRateLimit.ts).
   rateLimit: demoRateLimit(env),
-  // Avatars (users' uploadAvatar), streamed to the users service: files up to 10 MiB, one at a
-  // time being plenty for a profile page (docs/uploads.md).
-  uploads: { enabled: true, maxFileBytes: 10 * 1024 * 1024, maxFiles: 1 },
+  // Avatars (users' uploadAvatar), streamed to the users service, one at a time. The cap is
+  // 64 MiB, far above an avatar's needs, so the streaming bound (a 50 MB file through with the
+  // gateway's RSS growing under 20 MiB, docs/uploads.md) can be tried on the demo itself.
+  uploads: { enabled: true, maxFileBytes: 64 * 1024 * 1024, maxFiles: 1 },
   // Tokens from the demo IdP (subgraphs/idp, IDP_URL), for this app's audience only.
   auth: {
     jwt: { jwksUrl: `${env.IDP_URL ?? 'http://127.0.0.1:4105'}/.well-known/jwks.json`, issuer: env.IDP_ISSUER ?? 'portico-demo-idp', audience: 'portico-web' },
