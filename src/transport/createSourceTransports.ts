@@ -161,7 +161,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
         traffic,
         baseUrl: sourceBaseUrl(source),
         transportFor: (version) => transportCall(`${name}@${version}`),
-        mirrorHttp: http,
+        tls: source.tlsMaterial,
         logger,
         metrics: routedMetrics,
         ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
@@ -195,6 +195,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
         const source = next[name];
         const traffic = source && 'traffic' in source ? source.traffic : undefined;
         if (!traffic) {
+          void router.close();
           routers.delete(name);
           continue;
         }
@@ -211,6 +212,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       for (const { timer } of rotators.values()) clearInterval(timer);
       for (const transport of transports.values()) transport.breaker.shutdown();
       listeners.clear();
+      await Promise.all([...routers.values()].map((router) => router.close()));
       await fallbackStores.close();
     },
   };

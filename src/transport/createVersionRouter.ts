@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
 import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { chooseVersion, type RoutingFacts } from './chooseVersion.js';
-import { firstBodyDifference } from './firstDifference.js';
+import { createShadowMirror, type ShadowMirror } from './createShadowMirror.js';
 import { createRollbackJudge, type RollbackJudge, type RollbackVerdict } from './rollbackJudge.js';
 import type { VersionMetrics } from './versionMetrics.js';
 
@@ -18,11 +19,8 @@ export interface VersionRouterOptions {
   baseUrl: string;
   /** Each version's own transport chain (its own breaker, retry budget, fallback cache). */
   transportFor(version: string): HttpCall;
-  /**
-   * The bare pool call mirrored copies go through: no retries, no breaker, no fallback, nothing
-   * of the request's own (deadline, observers), so a copy can neither slow nor fail the answer.
-   */
-  mirrorHttp: HttpCall;
+  /** The source's upstream TLS, which copies to a shadow use too (createShadowMirror.ts). */
+  tls?: UpstreamTlsMaterial | undefined;
   logger: Logger;
   metrics?: VersionMetrics;
   /** Clock for the rollback window and call latency. @default Date.now */
@@ -51,8 +49,10 @@ export interface VersionRouter {
   configure(traffic: TrafficConfig, baseUrl: string): void;
   /** Every version's weight and state. */
   state(): Record<string, VersionState>;
-  /** Mirrored copies in flight now. */
+  /** Mirrored copies queued or in flight now. */
   mirrorsInFlight(): number;
+  /** Drops the shadow's connections (copies in flight are abandoned). */
+  close(): Promise<void>;
 }
 
 /**
@@ -61,18 +61,25 @@ export interface VersionRouter {
  * and copies a share of reads to a shadow version to compare answers. See docs/traffic.md.
  */
 export function createVersionRouter(options: VersionRouterOptions): VersionRouter {
-  const { source, transportFor, mirrorHttp, logger, metrics } = options;
+  const { source, transportFor, logger, metrics } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   let traffic = options.traffic;
   let baseUrl = options.baseUrl;
   let withdrawn = new Map<string, { at: number; verdict: RollbackVerdict }>();
   let judge: RollbackJudge | undefined;
-  let mirrorsInFlight = 0;
+  let mirror: ShadowMirror | undefined;
 
   const start = () => {
     withdrawn = new Map();
     judge = traffic.rollback ? createRollbackJudge({ config: traffic.rollback, primary: traffic.primary, now }) : undefined;
+    // Copies in flight to the previous shadow are abandoned: compared under a config that changed.
+    void mirror?.close();
+    const shadow = traffic.mirror?.version;
+    mirror =
+      traffic.mirror && shadow
+        ? createShadowMirror({ source, config: traffic.mirror, tls: options.tls, logger, metrics, now, random, addressOf: (url) => readdress(url, shadow) })
+        : undefined;
     publishWeights();
   };
 
@@ -113,58 +120,12 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
     );
   };
 
-  const mirror = (request: UpstreamRequest, version: string): ((served: UpstreamResponse | undefined) => void) | undefined => {
-    const config = traffic.mirror;
-    if (!config || request.idempotent !== true || version === config.version || withdrawn.has(config.version)) return undefined;
-    if (random() * 100 >= config.percent) return undefined;
-    const shadow = config.version;
-    if (mirrorsInFlight >= config.maxConcurrent) {
-      metrics?.mirrorRequests.inc({ source, version: shadow, result: 'skipped' });
-      return undefined;
-    }
-    mirrorsInFlight += 1;
-    const copy: UpstreamRequest = {
-      method: request.method,
-      url: readdress(request.url, shadow),
-      ...(request.headers ? { headers: request.headers } : {}),
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      source: request.source,
-      idempotent: true,
-      version: shadow,
-      signal: AbortSignal.timeout(config.timeoutMs),
-    };
-    const answered = mirrorHttp(copy).then(
-      (response) => response,
-      () => undefined,
-    );
-    void answered.finally(() => {
-      mirrorsInFlight -= 1;
-    });
-    return (served) => {
-      void answered.then((response) => {
-        // Only a served success is worth comparing: a failed primary has no answer to differ from.
-        if (!served || served.status >= 300) return;
-        if (!response || response.status >= 500) {
-          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'failed' });
-          return;
-        }
-        const path = response.status === served.status ? firstBodyDifference(served.body, response.body) : '$';
-        if (path === undefined) {
-          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'equal' });
-          return;
-        }
-        metrics?.mirrorRequests.inc({ source, version: shadow, result: 'different' });
-        metrics?.mirrorDiffs.inc({ source, version: shadow });
-        // The path only: both answers hold user data.
-        if (random() < config.logSampleRate) logger.info({ source, version: shadow, primary: version, path }, 'mirrored answer differs');
-      });
-    };
-  };
-
   const call: HttpCall = async (request) => {
     const choice = chooseVersion(source, traffic, factsOf(request), withdrawn, random);
     const version = choice.version;
-    const compare = mirror(request, version);
+    const shadow = traffic.mirror?.version;
+    // Reads only; never a copy of the shadow's own call, nor to a shadow that was rolled back.
+    const copy = mirror && request.idempotent === true && version !== shadow && !withdrawn.has(shadow!) ? mirror.offer(request, version) : undefined;
     const startedAt = now();
     let response: UpstreamResponse;
     try {
@@ -172,11 +133,11 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
     } catch (error) {
       // A caller that went away says nothing about the version.
       if (!request.signal?.aborted) record(version, true, now() - startedAt);
-      compare?.(undefined);
+      copy?.served(undefined);
       throw error;
     }
     record(version, response.status >= 500, now() - startedAt);
-    compare?.(response);
+    copy?.served(response);
     return response;
   };
 
@@ -202,7 +163,10 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
         }),
       );
     },
-    mirrorsInFlight: () => mirrorsInFlight,
+    mirrorsInFlight: () => mirror?.inFlight() ?? 0,
+    close: async () => {
+      await mirror?.close();
+    },
   };
 }
 
