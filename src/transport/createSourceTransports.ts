@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { LoadedSource } from '../config/loadConfig.js';
 import type { RedisConfig } from '../config/redisSchema.js';
+import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
 import type { FallbackCacheConfig, SourceResilience } from '../config/resilienceSchema.js';
 import { createFallbackStores } from '../stores/fallback/createFallbackStores.js';
 import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
@@ -151,17 +153,17 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   };
 
   const routerFor = (name: string): VersionRouter | undefined => {
-    const source = sources[name];
-    const traffic = source && 'traffic' in source ? source.traffic : undefined;
-    if (!source || !traffic) return undefined;
+    const routing = routingOf(name, sources);
+    if (!routing) return undefined;
+    const { traffic } = routing;
     let router = routers.get(name);
     if (!router) {
       router = createVersionRouter({
         source: name,
         traffic,
-        baseUrl: sourceBaseUrl(source),
+        baseUrl: routing.baseUrl,
         transportFor: (version) => transportCall(`${name}@${version}`),
-        tls: source.tlsMaterial,
+        tls: routing.tls,
         logger,
         metrics: routedMetrics,
         ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
@@ -192,15 +194,14 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
     retarget(next) {
       sources = next;
       for (const [name, router] of routers) {
-        const source = next[name];
-        const traffic = source && 'traffic' in source ? source.traffic : undefined;
-        if (!traffic) {
+        const routing = routingOf(name, next);
+        if (!routing) {
           void router.close();
           routers.delete(name);
           continue;
         }
-        router.configure(traffic, sourceBaseUrl(source!));
-        for (const version of Object.keys(traffic.versions)) transportCall(`${name}@${version}`);
+        router.configure(routing.traffic, routing.baseUrl);
+        for (const version of Object.keys(routing.traffic.versions)) transportCall(`${name}@${version}`);
       }
     },
     onStateChange(listener) {
@@ -218,16 +219,26 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   };
 }
 
-/** The URL a source's callers address, which a version's URL replaces. */
-function sourceBaseUrl(source: LoadedSource): string {
+/**
+ * The versions of a transport name, if it has any: a GraphQL or REST source's `traffic`, or a
+ * federation source's `subgraphTraffic` entry for `source/subgraph`.
+ */
+function routingOf(name: string, sources: Readonly<Record<string, LoadedSource>>): { traffic: TrafficConfig; baseUrl: string | undefined; tls: UpstreamTlsMaterial | undefined } | undefined {
+  const slash = name.indexOf('/');
+  const source = sources[slash < 0 ? name : name.slice(0, slash)];
+  if (!source) return undefined;
   switch (source.kind) {
     case 'graphql':
-      return source.url;
+      return slash < 0 && source.traffic ? { traffic: source.traffic, baseUrl: source.url, tls: source.tlsMaterial } : undefined;
     case 'rest':
-      return source.baseUrl;
-    case 'federation':
+      return slash < 0 && source.traffic ? { traffic: source.traffic, baseUrl: source.baseUrl, tls: source.tlsMaterial } : undefined;
+    case 'federation': {
+      const traffic = slash < 0 ? undefined : source.subgraphTraffic?.[name.slice(slash + 1)];
+      // A subgraph's calls all go to its one endpoint: the version's URL replaces the whole URL.
+      return traffic ? { traffic, baseUrl: undefined, tls: source.tlsMaterial } : undefined;
+    }
     case 'redis-events':
-      throw new Error(`${source.name}: a ${source.kind} source has no versions of its own`);
+      return undefined;
   }
 }
 

@@ -14,9 +14,11 @@ export interface VersionRouterOptions {
   traffic: TrafficConfig;
   /**
    * The URL the source's callers send to (a GraphQL source's `url`, a REST source's `baseUrl`):
-   * a call's URL starting with it is re-addressed to the chosen version's URL.
+   * a call's URL starting with it is re-addressed to the chosen version's URL. Undefined for a
+   * federation source's subgraph, whose calls all go to its one GraphQL endpoint: the version's
+   * URL replaces the call's whole URL.
    */
-  baseUrl: string;
+  baseUrl: string | undefined;
   /** Each version's own transport chain (its own breaker, retry budget, fallback cache). */
   transportFor(version: string): HttpCall;
   /** The source's upstream TLS, which copies to a shadow use too (createShadowMirror.ts). */
@@ -46,7 +48,7 @@ export interface VersionRouter {
    * Applies a reloaded traffic block. An equal block keeps the state (a rolled-back version stays
    * out); a changed one starts over, which is how a rolled-back version comes back.
    */
-  configure(traffic: TrafficConfig, baseUrl: string): void;
+  configure(traffic: TrafficConfig, baseUrl: string | undefined): void;
   /** Every version's weight and state. */
   state(): Record<string, VersionState>;
   /** Mirrored copies queued or in flight now. */
@@ -103,6 +105,7 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
 
   const readdress = (url: string, version: string): string => {
     const target = traffic.versions[version]!;
+    if (baseUrl === undefined) return target;
     return url.startsWith(baseUrl) ? target + url.slice(baseUrl.length) : url;
   };
 
