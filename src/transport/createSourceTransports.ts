@@ -13,7 +13,7 @@ import type { HttpCall } from './httpClient.js';
 import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
-import { createVersionRouter, type VersionRouter, type VersionState } from './createVersionRouter.js';
+import { createVersionRouter, type VersionRollback, type VersionRouter, type VersionState } from './createVersionRouter.js';
 import { versionMetrics } from './versionMetrics.js';
 import { parentSource } from './parentSource.js';
 
@@ -50,6 +50,10 @@ export interface SourceTransports {
   health(sources?: readonly string[]): Record<string, SourceHealth>;
   /** Calls `listener` on every breaker state change of any source. */
   onStateChange(listener: (source: string, state: BreakerState) => void): () => void;
+  /** Calls `listener` on every rollback a version router here decides (`source` as routed: `users`, `shop/orders`). */
+  onRollback(listener: (source: string, rollback: VersionRollback) => void): () => void;
+  /** Applies a rollback another instance decided (createVersionRouter.ts `follow`); true when it changed anything. */
+  followRollback(source: string, rollback: VersionRollback): boolean;
   /** Stops health checks, shuts the breakers down (timers, listeners), closes the stores. */
   close(): Promise<void>;
   /**
@@ -75,6 +79,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   const rotators = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   const healthTimers: NodeJS.Timeout[] = [];
   const listeners = new Set<(source: string, state: BreakerState) => void>();
+  const rollbackListeners = new Set<(source: string, rollback: VersionRollback) => void>();
   // One for every source: a request's calls to different subgraphs share deadline signals too.
   const deadlineSignals = createDeadlineSignals();
 
@@ -166,6 +171,9 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
         tls: routing.tls,
         logger,
         metrics: routedMetrics,
+        onRollback: (rollback) => {
+          for (const listener of rollbackListeners) listener(name, rollback);
+        },
         ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
       });
       routers.set(name, router);
@@ -208,11 +216,19 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onRollback(listener) {
+      rollbackListeners.add(listener);
+      return () => rollbackListeners.delete(listener);
+    },
+    followRollback(source, rollback) {
+      return routers.get(source)?.follow(rollback) ?? false;
+    },
     async close() {
       for (const timer of healthTimers) clearInterval(timer);
       for (const { timer } of rotators.values()) clearInterval(timer);
       for (const transport of transports.values()) transport.breaker.shutdown();
       listeners.clear();
+      rollbackListeners.clear();
       await Promise.all([...routers.values()].map((router) => router.close()));
       await fallbackStores.close();
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { TrafficConfig } from '../config/trafficSchema.js';
@@ -29,6 +30,19 @@ export interface VersionRouterOptions {
   now?: () => number;
   /** Random source for weights of anonymous callers and for mirror and log sampling. @default Math.random */
   random?: () => number;
+  /** Told of each rollback this router decides, for the fleet to follow (src/runtime/fleetRollbacks.ts). */
+  onRollback?: (rollback: VersionRollback) => void;
+}
+
+/** A rollback as one instance tells the others of it. */
+export interface VersionRollback {
+  version: string;
+  /**
+   * Names the traffic block it was decided under (a hash of it): an instance whose block differs
+   * (a reload not yet applied, or one that brought the version back) does not follow.
+   */
+  fingerprint: string;
+  verdict: RollbackVerdict;
 }
 
 /** A version as `/readyz` and the operator see it. */
@@ -53,6 +67,11 @@ export interface VersionRouter {
   state(): Record<string, VersionState>;
   /** Mirrored copies queued or in flight now. */
   mirrorsInFlight(): number;
+  /**
+   * Applies a rollback another instance decided, when it was decided under the traffic block in
+   * force here; true when the version was serving here and is now rolled back.
+   */
+  follow(rollback: VersionRollback): boolean;
   /** Drops the shadow's connections (copies in flight are abandoned). */
   close(): Promise<void>;
 }
@@ -71,9 +90,11 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
   let withdrawn = new Map<string, { at: number; verdict: RollbackVerdict }>();
   let judge: RollbackJudge | undefined;
   let mirror: ShadowMirror | undefined;
+  let fingerprint = '';
 
   const start = () => {
     withdrawn = new Map();
+    fingerprint = createHash('sha256').update(JSON.stringify(traffic)).digest('hex').slice(0, 16);
     judge = traffic.rollback ? createRollbackJudge({ config: traffic.rollback, primary: traffic.primary, now }) : undefined;
     // Copies in flight to the previous shadow are abandoned: compared under a config that changed.
     void mirror?.close();
@@ -121,6 +142,7 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
       { source, version, reason: verdict.reason, figures: { version: verdict.version, primary: verdict.primary }, primary: traffic.primary },
       'version rolled back: it gets no calls until the traffic config changes',
     );
+    options.onRollback?.({ version, fingerprint, verdict });
   };
 
   const call: HttpCall = async (request) => {
@@ -167,6 +189,15 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
       );
     },
     mirrorsInFlight: () => mirror?.inFlight() ?? 0,
+    follow(rollback) {
+      const { version, verdict } = rollback;
+      if (rollback.fingerprint !== fingerprint || version === traffic.primary || !(version in traffic.versions) || withdrawn.has(version)) return false;
+      withdrawn.set(version, { at: now(), verdict });
+      // Not counted in rollbacks_total: the instance that decided it counted it, once for the fleet.
+      publishWeights();
+      logger.error({ source, version, reason: verdict.reason, primary: traffic.primary }, 'version rolled back by another instance of the fleet: it gets no calls until the traffic config changes');
+      return true;
+    },
     close: async () => {
       await mirror?.close();
     },
