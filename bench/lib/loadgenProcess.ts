@@ -4,6 +4,8 @@ import type { ProcessGroup } from './processes.js';
 export interface LoadgenProcess {
   /** Runs one job in the load generator process; jobs queue, one at a time. */
   load(job: LoadJob): Promise<LoadResult>;
+  /** Closes the IPC channel, on which the load generator exits. */
+  close(): void;
 }
 
 /**
@@ -35,5 +37,6 @@ export function startLoadgen(group: ProcessGroup, cpu: number, cwd: string): Loa
       );
       return run;
     },
+    close: () => loadgen.child.disconnect(),
   };
 }

@@ -5,6 +5,7 @@ import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
 import type { UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { firstBodyDifference } from './firstDifference.js';
 import { tlsAgentOptions } from './sourceAgents.js';
+import { createUrlTargets } from './urlTargets.js';
 import type { VersionMetrics } from './versionMetrics.js';
 
 export interface ShadowMirrorOptions {
@@ -77,17 +78,7 @@ export function createShadowMirror(options: ShadowMirrorOptions): ShadowMirror {
     bodyTimeout: config.timeoutMs,
     connectTimeout: config.timeoutMs,
   });
-  // Shadow URLs are a handful, called over and over: parse each once.
-  const targets = new Map<string, { origin: string; path: string }>();
-  const targetOf = (href: string) => {
-    let target = targets.get(href);
-    if (!target) {
-      const url = new URL(href);
-      target = { origin: url.origin, path: url.pathname + url.search };
-      if (targets.size < 1_000) targets.set(href, target);
-    }
-    return target;
-  };
+  const targetOf = createUrlTargets(1_000);
 
   let inFlight = 0;
   let failuresInRow = 0;
