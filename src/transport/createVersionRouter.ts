@@ -130,9 +130,23 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
     return url.startsWith(baseUrl) ? target + url.slice(baseUrl.length) : url;
   };
 
+  // Bound once per version: resolving labels per call (hashing them) is measurable on every call.
+  const series = new Map<string, { success: { inc(): void }; error: { inc(): void }; duration: { observe(value: number): void } }>();
+  const seriesOf = (version: string) => {
+    let bound = series.get(version);
+    if (!bound && metrics) {
+      bound = { success: metrics.calls.labels({ source, version, outcome: 'success' }), error: metrics.calls.labels({ source, version, outcome: 'error' }), duration: metrics.callDuration.labels({ source, version }) };
+      series.set(version, bound);
+    }
+    return bound;
+  };
+
   const record = (version: string, failed: boolean, latencyMs: number) => {
-    metrics?.calls.inc({ source, version, outcome: failed ? 'error' : 'success' });
-    metrics?.callDuration.observe({ source, version }, latencyMs / 1000);
+    const bound = seriesOf(version);
+    if (bound) {
+      (failed ? bound.error : bound.success).inc();
+      bound.duration.observe(latencyMs / 1000);
+    }
     const verdict = judge?.record(version, { failed, latencyMs });
     if (!verdict || withdrawn.has(version)) return;
     withdrawn.set(version, { at: now(), verdict });
