@@ -21,6 +21,7 @@ import { startGuardedRun } from './lib/guardedRun.js';
 import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
 import { cpuSeconds, peakRssMiB } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
+import { startLoadgen } from './lib/loadgenProcess.js';
 import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
@@ -349,38 +350,10 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     );
   }
 
-  const loadgen = group.start({
-    name: 'loadgen',
-    cpu: REST_CPU,
-    command: node,
-    args: ['--import', 'tsx', 'bench/lib/loadgen.ts'],
-    cwd: repoRoot,
-    ipc: true,
-  });
+  // The load generator, its own process on the other core (bench/lib/loadgenProcess.ts).
+  const loadgen = startLoadgen(group, REST_CPU, repoRoot);
+  const { load } = loadgen;
   await Promise.all(starting);
-
-  let loadQueue = Promise.resolve();
-  const load = (job: LoadJob) => {
-    const run = loadQueue.then(
-      () =>
-        new Promise<LoadResult>((resolve, reject) => {
-          const onExit = () => reject(new Error(`the load generator exited: ${loadgen.stderr().trim()}`));
-          loadgen.child.once('exit', onExit);
-          loadgen.child.once('message', (message: { ok: boolean; result?: LoadResult; error?: string }) => {
-            loadgen.child.off('exit', onExit);
-            // IPC carries JSON, where NaN (no successful response to take a percentile of) is null.
-            if (message.ok) resolve({ ...message.result!, p50: message.result!.p50 ?? NaN, p99: message.result!.p99 ?? NaN });
-            else reject(new Error(`load generator: ${message.error}`));
-          });
-          loadgen.child.send(job);
-        }),
-    );
-    loadQueue = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  };
 
   const upstreamCalls = async () => {
     let total = 0;
@@ -491,7 +464,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       return text.split('\n').filter((line) => line.includes('"msg":"request"')).length;
     },
     async close() {
-      loadgen.child.disconnect();
+      loadgen.close();
     },
   };
 

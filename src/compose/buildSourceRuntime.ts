@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { SubschemaConfig } from '@graphql-tools/delegate';
-import { displayPath } from '../config/configError.js';
+import { ConfigError, displayPath } from '../config/configError.js';
 import type { LoadedSource } from '../config/loadConfig.js';
 import { buildGraphQLSource } from '../sources/graphql/buildGraphQLSource.js';
 import { createGraphQLExecutor } from '../sources/graphql/httpExecutor.js';
@@ -73,7 +73,7 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
           (source.subgraphs ?? []).map((s) => ({ name: s.name, url: s.url, sdl: source.subgraphSdls![s.name]! })),
         );
       const executors = new Map<string, Executor>();
-      const { subgraphs: _subgraphs, subschemas, ...stitching } = buildSupergraphSubschemas({
+      const { subgraphs, subschemas, ...stitching } = buildSupergraphSubschemas({
         supergraphSdl,
         // Each subgraph is its own upstream: its own breaker, so one failing subgraph does not cut off the others.
         executorFor: (subgraph) => {
@@ -90,6 +90,12 @@ export function buildSourceRuntime(source: LoadedSource, deps: SourceRuntimeDeps
           return executor;
         },
       });
+      // Listed subgraphs were checked with the config; a supergraph file's names are known only now.
+      for (const name of Object.keys(source.subgraphTraffic ?? {})) {
+        if (!subgraphs.some((subgraph) => subgraph.name === name)) {
+          throw new ConfigError(displayPath(source.file), `${source.name}.subgraphTraffic.${name}`, `no subgraph named "${name}" in the supergraph (subgraphs: ${subgraphs.map((subgraph) => subgraph.name).join(', ')})`);
+        }
+      }
       return {
         name: source.name,
         subschemas,

@@ -91,8 +91,21 @@ export const federationSourceSchema = z.strictObject({
   headers: sourceHeadersSchema,
   /** JWT claims sent to this source, signed with the identity headers (docs/identity.md). @default none */
   claims: sourceClaimsSchema.optional(),
+  /**
+   * Versions of a subgraph and how its calls are routed among them, by subgraph name: the
+   * `traffic` block of a GraphQL source, each version the URL of a build of that subgraph
+   * (src/config/trafficSchema.ts, docs/traffic.md). @example { inventory: { versions: { stable: 'http://inventory/graphql', canary: 'http://inventory-next/graphql' }, weights: { stable: 95, canary: 5 } } }
+   */
+  subgraphTraffic: z.record(z.string(), trafficSchema).optional(),
 }).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
   error: 'give exactly one of "subgraphs" or "supergraph"',
+}).superRefine((s, ctx) => {
+  // With a supergraph file the names are checked when it is read (src/compose/buildSourceRuntime.ts).
+  if (!s.subgraphs || !s.subgraphTraffic) return;
+  const names = s.subgraphs.map((subgraph) => subgraph.name);
+  for (const name of Object.keys(s.subgraphTraffic)) {
+    if (!names.includes(name)) ctx.addIssue({ code: 'custom', path: ['subgraphTraffic', name], message: `no subgraph named "${name}" (subgraphs: ${names.join(', ')})` });
+  }
 });
 
 export const restSourceSchema = z.strictObject({

@@ -83,6 +83,17 @@ export const mirrorSchema = z.strictObject({
    * @default 0.01: a shadow that differs on every read must not flood the log.
    */
   logSampleRate: z.number().min(0).max(1).default(0.01),
+  /**
+   * Copies that fail in a row (5xx, timeout, unreachable) before copying pauses for `pauseMs`.
+   * @default 5: a healthy shadow's odd 5xx never pauses it; five in a row is a shadow that is down.
+   */
+  pauseAfterFailures: z.number().int().positive().default(5),
+  /**
+   * How long copying pauses; then one copy probes the shadow, and copying resumes if it answers.
+   * @default 1000: a shadow that fails everything costs one copy a second, not one per read, and
+   * a recovered shadow gets copies again within a second.
+   */
+  pauseMs: z.number().int().positive().default(1_000),
 });
 
 export const trafficSchema = z

@@ -11,6 +11,7 @@ import { porticoAdminActions } from './adminActions.js';
 import { startBffServer, type BffApp, type RunningBff } from '../server/createBffServer.js';
 import { createConfigReloader, type ReloadOutcome, type ReloadTrigger } from './configReloader.js';
 import { joinFleet, type Fleet } from './fleet.js';
+import { shareRollbacks, type FleetRollbacks } from './fleetRollbacks.js';
 import { reloadRefusal, sourcesChanged } from './reloadRefusal.js';
 import { createTracing, type PorticoTracing } from '../observability/tracing.js';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
@@ -77,6 +78,8 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   const http: HttpClient = createHttpClient(options.httpClient);
   // Sources with `tls` (CA bundle, client certificate, HTTP/2) get pools of their own.
   http.useSources(config.sources);
+  // Automatic rollbacks shared with the fleet (src/runtime/fleetRollbacks.ts), once it has joined.
+  let rollbacks: FleetRollbacks | undefined;
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
   const makeTransports = (cfg: PorticoConfig) => {
@@ -84,6 +87,8 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
     created.onStateChange((source, state) => {
       for (const listener of stateListeners) listener(source, state);
     });
+    // A rollback decided here is announced to the fleet, once it has joined (docs/traffic.md).
+    created.onRollback((source, rollback) => rollbacks?.announce(source, rollback));
     return created;
   };
   // Replaced by a reload that changes the sources registry; everything reads it through this variable.
@@ -259,6 +264,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   if (config.fleet.enabled ?? config.redis !== undefined) {
     pubsub = createFleetPubSub(config.redis, logger);
     fleet = joinFleet({ pubsub, reloader, logger, resyncIntervalMs: config.fleet.resyncIntervalMs, instanceId });
+    rollbacks = shareRollbacks({ pubsub, instanceId, logger, follow: (source, rollback) => transports.followRollback(source, rollback) });
     const feed = consoleFeed();
     const joined = fleet;
     roster = joinRoster({
@@ -296,6 +302,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       reloader.close();
       await roster?.close();
       await fleet?.close();
+      await rollbacks?.close();
       if (graceMs === undefined && config.shutdown.unreadyDelayMs > 0) {
         // Load balancers polling /readyz stop routing here while requests are still served.
         for (const running of bffs) running.markUnready();

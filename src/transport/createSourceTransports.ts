@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { LoadedSource } from '../config/loadConfig.js';
 import type { RedisConfig } from '../config/redisSchema.js';
+import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
 import type { FallbackCacheConfig, SourceResilience } from '../config/resilienceSchema.js';
 import { createFallbackStores } from '../stores/fallback/createFallbackStores.js';
 import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
@@ -11,7 +13,7 @@ import type { HttpCall } from './httpClient.js';
 import { consoleFeed, type ConsoleFeed } from '../observability/console/consoleFeed.js';
 import { transportMetrics } from './transportMetrics.js';
 import type { BreakerState } from './withBreaker.js';
-import { createVersionRouter, type VersionRouter, type VersionState } from './createVersionRouter.js';
+import { createVersionRouter, type VersionRollback, type VersionRouter, type VersionState } from './createVersionRouter.js';
 import { versionMetrics } from './versionMetrics.js';
 import { parentSource } from './parentSource.js';
 
@@ -48,6 +50,10 @@ export interface SourceTransports {
   health(sources?: readonly string[]): Record<string, SourceHealth>;
   /** Calls `listener` on every breaker state change of any source. */
   onStateChange(listener: (source: string, state: BreakerState) => void): () => void;
+  /** Calls `listener` on every rollback a version router here decides (`source` as routed: `users`, `shop/orders`). */
+  onRollback(listener: (source: string, rollback: VersionRollback) => void): () => void;
+  /** Applies a rollback another instance decided (createVersionRouter.ts `follow`); true when it changed anything. */
+  followRollback(source: string, rollback: VersionRollback): boolean;
   /** Stops health checks, shuts the breakers down (timers, listeners), closes the stores. */
   close(): Promise<void>;
   /**
@@ -73,6 +79,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   const rotators = new Map<number, { emitter: EventEmitter; timer: NodeJS.Timeout }>();
   const healthTimers: NodeJS.Timeout[] = [];
   const listeners = new Set<(source: string, state: BreakerState) => void>();
+  const rollbackListeners = new Set<(source: string, rollback: VersionRollback) => void>();
   // One for every source: a request's calls to different subgraphs share deadline signals too.
   const deadlineSignals = createDeadlineSignals();
 
@@ -151,19 +158,22 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
   };
 
   const routerFor = (name: string): VersionRouter | undefined => {
-    const source = sources[name];
-    const traffic = source && 'traffic' in source ? source.traffic : undefined;
-    if (!source || !traffic) return undefined;
+    const routing = routingOf(name, sources);
+    if (!routing) return undefined;
+    const { traffic } = routing;
     let router = routers.get(name);
     if (!router) {
       router = createVersionRouter({
         source: name,
         traffic,
-        baseUrl: sourceBaseUrl(source),
+        baseUrl: routing.baseUrl,
         transportFor: (version) => transportCall(`${name}@${version}`),
-        mirrorHttp: http,
+        tls: routing.tls,
         logger,
         metrics: routedMetrics,
+        onRollback: (rollback) => {
+          for (const listener of rollbackListeners) listener(name, rollback);
+        },
         ...((options.rollbackClock ?? options.now) ? { now: options.rollbackClock ?? options.now } : {}),
       });
       routers.set(name, router);
@@ -192,40 +202,59 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
     retarget(next) {
       sources = next;
       for (const [name, router] of routers) {
-        const source = next[name];
-        const traffic = source && 'traffic' in source ? source.traffic : undefined;
-        if (!traffic) {
+        const routing = routingOf(name, next);
+        if (!routing) {
+          void router.close();
           routers.delete(name);
           continue;
         }
-        router.configure(traffic, sourceBaseUrl(source!));
-        for (const version of Object.keys(traffic.versions)) transportCall(`${name}@${version}`);
+        router.configure(routing.traffic, routing.baseUrl);
+        for (const version of Object.keys(routing.traffic.versions)) transportCall(`${name}@${version}`);
       }
     },
     onStateChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onRollback(listener) {
+      rollbackListeners.add(listener);
+      return () => rollbackListeners.delete(listener);
+    },
+    followRollback(source, rollback) {
+      return routers.get(source)?.follow(rollback) ?? false;
+    },
     async close() {
       for (const timer of healthTimers) clearInterval(timer);
       for (const { timer } of rotators.values()) clearInterval(timer);
       for (const transport of transports.values()) transport.breaker.shutdown();
       listeners.clear();
+      rollbackListeners.clear();
+      await Promise.all([...routers.values()].map((router) => router.close()));
       await fallbackStores.close();
     },
   };
 }
 
-/** The URL a source's callers address, which a version's URL replaces. */
-function sourceBaseUrl(source: LoadedSource): string {
+/**
+ * The versions of a transport name, if it has any: a GraphQL or REST source's `traffic`, or a
+ * federation source's `subgraphTraffic` entry for `source/subgraph`.
+ */
+function routingOf(name: string, sources: Readonly<Record<string, LoadedSource>>): { traffic: TrafficConfig; baseUrl: string | undefined; tls: UpstreamTlsMaterial | undefined } | undefined {
+  const slash = name.indexOf('/');
+  const source = sources[slash < 0 ? name : name.slice(0, slash)];
+  if (!source) return undefined;
   switch (source.kind) {
     case 'graphql':
-      return source.url;
+      return slash < 0 && source.traffic ? { traffic: source.traffic, baseUrl: source.url, tls: source.tlsMaterial } : undefined;
     case 'rest':
-      return source.baseUrl;
-    case 'federation':
+      return slash < 0 && source.traffic ? { traffic: source.traffic, baseUrl: source.baseUrl, tls: source.tlsMaterial } : undefined;
+    case 'federation': {
+      const traffic = slash < 0 ? undefined : source.subgraphTraffic?.[name.slice(slash + 1)];
+      // A subgraph's calls all go to its one endpoint: the version's URL replaces the whole URL.
+      return traffic ? { traffic, baseUrl: undefined, tls: source.tlsMaterial } : undefined;
+    }
     case 'redis-events':
-      throw new Error(`${source.name}: a ${source.kind} source has no versions of its own`);
+      return undefined;
   }
 }
 

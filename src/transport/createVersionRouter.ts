@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { TrafficConfig } from '../config/trafficSchema.js';
+import type { UpstreamTlsMaterial } from '../config/upstreamTlsSchema.js';
 import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { chooseVersion, type RoutingFacts } from './chooseVersion.js';
-import { firstBodyDifference } from './firstDifference.js';
+import { createShadowMirror, type ShadowMirror } from './createShadowMirror.js';
 import { createRollbackJudge, type RollbackJudge, type RollbackVerdict } from './rollbackJudge.js';
 import type { VersionMetrics } from './versionMetrics.js';
 
@@ -13,22 +15,34 @@ export interface VersionRouterOptions {
   traffic: TrafficConfig;
   /**
    * The URL the source's callers send to (a GraphQL source's `url`, a REST source's `baseUrl`):
-   * a call's URL starting with it is re-addressed to the chosen version's URL.
+   * a call's URL starting with it is re-addressed to the chosen version's URL. Undefined for a
+   * federation source's subgraph, whose calls all go to its one GraphQL endpoint: the version's
+   * URL replaces the call's whole URL.
    */
-  baseUrl: string;
+  baseUrl: string | undefined;
   /** Each version's own transport chain (its own breaker, retry budget, fallback cache). */
   transportFor(version: string): HttpCall;
-  /**
-   * The bare pool call mirrored copies go through: no retries, no breaker, no fallback, nothing
-   * of the request's own (deadline, observers), so a copy can neither slow nor fail the answer.
-   */
-  mirrorHttp: HttpCall;
+  /** The source's upstream TLS, which copies to a shadow use too (createShadowMirror.ts). */
+  tls?: UpstreamTlsMaterial | undefined;
   logger: Logger;
   metrics?: VersionMetrics;
   /** Clock for the rollback window and call latency. @default Date.now */
   now?: () => number;
   /** Random source for weights of anonymous callers and for mirror and log sampling. @default Math.random */
   random?: () => number;
+  /** Told of each rollback this router decides, for the fleet to follow (src/runtime/fleetRollbacks.ts). */
+  onRollback?: (rollback: VersionRollback) => void;
+}
+
+/** A rollback as one instance tells the others of it. */
+export interface VersionRollback {
+  version: string;
+  /**
+   * Names the traffic block it was decided under (a hash of it): an instance whose block differs
+   * (a reload not yet applied, or one that brought the version back) does not follow.
+   */
+  fingerprint: string;
+  verdict: RollbackVerdict;
 }
 
 /** A version as `/readyz` and the operator see it. */
@@ -48,11 +62,18 @@ export interface VersionRouter {
    * Applies a reloaded traffic block. An equal block keeps the state (a rolled-back version stays
    * out); a changed one starts over, which is how a rolled-back version comes back.
    */
-  configure(traffic: TrafficConfig, baseUrl: string): void;
+  configure(traffic: TrafficConfig, baseUrl: string | undefined): void;
   /** Every version's weight and state. */
   state(): Record<string, VersionState>;
-  /** Mirrored copies in flight now. */
+  /** Mirrored copies queued or in flight now. */
   mirrorsInFlight(): number;
+  /**
+   * Applies a rollback another instance decided, when it was decided under the traffic block in
+   * force here; true when the version was serving here and is now rolled back.
+   */
+  follow(rollback: VersionRollback): boolean;
+  /** Drops the shadow's connections (copies in flight are abandoned). */
+  close(): Promise<void>;
 }
 
 /**
@@ -61,18 +82,27 @@ export interface VersionRouter {
  * and copies a share of reads to a shadow version to compare answers. See docs/traffic.md.
  */
 export function createVersionRouter(options: VersionRouterOptions): VersionRouter {
-  const { source, transportFor, mirrorHttp, logger, metrics } = options;
+  const { source, transportFor, logger, metrics } = options;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   let traffic = options.traffic;
   let baseUrl = options.baseUrl;
   let withdrawn = new Map<string, { at: number; verdict: RollbackVerdict }>();
   let judge: RollbackJudge | undefined;
-  let mirrorsInFlight = 0;
+  let mirror: ShadowMirror | undefined;
+  let fingerprint = '';
 
   const start = () => {
     withdrawn = new Map();
+    fingerprint = createHash('sha256').update(JSON.stringify(traffic)).digest('hex').slice(0, 16);
     judge = traffic.rollback ? createRollbackJudge({ config: traffic.rollback, primary: traffic.primary, now }) : undefined;
+    // Copies in flight to the previous shadow are abandoned: compared under a config that changed.
+    void mirror?.close();
+    const shadow = traffic.mirror?.version;
+    mirror =
+      traffic.mirror && shadow
+        ? createShadowMirror({ source, config: traffic.mirror, tls: options.tls, logger, metrics, now, random, addressOf: (url) => readdress(url, shadow) })
+        : undefined;
     publishWeights();
   };
 
@@ -96,12 +126,27 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
 
   const readdress = (url: string, version: string): string => {
     const target = traffic.versions[version]!;
+    if (baseUrl === undefined) return target;
     return url.startsWith(baseUrl) ? target + url.slice(baseUrl.length) : url;
   };
 
+  // Bound once per version: resolving labels per call (hashing them) is measurable on every call.
+  const series = new Map<string, { success: { inc(): void }; error: { inc(): void }; duration: { observe(value: number): void } }>();
+  const seriesOf = (version: string) => {
+    let bound = series.get(version);
+    if (!bound && metrics) {
+      bound = { success: metrics.calls.labels({ source, version, outcome: 'success' }), error: metrics.calls.labels({ source, version, outcome: 'error' }), duration: metrics.callDuration.labels({ source, version }) };
+      series.set(version, bound);
+    }
+    return bound;
+  };
+
   const record = (version: string, failed: boolean, latencyMs: number) => {
-    metrics?.calls.inc({ source, version, outcome: failed ? 'error' : 'success' });
-    metrics?.callDuration.observe({ source, version }, latencyMs / 1000);
+    const bound = seriesOf(version);
+    if (bound) {
+      (failed ? bound.error : bound.success).inc();
+      bound.duration.observe(latencyMs / 1000);
+    }
     const verdict = judge?.record(version, { failed, latencyMs });
     if (!verdict || withdrawn.has(version)) return;
     withdrawn.set(version, { at: now(), verdict });
@@ -111,60 +156,15 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
       { source, version, reason: verdict.reason, figures: { version: verdict.version, primary: verdict.primary }, primary: traffic.primary },
       'version rolled back: it gets no calls until the traffic config changes',
     );
-  };
-
-  const mirror = (request: UpstreamRequest, version: string): ((served: UpstreamResponse | undefined) => void) | undefined => {
-    const config = traffic.mirror;
-    if (!config || request.idempotent !== true || version === config.version || withdrawn.has(config.version)) return undefined;
-    if (random() * 100 >= config.percent) return undefined;
-    const shadow = config.version;
-    if (mirrorsInFlight >= config.maxConcurrent) {
-      metrics?.mirrorRequests.inc({ source, version: shadow, result: 'skipped' });
-      return undefined;
-    }
-    mirrorsInFlight += 1;
-    const copy: UpstreamRequest = {
-      method: request.method,
-      url: readdress(request.url, shadow),
-      ...(request.headers ? { headers: request.headers } : {}),
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      source: request.source,
-      idempotent: true,
-      version: shadow,
-      signal: AbortSignal.timeout(config.timeoutMs),
-    };
-    const answered = mirrorHttp(copy).then(
-      (response) => response,
-      () => undefined,
-    );
-    void answered.finally(() => {
-      mirrorsInFlight -= 1;
-    });
-    return (served) => {
-      void answered.then((response) => {
-        // Only a served success is worth comparing: a failed primary has no answer to differ from.
-        if (!served || served.status >= 300) return;
-        if (!response || response.status >= 500) {
-          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'failed' });
-          return;
-        }
-        const path = response.status === served.status ? firstBodyDifference(served.body, response.body) : '$';
-        if (path === undefined) {
-          metrics?.mirrorRequests.inc({ source, version: shadow, result: 'equal' });
-          return;
-        }
-        metrics?.mirrorRequests.inc({ source, version: shadow, result: 'different' });
-        metrics?.mirrorDiffs.inc({ source, version: shadow });
-        // The path only: both answers hold user data.
-        if (random() < config.logSampleRate) logger.info({ source, version: shadow, primary: version, path }, 'mirrored answer differs');
-      });
-    };
+    options.onRollback?.({ version, fingerprint, verdict });
   };
 
   const call: HttpCall = async (request) => {
     const choice = chooseVersion(source, traffic, factsOf(request), withdrawn, random);
     const version = choice.version;
-    const compare = mirror(request, version);
+    const shadow = traffic.mirror?.version;
+    // Reads only; never a copy of the shadow's own call, nor to a shadow that was rolled back.
+    const copy = mirror && request.idempotent === true && version !== shadow && !withdrawn.has(shadow!) ? mirror.offer(request, version) : undefined;
     const startedAt = now();
     let response: UpstreamResponse;
     try {
@@ -172,11 +172,11 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
     } catch (error) {
       // A caller that went away says nothing about the version.
       if (!request.signal?.aborted) record(version, true, now() - startedAt);
-      compare?.(undefined);
+      copy?.served(undefined);
       throw error;
     }
     record(version, response.status >= 500, now() - startedAt);
-    compare?.(response);
+    copy?.served(response);
     return response;
   };
 
@@ -202,7 +202,19 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
         }),
       );
     },
-    mirrorsInFlight: () => mirrorsInFlight,
+    mirrorsInFlight: () => mirror?.inFlight() ?? 0,
+    follow(rollback) {
+      const { version, verdict } = rollback;
+      if (rollback.fingerprint !== fingerprint || version === traffic.primary || !(version in traffic.versions) || withdrawn.has(version)) return false;
+      withdrawn.set(version, { at: now(), verdict });
+      // Not counted in rollbacks_total: the instance that decided it counted it, once for the fleet.
+      publishWeights();
+      logger.error({ source, version, reason: verdict.reason, primary: traffic.primary }, 'version rolled back by another instance of the fleet: it gets no calls until the traffic config changes');
+      return true;
+    },
+    close: async () => {
+      await mirror?.close();
+    },
   };
 }
 

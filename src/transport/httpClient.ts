@@ -4,6 +4,7 @@ import { watchAttempt } from './watchAttempt.js';
 import type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
 import { createInFlight, inFlightHeadKey } from './inFlightDedup.js';
 import { createSourceAgents, type PoolOptions, type PooledSource } from './sourceAgents.js';
+import { createUrlTargets } from './urlTargets.js';
 
 // The call's types live beside it, in upstreamCall.ts; every decorator imports them from here.
 export type { HttpCall, UpstreamRequest, UpstreamResponse } from './upstreamCall.js';
@@ -65,17 +66,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   const dedupe = options.dedupeInFlight ?? true;
   const inFlight = createInFlight<UpstreamResponse>();
-  // Sources call a handful of URLs over and over; parse each once.
-  const targets = new Map<string, { origin: string; path: string }>();
-  const targetOf = (href: string) => {
-    let target = targets.get(href);
-    if (!target) {
-      const url = new URL(href);
-      target = { origin: url.origin, path: url.pathname + url.search };
-      if (targets.size < 10_000) targets.set(href, target);
-    }
-    return target;
-  };
+  const targetOf = createUrlTargets(10_000);
 
   async function exchange(dispatcher: Dispatcher, dispatchOptions: Dispatcher.RequestOptions): Promise<UpstreamResponse> {
     const response = await dispatcher.request(dispatchOptions);

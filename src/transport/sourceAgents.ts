@@ -23,6 +23,18 @@ export interface SourceAgents {
   close(): Promise<void>;
 }
 
+/** What a source's `tls` makes of an Agent: its CA bundle, client certificate and HTTP/2. */
+export function tlsAgentOptions(material: UpstreamTlsMaterial): Pick<Agent.Options, 'allowH2' | 'connect'> {
+  return {
+    // ALPN offers h2 then http/1.1; the source picks.
+    allowH2: material.http2,
+    connect: {
+      ...(material.ca !== undefined ? { ca: material.ca } : {}),
+      ...(material.cert !== undefined ? { cert: material.cert, key: material.key } : {}),
+    },
+  };
+}
+
 /**
  * One undici Agent per source that has `tls`, so its CA bundle, client certificate and HTTP/2
  * apply to its connections only: undici keys pools by origin, and TLS settings are per Agent, so
@@ -30,16 +42,7 @@ export interface SourceAgents {
  */
 export function createSourceAgents(pool: PoolOptions): SourceAgents {
   let agents = new Map<string, { material: UpstreamTlsMaterial; agent: Agent }>();
-  const build = (material: UpstreamTlsMaterial) =>
-    new Agent({
-      ...pool,
-      // ALPN offers h2 then http/1.1; the source picks.
-      allowH2: material.http2,
-      connect: {
-        ...(material.ca !== undefined ? { ca: material.ca } : {}),
-        ...(material.cert !== undefined ? { cert: material.cert, key: material.key } : {}),
-      },
-    });
+  const build = (material: UpstreamTlsMaterial) => new Agent({ ...pool, ...tlsAgentOptions(material) });
   return {
     agentFor(source) {
       if (agents.size === 0) return undefined;

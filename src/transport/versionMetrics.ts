@@ -9,7 +9,7 @@ import { counter, gauge, histogram } from '../observability/metrics.js';
  *   portico_source_version_weight{source,version}                  the weight in force (0 once rolled back)
  *   portico_source_version_rolled_back{source,version}             1 while rolled back, else 0
  *   portico_source_version_rollbacks_total{source,version,reason}  error_rate | p99
- *   portico_mirror_requests_total{source,version,result}           equal | different | failed | skipped
+ *   portico_mirror_requests_total{source,version,result}           equal | different | failed | skipped | paused
  *   portico_mirror_diff_total{source,version}                      mirrored answers that differed
  *
  * The per-attempt transport series (transportMetrics.ts) carry the version too, in their
@@ -32,7 +32,7 @@ export function versionMetrics(registry?: Registry): VersionMetrics {
     weight: gauge({ name: 'portico_source_version_weight', help: 'Weight in percent in force for each version of a source (0 once rolled back).', labelNames: ['source', 'version'] }, registry),
     rolledBack: gauge({ name: 'portico_source_version_rolled_back', help: '1 while a version of a source is rolled back, else 0.', labelNames: ['source', 'version'] }, registry),
     rollbacks: counter({ name: 'portico_source_version_rollbacks_total', help: 'Automatic rollbacks of a version, by reason (error_rate, p99).', labelNames: ['source', 'version', 'reason'] }, registry),
-    mirrorRequests: counter({ name: 'portico_mirror_requests_total', help: 'Reads copied to a shadow version, by result (equal, different, failed, skipped at the concurrency cap).', labelNames: ['source', 'version', 'result'] }, registry),
+    mirrorRequests: counter({ name: 'portico_mirror_requests_total', help: 'Reads copied to a shadow version, by result (equal, different, failed, skipped at the concurrency cap, paused while the shadow keeps failing).', labelNames: ['source', 'version', 'result'] }, registry),
     mirrorDiffs: counter({ name: 'portico_mirror_diff_total', help: 'Mirrored reads whose shadow answer differed from the served one.', labelNames: ['source', 'version'] }, registry),
   };
 }

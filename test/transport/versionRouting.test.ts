@@ -269,6 +269,43 @@ describe('mirroring', () => {
     }
   });
 
+  it('pauses copying to a shadow that keeps failing: one probe per pause, copying again once it answers', async () => {
+    const h = harness({ mirror: { ...mirror.mirror, pauseAfterFailures: 3, pauseMs: 1_000 } });
+    const result = (name: string) => metricValue('portico_mirror_requests_total', { source: 'orders', version: 'canary', result: name });
+    try {
+      h.setClock(5_000_000);
+      await canary.setFaults({ errorRate: 1 });
+      const [failed, paused, equal] = [await result('failed'), await result('paused'), await result('equal')];
+      // Three failures in a row (each one in before the next read) pause copying.
+      for (let i = 0; i < 3; i++) {
+        await h.send();
+        await expect.poll(() => result('failed')).toBe(failed + i + 1);
+      }
+      await many(10, () => h.send());
+      expect(await result('paused')).toBe(paused + 10);
+      expect((await canary.stats()).requests).toBe(3);
+      expect(h.logs.filter((line) => line.msg === 'mirror paused: the shadow keeps failing; one copy probes it after each pause')).toHaveLength(1);
+
+      // The pause is over: one read probes, the others wait for its verdict; it fails, and the pause starts again.
+      h.setClock(5_001_001);
+      await many(5, () => h.send(), 1);
+      await expect.poll(() => result('failed')).toBe(failed + 4);
+      expect((await canary.stats()).requests).toBe(4);
+      expect(await result('paused')).toBe(paused + 14);
+
+      // The shadow answers again: the next probe resumes copying.
+      await canary.setFaults({ errorRate: 0 });
+      h.setClock(5_002_002);
+      await h.send();
+      await expect.poll(() => result('equal')).toBe(equal + 1);
+      await many(5, () => h.send(), 1);
+      await expect.poll(() => result('equal')).toBe(equal + 6);
+      expect((await canary.stats()).requests).toBe(10);
+    } finally {
+      await h.transports.close();
+    }
+  });
+
   it('answers without waiting for a hanging shadow, with the same answer', async () => {
     const h = harness(mirror);
     try {
