@@ -11,7 +11,7 @@ import { GraphQLID, GraphQLList, GraphQLNonNull, type GraphQLInputType, type Gra
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { createFederationTransform, type SubgraphTransform, getComposedSchemaFromConfig, loadGraphQLHTTPSubgraph } from '@graphql-mesh/compose-cli';
 import { DefaultLogger } from '@graphql-mesh/utils';
-import { loadJSONSchemaSubgraph } from '@omnigraph/json-schema';
+import { loadJSONSchemaSubgraph, type JSONSchemaOperationResponseConfig } from '@omnigraph/json-schema';
 
 /** The demo services' URLs (`READY <name> <url>` of subgraphs/run.ts: `/graphql` included for GraphQL ones). */
 export interface DemoUrls {
@@ -21,29 +21,31 @@ export interface DemoUrls {
   inventory: string;
 }
 
-const id = { type: 'string' } as const;
-const int = { type: 'integer' } as const;
-const str = { type: 'string' } as const;
+type JsonSchema = Exclude<JSONSchemaOperationResponseConfig['responseSchema'], string | undefined>;
+
+const id: JsonSchema = { type: 'string' };
+const int: JsonSchema = { type: 'integer' };
+const str: JsonSchema = { type: 'string' };
 
 // The products API's answers (subgraphs/products/server.ts), as JSON schemas.
-const product = {
+const product: JsonSchema = {
   title: 'Product',
   type: 'object',
   properties: { id, name: str, description: str, priceCents: int, category: str, sku: str },
   required: ['id', 'name', 'description', 'priceCents', 'category', 'sku'],
-} as const;
-const productPage = {
+};
+const productPage: JsonSchema = {
   title: 'ProductPage',
   type: 'object',
   properties: { items: { type: 'array', items: product }, page: int, pageSize: int, total: int },
   required: ['items', 'page', 'pageSize', 'total'],
-} as const;
-const stock = {
+};
+const stock: JsonSchema = {
   title: 'Stock',
   type: 'object',
   properties: { productId: id, available: int, warehouse: str, updatedAt: str },
   required: ['productId', 'available', 'warehouse', 'updatedAt'],
-} as const;
+};
 
 const ORDERS_SDL_FILE = path.resolve(import.meta.dirname, '../../schemas/orders.graphql');
 
@@ -55,9 +57,10 @@ const ORDERS_SDL_FILE = path.resolve(import.meta.dirname, '../../schemas/orders.
  */
 function idTyped(...coordinates: string[]): SubgraphTransform {
   const wanted = new Set(coordinates);
+  // Only wrappers around a scalar are retyped, so the result is valid as input and output alike.
   const retype = <T extends GraphQLInputType | GraphQLOutputType>(type: T): T => {
-    if (type instanceof GraphQLNonNull) return new GraphQLNonNull(retype(type.ofType as T)) as T;
-    if (type instanceof GraphQLList) return new GraphQLList(retype(type.ofType as T)) as T;
+    if (type instanceof GraphQLNonNull) return new GraphQLNonNull(retype(type.ofType as T)) as unknown as T;
+    if (type instanceof GraphQLList) return new GraphQLList(retype(type.ofType as T)) as unknown as T;
     return GraphQLID as T;
   };
   return (schema) =>
@@ -119,7 +122,7 @@ export async function composeDemoSupergraph(dir: string, urls: DemoUrls): Promis
             queryStringOptions: { arrayFormat: 'comma' },
             operations: [
               {
-                type: 'Query' as never,
+                type: 'Query',
                 field: 'products',
                 path: '/products',
                 method: 'GET',
@@ -128,7 +131,7 @@ export async function composeDemoSupergraph(dir: string, urls: DemoUrls): Promis
                 responseSchema: productPage,
               },
               {
-                type: 'Query' as never,
+                type: 'Query',
                 field: 'productsByIds',
                 path: '/products',
                 method: 'GET',
@@ -146,7 +149,7 @@ export async function composeDemoSupergraph(dir: string, urls: DemoUrls): Promis
             endpoint: urls.inventory,
             operations: [
               {
-                type: 'Query' as never,
+                type: 'Query',
                 field: 'stock',
                 path: '/inventory/{args.productId}',
                 method: 'GET',
