@@ -736,7 +736,7 @@ function peerComparison(scenario: Scenario, measurements: readonly Measurement[]
   const porticoIds = scenario.targets.map((target) => target.id).filter((id) => id.startsWith('portico'));
   const rows = summarise(porticoIds, peer, measurements);
   const cell = (value: number) => (Number.isFinite(value) ? `×${value.toFixed(2)}` : '-');
-  out(`against ${peer} (each Portico figure over ${peer}'s in the same round, median over rounds):\n\n`);
+  out(`\nagainst ${peer} (each Portico figure over ${peer}'s in the same round, median over rounds):\n\n`);
   out(`| target | req/s vs ${peer} | p99 vs ${peer} | peak RSS vs ${peer} | req per core-s vs ${peer} |\n|---|---|---|---|---|\n`);
   for (const row of rows) out(`| ${row.target} | ${cell(row.ratio.rps)} | ${cell(row.ratio.p99)} | ${cell(row.ratio.peakRssMiB)} | ${cell(row.ratio.rpsPerCoreSecond)} |\n`);
   out('\n');
