@@ -278,7 +278,8 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     starting.push(
       start()
         .then(async ({ started, url }) => {
-          await waitUntil(id, () => answers(url, probe.query, probe.expected, headers), 90_000, started);
+          // Every gateway starts at once on CPU 0: on a busy shared machine that takes minutes.
+          await waitUntil(id, () => answers(url, probe.query, probe.expected, headers), 240_000, started);
           gateways.set(id, { id, url, pid: started.pid, ...(Object.keys(headers).length ? { headers } : {}) });
           log(`bench: ${id} ready at ${url} (pid ${started.pid})`);
         })
