@@ -189,7 +189,8 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     cwd: repoRoot,
     stdin: 'pipe',
   });
-  const subgraphUrls = JSON.parse(await waitForLine(subgraphs, 'READY ', 30_000)) as Record<string, string>;
+  // Start-up waits are generous: on the shared VM at a load of 30+, a tsx start-up takes a minute.
+  const subgraphUrls = JSON.parse(await waitForLine(subgraphs, 'READY ', 120_000)) as Record<string, string>;
   const supergraph = await writeBenchSupergraph(tmp, subgraphUrls);
   log(`bench: subgraphs up, supergraph composed (${supergraph})`);
 
@@ -246,7 +247,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     });
     const [redisReady, idpReady] = await Promise.allSettled([
       waitUntil('redis', () => pingRedis(`redis://127.0.0.1:${redisPort}`), 10_000, redis),
-      waitForLine(idp, 'READY idp ', 30_000),
+      waitForLine(idp, 'READY idp ', 120_000),
     ]);
     if (redisReady.status === 'fulfilled') redisUrl = `redis://127.0.0.1:${redisPort}`;
     else problems.push(`redis-server did not start: ${(redisReady.reason as Error).message}`);
@@ -444,7 +445,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       stdin: 'pipe',
     });
     starting.push(
-      waitForLine(proxy, 'READY ', 30_000).then(
+      waitForLine(proxy, 'READY ', 120_000).then(
         (url) => void (proxyTarget = { id: 'proxy (floor)', url: url.trim(), pid: proxy.pid }),
         (error: unknown) => void failedGateways.set('proxy (floor)', (error as Error).message),
       ),
