@@ -73,3 +73,22 @@ query TopProducts {
   }
 }
 `;
+
+/**
+ * Scenario (e): the web BFF's README query (README.md, "Example queries"): users (GraphQL),
+ * orders (Federation v2), products and inventory (REST), and the BFF's own `dashboard` resolver.
+ */
+export const BFF_QUERY = /* GraphQL */ `
+{
+  user(id: "u1") {
+    name
+    plan
+    orders(first: 2) {
+      id
+      total
+      items { quantity product { name priceCents stock { available warehouse } } }
+    }
+  }
+  dashboard(userId: "u1") { user { name } recentOrders { id status } featuredProducts { items { name } } }
+}
+`;

@@ -1,21 +1,25 @@
 /**
  * Portico against Hive Gateway, side by side in one run (bench/README.md has the method).
  *
- *   npm run bench          every scenario, 5 interleaved rounds (bounded: < 15 min)
- *   npm run bench:quick    every scenario, 1 round (bounded: < 2 min)
- *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest]
+ *   npm run bench          every scenario, 5 interleaved rounds (bounded: < 20 min)
+ *   npm run bench:quick    every scenario, 1 round (bounded: < 4 min)
+ *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest,bff]
  *                                  [--rounds N] [--duration S] [--warmup S] [--connections N] [--cpu-prof]
  *
- * The gateways under test run on CPU 0; subgraphs, Redis, the IdP and the load generator on CPU 1.
+ * The gateways under test run on CPU 0; subgraphs (and the demo services of (e)), Redis, the IdP and
+ * the load generator on CPU 1.
  * Every process started here is stopped at the end, on an error, on Ctrl-C and at the time limit.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { graphql } from 'graphql';
 import { Redis } from 'ioredis';
-import { FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
+import { BFF_QUERY, FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
 import { referenceSchema } from './subgraphs/schemas.js';
+import { bffReferenceSchema } from './bff/bffReferenceSchema.js';
+import { composeDemoSupergraph, type DemoUrls } from './mesh/composeDemoSupergraph.js';
 import { writeBenchSupergraph } from './lib/supergraph.js';
 import { startGuardedRun } from './lib/guardedRun.js';
 import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
@@ -39,10 +43,11 @@ interface Profile {
   limitMs: number;
 }
 
-const FULL: Profile = { rounds: 5, durationSeconds: 8, warmupSeconds: 5, connections: 50, limitMs: 14.5 * 60_000 };
-const QUICK: Profile = { rounds: 1, durationSeconds: 3, warmupSeconds: 2, connections: 50, limitMs: 115_000 };
+// Bounds for a shared 2-core machine: at a load of 20, starting every process takes minutes.
+const FULL: Profile = { rounds: 5, durationSeconds: 8, warmupSeconds: 5, connections: 50, limitMs: 20 * 60_000 };
+const QUICK: Profile = { rounds: 1, durationSeconds: 3, warmupSeconds: 2, connections: 50, limitMs: 4 * 60_000 };
 
-const SCENARIOS = ['federation', 'single', 'policies', 'honest'] as const;
+const SCENARIOS = ['federation', 'single', 'policies', 'honest', 'bff'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Target {
@@ -66,6 +71,15 @@ interface Scenario {
   /** Which target is "portico" and which "hive" in the closing line. */
   portico: string;
   hive: string;
+  /**
+   * A second peer the Portico targets are also related to, round by round (Hive Gateway with the
+   * Rust query planner): its own ratio table and line, beside the verdict against `hive`.
+   */
+  peer?: string;
+  /** The `data` every response must carry (the scenario's query answered by a reference). */
+  expectedData: unknown;
+  /** Requests the upstreams of this scenario have received so far. */
+  upstreamCalls?: () => Promise<number>;
   connectionHeaders?: Record<string, string>[];
   /** Lines printed with the table (which policies were on, …). */
   notes: string[];
@@ -176,22 +190,47 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     cwd: repoRoot,
     stdin: 'pipe',
   });
-  const subgraphUrls = JSON.parse(await waitForLine(subgraphs, 'READY ', 30_000)) as Record<string, string>;
+  // Start-up waits are generous: on the shared VM at a load of 30+, a tsx start-up takes a minute.
+  const subgraphUrls = JSON.parse(await waitForLine(subgraphs, 'READY ', 120_000)) as Record<string, string>;
   const supergraph = await writeBenchSupergraph(tmp, subgraphUrls);
   log(`bench: subgraphs up, supergraph composed (${supergraph})`);
 
   const expected = new Map<string, unknown>();
-  for (const query of [FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY]) {
-    const result = await graphql({ schema: referenceSchema(), source: query });
+  for (const [query, schema] of [
+    [FEDERATION_QUERY, referenceSchema()],
+    [SINGLE_SUBGRAPH_QUERY, referenceSchema()],
+    [BFF_QUERY, bffReferenceSchema()],
+  ] as const) {
+    const result = await graphql({ schema, source: query });
     if (result.errors) throw new Error(`reference schema cannot answer a bench query: ${result.errors[0]!.message}`);
     expected.set(query, JSON.parse(JSON.stringify(result.data)));
+  }
+
+  // Scenario (e)'s upstreams: the demo's four services (subgraphs/), each its own process on CPU 1.
+  let demoUrls: DemoUrls | undefined;
+  if (needs('bff')) {
+    const names = ['users', 'orders', 'products', 'inventory'] as const;
+    const started = names.map((name) =>
+      group.start({
+        name: `demo ${name}`,
+        cpu: REST_CPU,
+        command: node,
+        args: ['--import', 'tsx', 'subgraphs/run.ts', name, '--port', '0', '--exit-with-stdin'],
+        cwd: repoRoot,
+        stdin: 'pipe',
+      }),
+    );
+    // Four tsx start-ups at once on one shared core: slow on a busy machine.
+    const urls = await Promise.all(started.map((demo, i) => waitForLine(demo, `READY ${names[i]} `, 120_000)));
+    demoUrls = Object.fromEntries(names.map((name, i) => [name, urls[i]!.trim()])) as unknown as DemoUrls;
+    log(`bench: demo services up (${Object.values(demoUrls).join(', ')})`);
   }
 
   // Supporting services for the policy chain and the honest load.
   let redisUrl: string | undefined;
   let idpUrl: string | undefined;
   const problems: string[] = [];
-  if (needs('policies', 'honest')) {
+  if (needs('policies', 'honest', 'bff')) {
     const redisPort = await freePort();
     const redis = group.start({
       name: 'redis',
@@ -209,7 +248,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     });
     const [redisReady, idpReady] = await Promise.allSettled([
       waitUntil('redis', () => pingRedis(`redis://127.0.0.1:${redisPort}`), 10_000, redis),
-      waitForLine(idp, 'READY idp ', 30_000),
+      waitForLine(idp, 'READY idp ', 120_000),
     ]);
     if (redisReady.status === 'fulfilled') redisUrl = `redis://127.0.0.1:${redisPort}`;
     else problems.push(`redis-server did not start: ${(redisReady.reason as Error).message}`);
@@ -220,17 +259,29 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   const tokens = idpUrl ? await mintTokens(idpUrl, connections + 1) : [];
   const sharedToken = tokens[0];
   const ownTokens = tokens.slice(1);
+  // (e) reads u1's own data (orders, stock, warehouses): a token for u1 with the scopes the web
+  // BFF's README gives it, for the bench audience.
+  const webToken = idpUrl && needs('bff') ? await mintToken(idpUrl, { sub: 'u1', tenant: 't1', plan: 'bench', scopes: ['orders:read', 'inventory:read'] }) : undefined;
+
+  // Signs the identity headers Portico sends to sources (required by `portico start` outside demo mode).
+  const identitySecret = randomBytes(32).toString('hex');
 
   // Gateways under test, all on CPU 0, started together.
   const starting: Promise<void>[] = [];
   const gateways = new Map<string, Target>();
   const failedGateways = new Map<string, string>();
   const federationExpected = expected.get(FEDERATION_QUERY);
-  const launch = (id: string, start: () => Promise<{ started: Started; url: string }>, headers: Record<string, string> = {}) => {
+  const launch = (
+    id: string,
+    start: () => Promise<{ started: Started; url: string }>,
+    headers: Record<string, string> = {},
+    probe: { query: string; expected: unknown } = { query: FEDERATION_QUERY, expected: federationExpected },
+  ) => {
     starting.push(
       start()
         .then(async ({ started, url }) => {
-          await waitUntil(id, () => answers(url, FEDERATION_QUERY, federationExpected, headers), 90_000, started);
+          // Every gateway starts at once on CPU 0: on a busy shared machine that takes minutes.
+          await waitUntil(id, () => answers(url, probe.query, probe.expected, headers), 240_000, started);
           gateways.set(id, { id, url, pid: started.pid, ...(Object.keys(headers).length ? { headers } : {}) });
           log(`bench: ${id} ready at ${url} (pid ${started.pid})`);
         })
@@ -257,26 +308,44 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       });
       return { started, url: `http://127.0.0.1:${port}/graphql` };
     });
-  launchServe('portico', 'portico');
+  const needsBareGateways = needs('federation', 'single', 'policies');
+  if (needsBareGateways) launchServe('portico', 'portico');
   // The same gateway with the query planner off: what planning once per document buys.
   if (needs('federation')) launchServe('portico (stitching)', 'portico-stitching', ['--no-query-planner']);
   // What serve's transport chain (breaker, retry budget, fallback cache) costs: the same gateway without it.
   if (needs('federation')) launchServe('portico (no transport chain)', 'portico-bare-transport', ['--no-breaker', '--no-retries', '--no-fallback-cache']);
-  launch('hive', async () => {
-    const port = await freePort();
-    const started = group.start({
-      name: 'hive',
-      cpu: GATEWAY_CPU,
-      command: node,
-      args: [hiveBin(), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
-      cwd: repoRoot,
-      // graphql-js skips its development-only checks in production, for both gateways alike;
-      // --fork 1 keeps Hive to this one process, as Portico is.
-      env: { NODE_ENV: 'production' },
-      stdout: 'ignore',
-    });
-    return { started, url: `http://127.0.0.1:${port}/graphql` };
-  });
+  /** `hive-gateway supergraph FILE` with `extraArgs`: one process (--fork 1) on CPU 0, as Portico. */
+  const launchHive = (
+    id: string,
+    file: string,
+    extraArgs: string[] = [],
+    env: Record<string, string> = {},
+    headers: Record<string, string> = {},
+    probe?: { query: string; expected: unknown },
+  ) =>
+    launch(
+      id,
+      async () => {
+        const port = await freePort();
+        const started = group.start({
+          name: id,
+          cpu: GATEWAY_CPU,
+          command: node,
+          args: [hiveBin(), 'supergraph', file, '--port', String(port), '--host', '127.0.0.1', '--fork', '1', ...extraArgs],
+          cwd: repoRoot,
+          // graphql-js skips its development-only checks in production, for both gateways alike;
+          // --fork 1 keeps Hive to this one process, as Portico is.
+          env: { ...env, NODE_ENV: 'production' },
+          stdout: 'ignore',
+        });
+        return { started, url: `http://127.0.0.1:${port}/graphql` };
+      },
+      headers,
+      probe,
+    );
+  if (needsBareGateways) launchHive('hive', supergraph);
+  // The second peer of (a) and (b): the same Hive Gateway with Hive Router's Rust query planner.
+  if (needs('federation', 'single')) launchHive('hive (rust planner)', supergraph, ['-c', 'bench/hive/router-runtime.gateway.config.ts']);
 
   let accessLogFile: string | undefined;
   let adminPort: number | undefined;
@@ -285,6 +354,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     const port = await freePort();
     adminPort = await freePort();
     Object.assign(policyEnv, {
+      BENCH_IDENTITY_SECRET: identitySecret,
       BENCH_PORT: String(port),
       BENCH_ADMIN_PORT: String(adminPort),
       ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}),
@@ -314,22 +384,55 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     );
   }
   if (needs('honest') && jwksUrl) {
-    launch(
+    launchHive(
       'hive+jwt',
+      supergraph,
+      ['-c', 'bench/hive/jwt.gateway.config.ts'],
+      { BENCH_JWKS_URL: jwksUrl, BENCH_ISSUER, BENCH_AUDIENCE },
+      sharedToken ? { authorization: `Bearer ${sharedToken}` } : {},
+    );
+  }
+
+  // (e) the BFF path: the web BFF with every policy on, and Hive Gateway over the same four demo
+  // services composed by GraphQL Mesh.
+  let webPolicies: string[] = [];
+  if (demoUrls) {
+    const bffProbe = { query: BFF_QUERY, expected: expected.get(BFF_QUERY) };
+    const meshSupergraph = await composeDemoSupergraph(tmp, demoUrls);
+    log(`bench: the demo services composed by GraphQL Mesh (${meshSupergraph})`);
+    launchHive('hive+mesh', meshSupergraph, ['-c', 'bench/hive/mesh.gateway.config.ts'], {}, {}, bffProbe);
+    const port = await freePort();
+    const webEnv: Record<string, string> = {
+      BENCH_IDENTITY_SECRET: identitySecret,
+      BENCH_PORT: String(port),
+      BENCH_ADMIN_PORT: String(await freePort()),
+      USERS_URL: demoUrls.users,
+      ORDERS_URL: demoUrls.orders,
+      PRODUCTS_URL: demoUrls.products,
+      INVENTORY_URL: demoUrls.inventory,
+      ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}),
+      ...(jwksUrl ? { BENCH_JWKS_URL: jwksUrl } : {}),
+    };
+    webPolicies = [...benchBffPolicies(webEnv).on, ...benchRootPolicies(webEnv).on];
+    const logFile = await open(path.join(tmp, 'web-access.log'), 'w');
+    launch(
+      'portico web BFF',
       async () => {
-        const port = await freePort();
         const started = group.start({
-          name: 'hive+jwt',
+          name: 'portico web BFF',
           cpu: GATEWAY_CPU,
           command: node,
-          args: [hiveBin(), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1', '-c', 'bench/hive/jwt.gateway.config.ts'],
+          args: [...profilerArgs('portico-web'), '--import', 'tsx', 'src/main.ts', 'start', '--config', 'bench/config/web.config.ts'],
           cwd: repoRoot,
-          env: { BENCH_JWKS_URL: jwksUrl, BENCH_ISSUER, BENCH_AUDIENCE, NODE_ENV: 'production' },
-          stdout: 'ignore',
+          // As (c): the access log at info level, to a file.
+          env: { ...webEnv, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+          stdout: logFile.fd,
         });
+        await logFile.close();
         return { started, url: `http://127.0.0.1:${port}/graphql` };
       },
-      sharedToken ? { authorization: `Bearer ${sharedToken}` } : {},
+      webToken ? { authorization: `Bearer ${webToken}` } : {},
+      bffProbe,
     );
   }
   let proxyTarget: Target | undefined;
@@ -343,7 +446,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       stdin: 'pipe',
     });
     starting.push(
-      waitForLine(proxy, 'READY ', 30_000).then(
+      waitForLine(proxy, 'READY ', 120_000).then(
         (url) => void (proxyTarget = { id: 'proxy (floor)', url: url.trim(), pid: proxy.pid }),
         (error: unknown) => void failedGateways.set('proxy (floor)', (error as Error).message),
       ),
@@ -359,6 +462,16 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     let total = 0;
     for (const url of Object.values(subgraphUrls)) {
       const stats = (await (await fetch(new URL('/__stats', url))).json()) as { requests: number };
+      total += stats.requests;
+    }
+    return total;
+  };
+
+  // The demo services count every request but their admin routes (subgraphs/README.md).
+  const demoCalls = async () => {
+    let total = 0;
+    for (const url of Object.values(demoUrls ?? {})) {
+      const stats = (await (await fetch(new URL('/__admin/stats', url))).json()) as { requests: number };
       total += stats.requests;
     }
     return total;
@@ -382,31 +495,35 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     scenario(name) {
       switch (name) {
         case 'federation': {
-          const targets = gatewayOrProblem('portico', 'portico (no transport chain)', 'portico (stitching)', 'hive');
+          const targets = gatewayOrProblem('portico', 'portico (no transport chain)', 'portico (stitching)', 'hive', 'hive (rust planner)');
           if (typeof targets === 'string') return failedScenario(name, targets);
           return {
             name,
             title: '(a) federation: accounts, inventory, products, reviews; one nested query across all four',
             query: FEDERATION_QUERY,
+            expectedData: expected.get(FEDERATION_QUERY),
             targets,
             portico: 'portico',
             hive: 'hive',
+            peer: 'hive (rust planner)',
             notes: [
-              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph`; identical requests.',
+              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph`; hive (rust planner): the same with `@graphql-hive/router-runtime` (bench/hive/router-runtime.gateway.config.ts); identical requests.',
             ],
           };
         }
         case 'single': {
-          const targets = gatewayOrProblem('portico', 'hive');
+          const targets = gatewayOrProblem('portico', 'hive', 'hive (rust planner)');
           if (typeof targets === 'string') return failedScenario(name, targets);
           if (!proxyTarget) return failedScenario(name, `the proxy did not start: ${failedGateways.get('proxy (floor)')}`);
           return {
             name,
             title: '(b) one subgraph: the products query, straight to the subgraph, through a bare proxy, through each gateway',
             query: SINGLE_SUBGRAPH_QUERY,
+            expectedData: expected.get(SINGLE_SUBGRAPH_QUERY),
             targets: [directTarget, proxyTarget, ...targets],
             portico: 'portico',
             hive: 'hive',
+            peer: 'hive (rust planner)',
             notes: ['"subgraph (direct)" is measured on the subgraph process (CPU 1, shared with the load generator).'],
           };
         }
@@ -417,6 +534,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             name,
             title: '(c) the policy chain: bare Portico, Portico with every policy on, bare Hive',
             query: FEDERATION_QUERY,
+            expectedData: expected.get(FEDERATION_QUERY),
             targets,
             portico: 'portico+policies',
             hive: 'hive',
@@ -437,6 +555,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             name,
             title: '(d) honest load: every connection its own bearer token (own subject and tenant)',
             query: FEDERATION_QUERY,
+            expectedData: expected.get(FEDERATION_QUERY),
             targets,
             portico: 'portico+policies',
             hive: 'hive+jwt',
@@ -444,6 +563,27 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             notes: [
               `${ownTokens.length} distinct tokens. Portico: every policy on (as in (c)), forwarding the verified identity;`,
               'Hive: JWT verification (same JWKS, issuer, audience) and the token forwarded to subgraphs, so neither gateway can share one caller\'s subgraph answer with another.',
+            ],
+          };
+        }
+        case 'bff': {
+          if (!webToken) return `no token: the demo IdP did not start (${problems.join('; ') || 'not needed'})`;
+          if (!redisUrl) return `redis-server did not start (${problems.join('; ')}), and the web BFF keeps the demo's rate limit without it`;
+          const targets = gatewayOrProblem('portico web BFF', 'hive+mesh');
+          if (typeof targets === 'string') return failedScenario(name, targets);
+          return {
+            name,
+            title: "(e) the BFF path: the web BFF's README query over users (GraphQL), orders (federation), products and inventory (REST)",
+            query: BFF_QUERY,
+            expectedData: expected.get(BFF_QUERY),
+            targets,
+            portico: 'portico web BFF',
+            hive: 'hive+mesh',
+            upstreamCalls: demoCalls,
+            notes: [
+              `Portico: the demo's web BFF (bffs/web, its dashboard resolver included) with every policy of (c) on: ${webPolicies.join(', ') || 'none'}; access log at info level to a file; a token for u1 on every request.`,
+              'Hive: `hive-gateway supergraph` over the same four services composed by GraphQL Mesh (bench/mesh/composeDemoSupergraph.ts: products and inventory through @omnigraph/json-schema, `dashboard` by @resolveTo and one resolver, bench/hive/mesh.gateway.config.ts); no policies.',
+              'The demo services (subgraphs/) run one process each on CPU 1 and compute every answer (no replay cache, unlike the bench subgraphs of (a)-(d)).',
             ],
           };
         }
@@ -470,7 +610,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
 
   // A scenario whose gateways did not start is FAILED (not skipped): something is broken.
   function failedScenario(name: ScenarioName, why: string): Scenario {
-    return { name, title: why, query: '', targets: [], portico: '', hive: '', notes: [`FAILED before any load: ${why}`] };
+    return { name, title: why, query: '', expectedData: undefined, targets: [], portico: '', hive: '', notes: [`FAILED before any load: ${why}`] };
   }
 }
 
@@ -487,7 +627,8 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
   if (scenario.name === 'policies') for (const line of await env.probePolicies()) out(`${line}\n`);
   const accessLogBefore = scenario.name === 'policies' ? await env.accessLogLines() : 0;
 
-  const expectedData = scenario.name === 'single' ? env.expectedData(SINGLE_SUBGRAPH_QUERY) : env.expectedData(FEDERATION_QUERY);
+  const expectedData = scenario.expectedData;
+  const upstreamCalls = scenario.upstreamCalls ?? (() => env.upstreamCalls());
   const body = JSON.stringify({ query: scenario.query });
   const job = (target: Target, seconds: number): LoadJob => ({
     url: target.url,
@@ -522,7 +663,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     const order = round % 2 === 1 ? scenario.targets : [...scenario.targets].reverse();
     for (const target of order) {
       const cpuBefore = cpuSeconds(target.pid);
-      const callsBefore = await env.upstreamCalls();
+      const callsBefore = await upstreamCalls();
       const load = await env.load(job(target, profile.durationSeconds));
       const measurement: Measurement = {
         target: target.id,
@@ -530,7 +671,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
         load,
         cpuSeconds: cpuSeconds(target.pid) - cpuBefore,
         peakRssMiB: peakRssMiB(target.pid),
-        upstreamCalls: (await env.upstreamCalls()) - callsBefore,
+        upstreamCalls: (await upstreamCalls()) - callsBefore,
       };
       measurements.push(measurement);
       note(target, `round ${round}`, load);
@@ -551,6 +692,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
   const ok = problems.length === 0;
   const portico = rows.find((row) => row.target === scenario.portico);
   const extra: string[] = [];
+  if (scenario.peer) extra.push(...peerComparison(scenario, measurements));
   if (scenario.name === 'policies') {
     const lines = (await env.accessLogLines()) - accessLogBefore;
     const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
@@ -558,6 +700,24 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     extra.push(policyCostLine(measurements) + (profile.rounds < 3 ? ' (fewer than 3 rounds: a smoke figure, not a measurement)' : ''));
   }
   return { name: scenario.name, line: verdictLine(scenario.name, portico, ok), extra };
+}
+
+/**
+ * The Portico targets against the scenario's second peer, round by round like every ratio: a
+ * table of the ratios (printed with the scenario) and one line for the closing summary.
+ */
+function peerComparison(scenario: Scenario, measurements: readonly Measurement[]): string[] {
+  const peer = scenario.peer!;
+  const porticoIds = scenario.targets.map((target) => target.id).filter((id) => id.startsWith('portico'));
+  const rows = summarise(porticoIds, peer, measurements);
+  const cell = (value: number) => (Number.isFinite(value) ? `×${value.toFixed(2)}` : '-');
+  out(`\nagainst ${peer} (each Portico figure over ${peer}'s in the same round, median over rounds):\n\n`);
+  out(`| target | req/s vs ${peer} | p99 vs ${peer} | peak RSS vs ${peer} | req per core-s vs ${peer} |\n|---|---|---|---|---|\n`);
+  for (const row of rows) out(`| ${row.target} | ${cell(row.ratio.rps)} | ${cell(row.ratio.p99)} | ${cell(row.ratio.peakRssMiB)} | ${cell(row.ratio.rpsPerCoreSecond)} |\n`);
+  out('\n');
+  const main = rows.find((row) => row.target === scenario.portico);
+  const fmt = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+  return [`${scenario.name}: portico/${peer} rps ratio ${fmt(main?.ratio.rps)}, p99 ratio ${fmt(main?.ratio.p99)}`];
 }
 
 function policyCostLine(measurements: readonly Measurement[]): string {
@@ -651,17 +811,22 @@ async function probePolicyChain(
 async function mintTokens(idpUrl: string, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`${idpUrl}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // One subject and tenant per connection: its own verified-token cache entry, its own
-      // rate-limit bucket, its own identity headers upstream.
-      body: JSON.stringify({ sub: `bench-user-${i}`, tenant: `bench-tenant-${i}`, plan: 'bench', aud: BENCH_AUDIENCE, scopes: ['bench'], expiresIn: 3600 }),
-    });
-    if (!response.ok) throw new Error(`the IdP refused to issue a token: ${response.status} ${await response.text()}`);
-    tokens.push(((await response.json()) as { access_token: string }).access_token);
+    // One subject and tenant per connection: its own verified-token cache entry, its own
+    // rate-limit bucket, its own identity headers upstream.
+    tokens.push(await mintToken(idpUrl, { sub: `bench-user-${i}`, tenant: `bench-tenant-${i}`, plan: 'bench', scopes: ['bench'] }));
   }
   return tokens;
+}
+
+/** A token from the demo IdP for the bench audience, valid for an hour. */
+async function mintToken(idpUrl: string, claims: { sub: string; tenant: string; plan: string; scopes: string[] }): Promise<string> {
+  const response = await fetch(`${idpUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...claims, aud: BENCH_AUDIENCE, expiresIn: 3600 }),
+  });
+  if (!response.ok) throw new Error(`the IdP refused to issue a token: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 async function pingRedis(url: string): Promise<boolean> {

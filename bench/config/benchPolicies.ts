@@ -50,7 +50,13 @@ export function benchBffPolicies(env: Env): PolicySelection {
           policy: 'jwt',
           key: 'auth',
           // anonymous: 'deny' makes every request pay for verification (a missing token is a 401).
-          value: { jwt: { jwksUrl, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE }, anonymous: 'deny' },
+          // The identity headers sent to the sources are signed, as `portico start` requires
+          // outside demo mode (a secret the bench makes up per run, BENCH_IDENTITY_SECRET).
+          value: {
+            jwt: { jwksUrl, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE },
+            anonymous: 'deny',
+            ...(env.BENCH_IDENTITY_SECRET ? { identityHeaders: { secret: env.BENCH_IDENTITY_SECRET } } : {}),
+          },
         }
       : { policy: 'jwt', key: 'auth', unavailable: 'no identity provider started' },
     { policy: 'cost limit', key: 'cost', value: { maxCost: BENCH_MAX_COST } },
