@@ -10,6 +10,7 @@
  * the load generator on CPU 1.
  * Every process started here is stopped at the end, on an error, on Ctrl-C and at the time limit.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -102,6 +103,9 @@ function out(text: string): void {
   process.stdout.write(text);
 }
 
+/** How a Portico target is started: its compiled build unless `--from-source` (set in main). */
+let porticoEntry: string[] = ['--import', 'tsx', 'src/main.ts'];
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -112,6 +116,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      'from-source': { type: 'boolean', default: false },
     },
   });
   const base = values.quick ? QUICK : FULL;
@@ -135,6 +140,14 @@ async function main(): Promise<number> {
     if (values['cpu-prof']) {
       profileDir = path.join(repoRoot, '.bench-results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       log(`bench: --cpu-prof: Portico runs under the profiler (slower: its ratios are not comparable); profiles go to ${path.relative(repoRoot, profileDir)}`);
+    }
+    if (!values['from-source']) {
+      // Portico runs as a deployment runs it, compiled (Hive Gateway ships compiled JavaScript
+      // too): through tsx, the TypeScript loader alone adds some 35 MiB of RSS and its hooks run
+      // on a thread of their own. `--from-source` runs src/ through tsx instead.
+      log('bench: building Portico (npm run build) to run it from dist/');
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+      porticoEntry = ['dist/main.js'];
     }
     const env = await startEnvironment(group, tmp, selected, profile.connections);
     for (const name of selected) {
@@ -301,7 +314,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
         cpu: GATEWAY_CPU,
         command: node,
         // The bench query costs 24 420 at the assumed list size of 10, above the BFF default ceiling.
-        args: [...profilerArgs(name), '--import', 'tsx', 'src/main.ts', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST), ...extraArgs],
+        args: [...profilerArgs(name), ...porticoEntry, 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--max-cost', String(BENCH_MAX_COST), ...extraArgs],
         cwd: repoRoot,
         env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' },
         stdout: 'ignore',
@@ -343,7 +356,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       headers,
       probe,
     );
-  if (needsBareGateways) launchHive('hive', supergraph);
+  if (needsBareGateways) launchHive('hive', supergraph, ['--jit']);
   // The second peer of (a) and (b): the same Hive Gateway with Hive Router's Rust query planner.
   if (needs('federation', 'single')) launchHive('hive (rust planner)', supergraph, ['-c', 'bench/hive/router-runtime.gateway.config.ts']);
 
@@ -370,7 +383,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
           name: 'portico+policies',
           cpu: GATEWAY_CPU,
           command: node,
-          args: [...profilerArgs('portico+policies'), '--import', 'tsx', 'src/main.ts', 'start', '--config', 'bench/config/policies.config.ts'],
+          args: [...profilerArgs('portico+policies'), ...porticoEntry, 'start', '--config', 'bench/config/policies.config.ts'],
           cwd: repoRoot,
           // info: the access log is one of the policies; it goes to a file, as in production.
           env: { ...policyEnv, LOG_LEVEL: 'info', NODE_ENV: 'production' },
@@ -422,7 +435,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
           name: 'portico web BFF',
           cpu: GATEWAY_CPU,
           command: node,
-          args: [...profilerArgs('portico-web'), '--import', 'tsx', 'src/main.ts', 'start', '--config', 'bench/config/web.config.ts'],
+          args: [...profilerArgs('portico-web'), ...porticoEntry, 'start', '--config', 'bench/config/web.config.ts'],
           cwd: repoRoot,
           // As (c): the access log at info level, to a file.
           env: { ...webEnv, LOG_LEVEL: 'info', NODE_ENV: 'production' },
@@ -507,7 +520,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             hive: 'hive',
             peer: 'hive (rust planner)',
             notes: [
-              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph`; hive (rust planner): the same with `@graphql-hive/router-runtime` (bench/hive/router-runtime.gateway.config.ts); identical requests.',
+              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph --jit` (graphql-jit, as the issue's reference configuration); hive (rust planner): the same with `@graphql-hive/router-runtime` (bench/hive/router-runtime.gateway.config.ts); identical requests.',
             ],
           };
         }
