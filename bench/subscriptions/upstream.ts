@@ -41,19 +41,39 @@ const schema = buildSubgraphSchema({
     Query: { benchPing: () => true },
     Subscription: {
       tick: {
-        subscribe: async function* (_: unknown, _args: unknown, context: Parameters<typeof subjectOf>[0]) {
+        // An iterator, not an async generator: a generator waiting for the next event would
+        // run its `finally` only once that event came, so a subscription its client left would
+        // stay counted until the next publish.
+        subscribe: (_: unknown, _args: unknown, context: Parameters<typeof subjectOf>[0]): AsyncIterableIterator<{ tick: Tick }> => {
           open += 1;
           const me = {};
           subjects.set(me, subjectOf(context));
-          try {
-            for await (const tick of pubsub.subscribe('tick')) {
-              if (tick === 'complete') return;
-              yield { tick };
-            }
-          } finally {
+          const ticks = pubsub.subscribe('tick')[Symbol.asyncIterator]();
+          let closed = false;
+          const close = () => {
+            if (closed) return;
+            closed = true;
             open -= 1;
             subjects.delete(me);
-          }
+          };
+          const iterator: AsyncIterableIterator<{ tick: Tick }> = {
+            async next() {
+              const step = await ticks.next();
+              if (step.done || step.value === 'complete') {
+                close();
+                await ticks.return?.();
+                return { done: true, value: undefined };
+              }
+              return { done: false, value: { tick: step.value } };
+            },
+            async return() {
+              close();
+              await ticks.return?.();
+              return { done: true, value: undefined };
+            },
+            [Symbol.asyncIterator]: () => iterator,
+          };
+          return iterator;
         },
       },
     },
