@@ -129,7 +129,12 @@ function copyJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copyJson) as T;
   const out: Record<string, unknown> = {};
-  for (const name in value) out[name] = copyJson((value as Record<string, unknown>)[name]);
+  for (const name in value) {
+    const copied = copyJson((value as Record<string, unknown>)[name]);
+    // A source's `"__proto__"` key stays a key (assigning it would set the copy's prototype).
+    if (name === '__proto__') Object.defineProperty(out, name, { value: copied, enumerable: true, writable: true, configurable: true });
+    else out[name] = copied;
+  }
   return out as T;
 }
 
