@@ -61,18 +61,22 @@ const gateways = values.gateways.split(',').map((name) => {
   return name as Gateway;
 });
 /**
- * Descriptors the gateway needs: 2N client sockets and up to 2N upstream ones (Portico opens one
- * upstream stream per subscription, so that no connection carries two callers), plus its own.
+ * Descriptors each gateway needs: 2N client sockets, plus its upstream ones, plus its own (512).
+ * Portico shares one upstream stream between identical subscriptions (anonymous here), so it
+ * holds a handful upstream; Hive opens one upstream SSE stream per subscription (2N more), while
+ * over `--upstream ws` it multiplexes them on one WebSocket per set of connection params.
  * Node raises its soft limit to the hard one by itself; the hard one is raised with `prlimit`
  * where the bench may (CAP_SYS_RESOURCE), else the run stops here, before any process starts,
  * saying what to set (bench/README.md).
  */
-const descriptorsNeeded = perProtocol * 4 + 512;
-const limitWrapper = descriptorLimitWrapper(descriptorsNeeded);
+const descriptorsNeeded = (gateway: Gateway) => perProtocol * 2 + 512 + (gateway === 'hive' && upstreamProtocol === 'sse' ? perProtocol * 2 : 0);
+const limitWrapper = descriptorLimitWrapper(Math.max(...gateways.map(descriptorsNeeded)));
 /** Per event: how long every subscription may take to receive it before the event counts as lost. */
 const EVENT_TIMEOUT_MS = 60_000;
 // Opening 2N subscriptions dominates; the bound stops a wedged run, it is not a target.
-const limitMs = 5 * 60_000 + rounds * gateways.length * (perProtocol * 2 * 15 + events * 2_000);
+// At a load of 30 on the shared VM, 5,000 WebSockets took over 5 minutes to open: 60 ms each.
+const OPEN_MS_PER_SUBSCRIPTION = 60;
+const limitMs = 5 * 60_000 + rounds * gateways.length * (perProtocol * 2 * OPEN_MS_PER_SUBSCRIPTION + events * 2_000);
 
 const { group, tmp, finish } = await startGuardedRun({ tmpPrefix: 'portico-bench-subscriptions-', limitMs, log });
 
@@ -152,7 +156,7 @@ async function measure(gateway: Gateway, round: number, setup: Setup): Promise<G
         clients
           .filter((c) => c.protocol === protocol)
           .map(async (c) => {
-            const reply = next(c.started, 'opened', perProtocol * 50 + 60_000);
+            const reply = next(c.started, 'opened', perProtocol * OPEN_MS_PER_SUBSCRIPTION * 2 + 60_000);
             send(c.started, { type: 'open', protocol, url, count: c.count });
             return (await reply) as Extract<FromClients, { type: 'opened' }>;
           }),
@@ -168,7 +172,7 @@ async function measure(gateway: Gateway, round: number, setup: Setup): Promise<G
 
     // Warm-up: the gateway may still be opening its upstream subscriptions after answering the
     // client (pub/sub keeps no backlog), so warm-up events go out until every client has one.
-    const warm = Promise.all(clients.map((c) => next(c.started, 'warm', perProtocol * 50 + 60_000)));
+    const warm = Promise.all(clients.map((c) => next(c.started, 'warm', perProtocol * OPEN_MS_PER_SUBSCRIPTION * 2 + 60_000)));
     let warmed = false;
     void warm.then(() => (warmed = true), () => undefined);
     for (let seq = -1; !warmed; seq--) {
@@ -364,11 +368,13 @@ function descriptorLimitWrapper(needed: number): string[] {
   if (hard === 'unlimited' || Number(hard) >= needed) return [];
   const raise = [`--nofile=${needed}:${needed}`];
   if (spawnSync('prlimit', [...raise, 'true']).status === 0) return ['prlimit', ...raise];
-  const fits = Math.floor((Number(hard) - 512) / 4);
+  const perSubscription = needed > perProtocol * 2 + 512 ? 4 : 2;
+  const fits = Math.floor((Number(hard) - 512) / perSubscription);
+  const needs = gateways.map((gateway) => `${gateway} ${descriptorsNeeded(gateway)}`).join(', ');
   log(
-    `bench: ${perProtocol} + ${perProtocol} subscriptions need ${needed} open files in the gateway, the hard limit is ${hard} and cannot be raised here ` +
+    `bench: ${perProtocol} + ${perProtocol} subscriptions need these open files per gateway: ${needs}; the hard limit is ${hard} and cannot be raised here ` +
       `(prlimit needs CAP_SYS_RESOURCE). Raise it (docker run --ulimit nofile=65536:65536, systemd LimitNOFILE=65536, or /etc/security/limits.conf), ` +
-      `or run with --subscriptions ${fits} or fewer.`,
+      `or run with --subscriptions ${fits} or fewer${perSubscription === 4 ? ' (or --upstream ws, over which Hive multiplexes its upstream subscriptions on one socket)' : ''}.`,
   );
   process.exit(2);
 }

@@ -45,7 +45,8 @@ export const FIGURES: readonly { key: keyof Figures; label: string; digits: numb
   { key: 'rssKiBPerWs', label: 'RSS KiB / WS sub', digits: 1 },
   { key: 'rssKiBPerSubscription', label: 'RSS KiB / sub', digits: 1 },
   { key: 'cpuMsPer1000Events', label: 'CPU ms / 1,000 events', digits: 1 },
-  { key: 'upstreamPerSubscription', label: 'upstream subs / sub', digits: 2 },
+  // Four digits: a gateway that shares holds one upstream subscription for thousands.
+  { key: 'upstreamPerSubscription', label: 'upstream subs / sub', digits: 4 },
 ];
 
 /** Nearest-rank percentile (`q` in 0..1) of unsorted values; NaN when there are none. */
@@ -120,10 +121,15 @@ export function formatTable(rows: readonly Row[], baseline: string): string {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const { key, label, digits } of FIGURES) {
     const values = rows.map((row) => fixed(row.figures[key], digits));
-    const ratios = others.map((row) => (Number.isFinite(row.ratios![key]) ? `×${row.ratios![key].toFixed(2)}` : 'n/a'));
+    const ratios = others.map((row) => (Number.isFinite(row.ratios![key]) ? `×${ratioText(row.ratios![key])}` : 'n/a'));
     lines.push(`| ${[label, ...values, ...ratios].join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** Two decimals, or two significant digits below 0.01 (shared upstream streams), never a bare ×0.00. */
+function ratioText(ratio: number): string {
+  return ratio !== 0 && Math.abs(ratio) < 0.01 ? ratio.toPrecision(2) : ratio.toFixed(2);
 }
 
 function fixed(value: number, digits: number): string {

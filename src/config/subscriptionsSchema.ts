@@ -60,6 +60,15 @@ export const upstreamSubscriptionsSchema = z.strictObject({
    * @default 10000: a subscription is opened once, so a slow start is cheaper than a false failure.
    */
   connectTimeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * Client subscriptions whose upstream request is identical (same document, variables and
+   * headers, the identity headers included, so two users never share) share one upstream stream,
+   * closed when the last of them leaves. Turn it off for a source whose events depend on
+   * something it learns per connection beyond those headers (docs/subscriptions.md).
+   * @default true: a thousand viewers of one order, or anonymous viewers of one feed, cost the
+   * source and the gateway one stream instead of a thousand connections.
+   */
+  share: z.boolean().default(true),
 });
 
 export type UpstreamSubscriptionsConfig = z.infer<typeof upstreamSubscriptionsSchema>;

@@ -39,6 +39,14 @@ export interface GraphQLWsOptions {
    * common load balancers.
    */
   keepAliveMs?: number;
+  /**
+   * How long an opened socket may take to send `connection_init` before it is closed with 4408.
+   * @default 10000: graphql-ws's own 3 s closed sockets whose init had arrived but waited behind
+   * a burst of thousands of connections opening at once (bench:subscriptions at 5,000 WebSockets;
+   * every client reconnecting after a deploy looks the same), and each closed client reconnects
+   * into the same burst. 10 s still frees a socket that never speaks.
+   */
+  connectionInitWaitTimeoutMs?: number;
 }
 
 export interface GraphQLWsEndpoint {
@@ -81,6 +89,7 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions): Grap
   type Outcome = { outcome: AsyncIterableIterator<ExecutionResult> };
   useServer(
     {
+      connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 10_000,
       async onConnect(ctx) {
         const check = options.current().connect;
         if (!check) return true;

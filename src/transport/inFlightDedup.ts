@@ -33,14 +33,20 @@ export const PER_ATTEMPT_HEADERS: ReadonlySet<string> = new Set([
  * string's hash on the string, so the body (the long part) is hashed once per call for this map
  * and the fallback cache's (src/transport/withFallbackCache.ts) together.
  */
-export function inFlightHeadKey(method: string, url: string, headers: Readonly<Record<string, string>> | undefined): string {
+export function inFlightHeadKey(
+  method: string,
+  url: string,
+  headers: Readonly<Record<string, string>> | undefined,
+  /** Headers left out of the key; a shared subscription leaves out the signature's time too. */
+  excluded: ReadonlySet<string> = PER_ATTEMPT_HEADERS,
+): string {
   // Sorted by insertion as they are read: a dozen headers, so this beats building a string per
   // header and sorting those (~0.7 µs against ~1.6 µs, once per upstream call).
   const names: string[] = [];
   const values: string[] = [];
   for (const name in headers) {
     const lower = name.toLowerCase();
-    if (PER_ATTEMPT_HEADERS.has(lower)) continue;
+    if (excluded.has(lower)) continue;
     const value = headers[name]!;
     let i = names.length;
     names.push(lower);

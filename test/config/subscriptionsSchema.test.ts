@@ -7,8 +7,13 @@ const firstIssue = (result: { success: boolean; error?: { issues: { path: Proper
 describe('the subscriptions key of a source', () => {
   const source = { kind: 'graphql', url: 'http://users:4101/graphql', schema: './users.graphql' };
 
-  it('defaults to SSE at the source url with a 10 s connect timeout', () => {
-    expect(graphqlSourceSchema.parse(source).subscriptions).toEqual({ protocol: 'sse', connectTimeoutMs: 10_000 });
+  it('defaults to SSE at the source url with a 10 s connect timeout, identical subscriptions sharing one stream', () => {
+    expect(graphqlSourceSchema.parse(source).subscriptions).toEqual({ protocol: 'sse', connectTimeoutMs: 10_000, share: true });
+  });
+
+  it('turns sharing off with share: false, and refuses a share that is not a boolean', () => {
+    expect(graphqlSourceSchema.parse({ ...source, subscriptions: { share: false } }).subscriptions?.share).toBe(false);
+    expect(firstIssue(graphqlSourceSchema.safeParse({ ...source, subscriptions: { share: 'no' } }))).toMatch(/^subscriptions\.share: /);
   });
 
   it('takes a WebSocket at its own url, per federation subgraph', () => {
@@ -16,7 +21,7 @@ describe('the subscriptions key of a source', () => {
       kind: 'federation',
       subgraphs: [{ name: 'orders', url: 'http://orders:4102/graphql', schema: './orders.graphql', subscriptions: { protocol: 'ws', url: 'wss://orders/graphql' } }],
     });
-    expect(parsed.subgraphs?.[0]?.subscriptions).toEqual({ protocol: 'ws', url: 'wss://orders/graphql', connectTimeoutMs: 10_000 });
+    expect(parsed.subgraphs?.[0]?.subscriptions).toEqual({ protocol: 'ws', url: 'wss://orders/graphql', connectTimeoutMs: 10_000, share: true });
   });
 
   it('names the key of a mistake: an unknown protocol, a misspelt key, a URL of another scheme', () => {

@@ -24,15 +24,29 @@ describe('subscriptions over SSE, WebSocket and multipart HTTP (web BFF)', () =>
     const orders = demo.subgraphs.orders;
     await orders.reset();
 
-    const sse = createSseClient({ url, headers: owner, retryAttempts: 0 });
-    const sseEvents = sse.iterate({ query: STATUS_EVENTS });
-    const sseTaken = take(sseEvents, 3);
-
+    // One caller, one document: the client subscriptions share an upstream stream
+    // (subscriptions.share), so the source's count cannot say when the second and third have
+    // joined. The WebSocket one opens it (the count says when); SSE and multipart have joined once
+    // their response has started. Only then is anything published.
     const ws = createWsClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: owner, retryAttempts: 0 });
     const wsEvents = ws.iterate({ query: STATUS_EVENTS });
     const wsTaken = take(wsEvents, 3);
+    await orders.waitForStats((stats) => stats.openStreams === 1, 20_000);
 
-    const apollo = new ApolloClient({ link: new HttpLink({ uri: url, headers: owner }), cache: new InMemoryCache() });
+    let sseConnected!: () => void;
+    const sseJoined = new Promise<void>((resolve) => (sseConnected = resolve));
+    const sse = createSseClient({ url, headers: owner, retryAttempts: 0, on: { connected: () => sseConnected() } });
+    const sseEvents = sse.iterate({ query: STATUS_EVENTS });
+    const sseTaken = take(sseEvents, 3);
+
+    let apolloConnected!: () => void;
+    const apolloJoined = new Promise<void>((resolve) => (apolloConnected = resolve));
+    const joinedFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      apolloConnected();
+      return response;
+    };
+    const apollo = new ApolloClient({ link: new HttpLink({ uri: url, headers: owner, fetch: joinedFetch }), cache: new InMemoryCache() });
     const apolloEvents: unknown[] = [];
     let apolloDone!: () => void;
     const apolloTaken = new Promise<void>((resolve) => (apolloDone = resolve));
@@ -48,9 +62,7 @@ describe('subscriptions over SSE, WebSocket and multipart HTTP (web BFF)', () =>
         apolloDone();
       },
     });
-
-    // All three subscriptions are registered at the orders subgraph before anything is published.
-    await orders.waitForStats((stats) => stats.openStreams === 3, 20_000);
+    await Promise.all([sseJoined, apolloJoined]);
     const cancelled = await gql(url, 'mutation { cancelOrder(id: "o1") { status } }', undefined, owner);
     expect(cancelled.body).toEqual({ data: { cancelOrder: { status: 'CANCELLED' } } });
     await orders.reset(); // back to the seed status: PENDING

@@ -8,17 +8,64 @@ import { WebSocketServer } from 'ws';
 import { createSubscriptionExecutor } from '../../../src/sources/graphql/createSubscriptionExecutor.js';
 import { ANONYMOUS } from '../../../src/context/principal.js';
 import type { RequestScope } from '../../../src/context/requestScope.js';
+import { SHARE_KEY_EXCLUDED } from '../../../src/sources/graphql/createSubscriptionExecutor.js';
+import { IDENTITY_HEADERS } from '../../../src/plugins/auth/identityHeaders.js';
 import { startOrdersSubgraph } from '../../../subgraphs/orders/server.js';
 import type { RunningSubgraph } from '../../../subgraphs/shared/serveSubgraph.js';
 
 // A graphql-ws source on a real socket: three ticks, then the source ends the stream.
+// `held` stays open until the test publishes, counting the subscriptions open at the source.
+const held = { open: 0, watchers: new Set<() => void>(), emit: undefined as ((n: number) => void) | undefined, listeners: new Set<(n: number) => void>() };
+const heldOpen = (count: number) =>
+  new Promise<void>((resolve) => {
+    const check = () => {
+      if (held.open !== count) return;
+      held.watchers.delete(check);
+      resolve();
+    };
+    held.watchers.add(check);
+    check();
+  });
 const schema = makeExecutableSchema({
-  typeDefs: 'type Query { ok: Boolean } type Subscription { tick: Int! }',
+  typeDefs: 'type Query { ok: Boolean } type Subscription { tick: Int! held: Int! }',
   resolvers: {
     Subscription: {
       tick: {
         subscribe: async function* () {
           for (const n of [1, 2, 3]) yield { tick: n };
+        },
+      },
+      held: {
+        subscribe: () => {
+          const queue: number[] = [];
+          let wake: (() => void) | undefined;
+          const listener = (n: number) => {
+            queue.push(n);
+            wake?.();
+          };
+          held.listeners.add(listener);
+          held.open += 1;
+          for (const watcher of [...held.watchers]) watcher();
+          let closed = false;
+          const iterator: AsyncIterableIterator<{ held: number }> = {
+            async next() {
+              while (queue.length === 0 && !closed) await new Promise<void>((resolve) => (wake = resolve));
+              if (closed) return { done: true, value: undefined };
+              return { done: false, value: { held: queue.shift()! } };
+            },
+            async return() {
+              if (!closed) {
+                closed = true;
+                held.listeners.delete(listener);
+                held.open -= 1;
+                for (const watcher of [...held.watchers]) watcher();
+                wake?.();
+              }
+              return { done: true, value: undefined };
+            },
+            [Symbol.asyncIterator]: () => iterator,
+          };
+          return iterator;
         },
       },
     },
@@ -76,5 +123,36 @@ describe('createSubscriptionExecutor', () => {
     const execute = createSubscriptionExecutor({ protocol: 'sse', connectTimeoutMs: 300, source: 'orders', sourceUrl: hanging.url });
     const events = execute({ document: parse('subscription { orderStatusChanged(orderId: "o1") { id } }'), context: { portico: scope() } });
     await expect(events.next()).rejects.toMatchObject({ extensions: { code: 'SUBGRAPH_TIMEOUT', source: 'orders' } });
+  });
+
+  it('shares one upstream stream between identical requests whose identity was signed in different seconds, never between two subjects', async () => {
+    const execute = createSubscriptionExecutor({ protocol: 'ws', url: wsUrl, connectTimeoutMs: 10_000, source: 'ticks', sourceUrl: 'http://unused/graphql' });
+    const signed = (subject: string, second: number, requestId: string): RequestScope => ({
+      requestId,
+      principal: ANONYMOUS,
+      upstreamHeaders: { 'x-portico-auth': 'jwt', 'x-portico-subject': subject, 'x-portico-identity-ts': String(second), 'x-portico-identity-signature': `v1=${subject}-${second}` },
+    });
+    const document = parse('subscription { held }');
+    const before = connectionParams.length;
+    const first = execute({ document, context: { portico: signed('u1', 100, 'req-a') } });
+    const again = execute({ document, context: { portico: signed('u1', 101, 'req-b') } });
+    const other = execute({ document, context: { portico: signed('u2', 100, 'req-c') } });
+    const steps = [first.next(), again.next(), other.next()];
+    await heldOpen(2);
+    // One connection per identity, opened with the first subscriber's headers.
+    expect(connectionParams.slice(before).map((params) => (params as Record<string, string>)['x-portico-subject']).sort()).toEqual(['u1', 'u2']);
+    for (const listener of held.listeners) listener(7);
+    expect(await Promise.all(steps)).toEqual([1, 2, 3].map(() => ({ done: false, value: { data: { held: 7 } } })));
+    await first.return!();
+    await other.return!();
+    await heldOpen(1);
+    await again.return!();
+    await heldOpen(0);
+  });
+
+  it('keeps the identity values in the sharing key and leaves out only what times or correlates one call', () => {
+    const left = new Set([IDENTITY_HEADERS.timestamp, IDENTITY_HEADERS.signature, IDENTITY_HEADERS.keySignature, 'x-request-id']);
+    for (const header of Object.values(IDENTITY_HEADERS)) expect(SHARE_KEY_EXCLUDED.has(header), header).toBe(left.has(header));
+    expect(SHARE_KEY_EXCLUDED.has('x-request-id')).toBe(true);
   });
 });
