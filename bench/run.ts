@@ -520,7 +520,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             hive: 'hive',
             peer: 'hive (rust planner)',
             notes: [
-              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph --jit` (graphql-jit, as the issue's reference configuration); hive (rust planner): the same with `@graphql-hive/router-runtime` (bench/hive/router-runtime.gateway.config.ts); identical requests.',
+              'Portico: `portico serve --supergraph` (query planner on, the default); portico (stitching): the same with `--no-query-planner`; Hive: `hive-gateway supergraph --jit` (graphql-jit, the reference configuration of issue 17); hive (rust planner): the same with `@graphql-hive/router-runtime` (bench/hive/router-runtime.gateway.config.ts); identical requests.',
             ],
           };
         }
