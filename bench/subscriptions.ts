@@ -290,7 +290,10 @@ async function writePorticoConfig(upstreamUrl: string): Promise<{ rootFile: stri
       sources: ['ticks'],
       // Hive runs without auth; so does Portico here (anonymous callers count only against the process cap).
       authz: { defaultPolicy: 'public' },
-      http: { maxConnections: total + 100 },
+      // Node's own header and request timeouts (60 s / 300 s), which Hive runs with: opening
+      // thousands of sockets in waves on one busy core, an upgrade's headers can wait longer than
+      // Portico's 10 s edge default, which is there for Slowloris, not for this bench.
+      http: { maxConnections: total + 100, headersTimeoutMs: 60_000, requestTimeoutMs: 300_000 },
     })};\n`,
   );
   return { rootFile, port };
