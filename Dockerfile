@@ -5,8 +5,9 @@
 #   docker run --rm -p 4000:4000 -e BFF_HOST=0.0.0.0 -e USERS_URL=… portico
 #
 # Config files (portico.config.ts, bffs/*/bff.config.ts, schemas/sources.ts) are TypeScript read
-# at start-up and on every reload, so the image runs the sources through tsx (a production
-# dependency) instead of shipping a compiled dist/ that could not load them.
+# at start-up and on every reload. The image runs the sources through tsx (a production
+# dependency), so it needs no build stage; `npm run build` gives a compiled dist/ that loads them
+# too, in less memory (docs/operations.md, Docker).
 
 # Inside package.json `engines` (^20.19.0 || ^22.13.0 || ^24.0.0): the dev tooling and opossum set that range.
 ARG NODE_VERSION=20.19.5
