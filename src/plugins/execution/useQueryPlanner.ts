@@ -38,6 +38,29 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
     logged.add(document);
     options.logger.info({ bff, operationName, reason }, 'part of an operation runs by stitching: the query planner does not plan it');
   };
+  /**
+   * Runs one operation through `planned`, handing what it cannot plan to `original` (stitching):
+   * each fallback counted by reason and logged once per document, the operation counted by
+   * engine once it settles. Execute and subscribe alike.
+   */
+  const runCounted = <A extends { document: DocumentNode; operationName?: string | null | undefined }>(
+    planned: (args: A, fallback: (args: A, reason?: string) => unknown) => unknown,
+    original: (args: A) => unknown,
+    args: A,
+  ): unknown => {
+    let stitched = false;
+    const fallback = (fallbackArgs: A, reason?: string) => {
+      stitched = true;
+      metrics.fallbacks.inc({ bff, reason: fallbackReasonLabel(reason) });
+      logOnce(args.document, args.operationName, reason);
+      return original(fallbackArgs);
+    };
+    const count = () => metrics.operations.inc({ bff, engine: stitched ? 'stitch' : 'plan' });
+    const result = planned(args, fallback);
+    if (result instanceof Promise) return result.finally(count);
+    count();
+    return result;
+  };
   return {
     // A subscription runs by plan when the planner can plan it (its root field the stream, the
     // rest of the plan per event), by stitching otherwise: counted as either, like any operation.
@@ -49,17 +72,9 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
         if (planner) logOnce(args.document, args.operationName, 'subscription');
         return;
       }
-      setSubscribeFn((subscribeArgs) => {
-        let stitched = false;
-        const fallback = (fallbackArgs: typeof subscribeArgs, reason?: string) => {
-          stitched = true;
-          metrics.fallbacks.inc({ bff, reason: fallbackReasonLabel(reason) });
-          logOnce(subscribeArgs.document, subscribeArgs.operationName, reason);
-          return subscribeFn(fallbackArgs);
-        };
-        const result = Promise.resolve(subscribePlanned(subscribeArgs, fallback));
-        return result.finally(() => metrics.operations.inc({ bff, engine: stitched ? 'stitch' : 'plan' })) as ReturnType<typeof subscribeFn>;
-      });
+      setSubscribeFn(
+        (subscribeArgs) => Promise.resolve(runCounted(subscribePlanned, subscribeFn, subscribeArgs)) as ReturnType<typeof subscribeFn>,
+      );
     },
     onExecute({ executeFn, setExecuteFn }) {
       if (!planner) {
@@ -70,20 +85,7 @@ export function useQueryPlanner(options: QueryPlannerPluginOptions): Plugin {
         });
         return;
       }
-      setExecuteFn((args) => {
-        let stitched = false;
-        const fallback = (fallbackArgs: typeof args, reason?: string) => {
-          stitched = true;
-          metrics.fallbacks.inc({ bff, reason: fallbackReasonLabel(reason) });
-          logOnce(args.document, args.operationName, reason);
-          return executeFn(fallbackArgs);
-        };
-        const count = () => metrics.operations.inc({ bff, engine: stitched ? 'stitch' : 'plan' });
-        const result = planner(args, fallback);
-        if (result instanceof Promise) return result.finally(count) as ReturnType<typeof executeFn>;
-        count();
-        return result as ReturnType<typeof executeFn>;
-      });
+      setExecuteFn((args) => runCounted(planner, executeFn, args) as ReturnType<typeof executeFn>);
     },
   };
 }
