@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
+import { listenForNotices } from '../stores/pubsub/listenForNotices.js';
 import type { ConfigReloader, ReloadTrigger } from './configReloader.js';
 import { fleetMetrics } from './fleetMetrics.js';
 
@@ -81,21 +82,16 @@ export function joinFleet(options: FleetOptions): Fleet {
     return true;
   };
 
-  const subscribed = pubsub.subscribe(FLEET_CHANNEL, (raw) => {
-    let notice: ConfigNotice;
-    try {
-      notice = JSON.parse(raw) as ConfigNotice;
-    } catch {
-      return;
-    }
-    if (notice.type !== 'config' || notice.from === instanceId || !Number.isInteger(notice.version)) return;
-    logger.info({ version: notice.version, from: notice.from }, 'fleet: config change announced');
-    void catchUp(notice.version, 'fleet');
-  });
-  let unsubscribe: (() => Promise<void>) | undefined;
-  subscribed.then(
-    (off) => (unsubscribe = off),
-    (error: unknown) => logger.warn({ err: error }, 'fleet: cannot subscribe to the fleet channel; resync still catches up'),
+  const listener = listenForNotices(
+    pubsub,
+    FLEET_CHANNEL,
+    (message) => {
+      const notice = message as ConfigNotice;
+      if (notice.type !== 'config' || notice.from === instanceId || !Number.isInteger(notice.version)) return;
+      logger.info({ version: notice.version, from: notice.from }, 'fleet: config change announced');
+      void catchUp(notice.version, 'fleet');
+    },
+    (error) => logger.warn({ err: error }, 'fleet: cannot subscribe to the fleet channel; resync still catches up'),
   );
 
   const stopListening = reloader.onReload((outcome) => {
@@ -131,14 +127,14 @@ export function joinFleet(options: FleetOptions): Fleet {
     appliedVersion: () => applied,
     ready: async () => {
       await joined;
-      await subscribed;
+      await listener.active;
     },
     resync,
     async close() {
       clearInterval(timer);
       stopListening();
       // Not awaiting a subscription still pending (Redis down): closing the store ends it.
-      await unsubscribe?.().catch(() => {});
+      await listener.stop();
     },
   };
 }

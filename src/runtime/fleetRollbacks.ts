@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
+import { listenForNotices } from '../stores/pubsub/listenForNotices.js';
 import type { VersionRollback } from '../transport/createVersionRouter.js';
 
 /** Where instances tell each other of automatic rollbacks (docs/traffic.md). */
@@ -35,20 +36,15 @@ export interface FleetRollbacks {
  */
 export function shareRollbacks(options: FleetRollbacksOptions): FleetRollbacks {
   const { pubsub, instanceId, logger } = options;
-  const subscribed = pubsub.subscribe(ROLLBACK_CHANNEL, (raw) => {
-    let notice: RollbackNotice;
-    try {
-      notice = JSON.parse(raw) as RollbackNotice;
-    } catch {
-      return;
-    }
-    if (notice.type !== 'rollback' || notice.from === instanceId || typeof notice.source !== 'string' || typeof notice.version !== 'string') return;
-    options.follow(notice.source, { version: notice.version, fingerprint: notice.fingerprint, verdict: notice.verdict });
-  });
-  let unsubscribe: (() => Promise<void>) | undefined;
-  subscribed.then(
-    (off) => (unsubscribe = off),
-    (error: unknown) => logger.warn({ err: error }, 'fleet: cannot subscribe to rollback notices; each instance judges its own calls'),
+  const listener = listenForNotices(
+    pubsub,
+    ROLLBACK_CHANNEL,
+    (message) => {
+      const notice = message as RollbackNotice;
+      if (notice.type !== 'rollback' || notice.from === instanceId || typeof notice.source !== 'string' || typeof notice.version !== 'string') return;
+      options.follow(notice.source, { version: notice.version, fingerprint: notice.fingerprint, verdict: notice.verdict });
+    },
+    (error) => logger.warn({ err: error }, 'fleet: cannot subscribe to rollback notices; each instance judges its own calls'),
   );
   return {
     announce(source, rollback) {
@@ -57,8 +53,6 @@ export function shareRollbacks(options: FleetRollbacksOptions): FleetRollbacks {
         logger.warn({ err: error, source, version: rollback.version }, 'fleet: cannot announce a rollback; the other instances judge their own calls');
       });
     },
-    async close() {
-      await unsubscribe?.().catch(() => {});
-    },
+    close: () => listener.stop(),
   };
 }

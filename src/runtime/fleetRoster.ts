@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PubSub } from '../stores/pubsub/pubSub.js';
+import { listenForNotices } from '../stores/pubsub/listenForNotices.js';
 import { CONFIG_VERSION_COUNTER } from './fleet.js';
 import type { InstanceSummary, RosterEntry } from './console/consoleSnapshot.js';
 import { fleetMetrics } from './fleetMetrics.js';
@@ -62,20 +63,15 @@ export function joinRoster(options: FleetRosterOptions): FleetRoster {
     ...options.summary(),
   });
 
-  const subscribed = pubsub.subscribe(ROSTER_CHANNEL, (raw) => {
-    let heartbeat: Heartbeat;
-    try {
-      heartbeat = JSON.parse(raw) as Heartbeat;
-    } catch {
-      return;
-    }
-    if (heartbeat?.type !== 'heartbeat' || typeof heartbeat.instanceId !== 'string' || heartbeat.instanceId === instanceId) return;
-    others.set(heartbeat.instanceId, { heartbeat, lastSeen: now() });
-  });
-  let unsubscribe: (() => Promise<void>) | undefined;
-  subscribed.then(
-    (off) => (unsubscribe = off),
-    (error: unknown) => logger.warn({ err: error }, 'fleet roster: cannot subscribe; the fleet view shows this instance only'),
+  const listener = listenForNotices(
+    pubsub,
+    ROSTER_CHANNEL,
+    (message) => {
+      const heartbeat = message as Heartbeat;
+      if (heartbeat?.type !== 'heartbeat' || typeof heartbeat.instanceId !== 'string' || heartbeat.instanceId === instanceId) return;
+      others.set(heartbeat.instanceId, { heartbeat, lastSeen: now() });
+    },
+    (error) => logger.warn({ err: error }, 'fleet roster: cannot subscribe; the fleet view shows this instance only'),
   );
 
   const instances = (): RosterEntry[] => {
@@ -108,14 +104,14 @@ export function joinRoster(options: FleetRosterOptions): FleetRoster {
   };
   const timer = setInterval(() => void beat(), heartbeatMs);
   timer.unref();
-  void subscribed.then(beat, () => {});
+  void listener.active.then(beat, () => {});
 
   return {
     instances,
     beat,
     async close() {
       clearInterval(timer);
-      await unsubscribe?.().catch(() => {});
+      await listener.stop();
     },
   };
 }
