@@ -143,6 +143,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
     const keys = new Map<string, SelectionSetNode[]>();
     const interfaceObjectIn = new Set<string>();
     const contexts = new Set<string>();
+    const extensionKeyFields = new Map<string, Set<string>>();
     for (const directive of definition.directives ?? []) {
       const contextName = directive.name.value === 'context' ? stringArg(directive, 'name') : undefined;
       if (contextName !== undefined) contexts.add(contextName);
@@ -155,12 +156,17 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
       if (key !== undefined && boolArg(directive, 'resolvable') !== false) {
         keys.set(graph, [...(keys.get(graph) ?? []), parseFieldSet(key)]);
       }
+      if (key !== undefined && boolArg(directive, 'extension')) {
+        const named = extensionKeyFields.get(graph) ?? new Set<string>();
+        for (const selection of parseFieldSet(key).selections) if (selection.kind === Kind.FIELD) named.add(selection.name.value);
+        extensionKeyFields.set(graph, named);
+      }
     }
     // A type without @join__type (a supergraph built by hand) lives wherever its fields do.
     const fields = new Map<string, FieldModel>();
     if (definition.kind !== Kind.UNION_TYPE_DEFINITION) {
       for (const field of definition.fields ?? []) {
-        fields.set(field.name.value, readField(field.type, field.directives ?? [], typeGraphs));
+        fields.set(field.name.value, resolvableKeyFields(field.name.value, readField(field.type, field.directives ?? [], typeGraphs), extensionKeyFields));
       }
     }
     const previous = types.get(name);
@@ -290,6 +296,17 @@ function readField(typeNode: TypeNode, directives: readonly ConstDirectiveNode[]
     ...(contextArguments.size > 0 ? { contextArguments } : {}),
     ...(unplannable ? { unplannable } : {}),
   };
+}
+
+/**
+ * A key field an `@extends` type marks `@external` (`id: ID! @external`, Federation 1 style) is
+ * still the subgraph's own: it answers it wherever it returns the entity, as every subgraph does
+ * its key fields. Apollo's composer drops such `external: true`; @theguild/federation-composition
+ * keeps it, and read literally it would leave e.g. a root list's `id` with no subgraph to ask.
+ */
+function resolvableKeyFields(name: string, field: FieldModel, extensionKeyFields: ReadonlyMap<string, ReadonlySet<string>>): FieldModel {
+  const graphs = [...field.externalIn].filter((graph) => extensionKeyFields.get(graph)?.has(name) && !field.resolvableIn.has(graph));
+  return graphs.length === 0 ? field : { ...field, resolvableIn: new Set([...field.resolvableIn, ...graphs]) };
 }
 
 /** `contextArguments: [{context: "a__shop", name: "currency", type: "String", selection: " { currency }"}]`. */

@@ -551,3 +551,15 @@ describe('an @interfaceObject whose entity-interface subgraph is down', () => {
     }
   });
 });
+
+// Audit group 1 (issue 17: the peer suite's shapes, each on its own fixture).
+import { extendsExternalKey } from '../../../fixtures/federation/shapes/extendsExternalKey.js';
+
+shapeCases('an @extends type whose key field is @external, the only subgraph with a root field for it', { subgraphs: extendsExternalKey }, [
+  {
+    name: 'the key is read from the extending subgraph, the rest fetched by it',
+    query: '{ crates { code weight } }',
+    expected: { data: { crates: [{ code: 'c-7', weight: 12 }, { code: 'c-9', weight: 30 }] } },
+    stitchingWrong: 'stitching reads the @external key literally and finds no subgraph for it',
+  },
+]);
