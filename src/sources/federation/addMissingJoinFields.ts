@@ -111,6 +111,8 @@ interface FederationNames {
   external: string;
   provides: string;
   requires: string;
+  key: string;
+  extends: string;
 }
 
 /**
@@ -138,7 +140,7 @@ function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
         if (name?.kind === Kind.STRING) imported.set(name.value, alias?.kind === Kind.STRING ? alias.value : name.value);
       }
       const named = (directive: string) => (imported.get(`@${directive}`) ?? `@${prefix}__${directive}`).slice(1);
-      return { external: named('external'), provides: named('provides'), requires: named('requires') };
+      return { external: named('external'), provides: named('provides'), requires: named('requires'), key: named('key'), extends: named('extends') };
     }
   }
   return undefined;
@@ -158,16 +160,40 @@ function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, F
     }
     // `@external` on an object type marks each of its fields (Federation 2).
     const typeExternal = hasDirective(definition as Pick<ObjectTypeDefinitionNode, 'directives'>, names.external);
+    const ownKeys = extensionKeyFields(definition, names);
     for (const field of definition.fields ?? []) {
       fields.set(`${definition.name.value}.${field.name.value}`, {
         type: print(field.type),
-        external: typeExternal || hasDirective(field, names.external),
+        external: (typeExternal || hasDirective(field, names.external)) && !ownKeys.has(field.name.value),
         provides: fieldSet(field, names.provides),
         requires: fieldSet(field, names.requires),
       });
     }
   }
   return fields;
+}
+
+/**
+ * The key fields an extension type (`@extends`, or `extend type`) marks `@external` the Federation 1
+ * way (`type User @extends @key(fields: "id") { id: ID! @external }`). They are the subgraph's
+ * own: it returns them with every entity. Apollo's composer does not record them as external
+ * (composition-js's "fake externals"), and neither does the library; counting them would write
+ * `external: true` and leave e.g. a root list's `id` with no subgraph to read it from.
+ */
+function extensionKeyFields(definition: { kind: Kind; directives?: ObjectTypeDefinitionNode['directives'] }, names: FederationNames): Set<string> {
+  const own = new Set<string>();
+  const extension = definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION;
+  if (!extension && !hasDirective(definition, names.extends)) return own;
+  for (const directive of definition.directives ?? []) {
+    if (directive.name.value !== names.key) continue;
+    const fields = directive.arguments?.find((argument) => argument.name.value === 'fields')?.value;
+    if (fields?.kind !== Kind.STRING) continue;
+    const operation = parse(`{${fields.value}}`).definitions[0];
+    for (const selection of operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections : []) {
+      if (selection.kind === Kind.FIELD) own.add(selection.name.value);
+    }
+  }
+  return own;
 }
 
 function hasDirective(node: Pick<FieldDefinitionNode, 'directives'>, name: string): boolean {

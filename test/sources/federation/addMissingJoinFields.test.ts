@@ -64,6 +64,25 @@ describe('composeSupergraph writes the @join__fields Apollo writes', () => {
     ]);
     expect(fieldLine(supergraph, 'hello')).toBe('  hello: String');
   });
+
+  // Issue 17 (peer suite complex-entity-call, fed2-external-extends): a v2 subgraph writing a type
+  // it does not own the Federation 1 way marks its key `@external`; Apollo and the library record
+  // that key as the subgraph's own, and so must the @join__fields written back here.
+  it('writes no external: true for the key an @extends type or an `extend type` marks @external', () => {
+    const supergraph = composeSupergraph([
+      { name: 'owner', url: 'http://owner.test/graphql', sdl: `${link('"@key"')}
+        type Query { parcels: [Parcel!]! }
+        type Parcel @key(fields: "ref") { ref: ID! grams: Int! }
+        type Depot @key(fields: "code") { code: ID! city: String! }` },
+      { name: 'courier', url: 'http://courier.test/graphql', sdl: `${link('"@key", "@external", "@extends", "@requires"')}
+        type Parcel @extends @key(fields: "ref") { ref: ID! @external grams: Int! @external fee: Int! @requires(fields: "grams") }
+        extend type Depot @key(fields: "code") { code: ID! @external open: Boolean! }` },
+    ]);
+    expect(fieldLine(supergraph, 'ref')).toBe('  ref: ID!');
+    expect(fieldLine(supergraph, 'code')).toBe('  code: ID!');
+    // Not a key field: still only the owner's, sent to courier through @requires.
+    expect(fieldLine(supergraph, 'grams')).toBe('  grams: Int! @join__field(graph: COURIER, external: true) @join__field(graph: OWNER)');
+  });
 });
 
 // The joinFields scenario (test/fixtures/federation/joinFields/) on real subgraph processes.

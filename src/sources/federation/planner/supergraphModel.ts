@@ -301,8 +301,9 @@ function readField(typeNode: TypeNode, directives: readonly ConstDirectiveNode[]
 /**
  * A key field an `@extends` type marks `@external` (`id: ID! @external`, Federation 1 style) is
  * still the subgraph's own: it answers it wherever it returns the entity, as every subgraph does
- * its key fields. Apollo's composer drops such `external: true`; @theguild/federation-composition
- * keeps it, and read literally it would leave e.g. a root list's `id` with no subgraph to ask.
+ * its key fields. Apollo's composer does not record it as external; a supergraph that does (as
+ * `portico compose` wrote one before addMissingJoinFields followed Apollo here) is read the same
+ * way, or a root list of such entities would have no subgraph to give its key.
  */
 function resolvableKeyFields(name: string, field: FieldModel, extensionKeyFields: ReadonlyMap<string, ReadonlySet<string>>): FieldModel {
   const graphs = [...field.externalIn].filter((graph) => extensionKeyFields.get(graph)?.has(name) && !field.resolvableIn.has(graph));
