@@ -268,6 +268,36 @@ shapeCases('a shareable root field whose selection only one of its subgraphs can
   },
 ]);
 
+// Audit group 1 (issue 17: the peer suite's shapes, each on its own fixture).
+import { extendsExternalKey } from '../../../fixtures/federation/shapes/extendsExternalKey.js';
+
+shapeCases('an @extends type whose key field is @external, the only subgraph with a root field for it', { subgraphs: extendsExternalKey }, [
+  {
+    name: 'the key is read from the extending subgraph, the rest fetched by it',
+    query: '{ crates { code weight } }',
+    expected: { data: { crates: [{ code: 'c-7', weight: 12 }, { code: 'c-9', weight: 30 }] } },
+  },
+]);
+
+// A supergraph that marks the extending subgraph's key `external: true` (as `portico compose`
+// wrote it before addMissingJoinFields followed Apollo here): the planner still reads it as depot's.
+const extendsExternalKeyMarkedExternal: Shape = {
+  subgraphs: extendsExternalKey,
+  rewrite: (sdl) => {
+    const composed = '  code: String!\n';
+    if (sdl.split(composed).length !== 2) throw new Error('the composer no longer writes Crate.code so; review this rewrite');
+    return sdl.replace(composed, '  code: String! @join__field(graph: DEPOT, external: true) @join__field(graph: YARD)\n');
+  },
+};
+shapeCases('an @extends type whose key field the supergraph marks external: true', extendsExternalKeyMarkedExternal, [
+  {
+    name: 'the key is still the extending subgraph\'s own',
+    query: '{ crates { code weight } }',
+    expected: { data: { crates: [{ code: 'c-7', weight: 12 }, { code: 'c-9', weight: 30 }] } },
+    stitchingWrong: 'stitching reads external: true literally and finds no subgraph for the key',
+  },
+]);
+
 describe('an operation no subgraph can answer', () => {
   it('is refused before any subgraph is called', async () => {
     const { result, calls } = await plannedOnce({ subgraphs: shareableRoot }, '{ lookup(id: "t1") { id } }');
@@ -551,33 +581,3 @@ describe('an @interfaceObject whose entity-interface subgraph is down', () => {
     }
   });
 });
-
-// Audit group 1 (issue 17: the peer suite's shapes, each on its own fixture).
-import { extendsExternalKey } from '../../../fixtures/federation/shapes/extendsExternalKey.js';
-
-shapeCases('an @extends type whose key field is @external, the only subgraph with a root field for it', { subgraphs: extendsExternalKey }, [
-  {
-    name: 'the key is read from the extending subgraph, the rest fetched by it',
-    query: '{ crates { code weight } }',
-    expected: { data: { crates: [{ code: 'c-7', weight: 12 }, { code: 'c-9', weight: 30 }] } },
-  },
-]);
-
-// A supergraph that marks the extending subgraph's key `external: true` (as `portico compose`
-// wrote it before addMissingJoinFields followed Apollo here): the planner still reads it as depot's.
-const extendsExternalKeyMarkedExternal: Shape = {
-  subgraphs: extendsExternalKey,
-  rewrite: (sdl) => {
-    const composed = '  code: String!\n';
-    if (sdl.split(composed).length !== 2) throw new Error('the composer no longer writes Crate.code so; review this rewrite');
-    return sdl.replace(composed, '  code: String! @join__field(graph: DEPOT, external: true) @join__field(graph: YARD)\n');
-  },
-};
-shapeCases('an @extends type whose key field the supergraph marks external: true', extendsExternalKeyMarkedExternal, [
-  {
-    name: 'the key is still the extending subgraph\'s own',
-    query: '{ crates { code weight } }',
-    expected: { data: { crates: [{ code: 'c-7', weight: 12 }, { code: 'c-9', weight: 30 }] } },
-    stitchingWrong: 'stitching reads external: true literally and finds no subgraph for the key',
-  },
-]);
