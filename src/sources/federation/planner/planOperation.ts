@@ -634,6 +634,35 @@ export function planOperation(input: PlanInput): QueryPlan {
     }
   };
   const runs: { graph: string; fields: NormalField[] }[] = [];
+  const addToRun = (graph: string, field: NormalField): void => {
+    const existing = runs.find((run) => run.graph === graph);
+    if (existing) existing.fields.push(field);
+    else runs.push({ graph, fields: [field] });
+  };
+  /**
+   * A shareable query field whose selection no one subgraph can give, where its type has no key
+   * to jump on (a value type each subgraph fills in part: `product { name }` from one, `product {
+   * price }` from another): each selected field goes, under the same root field, to a subgraph
+   * that can give it there (the fewest requests, counting the parts already placed), and the
+   * answers merge by response key and list index, as Apollo's planner splits it. Undefined when
+   * some selected field is in none of them.
+   */
+  const splitAcross = (field: NormalField, order: readonly string[], chosen: readonly string[]): Map<string, NormalField> | undefined => {
+    const groups = new Map<string, NormalSelection[]>();
+    for (const selection of field.selections ?? []) {
+      let best: string | undefined;
+      let fewest = Infinity;
+      for (const candidate of order) {
+        const requests = requestsIn({ ...field, selections: [selection] }, candidate, groups.has(candidate) || chosen.includes(candidate));
+        if (typeof requests === 'number' && requests < fewest) [best, fewest] = [candidate, requests];
+      }
+      if (best === undefined) return undefined;
+      const group = groups.get(best);
+      if (group) group.push(selection);
+      else groups.set(best, [selection]);
+    }
+    return new Map([...groups].map(([graph, selections]) => [graph, { ...field, selections }]));
+  };
   for (const selection of rootFields) {
     if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
     // The projection answers a root __typename itself.
@@ -657,14 +686,18 @@ export function planOperation(input: PlanInput): QueryPlan {
           if (requests instanceof Unsatisfiable) unsatisfiable.set(candidate, requests);
           else if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
         }
-        // No subgraph can give the selection: the operation is refused, not handed to stitching.
-        if (unsatisfiable.size === order.length) throw unsatisfiable.get(order[0]!)!;
+        // No subgraph can give the whole selection: split it (a value type several subgraphs
+        // fill in part), or refuse the operation rather than hand it to stitching.
+        if (unsatisfiable.size === order.length) {
+          const parts = splitAcross(selection, order, chosen);
+          if (!parts) throw unsatisfiable.get(order[0]!)!;
+          for (const [part, fields] of parts) addToRun(part, fields);
+          continue;
+        }
         // None planned, but some only hit a planner limit: the fallback names one of those.
         if (fewest === Infinity) graph = order.find((candidate) => !unsatisfiable.has(candidate)) ?? graph;
       }
-      const existing = runs.find((run) => run.graph === graph);
-      if (existing) existing.fields.push(selection);
-      else runs.push({ graph, fields: [selection] });
+      addToRun(graph, selection);
     }
   }
 

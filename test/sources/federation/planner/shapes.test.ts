@@ -19,6 +19,7 @@ import { providesFragment } from '../../../fixtures/federation/shapes/providesFr
 import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
+import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValueRoot.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -549,5 +550,36 @@ describe('an @interfaceObject whose entity-interface subgraph is down', () => {
     } finally {
       await Promise.all([planner.close(), http.close()]);
     }
+  });
+});
+
+shapeCases('a shareable root field whose value type each subgraph fills in part', { subgraphs: sharedValueRoot }, [
+  {
+    name: 'one object: the root field goes to both subgraphs, each with the fields it gives',
+    query: '{ forecast { city summary reading { celsius } } }',
+    expected: { data: { forecast: { city: 'Oslo', summary: 'Snow', reading: { celsius: -3 } } } },
+  },
+  {
+    name: 'a list: the two answers merge by index',
+    query: '{ forecasts { summary reading { celsius humidity } city } }',
+    expected: {
+      data: {
+        forecasts: [
+          { summary: 'Snow', reading: { celsius: -3, humidity: 80 }, city: 'Oslo' },
+          { summary: 'Fog', reading: { celsius: 18, humidity: 90 }, city: 'Lima' },
+        ],
+      },
+    },
+  },
+]);
+
+describe('a shareable root field split across subgraphs', () => {
+  it('asks each subgraph once, for both split root fields together', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: sharedValueRoot }, '{ forecast { summary reading { celsius } } forecasts { summary reading { humidity } } }');
+    expect(result.data).toEqual({
+      forecast: { summary: 'Snow', reading: { celsius: -3 } },
+      forecasts: [{ summary: 'Snow', reading: { humidity: 80 } }, { summary: 'Fog', reading: { humidity: 90 } }],
+    });
+    expect(calls).toEqual({ almanac: 1, sensors: 1 });
   });
 });
