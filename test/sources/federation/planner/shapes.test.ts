@@ -20,6 +20,7 @@ import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValueRoot.js';
+import { hiddenEnumValue } from '../../../fixtures/federation/shapes/hiddenEnumValue.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -583,3 +584,18 @@ describe('a shareable root field split across subgraphs', () => {
     expect(calls).toEqual({ almanac: 1, sensors: 1 });
   });
 });
+
+shapeCases('an enum value the supergraph hides (@inaccessible), answered by a subgraph', { subgraphs: hiddenEnumValue }, [
+  {
+    name: 'is null in the answer, alone and in a list, without an error',
+    query: '{ pets { name size fits checkedUp } }',
+    expected: {
+      data: {
+        pets: [
+          { name: 'Rex', size: 'LARGE', fits: ['SMALL', 'LARGE'], checkedUp: true },
+          { name: 'Zeus', size: null, fits: ['LARGE', null], checkedUp: false },
+        ],
+      },
+    },
+  },
+]);
