@@ -495,6 +495,11 @@ export function planOperation(input: PlanInput): QueryPlan {
   const planInterfaceObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const out = new Output();
     const rest: NormalSelection[] = position.typeKnown ? [] : [typenameField];
+    // A field another `@interfaceObject` subgraph adds to every implementation is asked of it
+    // directly, with the interface as `__typename`: no object's type is needed for it, so no
+    // detour through the entity-interface subgraph (whose own implementations may answer a
+    // shareable field differently).
+    const siblings = new Map<string, { key: SelectionSetNode; fields: NormalField[] }>();
     for (const selection of selections) {
       if (selection.kind === 'field' && selection.name !== '__typename') {
         const field = fieldOf(type, selection.name);
@@ -502,8 +507,21 @@ export function planOperation(input: PlanInput): QueryPlan {
           local(selection, field, position, out);
           continue;
         }
+        const sibling = field.contextArguments || field.requires.size > 0 ? undefined : interfaceObjectSibling(type, field, position);
+        if (sibling) {
+          const group = siblings.get(sibling.graph);
+          if (group) group.fields.push(selection);
+          else siblings.set(sibling.graph, { key: sibling.key, fields: [selection] });
+          continue;
+        }
       }
       rest.push(selection);
+    }
+    // (No `__typename` here: this graph's is the interface's, and the object's real one, from
+    // the entity-interface subgraph, must not find it already set.)
+    for (const [graph, { key, fields }] of siblings) {
+      const draft = keyedFetch(type, key, graph, position, out, undefined, fields.map((field) => field.responseKey));
+      draft.selections = plan(type.name, fields, { draft, graph, path: position.path, provided: undefined, typeKnown: true, ...framesOf(position) });
     }
     if (rest.length === 0) return out.selections;
     let target: string | undefined;
@@ -523,6 +541,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     const draft = keyedFetch(type, key, target, position, out, undefined, errorKeys);
     draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined, ...framesOf(position) });
     return out.selections;
+  };
+
+  /** Another graph where `type` is an `@interfaceObject` resolving `field`, with a key this position gives. */
+  const interfaceObjectSibling = (type: TypeModel, field: FieldModel, position: Position): { graph: string; key: SelectionSetNode } | undefined => {
+    for (const graph of field.resolvableIn) {
+      if (graph === position.graph || !type.interfaceObjectIn.has(graph)) continue;
+      const key = type.keys.get(graph)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) return { graph, key };
+    }
+    return undefined;
   };
 
   const chooseTarget = (

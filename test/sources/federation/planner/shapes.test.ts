@@ -21,6 +21,7 @@ import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOw
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValueRoot.js';
 import { hiddenEnumValue } from '../../../fixtures/federation/shapes/hiddenEnumValue.js';
+import { interfaceObjectSibling } from '../../../fixtures/federation/shapes/interfaceObjectSibling.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -597,5 +598,25 @@ shapeCases('an enum value the supergraph hides (@inaccessible), answered by a su
         ],
       },
     },
+  },
+]);
+
+shapeCases('a field another @interfaceObject subgraph adds, selected on the interface', { subgraphs: interfaceObjectSibling }, [
+  {
+    name: 'is asked of that subgraph directly, the types coming from the entity-interface subgraph',
+    query: '{ members { __typename id nick active } }',
+    expected: {
+      data: {
+        members: [
+          { __typename: 'Staff', id: 'm1', nick: 'ada', active: false },
+          { __typename: 'Guest', id: 'm2', nick: 'bob', active: false },
+        ],
+      },
+    },
+  },
+  {
+    name: 'under a fragment on an implementation, comes with the type from the entity-interface subgraph',
+    query: '{ members { id ... on Staff { active } } }',
+    expected: { data: { members: [{ id: 'm1', active: true }, { id: 'm2' }] } },
   },
 ]);
