@@ -17,7 +17,7 @@ export interface ComposedSubgraph {
 }
 
 /** What one subgraph declares about one field, in the terms `@join__field` records. */
-interface FieldInGraph {
+export interface FieldInGraph {
   /** The field's type there, printed (`[Book!]!`). */
   type: string;
   external: boolean;
@@ -76,7 +76,7 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
 }
 
 /** `@join__field` with the library's argument order: graph, type, external, provides, requires. */
-function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean): ConstDirectiveNode {
+export function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean): ConstDirectiveNode {
   const argument = (name: string, value: ConstValueNode): ConstArgumentNode => ({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value });
   const string = (value: string): ConstValueNode => ({ kind: Kind.STRING, value });
   return {
@@ -93,7 +93,7 @@ function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean
 }
 
 /** Subgraph name → its `join__Graph` value, from `@join__graph(name:)` (never the value's spelling). */
-function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
+export function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
   const graphs = new Map<string, string>();
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
@@ -118,7 +118,7 @@ interface FederationNames {
  * imported (or its `as`), else `<prefix>__name` with the link's `as` (default `federation`).
  * Undefined for a subgraph without a Federation 2 `@link`.
  */
-function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
+export function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
   for (const definition of typeDefs.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
     for (const link of definition.directives ?? []) {
@@ -145,7 +145,7 @@ function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
 }
 
 /** `Type.field` → what the subgraph declares about it, over every definition and extension of object and interface types. */
-function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, FieldInGraph> {
+export function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, FieldInGraph> {
   const fields = new Map<string, FieldInGraph>();
   for (const definition of typeDefs.definitions) {
     if (

@@ -22,6 +22,7 @@ import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/int
 import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValueRoot.js';
 import { hiddenEnumValue } from '../../../fixtures/federation/shapes/hiddenEnumValue.js';
 import { interfaceObjectSibling } from '../../../fixtures/federation/shapes/interfaceObjectSibling.js';
+import { widerFieldType } from '../../../fixtures/federation/shapes/widerFieldType.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -618,5 +619,13 @@ shapeCases('a field another @interfaceObject subgraph adds, selected on the inte
     name: 'under a fragment on an implementation, comes with the type from the entity-interface subgraph',
     query: '{ members { id ... on Staff { active } } }',
     expected: { data: { members: [{ id: 'm1', active: true }, { id: 'm2' }] } },
+  },
+]);
+
+shapeCases('a field typed by a union member in one subgraph and by the union in another', { subgraphs: widerFieldType }, [
+  {
+    name: 'is the union in the supergraph: fragments on every member are valid, at the root and below',
+    query: '{ featured { __typename ... on Book { title } ... on Film { title } } shelf { top { __typename ... on Book { id } ... on Film { id } } } }',
+    expected: { data: { featured: { __typename: 'Book', title: 'Dune' }, shelf: { top: { __typename: 'Book', id: 'b1' } } } },
   },
 ]);
