@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../src/sources/federation/composeSupergraph.js';
+import { compatibleTypes } from '../../fixtures/federation/shapes/compatibleTypes.js';
 import { widerFieldType } from '../../fixtures/federation/shapes/widerFieldType.js';
 import { placeholderUrl } from '../../support/federationFixture.js';
 
@@ -19,5 +20,12 @@ describe('widenFieldTypes', () => {
 
   it('leaves a field with one type everywhere as the library printed it', () => {
     expect(line('title')).toBe('title: String!');
+  });
+
+  it('types a field by the interface an object implements, where one subgraph has the object', () => {
+    const composed = composeSupergraph(compatibleTypes.map((subgraph) => ({ name: subgraph.name, url: placeholderUrl(subgraph.name), sdl: subgraph.sdl })));
+    expect(composed.split('\n').find((text) => text.trim().startsWith('featured:'))?.trim()).toBe(
+      'featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")',
+    );
   });
 });
