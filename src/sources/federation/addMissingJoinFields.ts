@@ -46,21 +46,13 @@ export interface FieldInGraph {
  */
 export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
-  const graphOf = joinGraphValues(supergraph);
-  const declared = subgraphs.flatMap((subgraph) => {
-    const graph = graphOf.get(subgraph.name);
-    const names = federationNames(subgraph.typeDefs);
-    return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
-  });
+  const declared = declaredFields(supergraph, subgraphs);
   const edits: { at: number; text: string }[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
       if (field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
-      const inGraphs = declared.flatMap(({ graph, fields }) => {
-        const found = fields.get(`${definition.name.value}.${field.name.value}`);
-        return found ? [{ graph, ...found }] : [];
-      });
+      const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
       if (!inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
       const type = print(field.type);
       const typesDiffer = inGraphs.some((f) => f.type !== type);
@@ -73,6 +65,24 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
   let out = supergraphSdl;
   for (const edit of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.at);
   return out;
+}
+
+/** Per subgraph with a Federation 2 `@link`: its `join__Graph` value and what it declares about each field. */
+export function declaredFields(supergraph: DocumentNode, subgraphs: readonly ComposedSubgraph[]): { graph: string; fields: Map<string, FieldInGraph> }[] {
+  const graphOf = joinGraphValues(supergraph);
+  return subgraphs.flatMap((subgraph) => {
+    const graph = graphOf.get(subgraph.name);
+    const names = federationNames(subgraph.typeDefs);
+    return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
+  });
+}
+
+/** What each subgraph defining `type.field` declares about it. */
+export function fieldInGraphs(declared: ReturnType<typeof declaredFields>, type: string, field: string): (FieldInGraph & { graph: string })[] {
+  return declared.flatMap(({ graph, fields }) => {
+    const found = fields.get(`${type}.${field}`);
+    return found ? [{ graph, ...found }] : [];
+  });
 }
 
 /** `@join__field` with the library's argument order: graph, type, external, provides, requires. */
@@ -93,7 +103,7 @@ export function joinField(field: FieldInGraph & { graph: string }, typesDiffer: 
 }
 
 /** Subgraph name → its `join__Graph` value, from `@join__graph(name:)` (never the value's spelling). */
-export function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
+function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
   const graphs = new Map<string, string>();
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
@@ -118,7 +128,7 @@ interface FederationNames {
  * imported (or its `as`), else `<prefix>__name` with the link's `as` (default `federation`).
  * Undefined for a subgraph without a Federation 2 `@link`.
  */
-export function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
+function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
   for (const definition of typeDefs.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
     for (const link of definition.directives ?? []) {
@@ -145,7 +155,7 @@ export function federationNames(typeDefs: DocumentNode): FederationNames | undef
 }
 
 /** `Type.field` → what the subgraph declares about it, over every definition and extension of object and interface types. */
-export function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, FieldInGraph> {
+function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, FieldInGraph> {
   const fields = new Map<string, FieldInGraph>();
   for (const definition of typeDefs.definitions) {
     if (

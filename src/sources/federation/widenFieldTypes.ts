@@ -1,5 +1,5 @@
 import { Kind, parse, print, type DocumentNode, type NamedTypeNode, type TypeNode } from 'graphql';
-import { federationNames, fieldsOf, joinField, joinGraphValues, type ComposedSubgraph } from './addMissingJoinFields.js';
+import { declaredFields, fieldInGraphs, joinField, type ComposedSubgraph } from './addMissingJoinFields.js';
 
 /**
  * Gives a field the subgraphs declare with different but compatible types the most general of
@@ -16,21 +16,13 @@ import { federationNames, fieldsOf, joinField, joinGraphValues, type ComposedSub
  */
 export function widenFieldTypes(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
-  const graphOf = joinGraphValues(supergraph);
-  const declared = subgraphs.flatMap((subgraph) => {
-    const graph = graphOf.get(subgraph.name);
-    const names = federationNames(subgraph.typeDefs);
-    return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
-  });
+  const declared = declaredFields(supergraph, subgraphs);
   const subtypes = subtypesOf(supergraph);
   const edits: { start: number; end: number; text: string }[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
-      const inGraphs = declared.flatMap(({ graph, fields }) => {
-        const found = fields.get(`${definition.name.value}.${field.name.value}`);
-        return found ? [{ graph, ...found }] : [];
-      });
+      const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
       const named = new Set(inGraphs.map((f) => namedTypeName(f.type)));
       if (named.size >= 2) {
         const widest = [...named].find((candidate) => [...named].every((other) => other === candidate || subtypes.get(candidate)?.has(other)));
