@@ -17,7 +17,7 @@ export interface ComposedSubgraph {
 }
 
 /** What one subgraph declares about one field, in the terms `@join__field` records. */
-interface FieldInGraph {
+export interface FieldInGraph {
   /** The field's type there, printed (`[Book!]!`). */
   type: string;
   external: boolean;
@@ -46,21 +46,13 @@ interface FieldInGraph {
  */
 export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
-  const graphOf = joinGraphValues(supergraph);
-  const declared = subgraphs.flatMap((subgraph) => {
-    const graph = graphOf.get(subgraph.name);
-    const names = federationNames(subgraph.typeDefs);
-    return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
-  });
+  const declared = declaredFields(supergraph, subgraphs);
   const edits: { at: number; text: string }[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
       if (field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
-      const inGraphs = declared.flatMap(({ graph, fields }) => {
-        const found = fields.get(`${definition.name.value}.${field.name.value}`);
-        return found ? [{ graph, ...found }] : [];
-      });
+      const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
       if (!inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
       const type = print(field.type);
       const typesDiffer = inGraphs.some((f) => f.type !== type);
@@ -75,8 +67,26 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
   return out;
 }
 
+/** Per subgraph with a Federation 2 `@link`: its `join__Graph` value and what it declares about each field. */
+export function declaredFields(supergraph: DocumentNode, subgraphs: readonly ComposedSubgraph[]): { graph: string; fields: Map<string, FieldInGraph> }[] {
+  const graphOf = joinGraphValues(supergraph);
+  return subgraphs.flatMap((subgraph) => {
+    const graph = graphOf.get(subgraph.name);
+    const names = federationNames(subgraph.typeDefs);
+    return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
+  });
+}
+
+/** What each subgraph defining `type.field` declares about it. */
+export function fieldInGraphs(declared: ReturnType<typeof declaredFields>, type: string, field: string): (FieldInGraph & { graph: string })[] {
+  return declared.flatMap(({ graph, fields }) => {
+    const found = fields.get(`${type}.${field}`);
+    return found ? [{ graph, ...found }] : [];
+  });
+}
+
 /** `@join__field` with the library's argument order: graph, type, external, provides, requires. */
-function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean): ConstDirectiveNode {
+export function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean): ConstDirectiveNode {
   const argument = (name: string, value: ConstValueNode): ConstArgumentNode => ({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value });
   const string = (value: string): ConstValueNode => ({ kind: Kind.STRING, value });
   return {

@@ -1,6 +1,7 @@
 import { parse, type DocumentNode } from 'graphql';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import { addMissingJoinFields } from './addMissingJoinFields.js';
+import { widenFieldTypes } from './widenFieldTypes.js';
 
 export interface SubgraphDefinition {
   /** The subgraph's name: becomes `join__graph(name:)` and is how executors are looked up. */
@@ -56,5 +57,5 @@ export function composeSupergraph(subgraphs: readonly SubgraphDefinition[]): str
       result.errors.map((error) => error.message),
     );
   }
-  return addMissingJoinFields(result.supergraphSdl, services);
+  return widenFieldTypes(addMissingJoinFields(result.supergraphSdl, services), services);
 }

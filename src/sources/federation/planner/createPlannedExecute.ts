@@ -1,8 +1,11 @@
 import {
+  GraphQLEnumType,
   GraphQLInterfaceType,
   GraphQLUnionType,
   execute,
+  getNamedType,
   getOperationAST,
+  isEnumType,
   getVariableValues,
   type DocumentNode,
   type ExecutionArgs,
@@ -119,7 +122,7 @@ export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExe
   const labelIsOn = options.overrideLabel ?? percentLabels();
   // One model per set of active labels: few labels, so few models.
   const models = new Map<string, SupergraphModel>();
-  const dataSchema = withoutResolvers(options.schema);
+  const dataSchema = withoutResolvers(options.schema, options.model.enumValues);
   const limits = { ...defaultPlanCacheLimits, ...options.planCache };
   const budget = { ...defaultPlanBudget, ...options.planBudget };
   const documents = new WeakMap<DocumentNode, DocumentPlans>();
@@ -297,9 +300,25 @@ export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unkn
   if (value === undefined || value === null) {
     const error = (source[FIELD_ERRORS] as Record<string, Error> | undefined)?.[key];
     if (error) return error;
+    return value;
   }
-  return value;
+  const named = getNamedType(info.returnType);
+  const hidden = isEnumType(named) ? (named.extensions[HIDDEN_ENUM_VALUES] as ReadonlySet<string> | undefined) : undefined;
+  return hidden ? withoutHidden(value, hidden) : value;
 };
+
+/** Where the data schema keeps an enum's `@inaccessible` values (withoutResolvers). */
+const HIDDEN_ENUM_VALUES = 'porticoHiddenValues';
+
+/**
+ * A subgraph may answer an enum value the supergraph hides (`@inaccessible`): the client cannot
+ * see it, so the answer holds null there, without an error (as stitching and the audit suites
+ * expect). A value no subgraph declares is left alone: graphql-js reports it.
+ */
+function withoutHidden(value: unknown, hidden: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutHidden(item, hidden));
+  return typeof value === 'string' && hidden.has(value) ? null : value;
+}
 
 /**
  * An object's type is its merged `__typename`. An @interfaceObject's objects get theirs from a
@@ -318,8 +337,14 @@ function resolvePlannedType(value: unknown): string | undefined {
  * The client schema with every resolver removed, so graphql-js reads the merged data through
  * `readPlannedField` and resolves abstract types from `__typename` (which plans always fetch).
  */
-function withoutResolvers(schema: GraphQLSchema): GraphQLSchema {
+function withoutResolvers(schema: GraphQLSchema, enumValues: SupergraphModel['enumValues']): GraphQLSchema {
   return mapSchema(schema, {
+    [MapperKind.ENUM_TYPE]: (type) => {
+      const visible = new Set(type.getValues().map((value) => value.name));
+      const hidden = [...(enumValues?.get(type.name) ?? [])].filter((value) => !visible.has(value));
+      if (hidden.length === 0) return type;
+      return new GraphQLEnumType({ ...type.toConfig(), extensions: { ...type.extensions, [HIDDEN_ENUM_VALUES]: new Set(hidden) } });
+    },
     [MapperKind.COMPOSITE_FIELD]: (config) => ({ ...config, resolve: undefined, subscribe: undefined }),
     [MapperKind.INTERFACE_TYPE]: (type) => new GraphQLInterfaceType({ ...type.toConfig(), resolveType: resolvePlannedType }),
     [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: resolvePlannedType }),

@@ -495,6 +495,11 @@ export function planOperation(input: PlanInput): QueryPlan {
   const planInterfaceObject = (type: TypeModel, selections: NormalSelection[], position: Position): SelectionNode[] => {
     const out = new Output();
     const rest: NormalSelection[] = position.typeKnown ? [] : [typenameField];
+    // A field another `@interfaceObject` subgraph adds to every implementation is asked of it
+    // directly, with the interface as `__typename`: no object's type is needed for it, so no
+    // detour through the entity-interface subgraph (whose own implementations may answer a
+    // shareable field differently).
+    const siblings = new Map<string, { key: SelectionSetNode; fields: NormalField[] }>();
     for (const selection of selections) {
       if (selection.kind === 'field' && selection.name !== '__typename') {
         const field = fieldOf(type, selection.name);
@@ -502,8 +507,21 @@ export function planOperation(input: PlanInput): QueryPlan {
           local(selection, field, position, out);
           continue;
         }
+        const sibling = field.contextArguments || field.requires.size > 0 ? undefined : interfaceObjectSibling(type, field, position);
+        if (sibling) {
+          const group = siblings.get(sibling.graph);
+          if (group) group.fields.push(selection);
+          else siblings.set(sibling.graph, { key: sibling.key, fields: [selection] });
+          continue;
+        }
       }
       rest.push(selection);
+    }
+    // (No `__typename` here: this graph's is the interface's, and the object's real one, from
+    // the entity-interface subgraph, must not find it already set.)
+    for (const [graph, { key, fields }] of siblings) {
+      const draft = keyedFetch(type, key, graph, position, out, undefined, fields.map((field) => field.responseKey));
+      draft.selections = plan(type.name, fields, { draft, graph, path: position.path, provided: undefined, typeKnown: true, ...framesOf(position) });
     }
     if (rest.length === 0) return out.selections;
     let target: string | undefined;
@@ -523,6 +541,16 @@ export function planOperation(input: PlanInput): QueryPlan {
     const draft = keyedFetch(type, key, target, position, out, undefined, errorKeys);
     draft.selections = plan(type.name, rest, { draft, graph: target, path: position.path, provided: undefined, ...framesOf(position) });
     return out.selections;
+  };
+
+  /** Another graph where `type` is an `@interfaceObject` resolving `field`, with a key this position gives. */
+  const interfaceObjectSibling = (type: TypeModel, field: FieldModel, position: Position): { graph: string; key: SelectionSetNode } | undefined => {
+    for (const graph of field.resolvableIn) {
+      if (graph === position.graph || !type.interfaceObjectIn.has(graph)) continue;
+      const key = type.keys.get(graph)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
+      if (key) return { graph, key };
+    }
+    return undefined;
   };
 
   const chooseTarget = (
@@ -634,6 +662,35 @@ export function planOperation(input: PlanInput): QueryPlan {
     }
   };
   const runs: { graph: string; fields: NormalField[] }[] = [];
+  const addToRun = (graph: string, field: NormalField): void => {
+    const existing = runs.find((run) => run.graph === graph);
+    if (existing) existing.fields.push(field);
+    else runs.push({ graph, fields: [field] });
+  };
+  /**
+   * A shareable query field whose selection no one subgraph can give, where its type has no key
+   * to jump on (a value type each subgraph fills in part: `product { name }` from one, `product {
+   * price }` from another): each selected field goes, under the same root field, to a subgraph
+   * that can give it there (the fewest requests, counting the parts already placed), and the
+   * answers merge by response key and list index, as Apollo's planner splits it. Undefined when
+   * some selected field is in none of them.
+   */
+  const splitAcross = (field: NormalField, order: readonly string[], chosen: readonly string[]): Map<string, NormalField> | undefined => {
+    const groups = new Map<string, NormalSelection[]>();
+    for (const selection of field.selections ?? []) {
+      let best: string | undefined;
+      let fewest = Infinity;
+      for (const candidate of order) {
+        const requests = requestsIn({ ...field, selections: [selection] }, candidate, groups.has(candidate) || chosen.includes(candidate));
+        if (typeof requests === 'number' && requests < fewest) [best, fewest] = [candidate, requests];
+      }
+      if (best === undefined) return undefined;
+      const group = groups.get(best);
+      if (group) group.push(selection);
+      else groups.set(best, [selection]);
+    }
+    return new Map([...groups].map(([graph, selections]) => [graph, { ...field, selections }]));
+  };
   for (const selection of rootFields) {
     if (selection.kind !== 'field') throw new NotPlannable('fragment at the root');
     // The projection answers a root __typename itself.
@@ -657,14 +714,18 @@ export function planOperation(input: PlanInput): QueryPlan {
           if (requests instanceof Unsatisfiable) unsatisfiable.set(candidate, requests);
           else if (requests !== undefined && requests < fewest) [graph, fewest] = [candidate, requests];
         }
-        // No subgraph can give the selection: the operation is refused, not handed to stitching.
-        if (unsatisfiable.size === order.length) throw unsatisfiable.get(order[0]!)!;
+        // No subgraph can give the whole selection: split it (a value type several subgraphs
+        // fill in part), or refuse the operation rather than hand it to stitching.
+        if (unsatisfiable.size === order.length) {
+          const parts = splitAcross(selection, order, chosen);
+          if (!parts) throw unsatisfiable.get(order[0]!)!;
+          for (const [part, fields] of parts) addToRun(part, fields);
+          continue;
+        }
         // None planned, but some only hit a planner limit: the fallback names one of those.
         if (fewest === Infinity) graph = order.find((candidate) => !unsatisfiable.has(candidate)) ?? graph;
       }
-      const existing = runs.find((run) => run.graph === graph);
-      if (existing) existing.fields.push(selection);
-      else runs.push({ graph, fields: [selection] });
+      addToRun(graph, selection);
     }
   }
 

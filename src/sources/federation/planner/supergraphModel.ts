@@ -27,6 +27,11 @@ export interface SupergraphModel {
   unsupported?: string;
   /** Every progressive `@override` label (`percent(25)`, or a custom one) of the supergraph. */
   overrideLabels: ReadonlySet<string>;
+  /**
+   * Every value each enum declares in the supergraph, `@inaccessible` ones included: a subgraph
+   * may answer a value clients cannot see, which the answer then holds as null.
+   */
+  enumValues?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface TypeModel {
@@ -99,6 +104,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
   const types = new Map<string, TypeModel>();
   let unsupported: string | undefined;
   const roots = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' };
+  const enumValues = new Map<string, Set<string>>();
 
   for (const definition of supergraph.definitions) {
     if (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) {
@@ -114,6 +120,9 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
         // owner only; the planner reads v0.2+ semantics, so such supergraphs stay on stitching.
         if (version && Number(version[1]) === 0 && Number(version[2]) < 2) unsupported = `join spec ${url} (before v0.2)`;
       }
+    }
+    if (definition.kind === Kind.ENUM_TYPE_DEFINITION && !/^(join|link)__/.test(definition.name.value)) {
+      enumValues.set(definition.name.value, new Set((definition.values ?? []).map((value) => value.name.value)));
     }
     if (definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === 'join__Graph') {
       for (const value of definition.values ?? []) {
@@ -215,7 +224,7 @@ export function readSupergraphModel(supergraph: DocumentNode): SupergraphModel {
 
   const overrideLabels = new Set<string>();
   for (const type of types.values()) for (const field of type.fields.values()) if (field.progressive) overrideLabels.add(field.progressive.label);
-  return { graphs, types, roots, overrideLabels, ...(unsupported ? { unsupported } : {}) };
+  return { graphs, types, roots, overrideLabels, enumValues, ...(unsupported ? { unsupported } : {}) };
 }
 
 /**

@@ -19,6 +19,10 @@ import { providesFragment } from '../../../fixtures/federation/shapes/providesFr
 import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
+import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValueRoot.js';
+import { hiddenEnumValue } from '../../../fixtures/federation/shapes/hiddenEnumValue.js';
+import { interfaceObjectSibling } from '../../../fixtures/federation/shapes/interfaceObjectSibling.js';
+import { widerFieldType } from '../../../fixtures/federation/shapes/widerFieldType.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -122,17 +126,10 @@ shapeCases('a union whose members differ between subgraphs', { subgraphs: unionM
   },
 ]);
 
-// @theguild/federation-composition 0.27 types `Query.featured` by the first subgraph's type
-// (archive's Book) and drops the per-subgraph types; Apollo's composer writes the interface with
-// each subgraph's own type in @join__field(type:), as here.
-const compatibleShape: Shape = {
-  subgraphs: compatibleTypes,
-  rewrite: (sdl) => {
-    const composed = '  featured: Book\n';
-    if (!sdl.includes(composed)) throw new Error('the composer no longer writes featured: Book; review this rewrite');
-    return sdl.replace(composed, '  featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")\n');
-  },
-};
+// `Query.featured` is the interface `Item` in one subgraph and `Book` in the other: composed
+// as Apollo composes it, the interface with each subgraph's own type in @join__field(type:)
+// (src/sources/federation/widenFieldTypes.ts; the line itself: widenFieldTypes.test.ts).
+const compatibleShape: Shape = { subgraphs: compatibleTypes };
 
 shapeCases('one response key with two types in one subgraph, on two members of a union', { subgraphs: mixedNullability }, [
   {
@@ -581,3 +578,77 @@ describe('an @interfaceObject whose entity-interface subgraph is down', () => {
     }
   });
 });
+
+shapeCases('a shareable root field whose value type each subgraph fills in part', { subgraphs: sharedValueRoot }, [
+  {
+    name: 'one object: the root field goes to both subgraphs, each with the fields it gives',
+    query: '{ forecast { city summary reading { celsius } } }',
+    expected: { data: { forecast: { city: 'Oslo', summary: 'Snow', reading: { celsius: -3 } } } },
+  },
+  {
+    name: 'a list: the two answers merge by index',
+    query: '{ forecasts { summary reading { celsius humidity } city } }',
+    expected: {
+      data: {
+        forecasts: [
+          { summary: 'Snow', reading: { celsius: -3, humidity: 80 }, city: 'Oslo' },
+          { summary: 'Fog', reading: { celsius: 18, humidity: 90 }, city: 'Lima' },
+        ],
+      },
+    },
+  },
+]);
+
+describe('a shareable root field split across subgraphs', () => {
+  it('asks each subgraph once, for both split root fields together', async () => {
+    const { result, calls } = await plannedOnce({ subgraphs: sharedValueRoot }, '{ forecast { summary reading { celsius } } forecasts { summary reading { humidity } } }');
+    expect(result.data).toEqual({
+      forecast: { summary: 'Snow', reading: { celsius: -3 } },
+      forecasts: [{ summary: 'Snow', reading: { humidity: 80 } }, { summary: 'Fog', reading: { humidity: 90 } }],
+    });
+    expect(calls).toEqual({ almanac: 1, sensors: 1 });
+  });
+});
+
+shapeCases('an enum value the supergraph hides (@inaccessible), answered by a subgraph', { subgraphs: hiddenEnumValue }, [
+  {
+    name: 'is null in the answer, alone and in a list, without an error',
+    query: '{ pets { name size fits checkedUp } }',
+    expected: {
+      data: {
+        pets: [
+          { name: 'Rex', size: 'LARGE', fits: ['SMALL', 'LARGE'], checkedUp: true },
+          { name: 'Zeus', size: null, fits: ['LARGE', null], checkedUp: false },
+        ],
+      },
+    },
+  },
+]);
+
+shapeCases('a field another @interfaceObject subgraph adds, selected on the interface', { subgraphs: interfaceObjectSibling }, [
+  {
+    name: 'is asked of that subgraph directly, the types coming from the entity-interface subgraph',
+    query: '{ members { __typename id nick active } }',
+    expected: {
+      data: {
+        members: [
+          { __typename: 'Staff', id: 'm1', nick: 'ada', active: false },
+          { __typename: 'Guest', id: 'm2', nick: 'bob', active: false },
+        ],
+      },
+    },
+  },
+  {
+    name: 'under a fragment on an implementation, comes with the type from the entity-interface subgraph',
+    query: '{ members { id ... on Staff { active } } }',
+    expected: { data: { members: [{ id: 'm1', active: true }, { id: 'm2' }] } },
+  },
+]);
+
+shapeCases('a field typed by a union member in one subgraph and by the union in another', { subgraphs: widerFieldType }, [
+  {
+    name: 'is the union in the supergraph: fragments on every member are valid, at the root and below',
+    query: '{ featured { __typename ... on Book { title } ... on Film { title } } shelf { top { __typename ... on Book { id } ... on Film { id } } } }',
+    expected: { data: { featured: { __typename: 'Book', title: 'Dune' }, shelf: { top: { __typename: 'Book', id: 'b1' } } } },
+  },
+]);
