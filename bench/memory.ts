@@ -24,10 +24,12 @@
  *
  * `--snapshots` also writes a heap snapshot (`--heapsnapshot-signal`) at idle and one under load
  * into .bench-results/memory-<time>/; writing one costs memory itself, so those runs' peaks are
- * not figures. Results in .bench-results/memory.json. Linux only (/proc).
+ * not figures. `--gateway-stdout` keeps each gateway's stdout there too (with a variant that adds
+ * `--trace-gc`, the heap after every collection). Results in .bench-results/memory.json. Linux
+ * only (/proc).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     query: { type: 'string', default: 'federation' },
     variant: { type: 'string', multiple: true },
     snapshots: { type: 'boolean', default: false },
+    'gateway-stdout': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -113,7 +116,7 @@ try {
     log('memory: building Portico (npm run build) to run it from dist/');
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  if (values.snapshots) await mkdir(snapshotDir, { recursive: true });
+  if (values.snapshots || values['gateway-stdout']) await mkdir(snapshotDir, { recursive: true });
   const subgraphs = group.start({ name: 'subgraphs', cpu: OTHER_CPU, command: process.execPath, args: ['--import', 'tsx', 'bench/subgraphs/server.ts'], cwd: repoRoot, stdin: 'pipe' });
   const urls = JSON.parse(await waitForLine(subgraphs, 'READY ', 120_000)) as Record<string, string>;
   const supergraph = await writeBenchSupergraph(tmp, urls);
@@ -179,7 +182,7 @@ async function measure(group: ProcessGroup, loadgen: LoadgenProcess, variant: Va
     args: [...variant.nodeArgs, ...snapshotArgs, 'dist/main.js', 'serve', '--supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--admin-port', String(adminPort), '--max-cost', String(BENCH_MAX_COST)],
     cwd: repoRoot,
     env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', ...variant.env },
-    stdout: 'ignore',
+    stdout: values['gateway-stdout'] ? openSync(path.join(snapshotDir, `stdout-${variant.name}-${Date.now()}.log`), 'w') : 'ignore',
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   const adminUrl = `http://127.0.0.1:${adminPort}/metrics`;
