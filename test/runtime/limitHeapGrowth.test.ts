@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/configError.js';
+import { runPortico } from '../support/cli.js';
 import { DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_ENV, heapGrowingPercent } from '../../src/runtime/limitHeapGrowth.js';
 
 const run = promisify(execFile);
@@ -44,4 +45,12 @@ describe('limitHeapGrowth', () => {
     // V8's own factor for a program allocating this fast is up to 4 (measured: 210 MiB largest).
     expect(unlimited.largest).toBeGreaterThan(limited.largest * 1.4);
   }, 120_000);
+});
+
+describe('portico with a bad PORTICO_HEAP_GROWING_PERCENT', () => {
+  it('stops before doing anything else, exit code 78, naming the variable', async () => {
+    const { code, stderr } = await runPortico(['serve', '--supergraph', 'no-such-file.graphql'], { [HEAP_GROWING_PERCENT_ENV]: 'lots' }).exited;
+    expect(code).toBe(78);
+    expect(stderr).toContain(`portico: invalid config: environment: ${HEAP_GROWING_PERCENT_ENV}: expected a whole number from 10 to 300, or off, got "lots"`);
+  }, 60_000);
 });
