@@ -26,6 +26,7 @@ import { requireProductionSecrets } from './config/requireProductionSecrets.js';
 import type { ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 import { disableWasmTierUp } from './runtime/disableWasmTierUp.js';
+import { limitHeapGrowth } from './runtime/limitHeapGrowth.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -48,6 +49,9 @@ async function main(argv: string[]): Promise<number> {
   // Before any upstream call compiles undici's WebAssembly parser: no 30-40 MiB recompilation of
   // it at an unchosen moment later (src/runtime/disableWasmTierUp.ts).
   disableWasmTierUp();
+  // The old generation may double between full collections, not quadruple as V8 lets it under
+  // load on a machine with plenty of memory (src/runtime/limitHeapGrowth.ts).
+  limitHeapGrowth(process.env);
   const [command, ...rest] = argv;
   const logger = pino(
     { level: process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } },

@@ -1,6 +1,20 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig } from '../../config/redisSchema.js';
+
+let loaded: typeof IORedis | undefined;
+
+/**
+ * ioredis is required when the first client is made, not imported: a gateway without Redis
+ * (`portico serve`, a single instance with in-memory stores) never makes one, and the library
+ * costs ~20 MiB of RSS (bench/README.md, "Where the memory goes"). Required, not `import()`ed,
+ * so making a client stays synchronous for the stores that make one.
+ */
+function ioredis(): typeof IORedis {
+  return (loaded ??= createRequire(import.meta.url)('ioredis') as typeof IORedis);
+}
 
 /** A client of the deployment's Redis: one server or Sentinel-managed master (`Redis`), or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
@@ -52,6 +66,7 @@ export interface RedisClientOptions {
  * `error` event nobody listens to).
  */
 export function createRedisClient(config: RedisConfig, options: RedisClientOptions): RedisClient {
+  const { Cluster, Redis } = ioredis();
   const url = new URL(config.url);
   const tls = url.protocol === 'rediss:';
   const reconnect = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
