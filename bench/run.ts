@@ -133,7 +133,14 @@ async function main(): Promise<number> {
     return name as ScenarioName;
   });
 
-  const { group, tmp, finish } = await startGuardedRun({ tmpPrefix: 'portico-bench-', limitMs: profile.limitMs, log });
+  const { group, tmp, finish } = await startGuardedRun({
+    tmpPrefix: 'portico-bench-',
+    limitMs: profile.limitMs,
+    log,
+    // A gateway writes its profile as it exits: a large one, on a busy machine, takes longer than
+    // the usual 3 s (the policy gateway's never reached the disk), and a SIGKILL loses it.
+    ...(values['cpu-prof'] ? { stopGraceMs: 60_000 } : {}),
+  });
 
   const outcomes: ScenarioOutcome[] = [];
   try {
@@ -896,6 +903,9 @@ async function summariseProfiles(): Promise<void> {
     const windows = loadWindows.get(target);
     if (windows) perRequest.set(target, requestCpu(cpuProfile, windows, repoRoot));
   }
+  // Kept beside the profiles (after reading the folder: one folder per target), so they can be
+  // cut again (bench/lib/requestCpu.ts) without a rerun.
+  await writeFile(path.join(profileDir, 'load-windows.json'), JSON.stringify(Object.fromEntries(loadWindows)));
   const bare = perRequest.get(profileDirName('portico'));
   const policies = perRequest.get(profileDirName('portico+policies'));
   if (bare && policies) out(`\n## The policy chain per request (profiles of portico and portico+policies)\n\n${formatChainCost(bare, policies)}\n`);

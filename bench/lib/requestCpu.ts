@@ -19,6 +19,7 @@ export interface RequestCpu {
 // Code that calls into ours rather than being called by it: time under these is theirs, even when
 // a frame of ours (the server that handed them the request) sits further up the stack.
 const FRAMEWORK = /^(graphql-yoga|@graphql-yoga\/|@envelop\/|@whatwg-node\/)/;
+const VM_STATES = new Set(['(garbage collector)', '(program)', '(idle)', '(root)']);
 // Our files whose own time is worth a line of its own: the policies and what they call.
 const BY_FILE = /^(plugins|stores|transport|observability)\//;
 
@@ -30,7 +31,9 @@ const BY_FILE = /^(plugins|stores|transport|observability)\//;
 export function partOf(stack: readonly { functionName: string; url: string }[], repoRoot: string): string {
   const leaf = stack[0];
   if (!leaf) return '?';
-  if (leaf.url === '') return leaf.functionName.startsWith('(') ? leaf.functionName : '(v8 / native)';
+  // The VM's own states; any other frame without a URL is a builtin (JSON, crypto's binding,
+  // Map) that belongs to whoever called it.
+  if (leaf.url === '' && VM_STATES.has(leaf.functionName)) return leaf.functionName;
   for (const frame of stack) {
     const owner = ownerOf(frame.url, repoRoot);
     if (owner.startsWith('portico:')) {

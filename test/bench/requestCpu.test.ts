@@ -16,6 +16,9 @@ describe('bench CPU per request', () => {
     expect(partOf([yoga, server], root)).toBe('graphql-yoga');
     expect(partOf([frame('executePlan', 'file:///repo/dist/sources/federation/planner/executePlan.js')], root)).toBe('sources/federation');
     expect(partOf([frame('(garbage collector)', '')], root)).toBe('(garbage collector)');
+    // A builtin (no URL) is its caller's: JSON.stringify under the access log is the access log's.
+    expect(partOf([frame('stringify', ''), frame('onResponse', 'file:///repo/dist/plugins/edge/useAccessLog.js')], root)).toBe('plugins/edge/useAccessLog');
+    expect(partOf([frame('stringify', '')], root)).toBe('(v8 / native)');
   });
 
   it('counts only busy samples inside the load windows, over the requests they served', () => {
