@@ -29,6 +29,7 @@ import type { LoadJob, LoadResult } from './lib/loadgen.js';
 import { startLoadgen } from './lib/loadgenProcess.js';
 import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
+import { formatChainCost, requestCpu, type LoadWindow, type RequestCpu } from './lib/requestCpu.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -132,7 +133,14 @@ async function main(): Promise<number> {
     return name as ScenarioName;
   });
 
-  const { group, tmp, finish } = await startGuardedRun({ tmpPrefix: 'portico-bench-', limitMs: profile.limitMs, log });
+  const { group, tmp, finish } = await startGuardedRun({
+    tmpPrefix: 'portico-bench-',
+    limitMs: profile.limitMs,
+    log,
+    // A gateway writes its profile as it exits: a large one, on a busy machine, takes longer than
+    // the usual 3 s (the policy gateway's never reached the disk), and a SIGKILL loses it.
+    ...(values['cpu-prof'] ? { stopGraceMs: 60_000 } : {}),
+  });
 
   const outcomes: ScenarioOutcome[] = [];
   try {
@@ -665,7 +673,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
   };
 
   for (const target of scenario.targets) {
-    const warm = await env.load(job(target, profile.warmupSeconds));
+    const warm = await windowed(target.id, () => env.load(job(target, profile.warmupSeconds)));
     warmupFailures[target.id] = failuresOf(warm);
     note(target, 'warm-up', warm);
   }
@@ -677,7 +685,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     for (const target of order) {
       const cpuBefore = cpuSeconds(target.pid);
       const callsBefore = await upstreamCalls();
-      const load = await env.load(job(target, profile.durationSeconds));
+      const load = await windowed(target.id, () => env.load(job(target, profile.durationSeconds)));
       const measurement: Measurement = {
         target: target.id,
         round,
@@ -858,12 +866,31 @@ async function pingRedis(url: string): Promise<boolean> {
 let profileDir: string | undefined;
 
 function profilerArgs(target: string): string[] {
-  return profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, target.replace(/\W+/g, '-'))] : [];
+  return profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, profileDirName(target))] : [];
+}
+
+/** Under `--cpu-prof`, when each gateway was loaded and what it served, by profile directory. */
+const loadWindows = new Map<string, LoadWindow[]>();
+
+/** A load run, its window noted when profiling (the profile's clock is `process.hrtime`'s). */
+async function windowed(target: string, load: () => Promise<LoadResult>): Promise<LoadResult> {
+  if (!profileDir) return load();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const result = await load();
+  const endUs = Number(process.hrtime.bigint() / 1000n);
+  const dir = profileDirName(target);
+  loadWindows.set(dir, [...(loadWindows.get(dir) ?? []), { startUs, endUs, requests: result.requests }]);
+  return result;
+}
+
+function profileDirName(target: string): string {
+  return target.replace(/\W+/g, '-');
 }
 
 /** After the gateways have exited (SIGTERM lets them write their profiles): where the time went. */
 async function summariseProfiles(): Promise<void> {
   if (!profileDir) return;
+  const perRequest = new Map<string, RequestCpu>();
   for (const target of await readdir(profileDir).catch(() => [] as string[])) {
     const dir = path.join(profileDir, target);
     const files = await Promise.all((await readdir(dir)).map(async (name) => ({ name, size: (await stat(path.join(dir, name))).size })));
@@ -871,8 +898,17 @@ async function summariseProfiles(): Promise<void> {
     const main = files.sort((a, b) => b.size - a.size)[0];
     if (!main) continue;
     const file = path.join(dir, main.name);
-    out(`\n## CPU profile: ${target} (${path.relative(repoRoot, file)})\n\n${summariseProfile(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, repoRoot, 25)}\n`);
+    const cpuProfile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+    out(`\n## CPU profile: ${target} (${path.relative(repoRoot, file)})\n\n${summariseProfile(cpuProfile, repoRoot, 25)}\n`);
+    const windows = loadWindows.get(target);
+    if (windows) perRequest.set(target, requestCpu(cpuProfile, windows, repoRoot));
   }
+  // Kept beside the profiles (after reading the folder: one folder per target), so they can be
+  // cut again (bench/lib/requestCpu.ts) without a rerun.
+  await writeFile(path.join(profileDir, 'load-windows.json'), JSON.stringify(Object.fromEntries(loadWindows)));
+  const bare = perRequest.get(profileDirName('portico'));
+  const policies = perRequest.get(profileDirName('portico+policies'));
+  if (bare && policies) out(`\n## The policy chain per request (profiles of portico and portico+policies)\n\n${formatChainCost(bare, policies)}\n`);
 }
 
 function hiveBin(): string {

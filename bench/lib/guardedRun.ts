@@ -16,11 +16,17 @@ export interface GuardedRun {
  * A bench run's bounds: a process group and a temporary folder cleaned up at the end, on
  * Ctrl-C/SIGTERM (exit 130/143) and when `limitMs` passes (exit 124), whatever the run is doing.
  */
-export async function startGuardedRun(options: { tmpPrefix: string; limitMs: number; log(line: string): void }): Promise<GuardedRun> {
+export async function startGuardedRun(options: {
+  tmpPrefix: string;
+  limitMs: number;
+  log(line: string): void;
+  /** SIGTERM to SIGKILL, per process. @default 3000 (ProcessGroup.stopAll's) */
+  stopGraceMs?: number;
+}): Promise<GuardedRun> {
   const group = new ProcessGroup();
   const tmp = await mkdtemp(path.join(tmpdir(), options.tmpPrefix));
   let cleaned: Promise<void> | undefined;
-  const cleanup = () => (cleaned ??= group.stopAll().then(() => rm(tmp, { recursive: true, force: true })));
+  const cleanup = () => (cleaned ??= group.stopAll(options.stopGraceMs).then(() => rm(tmp, { recursive: true, force: true })));
   const abort = (why: string, code: number) => {
     options.log(`bench: ${why}; stopping every process started`);
     void cleanup().then(() => process.exit(code));

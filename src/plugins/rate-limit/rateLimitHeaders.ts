@@ -15,7 +15,7 @@ import type { PolicyBucket } from './selectBuckets.js';
  */
 export function rateLimitHeaders(buckets: readonly PolicyBucket[], remaining: readonly number[]): Record<string, string> {
   return {
-    'RateLimit-Policy': buckets.map((bucket) => `"${bucket.policy}";q=${bucket.limit};w=${Math.ceil(bucket.windowMs / 1000)}`).join(', '),
+    'RateLimit-Policy': policyOf(buckets),
     RateLimit: buckets
       .map((bucket, i) => {
         const left = Math.max(0, remaining[i] ?? 0);
@@ -32,4 +32,17 @@ export function retryAfterSeconds(buckets: readonly PolicyBucket[], remaining: r
     ms = Math.max(ms, msUntil(cost, remaining[i] ?? 0, bucket));
   });
   return Math.max(1, Math.ceil(ms / 1000));
+}
+
+// The policy field depends on the bucket list alone, which createBucketSelector hands out again
+// to every request of one caller and operation: written once per list.
+const policies = new WeakMap<readonly PolicyBucket[], string>();
+
+function policyOf(buckets: readonly PolicyBucket[]): string {
+  let policy = policies.get(buckets);
+  if (policy === undefined) {
+    policy = buckets.map((bucket) => `"${bucket.policy}";q=${bucket.limit};w=${Math.ceil(bucket.windowMs / 1000)}`).join(', ');
+    policies.set(buckets, policy);
+  }
+  return policy;
 }

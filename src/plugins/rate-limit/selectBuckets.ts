@@ -77,3 +77,31 @@ export function addressKey(address: string | undefined): string {
     .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
 }
+
+/** Distinct operations (by their coordinate sets) remembered per caller before the list starts over. */
+const OPERATIONS_PER_CALLER = 16;
+
+/**
+ * `selectBuckets` remembered per authenticated caller: the verified-token cache hands every
+ * request with one token the same principal object, so its buckets (keys, limits, policy names)
+ * are worked out once, not on every request. Keyed by that object, so two tokens never share an
+ * entry even when their claims are equal, and dropped with it (a WeakMap); at most
+ * OPERATIONS_PER_CALLER coordinate sets each. Anonymous callers are not remembered: their
+ * buckets depend on the address, and every anonymous request has the same principal.
+ * The lists are shared between requests: read them, never change them.
+ */
+export function createBucketSelector(tiers: readonly RateLimitTier[]): (caller: Caller, coordinates: ReadonlySet<string>) => readonly PolicyBucket[] {
+  const byPrincipal = new WeakMap<Principal, Map<ReadonlySet<string>, PolicyBucket[]>>();
+  return (caller, coordinates) => {
+    if (caller.principal.kind === 'anonymous') return selectBuckets(tiers, caller, coordinates);
+    let byOperation = byPrincipal.get(caller.principal);
+    if (byOperation === undefined) byPrincipal.set(caller.principal, (byOperation = new Map()));
+    let buckets = byOperation.get(coordinates);
+    if (buckets === undefined) {
+      if (byOperation.size >= OPERATIONS_PER_CALLER) byOperation.clear();
+      buckets = selectBuckets(tiers, caller, coordinates);
+      byOperation.set(coordinates, buckets);
+    }
+    return buckets;
+  };
+}

@@ -12,7 +12,7 @@ import type { RateLimitStore } from '../../stores/rate-limit/rateLimitStore.js';
 import { chargeEvents } from './chargeEvents.js';
 import { countDecision } from './rateLimitMetrics.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rateLimitHeaders.js';
-import { selectBuckets } from './selectBuckets.js';
+import { createBucketSelector, selectBuckets } from './selectBuckets.js';
 
 /** The BFF's `rateLimit` config (src/config/rateLimitSchema.ts documents each key) plus its wiring. */
 export interface RateLimitOptions extends Pick<RateLimitConfig, 'tiers'>, Partial<Pick<RateLimitConfig, 'headers' | 'chargeSubscriptionEvents'>> {
@@ -63,6 +63,7 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
   const feed = options.feed ?? consoleFeed();
   // Headers for the response, keyed by the request's scope (shared by a batch's operations).
   const admittedHeaders = new WeakMap<RequestScope, Record<string, string>>();
+  const bucketsFor = createBucketSelector(tiers);
 
   /** Undefined when admitted; the error that replaces the result otherwise. */
   const decide = async (args: ExecutionArgs) => {
@@ -72,11 +73,7 @@ export function useRateLimit(options: RateLimitOptions): Plugin<RateLimitContext
     // Every operation costs at least a point: `{ __typename }` costs nothing to execute, but a
     // flood of them still costs the gateway its parsing, auth and sockets.
     const cost = Math.max(1, recorded?.cost ?? 1);
-    const buckets = selectBuckets(
-      tiers,
-      { principal: scope?.principal ?? ANONYMOUS, address: clientAddress(context) },
-      recorded?.coordinates ?? NO_COORDINATES,
-    );
+    const buckets = bucketsFor({ principal: scope?.principal ?? ANONYMOUS, address: clientAddress(context) }, recorded?.coordinates ?? NO_COORDINATES);
     if (buckets.length === 0) return undefined;
 
     // No wait makes this affordable for the caller's tier: say so instead of a Retry-After that lies.

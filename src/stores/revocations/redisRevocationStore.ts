@@ -34,6 +34,14 @@ export interface RedisRevocationStoreOptions {
 /**
  * Revocations shared by a fleet: one Redis key per revoked `jti`, expiring with the token (so the
  * list never needs pruning). A check is one `EXISTS` round trip.
+ *
+ * Checks of one `jti` that overlap share that round trip: a check asked while an `EXISTS` for the
+ * same `jti` is on its way joins it instead of sending another (the many concurrent requests of
+ * one token cost one command, its ioredis command object, promise and reply parsing). The answer
+ * is the one Redis gave for that `jti`, the key the list is kept by, so no other token's answer
+ * is ever used; it may be older than the joining request by at most that one round trip, which
+ * is why only checks still waiting are joined, never a finished answer kept. Nothing is held once
+ * the answer arrives: the map holds at most one entry per `jti` with a check in flight.
  */
 export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RevocationStore {
   const { client } = options;
@@ -42,9 +50,25 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const channel = `${prefix}events`;
   let subscriber: RedisClient | undefined;
   const listeners = new Set<(jti: string) => void>();
+  const inFlight = new Map<string, Promise<boolean>>();
   return {
-    async isRevoked(jti) {
-      return (await client.exists(prefix + jti)) === 1;
+    isRevoked(jti) {
+      let check = inFlight.get(jti);
+      if (check === undefined) {
+        // Forgotten as the answer arrives, before anything can join it.
+        check = client.exists(prefix + jti).then(
+          (count) => {
+            inFlight.delete(jti);
+            return count === 1;
+          },
+          (error: unknown) => {
+            inFlight.delete(jti);
+            throw error;
+          },
+        );
+        inFlight.set(jti, check);
+      }
+      return check;
     },
     async revoke(jti, expiresAt) {
       const expiresAtMs = expiresAt * 1000;

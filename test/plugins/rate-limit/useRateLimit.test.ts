@@ -31,6 +31,8 @@ const EXPENSIVE = '{ expensive { id } }';
 const FIXED_NOW = () => 1_700_000_000_000; // no refill: time does not matter
 
 interface Caller {
+  /** The principal object itself, reused across requests as the verified-token cache does. */
+  principal?: Principal;
   tenant?: string;
   plan?: string;
   address?: string;
@@ -57,7 +59,9 @@ function gateway(rateLimit: RateLimitConfigInput, store: RateLimitStore, maxCost
     ],
   });
   const send = async (query: string, caller: Caller = {}) => {
-    const principal: Principal = caller.tenant
+    const principal: Principal = caller.principal
+      ? caller.principal
+      : caller.tenant
       ? { kind: 'jwt', subject: `user-of-${caller.tenant}`, tenant: caller.tenant, ...(caller.plan ? { plan: caller.plan } : {}), scopes: [], roles: [] }
       : ANONYMOUS;
     const scope: RequestScope = { requestId: 'test', principal, upstreamHeaders: {} };
@@ -133,6 +137,25 @@ describe.each(stores)('cost-based rate limiting with the %s store', (storeName, 
 });
 
 describe('rate-limit tiers', () => {
+  it('charges each token its own buckets when the same principal objects come back (remembered buckets)', async () => {
+    const jwt = (subject: string): Principal => ({ kind: 'jwt', subject, plan: 'free', scopes: [], roles: [] });
+    const alice = jwt('alice');
+    const bob = jwt('bob');
+    const tiers: RateLimitConfigInput = { tiers: [{ kind: 'tenant', plans: { free: { limit: 3, windowSeconds: 60 } } }] };
+    const { send } = gateway(tiers, createMemoryRateLimitStore({ now: FIXED_NOW }));
+    const statuses = async (principal: Principal, times: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < times; i++) out.push((await send(CHEAP, { principal })).status);
+      return out;
+    };
+    // Alice spends her 3 points; Bob, with equal claims but another token, still has all of his.
+    expect(await statuses(alice, 4)).toEqual([200, 200, 200, 429]);
+    expect(await statuses(bob, 3)).toEqual([200, 200, 200]);
+    expect(await statuses(bob, 1)).toEqual([429]);
+    // An anonymous caller is never answered from a signed-in caller's buckets.
+    expect((await send(CHEAP, {})).status).toBe(200);
+  });
+
   it('tells the operator console who was refused, by plan and tenant, never by address', async () => {
     const feed = createConsoleFeed();
     const tiers: RateLimitConfigInput = { tiers: [...PLANS.tiers, { kind: 'anonymous', limit: 1, windowSeconds: 60 }] };

@@ -50,6 +50,26 @@ describe('Redis revocation store (real redis-server)', () => {
     expect(await client.pexpiretime('p:revoked:jti-1')).toBe(exp * 1000);
   });
 
+  it('lets overlapping checks of one jti share an EXISTS, never another jti\'s answer, never a finished one', async () => {
+    const client = redis.client();
+    const store = createRedisRevocationStore({ client, keyPrefix: 'p:revoked:' });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await store.revoke('revoked-jti', exp);
+    const existsCalls = async () => Number(/cmdstat_exists:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+
+    const before = await existsCalls();
+    // Ten requests of one token and ten of another, all at once: each token's answer is its own.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => store.isRevoked(i % 2 === 0 ? 'revoked-jti' : 'good-jti')));
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+    expect((await existsCalls()) - before).toBe(2);
+
+    // Once answered, nothing is kept: the next check asks again and sees a revocation made since.
+    expect(await store.isRevoked('good-jti')).toBe(false);
+    await store.revoke('good-jti', exp);
+    expect(await store.isRevoked('good-jti')).toBe(true);
+    expect((await existsCalls()) - before).toBe(4);
+  });
+
   it('does not store a revocation for a token that has already expired', async () => {
     const client = redis.client();
     await createRedisRevocationStore({ client }).revoke('gone', Math.floor(Date.now() / 1000) - 1);
