@@ -1,6 +1,7 @@
 import {
   Kind,
   parse,
+  parseType,
   print,
   type ConstArgumentNode,
   type ConstDirectiveNode,
@@ -8,6 +9,7 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
   type ObjectTypeDefinitionNode,
+  type TypeNode,
 } from 'graphql';
 
 /** A subgraph as composed: its name (`@join__graph(name:)`) and its parsed SDL. */
@@ -41,7 +43,14 @@ interface FieldInGraph {
  * `@external` or gives it `@provides` or `@requires`, with `external: true`, `provides:`,
  * `requires:` and, when the subgraphs' types differ, `type:`. This does the same for exactly the
  * fields left without any `@join__field`; every other line of the supergraph stays as the library
- * printed it. Subgraphs without a Federation 2 `@link` are left to the library (Federation 1's
+ * printed it.
+ *
+ * A third kind: a field the subgraphs type differently but compatibly (`Item` in one, its
+ * implementation `Book` in another; `Book!` and `Item`). The library prints one subgraph's type
+ * and no `@join__field`, so the supergraph claims `Book` where a subgraph may answer another
+ * `Item`, and the planner sends a subgraph a type it does not have. Apollo's composer
+ * (`mergeTypeReference`) types the field by the subgraph type every other is a subtype of, with
+ * `@join__field(graph:, type:)` per subgraph; so does this. Subgraphs without a Federation 2 `@link` are left to the library (Federation 1's
  * implicit externals are its business).
  */
 export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
@@ -52,7 +61,9 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
     const names = federationNames(subgraph.typeDefs);
     return graph && names ? [{ graph, fields: fieldsOf(subgraph.typeDefs, names) }] : [];
   });
-  const edits: { at: number; text: string }[] = [];
+  const subtypes = namedSubtypes(supergraph);
+  // `end` past `at`: the text between is replaced (a field's type), else `text` is inserted.
+  const edits: { at: number; end?: number; text: string }[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
@@ -61,9 +72,13 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
         const found = fields.get(`${definition.name.value}.${field.name.value}`);
         return found ? [{ graph, ...found }] : [];
       });
-      if (!inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
-      const type = print(field.type);
-      const typesDiffer = inGraphs.some((f) => f.type !== type);
+      const typesDiffer = inGraphs.some((f) => f.type !== inGraphs[0]!.type);
+      if (!typesDiffer && !inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
+      // Compatible types (`Item` in one subgraph, its `Book` in another; `String!` and `String`):
+      // the library types the field as its first subgraph does, which may not hold the others'
+      // answers. Apollo's composer types it by the one subgraph type every other is a subtype of.
+      const general = typesDiffer ? mostGeneralType(inGraphs.map((f) => f.type), subtypes) : undefined;
+      if (general !== undefined && general !== print(field.type)) edits.push({ at: field.type.loc!.start, end: field.type.loc!.end, text: general });
       // The library lists graphs in join__Graph order; so does this.
       inGraphs.sort((a, b) => (a.graph < b.graph ? -1 : a.graph > b.graph ? 1 : 0));
       const directives = inGraphs.map((f) => print(joinField(f, typesDiffer)));
@@ -71,7 +86,7 @@ export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly 
     }
   }
   let out = supergraphSdl;
-  for (const edit of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.at);
+  for (const edit of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.end ?? edit.at);
   return out;
 }
 
@@ -90,6 +105,45 @@ function joinField(field: FieldInGraph & { graph: string }, typesDiffer: boolean
       ...(field.requires !== undefined ? [argument('requires', string(field.requires))] : []),
     ],
   };
+}
+
+/**
+ * Named type → the named types that are its subtypes in the supergraph: the objects and
+ * interfaces implementing an interface, the members of a union.
+ */
+function namedSubtypes(supergraph: DocumentNode): Map<string, Set<string>> {
+  const subtypes = new Map<string, Set<string>>();
+  const add = (parent: string, child: string) => {
+    let children = subtypes.get(parent);
+    if (!children) subtypes.set(parent, (children = new Set()));
+    children.add(child);
+  };
+  for (const definition of supergraph.definitions) {
+    if (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION) {
+      for (const named of definition.interfaces ?? []) add(named.name.value, definition.name.value);
+    } else if (definition.kind === Kind.UNION_TYPE_DEFINITION) {
+      for (const member of definition.types ?? []) add(definition.name.value, member.name.value);
+    }
+  }
+  return subtypes;
+}
+
+/**
+ * The printed type among `types` that every other is a subtype of (composition-js's
+ * `isSubtype` for output fields: non-null within nullable, an implementation within its
+ * interface, a member within its union, list by list), or undefined when none is: the library's
+ * own choice then stands.
+ */
+function mostGeneralType(types: readonly string[], subtypes: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  const parsed = types.map((type) => ({ printed: type, node: parseType(type, { noLocation: true }) }));
+  const isSubtype = (sub: TypeNode, sup: TypeNode): boolean => {
+    if (sup.kind === Kind.NON_NULL_TYPE) return sub.kind === Kind.NON_NULL_TYPE && isSubtype(sub.type, sup.type);
+    if (sub.kind === Kind.NON_NULL_TYPE) return isSubtype(sub.type, sup);
+    if (sup.kind === Kind.LIST_TYPE) return sub.kind === Kind.LIST_TYPE && isSubtype(sub.type, sup.type);
+    if (sub.kind === Kind.LIST_TYPE) return false;
+    return sub.name.value === sup.name.value || subtypes.get(sup.name.value)?.has(sub.name.value) === true;
+  };
+  return parsed.find((candidate) => parsed.every((other) => isSubtype(other.node, candidate.node)))?.printed;
 }
 
 /** Subgraph name → its `join__Graph` value, from `@join__graph(name:)` (never the value's spelling). */
