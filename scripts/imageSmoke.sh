@@ -64,7 +64,7 @@ for _ in $(seq 1 240); do
   if curl -fsS "http://127.0.0.1:$web/healthz" >/dev/null 2>&1 && grep -q '^READY products' "$work/products.log"; then break; fi
   sleep 1
 done
-echo "image smoke: /healthz $(curl -sS "http://127.0.0.1:$web/healthz")"
+echo "image smoke: /healthz $(curl -sS -o /dev/null -w "%{http_code}" "http://127.0.0.1:$web/healthz")"
 answer=$(curl -sS -X POST "http://127.0.0.1:$web/graphql" -H 'content-type: application/json' -d '{"query":"{ products(page: 1, pageSize: 2) { items { id name } } }"}')
 echo "image smoke: $answer"
 echo "$answer" | grep -q '"items":\[{"id":"p1"' || { echo "image smoke: unexpected answer; the log:" >&2; tail -20 "$work/portico.log" >&2; exit 1; }
