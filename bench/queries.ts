@@ -78,9 +78,16 @@ query TopProducts {
  * Scenario (e): the web BFF's README query (README.md, "Example queries"): users (GraphQL),
  * orders (Federation v2), products and inventory (REST), and the BFF's own `dashboard` resolver.
  */
-export const BFF_QUERY = /* GraphQL */ `
+export const BFF_QUERY = bffQuery('u1');
+
+/**
+ * The same query asked as another user: scenario (e2) gives each connection its own subject and
+ * asks for that subject's own user, orders and dashboard (a user may read only their own).
+ */
+export function bffQuery(userId: string): string {
+  return /* GraphQL */ `
 {
-  user(id: "u1") {
+  user(id: "${userId}") {
     name
     plan
     orders(first: 2) {
@@ -89,6 +96,7 @@ export const BFF_QUERY = /* GraphQL */ `
       items { quantity product { name priceCents stock { available warehouse } } }
     }
   }
-  dashboard(userId: "u1") { user { name } recentOrders { id status } featuredProducts { items { name } } }
+  dashboard(userId: "${userId}") { user { name } recentOrders { id status } featuredProducts { items { name } } }
 }
 `;
+}

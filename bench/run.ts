@@ -3,7 +3,7 @@
  *
  *   npm run bench          every scenario, 5 interleaved rounds (bounded: < 20 min)
  *   npm run bench:quick    every scenario, 1 round (bounded: < 4 min)
- *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest,bff]
+ *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest,bff,bff-users]
  *                                  [--rounds N] [--duration S] [--warmup S] [--connections N] [--cpu-prof]
  *
  * The gateways under test run on CPU 0; subgraphs (and the demo services of (e)), Redis, the IdP and
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { graphql } from 'graphql';
 import { Redis } from 'ioredis';
-import { BFF_QUERY, FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
+import { BFF_QUERY, bffQuery, FEDERATION_QUERY, SINGLE_SUBGRAPH_QUERY } from './queries.js';
 import { referenceSchema } from './subgraphs/schemas.js';
 import { bffReferenceSchema } from './bff/bffReferenceSchema.js';
 import { composeDemoSupergraph, type DemoUrls } from './mesh/composeDemoSupergraph.js';
@@ -49,7 +49,7 @@ interface Profile {
 const FULL: Profile = { rounds: 5, durationSeconds: 8, warmupSeconds: 5, connections: 50, limitMs: 20 * 60_000 };
 const QUICK: Profile = { rounds: 1, durationSeconds: 3, warmupSeconds: 2, connections: 50, limitMs: 4 * 60_000 };
 
-const SCENARIOS = ['federation', 'single', 'policies', 'honest', 'bff'] as const;
+const SCENARIOS = ['federation', 'single', 'policies', 'honest', 'bff', 'bff-users'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Target {
@@ -83,6 +83,8 @@ interface Scenario {
   /** Requests the upstreams of this scenario have received so far. */
   upstreamCalls?: () => Promise<number>;
   connectionHeaders?: Record<string, string>[];
+  /** Connection i's own query and answer (with `connectionHeaders[i]`'s user): scenario (e2). */
+  connectionBodies?: { body: string; expectedData: unknown }[];
   /** Lines printed with the table (which policies were on, …). */
   notes: string[];
 }
@@ -229,7 +231,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
 
   // Scenario (e)'s upstreams: the demo's four services (subgraphs/), each its own process on CPU 1.
   let demoUrls: DemoUrls | undefined;
-  if (needs('bff')) {
+  if (needs('bff', 'bff-users')) {
     const names = ['users', 'orders', 'products', 'inventory'] as const;
     const started = names.map((name) =>
       group.start({
@@ -251,7 +253,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   let redisUrl: string | undefined;
   let idpUrl: string | undefined;
   const problems: string[] = [];
-  if (needs('policies', 'honest', 'bff')) {
+  if (needs('policies', 'honest', 'bff', 'bff-users')) {
     const redisPort = await freePort();
     const redis = group.start({
       name: 'redis',
@@ -282,7 +284,22 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   const ownTokens = tokens.slice(1);
   // (e) reads u1's own data (orders, stock, warehouses): a token for u1 with the scopes the web
   // BFF's README gives it, for the bench audience.
-  const webToken = idpUrl && needs('bff') ? await mintToken(idpUrl, { sub: 'u1', tenant: 't1', plan: 'bench', scopes: ['orders:read', 'inventory:read'] }) : undefined;
+  const webToken = idpUrl && needs('bff', 'bff-users') ? await mintToken(idpUrl, { sub: 'u1', tenant: 't1', plan: 'bench', scopes: ['orders:read', 'inventory:read'] }) : undefined;
+  // (e2) gives each connection its own user (`bench-user-<i>`, which the demo services answer
+  // for: subgraphs/users/data.ts, subgraphs/orders/data.ts) and tenant, as (d) does, asking for
+  // that user's own data: no two connections' requests are the same exchange upstream.
+  const webUsers: { body: string; expectedData: unknown; headers: Record<string, string> }[] = [];
+  if (idpUrl && needs('bff-users')) {
+    const reference = bffReferenceSchema();
+    for (let i = 1; i <= connections; i++) {
+      const sub = `bench-user-${i}`;
+      const query = bffQuery(sub);
+      const result = await graphql({ schema: reference, source: query });
+      if (result.errors) throw new Error(`reference schema cannot answer (e2) for ${sub}: ${result.errors[0]!.message}`);
+      const token = await mintToken(idpUrl, { sub, tenant: `bench-tenant-${i}`, plan: 'bench', scopes: ['orders:read', 'inventory:read'] });
+      webUsers.push({ body: JSON.stringify({ query }), expectedData: JSON.parse(JSON.stringify(result.data)), headers: { authorization: `Bearer ${token}` } });
+    }
+  }
 
   // Signs the identity headers Portico sends to sources (required by `portico start` outside demo mode).
   const identitySecret = randomBytes(32).toString('hex');
@@ -587,22 +604,31 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             ],
           };
         }
-        case 'bff': {
+        case 'bff':
+        case 'bff-users': {
           if (!webToken) return `no token: the demo IdP did not start (${problems.join('; ') || 'not needed'})`;
           if (!redisUrl) return `redis-server did not start (${problems.join('; ')}), and the web BFF keeps the demo's rate limit without it`;
           const targets = gatewayOrProblem('portico web BFF', 'hive+mesh');
           if (typeof targets === 'string') return failedScenario(name, targets);
+          const distinct = name === 'bff-users';
+          if (distinct && webUsers.length === 0) return `no per-connection tokens: the demo IdP did not start (${problems.join('; ') || 'not needed'})`;
           return {
             name,
-            title: "(e) the BFF path: the web BFF's README query over users (GraphQL), orders (federation), products and inventory (REST)",
+            title: distinct
+              ? '(e2) bff, distinct users: (e) with every connection its own user, tenant and token, each asking for its own data'
+              : "(e) the BFF path: the web BFF's README query over users (GraphQL), orders (federation), products and inventory (REST)",
             query: BFF_QUERY,
-            expectedData: expected.get(BFF_QUERY),
+            expectedData: distinct ? webUsers[0]!.expectedData : expected.get(BFF_QUERY),
+            ...(distinct
+              ? { connectionHeaders: webUsers.map((user) => user.headers), connectionBodies: webUsers.map(({ body, expectedData }) => ({ body, expectedData })) }
+              : {}),
             targets,
             portico: 'portico web BFF',
             hive: 'hive+mesh',
             upstreamCalls: demoCalls,
             notes: [
-              `Portico: the demo's web BFF (bffs/web, its dashboard resolver included) with every policy of (c) on: ${webPolicies.join(', ') || 'none'}; access log at info level to a file; a token for u1 on every request.`,
+              `Portico: the demo's web BFF (bffs/web, its dashboard resolver included) with every policy of (c) on: ${webPolicies.join(', ') || 'none'}; access log at info level to a file; ${distinct ? `${webUsers.length} connections, each with its own user (bench-user-<i>) and tenant, asking for that user's data: no in-flight request is shared between connections` : 'a token for u1 on every request (connections asking the same thing: in-flight dedup shares their upstream calls; (e2) does not)'}.`,
+              ...(distinct ? ['Answers are checked against each user\'s reference answer (any connection\'s answer is accepted: autocannon does not say which connection a body came from).'] : []),
               'Hive: `hive-gateway supergraph` over the same four services composed by GraphQL Mesh (bench/mesh/composeDemoSupergraph.ts: products and inventory through @omnigraph/json-schema, `dashboard` by @resolveTo and one resolver, bench/hive/mesh.gateway.config.ts); no policies.',
               'The demo services (subgraphs/) run one process each on CPU 1 and compute every answer (no replay cache, unlike the bench subgraphs of (a)-(d)).',
             ],
@@ -656,6 +682,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     body,
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...target.headers },
     ...(scenario.connectionHeaders ? { connectionHeaders: scenario.connectionHeaders } : {}),
+    ...(scenario.connectionBodies ? { connectionBodies: scenario.connectionBodies } : {}),
     connections: profile.connections,
     durationSeconds: seconds,
     expectedData,

@@ -17,6 +17,12 @@ export interface LoadJob {
    * connection for the honest-load run.
    */
   connectionHeaders?: Record<string, string>[];
+  /**
+   * Connection i sends `connectionBodies[i % length].body` instead of `body`, and its answer must
+   * be that entry's `expectedData`: each connection asks as its own user for that user's data
+   * (scenario (e2)). Paired with `connectionHeaders` of the same length, entry i's token.
+   */
+  connectionBodies?: { body: string; expectedData: unknown }[];
   connections: number;
   durationSeconds: number;
   /** The `data` every response must carry. */
@@ -39,7 +45,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const verify = createBodyVerifier(job.expectedData);
+  const verify = createBodyVerifier(job.expectedData, ...(job.connectionBodies ?? []).map((entry) => entry.expectedData));
   const latencies: number[] = [];
   let connection = 0;
   // Without a callback autocannon returns its tracker (an EventEmitter) made thenable.
@@ -53,11 +59,13 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     // A request slower than this is a failure, not a data point; 10 s is far above any healthy p99.
     timeout: 10,
     verifyBody: (body) => verify(typeof body === 'string' ? body : (body?.toString('utf8') ?? '')),
-    ...(job.connectionHeaders?.length
+    ...(job.connectionHeaders?.length || job.connectionBodies?.length
       ? {
-          setupClient: (client: { setHeaders(headers: Record<string, string>): void }) => {
-            const extra = job.connectionHeaders![connection++ % job.connectionHeaders!.length];
+          setupClient: (client: { setHeaders(headers: Record<string, string>): void; setBody(body: string): void }) => {
+            const index = connection++;
+            const extra = job.connectionHeaders?.length ? job.connectionHeaders[index % job.connectionHeaders.length] : undefined;
             client.setHeaders({ ...job.headers, ...extra });
+            if (job.connectionBodies?.length) client.setBody(job.connectionBodies[index % job.connectionBodies.length]!.body);
           },
         }
       : {}),

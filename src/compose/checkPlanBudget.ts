@@ -1,13 +1,10 @@
 import {
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
   Kind,
-  getDirectiveValues,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
-  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { isIncluded } from '../context/isIncluded.js';
 import { PlanTooLarge, type PlanBudget } from '../sources/federation/planner/normalizeOperation.js';
 
 /**
@@ -35,7 +32,7 @@ export function checkPlanBudget(
     // graphql-js collects a named fragment once per selection set; so does the planner.
     const spread = new Set<string>();
     for (const selection of selectionSet.selections) {
-      if (!included(selection, variables)) continue;
+      if (!isIncluded(selection, variables)) continue;
       let inner: Size;
       if (selection.kind === Kind.FIELD) {
         inner = selection.selectionSet ? measureSet(selection.selectionSet) : { fields: 0, depth: -1 };
@@ -57,7 +54,7 @@ export function checkPlanBudget(
     const known = measured.get(name);
     if (known) return known;
     const fragment = fragments.get(name);
-    if (!fragment || !included(fragment, variables)) return { fields: 0, depth: -1 };
+    if (!fragment || !isIncluded(fragment, variables)) return { fields: 0, depth: -1 };
     // Validation refuses fragment cycles; a document that was not validated is refused here.
     if (measuring.has(name)) throw new PlanTooLarge('depth', budget.maxDepth);
     measuring.add(name);
@@ -78,8 +75,3 @@ interface Size {
   depth: number;
 }
 
-function included(node: SelectionNode | FragmentDefinitionNode, variables: Record<string, unknown>): boolean {
-  if (!node.directives?.length) return true;
-  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
-}

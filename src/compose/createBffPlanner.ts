@@ -30,15 +30,15 @@ import {
 } from 'graphql';
 import { MapperKind, isAsyncIterable, mapAsyncIterator, mapSchema, type Executor, type IResolvers } from '@graphql-tools/utils';
 import { LRUCache } from 'lru-cache';
-import { porticoError } from '../errors/index.js';
 import { FIELD_ERRORS, executePlan, subscribeRootFetch, type PlanExecution } from '../sources/federation/planner/executePlan.js';
-import { NotPlannable, PlanTooLarge, defaultPlanBudget, documentShape, type PlanBudget } from '../sources/federation/planner/normalizeOperation.js';
+import { NotPlannable, PlanTooLarge, Unsatisfiable, defaultPlanBudget, documentShape, type PlanBudget } from '../sources/federation/planner/normalizeOperation.js';
 import { planOperation, type QueryPlan } from '../sources/federation/planner/planOperation.js';
 import { withOverrideLabels, type SupergraphModel } from '../sources/federation/planner/supergraphModel.js';
 import {
   defaultPlanCacheLimits,
   percentLabels,
   planBytes,
+  refusedAnswer,
   type PlanCacheLimits,
   type PlannedExecutionArgs,
 } from '../sources/federation/planner/createPlannedExecute.js';
@@ -97,6 +97,8 @@ interface Decision {
   rootKeys: readonly string[];
   /** Over the planning budget: refused with QUERY_PLAN_TOO_LARGE, nothing called. */
   refused?: PlanTooLarge;
+  /** A federation source's field no subgraph can give where it is selected: refused with QUERY_PLAN_UNSATISFIABLE, nothing called. */
+  unsatisfiable?: Unsatisfiable;
   /** The decision's key in the cache, to re-weigh it when `rootFieldsOnly` adds a document. */
   key: string;
   /** The shape's root fields that run by stitching because their resolver's delegation falls back, by field set. */
@@ -283,6 +285,7 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     } catch (error) {
       // Not a fallback: stitching would pay the same expansion on every request.
       if (error instanceof PlanTooLarge) return { key, rootKeys, refused: error };
+      if (refusesWhole(active.model, error)) return { key, rootKeys, unsatisfiable: error };
       const reason = reasonOf(error);
       // Mutation fields run in order, and root fragments hide which field failed: all or nothing.
       if (operation.operation !== OperationTypeNode.QUERY || rootKeys.includes('')) return whole(reason);
@@ -294,6 +297,8 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
           planSource(active, { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] } }, fragments, variables);
           planned.push(selection);
         } catch (alone) {
+          // One root field no federation subgraph can answer refuses the operation, as under `portico serve`.
+          if (refusesWhole(active.model, alone)) return { key, rootKeys, unsatisfiable: alone };
           firstReason ??= reasonOf(alone);
           fallen.push(selection);
         }
@@ -459,10 +464,8 @@ export function createBffPlanner(options: BffPlannerOptions): QueryPlanner {
     if (coerced.errors) return { answer: fallback(args, 'invalid variables') };
     const labelsDrawn = drawLabels();
     const decision = decide(args, operation, coerced.coerced, labelsDrawn);
-    if (decision.refused) {
-      const { limit, max } = decision.refused;
-      return { answer: { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] } };
-    }
+    if (decision.refused) return { answer: refusedAnswer(decision.refused) };
+    if (decision.unsatisfiable) return { answer: refusedAnswer(decision.unsatisfiable) };
     if (!decision.shape) return { answer: fallback(args, decision.fallback!.reason) };
     return { decision: decision as Decision & { shape: DocumentNode }, labelsDrawn, coerced };
   };
@@ -563,6 +566,20 @@ function cachedBytes(entry: Decision | SubPlan): number {
 
 function parseSelectionSet(selectionSet: string): SelectionSetNode {
   return (parse(selectionSet.trim().startsWith('{') ? selectionSet : `{ ${selectionSet} }`, { noLocation: true }).definitions[0] as OperationDefinitionNode).selectionSet;
+}
+
+/**
+ * Whether a planning error refuses the whole operation: a field no subgraph can give where it is
+ * selected, when only federation subgraphs resolve it. Stitching could only answer it with the
+ * other subgraph's placeholder for an `@external` key (docs/query-planner.md). A field of a plain
+ * source (merged through its lookups) still falls back, as does a resolver's delegation: the
+ * resolver owns that field, and only its subtree is handed to stitching.
+ */
+function refusesWhole(model: SupergraphModel, error: unknown): error is Unsatisfiable {
+  if (!(error instanceof Unsatisfiable)) return false;
+  const [typeName = '', fieldName = ''] = error.coordinate.split('.');
+  const graphs = model.types.get(typeName)?.fields.get(fieldName)?.resolvableIn;
+  return graphs !== undefined && graphs.size > 0 && [...graphs].every((graph) => !graph.startsWith('source:'));
 }
 
 function reasonOf(error: unknown): string {

@@ -260,7 +260,12 @@ async function importSource(url: string): Promise<unknown> {
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
     const { tsImport } = await import('tsx/esm/api');
-    return await tsImport(url, import.meta.url);
+    const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    // A file outside a `"type": "module"` package (the image's /etc/portico/portico.config.ts)
+    // is compiled to CommonJS, and Node hands its whole `module.exports` over as `default`:
+    // the module's own exports are inside, marked `__esModule`.
+    const exports = mod.default as { __esModule?: unknown } | undefined;
+    return typeof exports === 'object' && exports !== null && exports.__esModule === true ? exports : mod;
   }
 }
 

@@ -157,17 +157,33 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
     return transport.call;
   };
 
+  // Per routed source, each version's transport by version name: made when the version first
+  // appears (at start-up or a retarget), so /readyz lists it before its first call, and a call
+  // only looks its version up.
+  const versionTransports = new Map<string, Map<string, HttpCall>>();
+  const addVersions = (name: string, versions: readonly string[]): ReadonlyMap<string, HttpCall> => {
+    let byVersion = versionTransports.get(name);
+    if (!byVersion) versionTransports.set(name, (byVersion = new Map()));
+    for (const version of versions) if (!byVersion.has(version)) byVersion.set(version, transportCall(`${name}@${version}`));
+    return byVersion;
+  };
+
   const routerFor = (name: string): VersionRouter | undefined => {
     const routing = routingOf(name, sources);
     if (!routing) return undefined;
     const { traffic } = routing;
     let router = routers.get(name);
     if (!router) {
+      const byVersion = addVersions(name, Object.keys(traffic.versions));
       router = createVersionRouter({
         source: name,
         traffic,
         baseUrl: routing.baseUrl,
-        transportFor: (version) => transportCall(`${name}@${version}`),
+        transportFor: (version) => {
+          const call = byVersion.get(version);
+          if (!call) throw new Error(`source ${name} has no version ${version}`);
+          return call;
+        },
         tls: routing.tls,
         logger,
         metrics: routedMetrics,
@@ -178,8 +194,6 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       });
       routers.set(name, router);
     }
-    // Every version's transport exists from the start, so /readyz lists each version before its first call.
-    for (const version of Object.keys(traffic.versions)) transportCall(`${name}@${version}`);
     return router;
   };
 
@@ -208,8 +222,8 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
           routers.delete(name);
           continue;
         }
+        addVersions(name, Object.keys(routing.traffic.versions));
         router.configure(routing.traffic, routing.baseUrl);
-        for (const version of Object.keys(routing.traffic.versions)) transportCall(`${name}@${version}`);
       }
     },
     onStateChange(listener) {

@@ -55,6 +55,31 @@ export interface OrderStore {
   reset(): void;
 }
 
+/** Subjects of the bench's callers (subgraphs/users/data.ts): each has orders of its own. */
+const BENCH_USER_PREFIX = 'bench-user-';
+const BENCH_ORDERS_PER_USER = 3;
+/** Bench users' orders by id, made on first listing (bounded by the users a run has). */
+const benchOrders = new Map<string, Order>();
+
+/**
+ * `bench-user-<i>`'s three orders, `o-bench-<i>-<m>`: copies of seed orders (items, totals,
+ * status) under their own ids, owned by that user, so a bench with a subject per connection
+ * reads real orders without touching the demo's 100.
+ */
+function ordersOfBenchUser(userId: string): Order[] {
+  const i = Number(userId.slice(BENCH_USER_PREFIX.length));
+  if (!Number.isInteger(i) || i < 1 || i > 10_000) return [];
+  return Array.from({ length: BENCH_ORDERS_PER_USER }, (_, m) => {
+    const id = `o-bench-${i}-${m + 1}`;
+    let order = benchOrders.get(id);
+    if (!order) {
+      order = { ...seedOrder((((i - 1) * BENCH_ORDERS_PER_USER + m) % ORDER_COUNT) + 1), id, userId };
+      benchOrders.set(id, order);
+    }
+    return order;
+  });
+}
+
 /** Orders are the one mutable data set (cancelOrder); a store owns them so reset can restore the seed. */
 export function createOrderStore(): OrderStore {
   let orders = new Map<string, Order>();
@@ -63,8 +88,9 @@ export function createOrderStore(): OrderStore {
   };
   reset();
   return {
-    find: (id) => orders.get(id),
+    find: (id) => orders.get(id) ?? benchOrders.get(id),
     list({ first, offset, userId }) {
+      if (userId?.startsWith(BENCH_USER_PREFIX)) return ordersOfBenchUser(userId).slice(offset, offset + first);
       const all = [...orders.values()];
       const matching = userId == null ? all : all.filter((order) => order.userId === userId);
       return matching.slice(offset, offset + first);

@@ -55,7 +55,23 @@ const usersById = new Map(USERS.map((user) => [user.id, user]));
 const tenantsById = new Map(TENANTS.map((tenant) => [tenant.id, tenant]));
 
 export function findUser(id: string): User | undefined {
-  return usersById.get(id);
+  return usersById.get(id) ?? benchUser(id);
+}
+
+/** The bench's many callers (bench/run.ts, scenario (e2)) are users too, beyond the seed's 20. */
+export const BENCH_USER_PREFIX = 'bench-user-';
+const BENCH_USER_MAX = 10_000;
+
+/**
+ * `bench-user-<i>` (1 ≤ i ≤ 10 000): a user derived from i alone, so a load run can give each
+ * connection its own subject and still get an answer. Never listed by `users`: the seed's 20
+ * stay the demo's data set.
+ */
+function benchUser(id: string): User | undefined {
+  if (!id.startsWith(BENCH_USER_PREFIX)) return undefined;
+  const i = Number(id.slice(BENCH_USER_PREFIX.length));
+  if (!Number.isInteger(i) || i < 1 || i > BENCH_USER_MAX || id !== `${BENCH_USER_PREFIX}${i}`) return undefined;
+  return { id, name: `Bench User ${i}`, email: `bench${i}@example.com`, phone: null, tenantId: tenantIdOf(i), createdAt: '2024-01-01T09:00:00.000Z' };
 }
 
 export function findTenant(id: string): Tenant | undefined {

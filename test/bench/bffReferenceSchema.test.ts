@@ -1,7 +1,7 @@
 import { graphql } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { bffReferenceSchema } from '../../bench/bff/bffReferenceSchema.js';
-import { BFF_QUERY } from '../../bench/queries.js';
+import { BFF_QUERY, bffQuery } from '../../bench/queries.js';
 
 // Scenario (e) fails every response that differs from this reference, so the reference itself
 // must be right: the figures below are the ones test/e2e/foundation/fourSources.test.ts worked
@@ -44,5 +44,24 @@ describe('the reference answer of bench scenario (e)', () => {
         featuredProducts: { items: [{ name: 'Classic Headphones' }, { name: 'Classic Notebook' }, { name: 'Classic Planter' }, { name: 'Classic Kettle' }] },
       },
     });
+  });
+
+  it('answers scenario (e2)\'s per-connection users from the demo data: each bench user its own name and orders', async () => {
+    const answer = async (userId: string) => {
+      const result = await graphql({ schema: bffReferenceSchema(), source: bffQuery(userId) });
+      expect(result.errors).toBeUndefined();
+      return JSON.parse(JSON.stringify(result.data)) as { user: { name: string; plan: string; orders: { id: string }[] }; dashboard: { user: { name: string }; recentOrders: { id: string; status: string }[] } };
+    };
+    const third = await answer('bench-user-3');
+    expect(third.user).toMatchObject({ name: 'Bench User 3', plan: 'ENTERPRISE' });
+    expect(third.user.orders.map((order) => order.id)).toEqual(['o-bench-3-1', 'o-bench-3-2']);
+    expect(third.dashboard.user).toEqual({ name: 'Bench User 3' });
+    expect(third.dashboard.recentOrders.map((order) => order.id)).toEqual(['o-bench-3-1', 'o-bench-3-2', 'o-bench-3-3']);
+    // Another user's answer differs wherever it names the user or their orders.
+    const fiftieth = await answer('bench-user-50');
+    expect(fiftieth.user.name).toBe('Bench User 50');
+    expect(fiftieth.user.orders.map((order) => order.id)).toEqual(['o-bench-50-1', 'o-bench-50-2']);
+    // Not a bench user: no data, as for any unknown id.
+    expect((await graphql({ schema: bffReferenceSchema(), source: bffQuery('bench-user-0') })).data?.['user']).toBeNull();
   });
 });

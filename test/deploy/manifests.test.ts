@@ -192,6 +192,10 @@ describe('docker-compose.yml, deploy/nginx.conf and the Dockerfile', () => {
     const user = lines.filter((line) => /^USER\s/.test(line)).at(-1);
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER\s+(root|0)(\s|:|$)/);
+    // The compiled build: a stage runs `npm run build`, the final one copies its dist/ and runs it with plain node.
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(lines).toContain('COPY --from=build --chown=root:root /app/dist ./dist');
+    expect(lines.filter((line) => /^ENTRYPOINT\s/.test(line)).at(-1)).toBe('ENTRYPOINT ["node", "dist/main.js"]');
     for (const line of lines.filter((l) => /^COPY\s/.test(l) && !l.includes('--from='))) {
       const parts = line.split(/\s+/).filter((part) => !part.startsWith('--'));
       for (const source of parts.slice(1, -1)) expect(existsSync(path.join(repoRoot, source)), `COPY ${source}`).toBe(true);

@@ -1,9 +1,6 @@
 import {
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
   Kind,
   TypeInfo,
-  getDirectiveValues,
   getNamedType,
   isAbstractType,
   isCompositeType,
@@ -23,6 +20,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { isIncluded } from '../../context/isIncluded.js';
 import { fragmentsOf } from './guardedFields.js';
 
 /** Selected in every abstract-typed selection set of a pruned document, then removed. */
@@ -198,13 +196,6 @@ export function placeDeniedNulls(options: {
  */
 function fieldCollector(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined) {
   const fragments = fragmentsOf(document);
-  const included = (node: SelectionNode): boolean => {
-    if (!node.directives?.length) return true;
-    const skip = getDirectiveValues(GraphQLSkipDirective, node, variables);
-    if (skip?.['if'] === true) return false;
-    const include = getDirectiveValues(GraphQLIncludeDirective, node, variables);
-    return include?.['if'] !== false;
-  };
   const applies = (condition: string | undefined, type: GraphQLObjectType): boolean => {
     if (condition === undefined || condition === type.name) return true;
     const conditionType = schema.getType(condition);
@@ -212,7 +203,7 @@ function fieldCollector(schema: GraphQLSchema, document: DocumentNode, variables
   };
   const collect = (set: SelectionSetNode, type: GraphQLObjectType, into: Map<string, FieldNode[]>, spread: Set<string>): void => {
     for (const selection of set.selections) {
-      if (!included(selection)) continue;
+      if (!isIncluded(selection, variables)) continue;
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
         const nodes = into.get(key);

@@ -1,3 +1,5 @@
+import { createPushQueue } from '../../context/pushQueue.js';
+
 /** An event stream with a bounded buffer, which the gateway can end with a last event of its own. */
 export interface GuardedEvents<T> extends AsyncIterableIterator<T> {
   /** The consumer is done (client gone, operation completed): the source stops. */
@@ -28,11 +30,7 @@ export interface GuardEventsOptions<T> {
  */
 export function guardEvents<T>(source: AsyncIterable<T>, options: GuardEventsOptions<T>): GuardedEvents<T> {
   const iterator = source[Symbol.asyncIterator]();
-  const buffer: T[] = [];
-  let last: T | undefined;
-  let finished = false;
-  let failure: { error: unknown } | undefined;
-  let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
+  const queue = createPushQueue<T>();
   let closed = false;
 
   const close = () => {
@@ -40,71 +38,44 @@ export function guardEvents<T>(source: AsyncIterable<T>, options: GuardEventsOpt
     closed = true;
     options.onClose();
   };
-  const settle = () => {
-    if (!waiting) return;
-    const waiter = waiting;
-    if (buffer.length > 0) {
-      waiting = undefined;
-      waiter.resolve({ value: buffer.shift()!, done: false });
-    } else if (finished) {
-      waiting = undefined;
-      if (last !== undefined) {
-        const value = last;
-        last = undefined;
-        waiter.resolve({ value, done: false });
-      } else if (failure) {
-        const { error } = failure;
-        failure = undefined;
-        waiter.reject(error);
-      } else waiter.resolve({ value: undefined, done: true });
-    }
-  };
   const end = (lastEvent?: T) => {
-    if (finished) return;
-    finished = true;
-    buffer.length = 0;
-    last = lastEvent;
+    if (queue.finished) return;
+    // Buffered events are dropped: a revoked caller must not get one more.
+    queue.clear();
+    queue.finish({ last: lastEvent });
     close();
     void Promise.resolve(iterator.return?.()).catch(() => undefined);
-    settle();
   };
 
   void (async () => {
+    let failure: { error: unknown } | undefined;
     try {
       for (;;) {
         const result = await iterator.next();
-        if (finished) return;
+        if (queue.finished) return;
         if (result.done) break;
-        if (buffer.length >= options.maxBuffered) {
+        if (queue.length >= options.maxBuffered) {
           end(options.overflow());
           return;
         }
-        buffer.push(result.value);
-        settle();
+        queue.push(result.value);
       }
     } catch (error) {
-      if (finished) return;
+      if (queue.finished) return;
       failure = { error };
     }
-    if (finished) return;
+    if (queue.finished) return;
     // The source ended by itself: what is buffered is still delivered.
-    finished = true;
+    queue.finish({ failure });
     close();
-    settle();
   })();
 
   const guarded: GuardedEvents<T> = {
-    next() {
-      if (buffer.length > 0) return Promise.resolve({ value: buffer.shift()!, done: false });
-      return new Promise<IteratorResult<T>>((resolve, reject) => {
-        waiting = { resolve, reject };
-        settle();
-      });
-    },
+    next: () => queue.next(),
     return() {
-      // The consumer left (client gone, protocol completed): nothing more is read.
+      // The consumer left (client gone, protocol completed): nothing more is read or delivered.
       end();
-      last = undefined;
+      queue.clear();
       return Promise.resolve({ value: undefined, done: true });
     },
     throw(error?: unknown) {

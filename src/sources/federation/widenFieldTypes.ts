@@ -1,4 +1,4 @@
-import { Kind, parse, print, type DocumentNode, type NamedTypeNode, type TypeNode } from 'graphql';
+import { Kind, parse, parseType, print, type DocumentNode, type TypeNode } from 'graphql';
 import { declaredFields, fieldInGraphs, joinField, type ComposedSubgraph } from './addMissingJoinFields.js';
 
 /**
@@ -10,9 +10,9 @@ import { declaredFields, fieldInGraphs, joinField, type ComposedSubgraph } from 
  * `Book` in one subgraph and `ViewerMedia` (a union holding `Book`) in another composes as
  * `Book`, so a client's `... on Movie` under it fails validation; and a `Query` field every
  * subgraph defines gets no `@join__field`, so the planner reads one type for all of them (and
- * sends a subgraph fragments on types it does not have there). Only the
- * named type changes (lists and non-null stay as the library printed them); a field whose types
- * have no one supertype among them is left alone.
+ * sends a subgraph fragments on types it does not have there). Nullability too: `String!` in one
+ subgraph and `String` in another is `String`. A field whose types have no one supertype among
+ them keeps the library's type, with each subgraph's own on its `@join__field`.
  */
 export function widenFieldTypes(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
@@ -23,14 +23,12 @@ export function widenFieldTypes(supergraphSdl: string, subgraphs: readonly Compo
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
       const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
-      const named = new Set(inGraphs.map((f) => namedTypeName(f.type)));
-      if (named.size >= 2) {
-        const widest = [...named].find((candidate) => [...named].every((other) => other === candidate || subtypes.get(candidate)?.has(other)));
-        const current = namedTypeOf(field.type);
-        if (widest !== undefined && widest !== current.name.value) edits.push({ start: current.loc!.start, end: current.loc!.end, text: widest });
-      }
-      // Each subgraph's own type, where they differ and the library wrote no @join__field.
-      if (named.size < 2 || field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
+      const types = [...new Set(inGraphs.map((f) => f.type))];
+      if (types.length < 2) continue;
+      const widest = mostGeneralType(types, subtypes);
+      if (widest !== undefined && widest !== print(field.type)) edits.push({ start: field.type.loc!.start, end: field.type.loc!.end, text: widest });
+      // Each subgraph's own type, where the library wrote no @join__field.
+      if (field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
       // The library lists graphs in join__Graph order; so does this.
       inGraphs.sort((a, b) => (a.graph < b.graph ? -1 : a.graph > b.graph ? 1 : 0));
       const at = (field.directives?.at(-1) ?? field.type).loc!.end;
@@ -59,10 +57,19 @@ function subtypesOf(supergraph: DocumentNode): Map<string, Set<string>> {
   return subtypes;
 }
 
-function namedTypeOf(type: TypeNode): NamedTypeNode {
-  return type.kind === Kind.NAMED_TYPE ? type : namedTypeOf(type.type);
-}
-
-function namedTypeName(printed: string): string {
-  return printed.replace(/[[\]!\s]/g, '');
+/**
+ * The one type among `types` every other is a subtype of (a union member or an implementation
+ * of its abstract type, non-null of its nullable, list of its list), as Apollo merges an output
+ * field's type; none when no such type is among them.
+ */
+function mostGeneralType(types: readonly string[], subtypes: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  const parsed = types.map((type) => ({ printed: type, node: parseType(type, { noLocation: true }) }));
+  const isSubtype = (sub: TypeNode, sup: TypeNode): boolean => {
+    if (sup.kind === Kind.NON_NULL_TYPE) return sub.kind === Kind.NON_NULL_TYPE && isSubtype(sub.type, sup.type);
+    if (sub.kind === Kind.NON_NULL_TYPE) return isSubtype(sub.type, sup);
+    if (sup.kind === Kind.LIST_TYPE) return sub.kind === Kind.LIST_TYPE && isSubtype(sub.type, sup.type);
+    if (sub.kind === Kind.LIST_TYPE) return false;
+    return sub.name.value === sup.name.value || subtypes.get(sup.name.value)?.has(sub.name.value) === true;
+  };
+  return parsed.find((candidate) => parsed.every((other) => isSubtype(other.node, candidate.node)))?.printed;
 }

@@ -1,3 +1,5 @@
+import { createPushQueue } from '../../context/pushQueue.js';
+
 /**
  * Client subscriptions whose upstream request is identical share one upstream stream.
  *
@@ -82,43 +84,21 @@ export function createSubscriptionHub<T>(options: {
       streams.set(key, stream);
     }
     const joined = stream;
-    const queue: T[] = [];
-    let ended: { failure: { error: unknown } | undefined } | undefined;
-    let waiting: { resolve: (step: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
-
-    const settle = () => {
-      if (!waiting) return;
-      const waiter = waiting;
-      if (queue.length > 0) {
-        waiting = undefined;
-        waiter.resolve({ value: queue.shift()!, done: false });
-      } else if (ended) {
-        waiting = undefined;
-        const { failure } = ended;
-        ended.failure = undefined;
-        if (failure) waiter.reject(failure.error);
-        else waiter.resolve({ value: undefined, done: true });
-      }
-    };
+    const queue = createPushQueue<T>();
     const subscriber: Subscriber<T> = {
-      push(value) {
-        queue.push(value);
-        settle();
-      },
+      push: (value) => queue.push(value),
       finish(failure) {
         signal?.removeEventListener('abort', leave);
-        ended = { failure };
-        settle();
+        queue.finish({ failure });
       },
     };
     function leave() {
-      if (ended) return;
+      if (queue.finished) return;
       signal?.removeEventListener('abort', leave);
-      ended = { failure: undefined };
-      queue.length = 0;
+      queue.clear();
+      queue.finish();
       joined.subscribers.delete(subscriber);
       if (joined.subscribers.size === 0) release(key, joined);
-      settle();
     }
 
     joined.subscribers.add(subscriber);
@@ -127,13 +107,7 @@ export function createSubscriptionHub<T>(options: {
     if (opening) void pump(key, joined);
 
     const events: AsyncIterableIterator<T> = {
-      next() {
-        if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
-        return new Promise<IteratorResult<T>>((resolve, reject) => {
-          waiting = { resolve, reject };
-          settle();
-        });
-      },
+      next: () => queue.next(),
       return() {
         leave();
         return Promise.resolve({ value: undefined, done: true });

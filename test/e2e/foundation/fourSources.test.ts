@@ -2,6 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { gql, useDemoGateway } from '../../support/portico.js';
 import { findProduct } from '../../../subgraphs/products/data.js';
 import { STOCK } from '../../../subgraphs/inventory/data.js';
+import { graphql } from 'graphql';
+import { bffQuery } from '../../../bench/queries.js';
+import { bffReferenceSchema } from '../../../bench/bff/bffReferenceSchema.js';
 
 const demo = useDemoGateway({ idp: true });
 const web = () => demo.portico.bff('web').url;
@@ -64,6 +67,17 @@ describe('the web BFF', () => {
     expect(orders!.requests).toBe(1);
     expect(products!.requests).toBe(1);
     expect(inventory!.requests).toBe(4);
+  });
+
+  it('answers the README query (and its dashboard) for a bench caller, bench-user-<i>, exactly as bench scenario (e2) expects', async () => {
+    // Bench (e2) gives each connection its own user; the demo services answer for them, and the
+    // bench fails any answer that differs from its reference.
+    const query = bffQuery('bench-user-7');
+    const expected = JSON.parse(JSON.stringify((await graphql({ schema: bffReferenceSchema(), source: query })).data)) as Record<string, any>;
+    expect(expected['user'].orders.map((order: { id: string }) => order.id)).toEqual(['o-bench-7-1', 'o-bench-7-2']);
+    const { status, body } = await gql(web(), query, undefined, await demo.signIn({ sub: 'bench-user-7', tenant: 'bench-tenant-7', scopes: ['orders:read', 'inventory:read'] }));
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: expected });
   });
 
   it('fetches 50 orders with products and stock in at most 2 product calls and one inventory call per distinct product', async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../src/sources/federation/composeSupergraph.js';
 import { startFederationFixture, type FederationFixture } from '../../support/federationFixture.js';
 import { federationGateway, type FederationGateway } from './federationGateway.js';
+import { compatibleTypes } from '../../fixtures/federation/shapes/compatibleTypes.js';
+import { mixedNullability } from '../../fixtures/federation/shapes/mixedNullability.js';
 
 // Issue 17: @theguild/federation-composition 0.27 leaves `@join__field` off a Query field every
 // subgraph defines (losing `@provides`) and off an interface field every subgraph of the
@@ -53,6 +55,33 @@ describe('composeSupergraph writes the @join__fields Apollo writes', () => {
     expect(fieldLine(supergraph, 'books')).toBe(
       '  books: [Book!] @join__field(graph: LISTS, type: "[Book!]") @join__field(graph: SHELF, type: "[Book!]!", provides: "title")',
     );
+  });
+
+  it('types a field the subgraphs type differently by the type every other is a subtype of, with each subgraph\'s type beside it', () => {
+    // test/fixtures/federation/shapes/compatibleTypes.ts: `featured` is `Item` in store and `Book`
+    // in archive; `Book.sequel` is `Item` in store and `Book!` in archive; `Book.title` is
+    // `String!` in store and `String` in archive. The library printed `featured: Book` and
+    // `sequel: Book!` with no @join__field; Apollo's composer writes these lines.
+    const supergraph = composeSupergraph(compatibleTypes.map(({ name, sdl }) => ({ name, url: `http://${name}.test/graphql`, sdl })));
+    expect(fieldLine(supergraph, 'featured')).toBe('  featured: Item @join__field(graph: ARCHIVE, type: "Book") @join__field(graph: STORE, type: "Item")');
+    expect(fieldLine(supergraph, 'sequel')).toBe('  sequel: Item @join__field(graph: ARCHIVE, type: "Book!") @join__field(graph: STORE, type: "Item")');
+    expect(fieldLine(supergraph, 'title')).toBe('  title: String @join__field(graph: ARCHIVE, type: "String") @join__field(graph: STORE, type: "String!")');
+    // test/fixtures/federation/shapes/mixedNullability.ts: `Post.code` non-null in board only.
+    const mixed = composeSupergraph(mixedNullability.map(({ name, sdl }) => ({ name, url: `http://${name}.test/graphql`, sdl })));
+    expect(fieldLine(mixed.slice(mixed.indexOf('type Post')), 'code')).toBe('  code: String @join__field(graph: BOARD, type: "String!") @join__field(graph: FEED, type: "String")');
+  });
+
+  it('leaves types no subgraph type generalises as the library printed them: `Item!` beside `Book` has no common supertype', () => {
+    const supergraph = composeSupergraph([
+      { name: 'a', url: 'http://a.test/graphql', sdl: `${link('"@key", "@shareable"')}
+        type Query { pick: Item! @shareable }
+        interface Item { id: ID! }
+        type Book implements Item @key(fields: "id") { id: ID! }` },
+      { name: 'b', url: 'http://b.test/graphql', sdl: `${link('"@key", "@shareable"')}
+        type Query { pick: Book @shareable }
+        type Book @key(fields: "id") { id: ID! }` },
+    ]);
+    expect(fieldLine(supergraph, 'pick')).toMatch(/^ {2}pick: (Item!|Book) @join__field\(graph: A, type: "Item!"\) @join__field\(graph: B, type: "Book"\)$/);
   });
 
   it('leaves a field whose subgraphs declare nothing special without @join__field, as the library does', () => {

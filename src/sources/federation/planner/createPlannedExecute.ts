@@ -192,14 +192,8 @@ export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExe
     if (coerced.errors) return { answer: fallback(args, 'invalid variables') };
     const decision = decide(args, operation, coerced.coerced);
     if ('notPlannable' in decision) return { answer: fallback(args, decision.notPlannable) };
-    if ('refused' in decision) {
-      const { limit, max } = decision.refused;
-      return { answer: { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit, max } } })] } };
-    }
-    if ('unsatisfiable' in decision) {
-      // `data: null`: the whole operation is refused, as Apollo's and Hive's planners refuse it.
-      return { answer: { data: null, errors: [porticoError('QUERY_PLAN_UNSATISFIABLE', { details: { plan: { field: decision.unsatisfiable.coordinate } } })] } };
-    }
+    if ('refused' in decision) return { answer: refusedAnswer(decision.refused) };
+    if ('unsatisfiable' in decision) return { answer: refusedAnswer(decision.unsatisfiable) };
     return { plan: decision, operation, variables: coerced.coerced };
   };
 
@@ -349,4 +343,15 @@ function withoutResolvers(schema: GraphQLSchema, enumValues: SupergraphModel['en
     [MapperKind.INTERFACE_TYPE]: (type) => new GraphQLInterfaceType({ ...type.toConfig(), resolveType: resolvePlannedType }),
     [MapperKind.UNION_TYPE]: (type) => new GraphQLUnionType({ ...type.toConfig(), resolveType: resolvePlannedType }),
   });
+}
+
+/**
+ * The answer to an operation refused before any subgraph call: over the planning budget
+ * (QUERY_PLAN_TOO_LARGE), or selecting a field no subgraph can give where it is selected
+ * (QUERY_PLAN_UNSATISFIABLE, `data: null`: the whole operation, as Apollo's and Hive's planners
+ * refuse it). The federation planner and the BFF planner answer alike.
+ */
+export function refusedAnswer(error: PlanTooLarge | Unsatisfiable): ExecutionResult {
+  if (error instanceof PlanTooLarge) return { errors: [porticoError('QUERY_PLAN_TOO_LARGE', { details: { plan: { limit: error.limit, max: error.max } } })] };
+  return { data: null, errors: [porticoError('QUERY_PLAN_UNSATISFIABLE', { details: { plan: { field: error.coordinate } } })] };
 }

@@ -126,9 +126,9 @@ shapeCases('a union whose members differ between subgraphs', { subgraphs: unionM
   },
 ]);
 
-// `Query.featured` is the interface `Item` in one subgraph and `Book` in the other: composed
-// as Apollo composes it, the interface with each subgraph's own type in @join__field(type:)
-// (src/sources/federation/widenFieldTypes.ts; the line itself: widenFieldTypes.test.ts).
+// The subgraphs composed as they are: composeSupergraph types `Query.featured` and `Book.sequel`
+// by the interface, with each subgraph's own type in @join__field(type:), as Apollo's composer
+// does (the exact lines: test/sources/federation/addMissingJoinFields.test.ts and widenFieldTypes.test.ts).
 const compatibleShape: Shape = { subgraphs: compatibleTypes };
 
 shapeCases('one response key with two types in one subgraph, on two members of a union', { subgraphs: mixedNullability }, [
@@ -401,7 +401,36 @@ shapeCases('the same field with different but compatible types in different subg
     query: '{ items { ... on Book { pages title } } }',
     expected: { data: { items: [{ pages: 412, title: 'Dune' }, { pages: 204, title: 'Solaris' }] } },
   },
+  {
+    name: 'an object field that is the interface in one subgraph and the non-null object in the other, asked where it is the object',
+    query: '{ oldest { id sequel { __typename id title ... on Book { pages } } } }',
+    expected: { data: { oldest: { id: 'b2', sequel: { __typename: 'Book', id: 'b1', title: 'Dune', pages: 412 } } } },
+  },
+  {
+    name: 'the same field asked where it is the interface, its object-only field completed in the other subgraph',
+    query: '{ items { id ... on Book { sequel { __typename id ... on Book { pages sequel { id } } } } } }',
+    expected: {
+      data: {
+        items: [
+          { id: 'b1', sequel: { __typename: 'Book', id: 'b2', pages: 204, sequel: { id: 'b1' } } },
+          { id: 'b2', sequel: { __typename: 'Book', id: 'b1', pages: 412, sequel: { id: 'b2' } } },
+        ],
+      },
+    },
+  },
 ]);
+
+describe('a field typed by an interface in one subgraph and by its implementation in another', () => {
+  it('is asked of each subgraph with that subgraph\'s own type: where it is the object, its fields need no entity fetch', async () => {
+    const whereObject = await plannedOnce(compatibleShape, '{ oldest { sequel { __typename id ... on Book { pages } } } }');
+    expect(whereObject.result).toEqual({ data: { oldest: { sequel: { __typename: 'Book', id: 'b1', pages: 412 } } } });
+    expect(whereObject.calls).toEqual({ archive: 1 });
+    // In store it is the interface: the object's field is fetched from archive by key.
+    const whereInterface = await plannedOnce(compatibleShape, '{ items { ... on Book { sequel { ... on Book { pages } } } } }');
+    expect(whereInterface.result).toEqual({ data: { items: [{ sequel: { pages: 204 } }, { sequel: { pages: 412 } }] } });
+    expect(whereInterface.calls).toEqual({ store: 1, archive: 1 });
+  });
+});
 
 shapeCases('@requires of a field with arguments', { subgraphs: requiresArguments }, [
   {
