@@ -2,6 +2,8 @@ import {
   GraphQLInterfaceType,
   GraphQLUnionType,
   execute,
+  getNamedType,
+  isAbstractType,
   getOperationAST,
   getVariableValues,
   type DocumentNode,
@@ -297,9 +299,21 @@ export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unkn
   if (value === undefined || value === null) {
     const error = (source[FIELD_ERRORS] as Record<string, Error> | undefined)?.[key];
     if (error) return error;
+    return value;
   }
-  return value;
+  return isAbstractType(getNamedType(info.returnType)) ? withoutHiddenTypes(value, info.schema) : value;
 };
+
+/**
+ * An object of a type the client schema does not have (`@inaccessible` there) is null, as
+ * stitching and Apollo's gateways answer it, rather than graphql-js's error naming the type.
+ */
+function withoutHiddenTypes(value: unknown, schema: GraphQLSchema): unknown {
+  if (Array.isArray(value)) return value.some((item) => withoutHiddenTypes(item, schema) !== item) ? value.map((item) => withoutHiddenTypes(item, schema)) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const name = (value as Record<string, unknown>).__typename;
+  return typeof name === 'string' && !schema.getType(name) ? null : value;
+}
 
 /**
  * An object's type is its merged `__typename`. An @interfaceObject's objects get theirs from a

@@ -20,6 +20,7 @@ import {
   Unsatisfiable,
   defaultPlanBudget,
   normalizeSelections,
+  possibleTypes,
   type PlanBudget,
   type NormalField,
   type NormalSelection,
@@ -97,6 +98,8 @@ export interface RepresentationField {
   from: string;
   /** A key field at the top: null there means the object could not be identified (never sent). */
   key?: true;
+  /** Under a fragment (`... on WorkAddress { id }`): sent only for objects of these types. */
+  on?: readonly string[];
   selections?: readonly RepresentationField[];
 }
 
@@ -290,7 +293,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     // graph has them, through further jumps (which the requiring fetch then waits for) otherwise.
     for (let pending = unplannedRequires(jumps); pending; pending = unplannedRequires(jumps)) {
       const requires = pending.requires[pending.requiresPlanned++]!;
-      for (const field of internalFields(requires, true)) {
+      for (const field of topFields(model, type, requires)) {
         const created = drafts.length;
         // A required field the requiring subgraph gives itself (`author`, whose `yearsOfExperience`
         // another subgraph gives) goes in an earlier fetch to that subgraph.
@@ -307,7 +310,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     out.addOnce('__typename', typenameNode);
     // (Jumps added here, for key fields another subgraph gives, are visited by this loop too.)
     for (const jump of jumps.values()) {
-      for (const field of internalFields(jump.key, true)) {
+      for (const field of topFields(model, type, jump.key)) {
         // A key field this graph lacks comes from a subgraph one key away (chooseTarget checked
         // there is one): the fetch to the target waits for it, like for a `@requires` field.
         const created = drafts.length;
@@ -325,7 +328,7 @@ export function planOperation(input: PlanInput): QueryPlan {
         typeName: jump.entity,
         collect: new Set([type.name]),
         deps: [position.draft],
-        representation: representationOf(jump.key, jump.requires),
+        representation: representationOf(model, jump.key, jump.requires),
         errorKeys: jump.fields.map((field) => field.responseKey),
       });
     }
@@ -360,7 +363,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     collect: Set<string> | undefined,
     errorKeys: string[],
   ): Draft => {
-    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
+    for (const keyField of topFields(model, type, key)) local(keyField, fieldOf(type, keyField.name), position, out);
     return newDraft({
       graph: target,
       kind: 'entity',
@@ -369,7 +372,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       typeName: type.name,
       collect,
       deps: [position.draft],
-      representation: representationOf(key, []),
+      representation: representationOf(model, key, []),
       errorKeys,
     });
   };
@@ -776,10 +779,27 @@ function providedChild(provided: SelectionSetNode | undefined, name: string): Se
   return undefined;
 }
 
-/** The fields of a key or `@requires` set as planner fields, under internal aliases at the top. */
-function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
-  return set.selections.flatMap((selection): NormalField[] => {
-    if (selection.kind !== Kind.FIELD) throw new NotPlannable('a fragment in a key or @requires field set');
+/**
+ * The fields of a key or `@requires` set as planner selections, under internal aliases at the
+ * top. A fragment below the top (`address { ... on WorkAddress { id } }`) becomes one fragment per
+ * object type it applies to, planned like a client's; the representation sends its fields only
+ * for objects of those types (representationOf).
+ */
+function internalFields(model: SupergraphModel, type: TypeModel, set: SelectionSetNode, top: boolean): NormalSelection[] {
+  return set.selections.flatMap((selection): NormalSelection[] => {
+    if (selection.kind !== Kind.FIELD) {
+      const on = selection.kind === Kind.INLINE_FRAGMENT ? (selection.typeCondition?.name.value ?? type.name) : undefined;
+      const condition = on === undefined ? undefined : model.types.get(on);
+      if (!condition || selection.kind !== Kind.INLINE_FRAGMENT) throw new NotPlannable('a fragment spread in a key or @requires field set');
+      if (on === type.name || (type.kind === 'object' && possibleTypes(model, condition).has(type.name))) return internalFields(model, type, selection.selectionSet, top);
+      // On an object type a fragment on another type never applies (as in a client's document).
+      if (type.kind === 'object' && !top) return [];
+      if (top) throw new NotPlannable('a fragment on another type at the top of a key or @requires field set');
+      const within = possibleTypes(model, type);
+      return [...possibleTypes(model, condition)]
+        .filter((objectType) => within.has(objectType))
+        .map((objectType): NormalSelection => ({ kind: 'fragment', typeName: objectType, selections: internalFields(model, model.types.get(objectType)!, selection.selectionSet, false) }));
+    }
     const name = selection.name.value;
     if (name === '__typename') return [];
     const responseKey = top ? internalAlias(selection) : name;
@@ -790,16 +810,22 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
       // A required field can take arguments (`@requires(fields: "weight(unit: \"kg\")")`).
       ...(selection.arguments?.length ? { arguments: selection.arguments } : {}),
     };
+    const below = selection.selectionSet ? model.types.get(fieldOf(type, name).type) : undefined;
     return [
       {
         kind: 'field',
         name,
         responseKey,
         node,
-        ...(selection.selectionSet ? { selections: internalFields(selection.selectionSet, false) } : {}),
+        ...(selection.selectionSet && below ? { selections: internalFields(model, below, selection.selectionSet, false) } : {}),
       },
     ];
   });
+}
+
+/** The top of a key or `@requires` set: fields only (a fragment on the type itself is inlined). */
+function topFields(model: SupergraphModel, type: TypeModel, set: SelectionSetNode): NormalField[] {
+  return internalFields(model, type, set, true).filter((selection): selection is NormalField => selection.kind === 'field');
 }
 
 /**
@@ -842,23 +868,31 @@ function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
   return undefined;
 }
 
-function representationOf(key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
+function representationOf(model: SupergraphModel, key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
   const fields: RepresentationField[] = [];
-  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean) => {
+  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean, on: readonly string[] | undefined) => {
     for (const selection of set.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        // internalFields planned the fragment for these object types; objects of others send none of it.
+        const condition = selection.typeCondition ? model.types.get(selection.typeCondition.name.value) : undefined;
+        const types = condition ? [...possibleTypes(model, condition)].filter((name) => !on || on.includes(name)) : on;
+        add(selection.selectionSet, into, top, key, top ? undefined : types);
+        continue;
+      }
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
-      let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}) }));
+      const scope = on?.join(',');
+      let field = into.find((candidate) => candidate.name === name && candidate.on?.join(',') === scope);
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}), ...(on ? { on } : {}) }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
-        add(selection.selectionSet, below, false, key);
+        add(selection.selectionSet, below, false, key, undefined);
         field.selections = below;
       }
     }
   };
-  add(key, fields, true, true);
-  for (const set of requires) add(set, fields, true, false);
+  add(key, fields, true, true, undefined);
+  for (const set of requires) add(set, fields, true, false, undefined);
   return fields;
 }
 

@@ -19,6 +19,7 @@ import { providesFragment } from '../../../fixtures/federation/shapes/providesFr
 import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
+import { requiresFragments } from '../../../fixtures/federation/shapes/requiresFragments.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -522,6 +523,27 @@ shapeCases('entity interfaces (@key on an interface) and @interfaceObject', { su
     query: '{ search(term: "planet") { ... on Media { id stars } } }',
     expected: { data: { search: [{ id: 'b2', stars: 4 }, { id: 'm1', stars: 4 }, {}] } },
     stitchingWrong: 'stitching does not reach the @interfaceObject field from the union member and nulls Book.stars',
+  },
+]);
+
+shapeCases('a @requires with fragments on an abstract field, and an object of a hidden type', { subgraphs: requiresFragments }, [
+  {
+    name: 'each venue\'s representation carries its spot\'s own type\'s fields, and only those',
+    query: '{ venues { id capacity } }',
+    expected: { data: { venues: [{ id: 'v1', capacity: 'Main hall: 300 seats' }, { id: 'v2', capacity: 'Oak park: 1200 standing' }, { id: 'v3', capacity: 'Basement: unknown' }] } },
+  },
+  {
+    name: 'the spot of a type the client schema hides (@inaccessible) is null, without an error',
+    query: '{ venues { spot { __typename label ... on Hall { seats } } capacity } }',
+    expected: {
+      data: {
+        venues: [
+          { spot: { __typename: 'Hall', label: 'Main hall', seats: 300 }, capacity: 'Main hall: 300 seats' },
+          { spot: { __typename: 'Park', label: 'Oak park' }, capacity: 'Oak park: 1200 standing' },
+          { spot: null, capacity: 'Basement: unknown' },
+        ],
+      },
+    },
   },
 ]);
 
