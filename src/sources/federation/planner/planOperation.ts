@@ -249,6 +249,24 @@ export function planOperation(input: PlanInput): QueryPlan {
     out.add(alias ? { ...node, alias: { kind: Kind.NAME, value: alias } } : node);
   };
 
+  /** Set while `completes` tries a subgraph: no field is split there, it completes or not. */
+  let trying = false;
+  /** Whether the graph of `position` plans `field` and all below it, without splitting a field. */
+  const completes = (field: NormalField, model_: FieldModel, position: Position): boolean => {
+    const mark = drafts.length;
+    trying = true;
+    try {
+      local(field, model_, position, new Output());
+      return true;
+    } catch (error) {
+      if (error instanceof Unsatisfiable || error instanceof NotPlannable) return false;
+      throw error;
+    } finally {
+      trying = false;
+      drafts.length = mark;
+    }
+  };
+
   const planObject = (type: TypeModel, selections: NormalSelection[], at: Position): SelectionNode[] => {
     const out = new Output();
     const jumps = new Map<string, Jump>();
@@ -268,11 +286,41 @@ export function planOperation(input: PlanInput): QueryPlan {
         contextual(type, field, model_, position, out);
         return undefined;
       }
+      let accept: ((graph: string) => boolean) | undefined;
       if (isLocal(model_, field.name, position)) {
-        local(field, model_, position, out);
-        return undefined;
+        const mark = drafts.length;
+        try {
+          local(field, model_, position, out);
+          return undefined;
+        } catch (error) {
+          if (!(error instanceof Unsatisfiable) || !field.selections || model_.resolvableIn.size < 2 || trying) throw error;
+          drafts.length = mark;
+        }
+        // A shareable field whose selection this graph cannot complete (`category { id details }`,
+        // `details` only in a subgraph that has Category as a value type under Product): what this
+        // graph can give stays here, the rest goes to another subgraph resolving the field, through
+        // a key of this type; the two answers merge under the one response key.
+        const elsewhere = field.selections.filter((selection) => {
+          const trial = drafts.length;
+          try {
+            local({ ...field, selections: [selection] }, model_, position, new Output());
+            return false;
+          } catch (error) {
+            if (error instanceof Unsatisfiable) return true;
+            throw error;
+          } finally {
+            drafts.length = trial;
+          }
+        });
+        const here = field.selections.filter((selection) => !elsewhere.includes(selection));
+        if (here.length > 0) local({ ...field, selections: here }, model_, position, out);
+        const rest: NormalField = { ...field, selections: elsewhere };
+        field = rest;
+        // Only a subgraph that completes the rest by itself, or two shareable copies would hand it
+        // back and forth.
+        accept = (graph) => graph !== position.graph && completes(rest, model_, { ...position, graph, provided: undefined });
       }
-      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
+      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps, accept);
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
       const requires = requiresOf(type, field.name, entity, target);
@@ -534,9 +582,10 @@ export function planOperation(input: PlanInput): QueryPlan {
     field: FieldModel,
     position: Position,
     jumps: ReadonlyMap<string, Jump>,
+    accept?: (graph: string) => boolean,
   ): { target: string; key: SelectionSetNode; entity: string } => {
     const already = new Set([...jumps.values()].map((jump) => jump.target));
-    const candidates = [...field.resolvableIn].sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
+    const candidates = [...field.resolvableIn].filter((graph) => !accept || accept(graph)).sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
     for (const target of candidates) {
       const key = type.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
       if (key) return { target, key, entity: type.name };

@@ -20,6 +20,7 @@ import { keyHops } from '../../../fixtures/federation/shapes/keyHops.js';
 import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOwnField.js';
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { requiresFragments } from '../../../fixtures/federation/shapes/requiresFragments.js';
+import { parentEntityField } from '../../../fixtures/federation/shapes/parentEntityField.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -544,6 +545,26 @@ shapeCases('a @requires with fragments on an abstract field, and an object of a 
         ],
       },
     },
+  },
+]);
+
+shapeCases('a shareable field whose selection one subgraph completes only under its parent entity', { subgraphs: parentEntityField }, [
+  {
+    name: 'the shelf\'s position comes from layout through the book\'s key, the rest from catalog',
+    query: '{ books { id shelf { id name position { row } } } }',
+    expected: {
+      data: {
+        books: [
+          { id: 'b1', shelf: { id: 's1', name: 'Fiction', position: { row: 3 } } },
+          { id: 'b2', shelf: { id: 's2', name: 'Poetry', position: { row: 1 } } },
+        ],
+      },
+    },
+  },
+  {
+    name: 'only the position: catalog gives the keys, layout the shelf',
+    query: '{ books { shelf { position { row } } } }',
+    expected: { data: { books: [{ shelf: { position: { row: 3 } } }, { shelf: { position: { row: 1 } } }] } },
   },
 ]);
 
