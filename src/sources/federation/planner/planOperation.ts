@@ -287,14 +287,16 @@ export function planOperation(input: PlanInput): QueryPlan {
         return undefined;
       }
       let accept: ((graph: string) => boolean) | undefined;
+      let unsatisfiable: Unsatisfiable | undefined;
       if (isLocal(model_, field.name, position)) {
         const mark = drafts.length;
         try {
           local(field, model_, position, out);
           return undefined;
         } catch (error) {
-          if (!(error instanceof Unsatisfiable) || !field.selections || model_.resolvableIn.size < 2 || trying) throw error;
+          if (!(error instanceof Unsatisfiable) || !field.selections || model_.resolvableIn.size < 2 || trying || type.keys.size === 0) throw error;
           drafts.length = mark;
+          unsatisfiable = error;
         }
         // A shareable field whose selection this graph cannot complete (`category { id details }`,
         // `details` only in a subgraph that has Category as a value type under Product): what this
@@ -320,7 +322,46 @@ export function planOperation(input: PlanInput): QueryPlan {
         // back and forth.
         accept = (graph) => graph !== position.graph && completes(rest, model_, { ...position, graph, provided: undefined });
       }
-      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps, accept);
+      let choice: ReturnType<typeof chooseTarget>;
+      try {
+        choice = chooseTarget(type, field.name, model_, position, jumps, accept);
+      } catch (error) {
+        // The split found no subgraph for the rest: the field is as unsatisfiable as it was.
+        if (unsatisfiable && error instanceof NotPlannable) throw unsatisfiable;
+        throw error;
+      }
+      const selections = field.selections;
+      if (!accept && !trying && selections && selections.length > 1 && !completes(field, model_, { ...position, graph: choice.target, provided: undefined })) {
+        // No one subgraph completes the selection (`category { id name details }`: `details`
+        // only where Category is a value type, `id` elsewhere): each part goes to a subgraph that
+        // completes it, through a key from here; the answers merge under the one response key.
+        const parts = new Map<string, { choice: typeof choice; selections: NormalSelection[] }>();
+        for (const selection of selections) {
+          const part: NormalField = { ...field, selections: [selection] };
+          let to: typeof choice;
+          try {
+            to = chooseTarget(type, field.name, model_, position, jumps, (graph) => completes(part, model_, { ...position, graph, provided: undefined }));
+          } catch (error) {
+            // A part no subgraph completes alone: planned as before, the whole field to one target.
+            if (error instanceof NotPlannable || error instanceof Unsatisfiable) return join(field, choice, avoid);
+            throw error;
+          }
+          const entry = parts.get(to.target) ?? { choice: to, selections: [] };
+          entry.selections.push(selection);
+          parts.set(to.target, entry);
+        }
+        let first: Jump | undefined;
+        for (const part of parts.values()) {
+          const jump = join({ ...field, selections: part.selections }, part.choice, avoid);
+          first ??= jump;
+        }
+        return first;
+      }
+      return join(field, choice, avoid);
+    };
+
+    /** Puts `field` in the jump (one entity fetch) to `choice`'s subgraph at this position. */
+    const join = (field: NormalField, { target, key, entity }: { target: string; key: SelectionSetNode; entity: string }, avoid: Jump | undefined): Jump => {
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
       const requires = requiresOf(type, field.name, entity, target);

@@ -21,6 +21,7 @@ import { requiresOwnField } from '../../../fixtures/federation/shapes/requiresOw
 import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/interfaceObjectRequires.js';
 import { requiresFragments } from '../../../fixtures/federation/shapes/requiresFragments.js';
 import { parentEntityField } from '../../../fixtures/federation/shapes/parentEntityField.js';
+import { splitSelection } from '../../../fixtures/federation/shapes/splitSelection.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -565,6 +566,19 @@ shapeCases('a shareable field whose selection one subgraph completes only under 
     name: 'only the position: catalog gives the keys, layout the shelf',
     query: '{ books { shelf { position { row } } } }',
     expected: { data: { books: [{ shelf: { position: { row: 3 } } }, { shelf: { position: { row: 1 } } }] } },
+  },
+]);
+
+shapeCases('a field whose selection no one subgraph completes', { subgraphs: splitSelection }, [
+  {
+    name: 'the customer\'s note from one subgraph, its id from another and its name through that id',
+    query: '{ order(id: "o1") { id total customer { id name note } } }',
+    expected: { data: { order: { id: 'o1', total: 40, customer: { id: 'c7', name: 'Zoe', note: 'ring twice' } } } },
+  },
+  {
+    name: 'the same parts in the other order, under an alias',
+    query: '{ o: order(id: "o2") { buyer: customer { note name } } }',
+    expected: { data: { o: { buyer: { note: 'leave at the door', name: 'Yann' } } } },
   },
 ]);
 
