@@ -717,7 +717,10 @@ export function planOperation(input: PlanInput): QueryPlan {
     const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
     try {
       plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
-      return drafts.length - mark - 1 + (chosen ? 0 : 1);
+      // Equal requests: the plan whose later fetches ask for fewer fields (a `@provides` used,
+      // only the one type's field fetched from elsewhere), as a fraction below one request.
+      const later = drafts.slice(mark + 1).reduce((sum, draft) => sum + fieldCount(draft.selections), 0);
+      return drafts.length - mark - 1 + (chosen ? 0 : 1) + Math.min(later, 999_999) / 1_000_000;
     } catch (error) {
       if (error instanceof Unsatisfiable) return error;
       if (error instanceof NotPlannable) return undefined;
@@ -1009,6 +1012,16 @@ const typenameNode: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, val
 const typenameField: NormalField = { kind: 'field', responseKey: '__typename', name: '__typename', node: typenameNode };
 
 const REPRESENTATIONS = 'representations';
+
+/** The fields in a fetch's selections, fragments' included. */
+function fieldCount(selections: readonly SelectionNode[]): number {
+  let count = 0;
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) count++;
+    if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) count += fieldCount(selection.selectionSet.selections);
+  }
+  return count;
+}
 
 function framesOf(position: Position): Pick<Position, 'frames'> {
   return position.frames ? { frames: position.frames } : {};

@@ -22,6 +22,7 @@ import { interfaceObjectRequires } from '../../../fixtures/federation/shapes/int
 import { requiresFragments } from '../../../fixtures/federation/shapes/requiresFragments.js';
 import { parentEntityField } from '../../../fixtures/federation/shapes/parentEntityField.js';
 import { splitSelection } from '../../../fixtures/federation/shapes/splitSelection.js';
+import { providesPreferred } from '../../../fixtures/federation/shapes/providesPreferred.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -579,6 +580,15 @@ shapeCases('a field whose selection no one subgraph completes', { subgraphs: spl
     name: 'the same parts in the other order, under an alias',
     query: '{ o: order(id: "o2") { buyer: customer { note name } } }',
     expected: { data: { o: { buyer: { note: 'leave at the door', name: 'Yann' } } } },
+  },
+]);
+
+shapeCases('a shareable root field in two subgraphs, one providing what the other fetches later', { subgraphs: providesPreferred }, [
+  {
+    name: 'the provided titles are used, and only the song\'s length is fetched elsewhere',
+    query: '{ featured { id tracks { id title ... on Song { seconds } } } }',
+    expected: { data: { featured: { id: 'al1', tracks: [{ id: 't1', title: 'Overture', seconds: 201 }, { id: 't2', title: 'Ding' }] } } },
+    stitchingNotCompared: 'stitching may pick either subgraph for featured',
   },
 ]);
 
