@@ -1058,7 +1058,9 @@ function addSubtreeDependencies(drafts: readonly Draft[]): void {
       const next = queue.pop()!;
       if (next === draft || seen.has(next)) continue;
       seen.add(next);
-      queue.push(...(children.get(next) ?? []));
+      // Another fetch waiting for the same data (`aName` and `cName` both require `name`) is a
+      // peer, not part of the data: waiting for each other would be a cycle.
+      queue.push(...(children.get(next) ?? []).filter((child) => !child.waitForTrees.includes(next)));
     }
     for (const dep of seen) if (!draft.deps.includes(dep)) draft.deps.push(dep);
   }

@@ -23,6 +23,7 @@ import { requiresFragments } from '../../../fixtures/federation/shapes/requiresF
 import { parentEntityField } from '../../../fixtures/federation/shapes/parentEntityField.js';
 import { splitSelection } from '../../../fixtures/federation/shapes/splitSelection.js';
 import { providesPreferred } from '../../../fixtures/federation/shapes/providesPreferred.js';
+import { requiresPeers } from '../../../fixtures/federation/shapes/requiresPeers.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -589,6 +590,14 @@ shapeCases('a shareable root field in two subgraphs, one providing what the othe
     query: '{ featured { id tracks { id title ... on Song { seconds } } } }',
     expected: { data: { featured: { id: 'al1', tracks: [{ id: 't1', title: 'Overture', seconds: 201 }, { id: 't2', title: 'Ding' }] } } },
     stitchingNotCompared: 'stitching may pick either subgraph for featured',
+  },
+]);
+
+shapeCases('two subgraphs requiring the same field of a third', { subgraphs: requiresPeers }, [
+  {
+    name: 'both wait for the handle, not for each other',
+    query: '{ members { id badge mailbox } }',
+    expected: { data: { members: [{ id: 'p1', badge: '@ada', mailbox: 'ada@example.org' }, { id: 'p2', badge: '@linus', mailbox: 'linus@example.org' }] } },
   },
 ]);
 
