@@ -557,7 +557,12 @@ export function planOperation(input: PlanInput): QueryPlan {
         }
         // No object type of it exists here: this graph can only answer null (or fail) at this
         // position, so a field it cannot give is never needed; its __typename is asked alone.
-        if (possibleHere.length === 0) continue;
+        // Unless no route leads from here to a subgraph giving the field at all: then the
+        // operation is refused like any unsatisfiable one (Apollo's planner finds no plan).
+        if (possibleHere.length === 0) {
+          if (!mayReach(type, model_, position)) throw new Unsatisfiable(`${type.name}.${selection.name}`);
+          continue;
+        }
         for (const name of possibleHere) onType(name).push(selection);
         continue;
       }
