@@ -108,6 +108,7 @@ function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
 }
 
 interface FederationNames {
+  key: string;
   external: string;
   provides: string;
   requires: string;
@@ -138,7 +139,7 @@ function federationNames(typeDefs: DocumentNode): FederationNames | undefined {
         if (name?.kind === Kind.STRING) imported.set(name.value, alias?.kind === Kind.STRING ? alias.value : name.value);
       }
       const named = (directive: string) => (imported.get(`@${directive}`) ?? `@${prefix}__${directive}`).slice(1);
-      return { external: named('external'), provides: named('provides'), requires: named('requires') };
+      return { key: named('key'), external: named('external'), provides: named('provides'), requires: named('requires') };
     }
   }
   return undefined;
@@ -158,16 +159,33 @@ function fieldsOf(typeDefs: DocumentNode, names: FederationNames): Map<string, F
     }
     // `@external` on an object type marks each of its fields (Federation 2).
     const typeExternal = hasDirective(definition as Pick<ObjectTypeDefinitionNode, 'directives'>, names.external);
+    // A key field marked `@external` in a type extension (`extend type Product @key(fields: "id")
+    // { id: ID! @external }`) is the subgraph's own, as Apollo's composer reads it.
+    const ownKeys = definition.kind === Kind.OBJECT_TYPE_EXTENSION ? keyFieldNames(definition, names.key) : new Set<string>();
     for (const field of definition.fields ?? []) {
       fields.set(`${definition.name.value}.${field.name.value}`, {
         type: print(field.type),
-        external: typeExternal || hasDirective(field, names.external),
+        external: !ownKeys.has(field.name.value) && (typeExternal || hasDirective(field, names.external)),
         provides: fieldSet(field, names.provides),
         requires: fieldSet(field, names.requires),
       });
     }
   }
   return fields;
+}
+
+/** The top-level field names of a type's `@key` field sets. */
+function keyFieldNames(definition: Pick<ObjectTypeDefinitionNode, 'directives'>, key: string): Set<string> {
+  const names = new Set<string>();
+  for (const directive of definition.directives ?? []) {
+    if (directive.name.value !== key) continue;
+    const value = directive.arguments?.find((argument) => argument.name.value === 'fields')?.value;
+    if (value?.kind !== Kind.STRING) continue;
+    const selections = parse(`{ ${value.value} }`, { noLocation: true }).definitions[0];
+    if (selections?.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const selection of selections.selectionSet.selections) if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+  }
+  return names;
 }
 
 function hasDirective(node: Pick<FieldDefinitionNode, 'directives'>, name: string): boolean {
