@@ -84,6 +84,19 @@ describe('composeSupergraph writes the @join__fields Apollo writes', () => {
     expect(fieldLine(supergraph, 'pick')).toMatch(/^ {2}pick: (Item!|Book) @join__field\(graph: A, type: "Item!"\) @join__field\(graph: B, type: "Book"\)$/);
   });
 
+  it('keeps a key field marked @external in a type extension its own subgraph\'s, as Apollo\'s composer does', () => {
+    const supergraph = composeSupergraph([
+      { name: 'pricing', url: 'http://pricing.test/graphql', sdl: `${link('"@key", "@external"')}
+        extend type Lamp @key(fields: "sku") { sku: ID! @external cost: Int }
+        type Query { cheapest: Lamp }` },
+      { name: 'lamps', url: 'http://lamps.test/graphql', sdl: `${link('"@key"')}
+        type Lamp @key(fields: "sku") { sku: ID! label: String! }
+        type Query { lamps: [Lamp!]! }` },
+    ]);
+    // No `external: true` for pricing: it answers `cheapest { sku }` itself.
+    expect(fieldLine(supergraph, 'sku')).toBe('  sku: ID!');
+  });
+
   it('leaves a field whose subgraphs declare nothing special without @join__field, as the library does', () => {
     const supergraph = composeSupergraph([
       { name: 'a', url: 'http://a.test/graphql', sdl: `${link('"@shareable"')}

@@ -4,6 +4,7 @@ import {
   GraphQLUnionType,
   execute,
   getNamedType,
+  isAbstractType,
   getOperationAST,
   isEnumType,
   getVariableValues,
@@ -297,6 +298,7 @@ export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unkn
     return value;
   }
   const named = getNamedType(info.returnType);
+  if (isAbstractType(named)) return withoutHiddenTypes(value, info.schema);
   const hidden = isEnumType(named) ? (named.extensions[HIDDEN_ENUM_VALUES] as ReadonlySet<string> | undefined) : undefined;
   return hidden ? withoutHidden(value, hidden) : value;
 };
@@ -312,6 +314,17 @@ const HIDDEN_ENUM_VALUES = 'porticoHiddenValues';
 function withoutHidden(value: unknown, hidden: ReadonlySet<string>): unknown {
   if (Array.isArray(value)) return value.map((item) => withoutHidden(item, hidden));
   return typeof value === 'string' && hidden.has(value) ? null : value;
+}
+
+/**
+ * An object of a type the client schema does not have (`@inaccessible` there) is null, as
+ * stitching and Apollo's gateways answer it, rather than graphql-js's error naming the type.
+ */
+function withoutHiddenTypes(value: unknown, schema: GraphQLSchema): unknown {
+  if (Array.isArray(value)) return value.some((item) => withoutHiddenTypes(item, schema) !== item) ? value.map((item) => withoutHiddenTypes(item, schema)) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const name = (value as Record<string, unknown>).__typename;
+  return typeof name === 'string' && !schema.getType(name) ? null : value;
 }
 
 /**

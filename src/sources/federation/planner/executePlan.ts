@@ -311,6 +311,12 @@ function project(value: unknown, fields: readonly RepresentationField[]): unknow
   if (!isObject(value)) return value;
   const projected: Record<string, unknown> = {};
   for (const field of fields) {
+    if (field.on) {
+      // A fragment's field: only for objects of its types, which then say their type, as a
+      // gateway sends an abstract value in a representation.
+      if (typeof value.__typename !== 'string' || !field.on.includes(value.__typename)) continue;
+      projected.__typename = value.__typename;
+    }
     const inner = value[field.from];
     projected[field.name] = field.selections ? project(inner, field.selections) : inner;
   }

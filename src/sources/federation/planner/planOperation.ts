@@ -20,6 +20,7 @@ import {
   Unsatisfiable,
   defaultPlanBudget,
   normalizeSelections,
+  possibleTypes,
   type PlanBudget,
   type NormalField,
   type NormalSelection,
@@ -97,6 +98,8 @@ export interface RepresentationField {
   from: string;
   /** A key field at the top: null there means the object could not be identified (never sent). */
   key?: true;
+  /** Under a fragment (`... on WorkAddress { id }`): sent only for objects of these types. */
+  on?: readonly string[];
   selections?: readonly RepresentationField[];
 }
 
@@ -246,6 +249,24 @@ export function planOperation(input: PlanInput): QueryPlan {
     out.add(alias ? { ...node, alias: { kind: Kind.NAME, value: alias } } : node);
   };
 
+  /** Set while `completes` tries a subgraph: no field is split there, it completes or not. */
+  let trying = false;
+  /** Whether the graph of `position` plans `field` and all below it, without splitting a field. */
+  const completes = (field: NormalField, model_: FieldModel, position: Position): boolean => {
+    const mark = drafts.length;
+    trying = true;
+    try {
+      local(field, model_, position, new Output());
+      return true;
+    } catch (error) {
+      if (error instanceof Unsatisfiable || error instanceof NotPlannable) return false;
+      throw error;
+    } finally {
+      trying = false;
+      drafts.length = mark;
+    }
+  };
+
   const planObject = (type: TypeModel, selections: NormalSelection[], at: Position): SelectionNode[] => {
     const out = new Output();
     const jumps = new Map<string, Jump>();
@@ -265,11 +286,82 @@ export function planOperation(input: PlanInput): QueryPlan {
         contextual(type, field, model_, position, out);
         return undefined;
       }
+      let accept: ((graph: string) => boolean) | undefined;
+      let unsatisfiable: Unsatisfiable | undefined;
       if (isLocal(model_, field.name, position)) {
-        local(field, model_, position, out);
-        return undefined;
+        const mark = drafts.length;
+        try {
+          local(field, model_, position, out);
+          return undefined;
+        } catch (error) {
+          if (!(error instanceof Unsatisfiable) || !field.selections || model_.resolvableIn.size < 2 || trying || type.keys.size === 0) throw error;
+          drafts.length = mark;
+          unsatisfiable = error;
+        }
+        // A shareable field whose selection this graph cannot complete (`category { id details }`,
+        // `details` only in a subgraph that has Category as a value type under Product): what this
+        // graph can give stays here, the rest goes to another subgraph resolving the field, through
+        // a key of this type; the two answers merge under the one response key.
+        const elsewhere = field.selections.filter((selection) => {
+          const trial = drafts.length;
+          try {
+            local({ ...field, selections: [selection] }, model_, position, new Output());
+            return false;
+          } catch (error) {
+            if (error instanceof Unsatisfiable) return true;
+            throw error;
+          } finally {
+            drafts.length = trial;
+          }
+        });
+        const here = field.selections.filter((selection) => !elsewhere.includes(selection));
+        if (here.length > 0) local({ ...field, selections: here }, model_, position, out);
+        const rest: NormalField = { ...field, selections: elsewhere };
+        field = rest;
+        // Only a subgraph that completes the rest by itself, or two shareable copies would hand it
+        // back and forth.
+        accept = (graph) => graph !== position.graph && completes(rest, model_, { ...position, graph, provided: undefined });
       }
-      const { target, key, entity } = chooseTarget(type, field.name, model_, position, jumps);
+      let choice: ReturnType<typeof chooseTarget>;
+      try {
+        choice = chooseTarget(type, field.name, model_, position, jumps, accept);
+      } catch (error) {
+        // The split found no subgraph for the rest: the field is as unsatisfiable as it was.
+        if (unsatisfiable && error instanceof NotPlannable) throw unsatisfiable;
+        throw error;
+      }
+      const selections = field.selections;
+      if (!accept && !trying && selections && selections.length > 1 && !completes(field, model_, { ...position, graph: choice.target, provided: undefined })) {
+        // No one subgraph completes the selection (`category { id name details }`: `details`
+        // only where Category is a value type, `id` elsewhere): each part goes to a subgraph that
+        // completes it, through a key from here; the answers merge under the one response key.
+        const parts = new Map<string, { choice: typeof choice; selections: NormalSelection[] }>();
+        for (const selection of selections) {
+          const part: NormalField = { ...field, selections: [selection] };
+          let to: typeof choice;
+          try {
+            to = chooseTarget(type, field.name, model_, position, jumps, (graph) => completes(part, model_, { ...position, graph, provided: undefined }));
+          } catch (error) {
+            // A part no subgraph completes alone: planned as before, the whole field to one target.
+            if (error instanceof NotPlannable || error instanceof Unsatisfiable) return join(field, choice, avoid);
+            throw error;
+          }
+          const entry = parts.get(to.target) ?? { choice: to, selections: [] };
+          entry.selections.push(selection);
+          parts.set(to.target, entry);
+        }
+        let first: Jump | undefined;
+        for (const part of parts.values()) {
+          const jump = join({ ...field, selections: part.selections }, part.choice, avoid);
+          first ??= jump;
+        }
+        return first;
+      }
+      return join(field, choice, avoid);
+    };
+
+    /** Puts `field` in the jump (one entity fetch) to `choice`'s subgraph at this position. */
+    const join = (field: NormalField, { target, key, entity }: { target: string; key: SelectionSetNode; entity: string }, avoid: Jump | undefined): Jump => {
       // One fetch per target subgraph and position: fields with @requires share it with the
       // others (which then wait for the required data too: one request instead of two).
       const requires = requiresOf(type, field.name, entity, target);
@@ -290,7 +382,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     // graph has them, through further jumps (which the requiring fetch then waits for) otherwise.
     for (let pending = unplannedRequires(jumps); pending; pending = unplannedRequires(jumps)) {
       const requires = pending.requires[pending.requiresPlanned++]!;
-      for (const field of internalFields(requires, true)) {
+      for (const field of topFields(model, type, requires)) {
         const created = drafts.length;
         // A required field the requiring subgraph gives itself (`author`, whose `yearsOfExperience`
         // another subgraph gives) goes in an earlier fetch to that subgraph.
@@ -307,7 +399,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     out.addOnce('__typename', typenameNode);
     // (Jumps added here, for key fields another subgraph gives, are visited by this loop too.)
     for (const jump of jumps.values()) {
-      for (const field of internalFields(jump.key, true)) {
+      for (const field of topFields(model, type, jump.key)) {
         // A key field this graph lacks comes from a subgraph one key away (chooseTarget checked
         // there is one): the fetch to the target waits for it, like for a `@requires` field.
         const created = drafts.length;
@@ -325,7 +417,7 @@ export function planOperation(input: PlanInput): QueryPlan {
         typeName: jump.entity,
         collect: new Set([type.name]),
         deps: [position.draft],
-        representation: representationOf(jump.key, jump.requires),
+        representation: representationOf(model, jump.key, jump.requires),
         errorKeys: jump.fields.map((field) => field.responseKey),
       });
     }
@@ -360,7 +452,7 @@ export function planOperation(input: PlanInput): QueryPlan {
     collect: Set<string> | undefined,
     errorKeys: string[],
   ): Draft => {
-    for (const keyField of internalFields(key, true)) local(keyField, fieldOf(type, keyField.name), position, out);
+    for (const keyField of topFields(model, type, key)) local(keyField, fieldOf(type, keyField.name), position, out);
     return newDraft({
       graph: target,
       kind: 'entity',
@@ -369,7 +461,7 @@ export function planOperation(input: PlanInput): QueryPlan {
       typeName: type.name,
       collect,
       deps: [position.draft],
-      representation: representationOf(key, []),
+      representation: representationOf(model, key, []),
       errorKeys,
     });
   };
@@ -465,7 +557,12 @@ export function planOperation(input: PlanInput): QueryPlan {
         }
         // No object type of it exists here: this graph can only answer null (or fail) at this
         // position, so a field it cannot give is never needed; its __typename is asked alone.
-        if (possibleHere.length === 0) continue;
+        // Unless no route leads from here to a subgraph giving the field at all: then the
+        // operation is refused like any unsatisfiable one (Apollo's planner finds no plan).
+        if (possibleHere.length === 0) {
+          if (!mayReach(type, model_, position)) throw new Unsatisfiable(`${type.name}.${selection.name}`);
+          continue;
+        }
         for (const name of possibleHere) onType(name).push(selection);
         continue;
       }
@@ -559,9 +656,10 @@ export function planOperation(input: PlanInput): QueryPlan {
     field: FieldModel,
     position: Position,
     jumps: ReadonlyMap<string, Jump>,
+    accept?: (graph: string) => boolean,
   ): { target: string; key: SelectionSetNode; entity: string } => {
     const already = new Set([...jumps.values()].map((jump) => jump.target));
-    const candidates = [...field.resolvableIn].sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
+    const candidates = [...field.resolvableIn].filter((graph) => !accept || accept(graph)).sort((a, b) => Number(already.has(b)) - Number(already.has(a)));
     for (const target of candidates) {
       const key = type.keys.get(target)?.find((candidate) => isAvailable(type, candidate, position.graph, position.provided));
       if (key) return { target, key, entity: type.name };
@@ -652,7 +750,10 @@ export function planOperation(input: PlanInput): QueryPlan {
     const trial = newDraft({ graph, kind: 'root', step: 0, paths: [], typeName: rootType, collect: undefined, deps: [], representation: [], errorKeys: [] });
     try {
       plan(rootType, [field], { draft: trial, graph, path: [], provided: undefined });
-      return drafts.length - mark - 1 + (chosen ? 0 : 1);
+      // Equal requests: the plan whose later fetches ask for fewer fields (a `@provides` used,
+      // only the one type's field fetched from elsewhere), as a fraction below one request.
+      const later = drafts.slice(mark + 1).reduce((sum, draft) => sum + fieldCount(draft.selections), 0);
+      return drafts.length - mark - 1 + (chosen ? 0 : 1) + Math.min(later, 999_999) / 1_000_000;
     } catch (error) {
       if (error instanceof Unsatisfiable) return error;
       if (error instanceof NotPlannable) return undefined;
@@ -837,10 +938,27 @@ function providedChild(provided: SelectionSetNode | undefined, name: string): Se
   return undefined;
 }
 
-/** The fields of a key or `@requires` set as planner fields, under internal aliases at the top. */
-function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
-  return set.selections.flatMap((selection): NormalField[] => {
-    if (selection.kind !== Kind.FIELD) throw new NotPlannable('a fragment in a key or @requires field set');
+/**
+ * The fields of a key or `@requires` set as planner selections, under internal aliases at the
+ * top. A fragment below the top (`address { ... on WorkAddress { id } }`) becomes one fragment per
+ * object type it applies to, planned like a client's; the representation sends its fields only
+ * for objects of those types (representationOf).
+ */
+function internalFields(model: SupergraphModel, type: TypeModel, set: SelectionSetNode, top: boolean): NormalSelection[] {
+  return set.selections.flatMap((selection): NormalSelection[] => {
+    if (selection.kind !== Kind.FIELD) {
+      const on = selection.kind === Kind.INLINE_FRAGMENT ? (selection.typeCondition?.name.value ?? type.name) : undefined;
+      const condition = on === undefined ? undefined : model.types.get(on);
+      if (!condition || selection.kind !== Kind.INLINE_FRAGMENT) throw new NotPlannable('a fragment spread in a key or @requires field set');
+      if (on === type.name || (type.kind === 'object' && possibleTypes(model, condition).has(type.name))) return internalFields(model, type, selection.selectionSet, top);
+      // On an object type a fragment on another type never applies (as in a client's document).
+      if (type.kind === 'object' && !top) return [];
+      if (top) throw new NotPlannable('a fragment on another type at the top of a key or @requires field set');
+      const within = possibleTypes(model, type);
+      return [...possibleTypes(model, condition)]
+        .filter((objectType) => within.has(objectType))
+        .map((objectType): NormalSelection => ({ kind: 'fragment', typeName: objectType, selections: internalFields(model, model.types.get(objectType)!, selection.selectionSet, false) }));
+    }
     const name = selection.name.value;
     if (name === '__typename') return [];
     const responseKey = top ? internalAlias(selection) : name;
@@ -851,16 +969,22 @@ function internalFields(set: SelectionSetNode, top: boolean): NormalField[] {
       // A required field can take arguments (`@requires(fields: "weight(unit: \"kg\")")`).
       ...(selection.arguments?.length ? { arguments: selection.arguments } : {}),
     };
+    const below = selection.selectionSet ? model.types.get(fieldOf(type, name).type) : undefined;
     return [
       {
         kind: 'field',
         name,
         responseKey,
         node,
-        ...(selection.selectionSet ? { selections: internalFields(selection.selectionSet, false) } : {}),
+        ...(selection.selectionSet && below ? { selections: internalFields(model, below, selection.selectionSet, false) } : {}),
       },
     ];
   });
+}
+
+/** The top of a key or `@requires` set: fields only (a fragment on the type itself is inlined). */
+function topFields(model: SupergraphModel, type: TypeModel, set: SelectionSetNode): NormalField[] {
+  return internalFields(model, type, set, true).filter((selection): selection is NormalField => selection.kind === 'field');
 }
 
 /**
@@ -903,23 +1027,31 @@ function unplannedRequires(jumps: ReadonlyMap<string, Jump>): Jump | undefined {
   return undefined;
 }
 
-function representationOf(key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
+function representationOf(model: SupergraphModel, key: SelectionSetNode, requires: readonly SelectionSetNode[]): RepresentationField[] {
   const fields: RepresentationField[] = [];
-  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean) => {
+  const add = (set: SelectionSetNode, into: RepresentationField[], top: boolean, key: boolean, on: readonly string[] | undefined) => {
     for (const selection of set.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        // internalFields planned the fragment for these object types; objects of others send none of it.
+        const condition = selection.typeCondition ? model.types.get(selection.typeCondition.name.value) : undefined;
+        const types = condition ? [...possibleTypes(model, condition)].filter((name) => !on || on.includes(name)) : on;
+        add(selection.selectionSet, into, top, key, top ? undefined : types);
+        continue;
+      }
       if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
       const name = selection.name.value;
-      let field = into.find((candidate) => candidate.name === name);
-      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}) }));
+      const scope = on?.join(',');
+      let field = into.find((candidate) => candidate.name === name && candidate.on?.join(',') === scope);
+      if (!field) into.push((field = { name, from: top ? internalAlias(selection) : name, ...(top && key ? { key: true as const } : {}), ...(on ? { on } : {}) }));
       if (selection.selectionSet) {
         const below = [...(field.selections ?? [])];
-        add(selection.selectionSet, below, false, key);
+        add(selection.selectionSet, below, false, key, undefined);
         field.selections = below;
       }
     }
   };
-  add(key, fields, true, true);
-  for (const set of requires) add(set, fields, true, false);
+  add(key, fields, true, true, undefined);
+  for (const set of requires) add(set, fields, true, false, undefined);
   return fields;
 }
 
@@ -946,6 +1078,16 @@ const typenameNode: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, val
 const typenameField: NormalField = { kind: 'field', responseKey: '__typename', name: '__typename', node: typenameNode };
 
 const REPRESENTATIONS = 'representations';
+
+/** The fields in a fetch's selections, fragments' included. */
+function fieldCount(selections: readonly SelectionNode[]): number {
+  let count = 0;
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) count++;
+    if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) count += fieldCount(selection.selectionSet.selections);
+  }
+  return count;
+}
 
 function framesOf(position: Position): Pick<Position, 'frames'> {
   return position.frames ? { frames: position.frames } : {};
@@ -982,7 +1124,9 @@ function addSubtreeDependencies(drafts: readonly Draft[]): void {
       const next = queue.pop()!;
       if (next === draft || seen.has(next)) continue;
       seen.add(next);
-      queue.push(...(children.get(next) ?? []));
+      // Another fetch waiting for the same data (`aName` and `cName` both require `name`) is a
+      // peer, not part of the data: waiting for each other would be a cycle.
+      queue.push(...(children.get(next) ?? []).filter((child) => !child.waitForTrees.includes(next)));
     }
     for (const dep of seen) if (!draft.deps.includes(dep)) draft.deps.push(dep);
   }

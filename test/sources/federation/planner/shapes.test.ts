@@ -23,6 +23,11 @@ import { sharedValueRoot } from '../../../fixtures/federation/shapes/sharedValue
 import { hiddenEnumValue } from '../../../fixtures/federation/shapes/hiddenEnumValue.js';
 import { interfaceObjectSibling } from '../../../fixtures/federation/shapes/interfaceObjectSibling.js';
 import { widerFieldType } from '../../../fixtures/federation/shapes/widerFieldType.js';
+import { requiresFragments } from '../../../fixtures/federation/shapes/requiresFragments.js';
+import { parentEntityField } from '../../../fixtures/federation/shapes/parentEntityField.js';
+import { splitSelection } from '../../../fixtures/federation/shapes/splitSelection.js';
+import { providesPreferred } from '../../../fixtures/federation/shapes/providesPreferred.js';
+import { requiresPeers } from '../../../fixtures/federation/shapes/requiresPeers.js';
 import { placeholderUrl } from '../../../support/federationFixture.js';
 import { inProcessSubgraphs } from '../../../support/inProcessSubgraphs.js';
 import { createHttpClient } from '../../../../src/transport/httpClient.js';
@@ -233,10 +238,16 @@ describe('@fromContext fetches', () => {
 
 shapeCases('an entity interface with no implementing type in its subgraph', { subgraphs: interfaceWithoutTypes }, [
   {
-    name: 'a field no key leads to is never needed where only null can come back',
-    query: '{ featured { id label } archived { label } tagged { id label } }',
+    name: 'where only null can come back, the fields this subgraph has are asked, nothing else',
+    query: '{ featured { id } archived { id } tagged { id label } }',
     expected: { data: { featured: null, archived: [null, null], tagged: { id: 'a1', label: 'pinned' } } },
-    stitchingWrong: 'stitching builds an empty delegation for `label` under `archived` and fails the whole list',
+  },
+  {
+    // As Apollo's planner finds no plan for it (the peer audit's non-resolvable-interface-object).
+    name: 'a field no key leads to from there refuses the whole operation',
+    query: '{ featured { id label } tagged { id } }',
+    expected: { data: null, errors: [unsatisfiable] },
+    stitchingNotCompared: 'stitching answers featured with null and its own error',
   },
 ]);
 
@@ -578,6 +589,77 @@ shapeCases('entity interfaces (@key on an interface) and @interfaceObject', { su
     query: '{ search(term: "planet") { ... on Media { id stars } } }',
     expected: { data: { search: [{ id: 'b2', stars: 4 }, { id: 'm1', stars: 4 }, {}] } },
     stitchingWrong: 'stitching does not reach the @interfaceObject field from the union member and nulls Book.stars',
+  },
+]);
+
+shapeCases('a @requires with fragments on an abstract field, and an object of a hidden type', { subgraphs: requiresFragments }, [
+  {
+    name: 'each venue\'s representation carries its spot\'s own type\'s fields, and only those',
+    query: '{ venues { id capacity } }',
+    expected: { data: { venues: [{ id: 'v1', capacity: 'Main hall: 300 seats' }, { id: 'v2', capacity: 'Oak park: 1200 standing' }, { id: 'v3', capacity: 'Basement: unknown' }] } },
+  },
+  {
+    name: 'the spot of a type the client schema hides (@inaccessible) is null, without an error',
+    query: '{ venues { spot { __typename label ... on Hall { seats } } capacity } }',
+    expected: {
+      data: {
+        venues: [
+          { spot: { __typename: 'Hall', label: 'Main hall', seats: 300 }, capacity: 'Main hall: 300 seats' },
+          { spot: { __typename: 'Park', label: 'Oak park' }, capacity: 'Oak park: 1200 standing' },
+          { spot: null, capacity: 'Basement: unknown' },
+        ],
+      },
+    },
+  },
+]);
+
+shapeCases('a shareable field whose selection one subgraph completes only under its parent entity', { subgraphs: parentEntityField }, [
+  {
+    name: 'the shelf\'s position comes from layout through the book\'s key, the rest from catalog',
+    query: '{ books { id shelf { id name position { row } } } }',
+    expected: {
+      data: {
+        books: [
+          { id: 'b1', shelf: { id: 's1', name: 'Fiction', position: { row: 3 } } },
+          { id: 'b2', shelf: { id: 's2', name: 'Poetry', position: { row: 1 } } },
+        ],
+      },
+    },
+  },
+  {
+    name: 'only the position: catalog gives the keys, layout the shelf',
+    query: '{ books { shelf { position { row } } } }',
+    expected: { data: { books: [{ shelf: { position: { row: 3 } } }, { shelf: { position: { row: 1 } } }] } },
+  },
+]);
+
+shapeCases('a field whose selection no one subgraph completes', { subgraphs: splitSelection }, [
+  {
+    name: 'the customer\'s note from one subgraph, its id from another and its name through that id',
+    query: '{ order(id: "o1") { id total customer { id name note } } }',
+    expected: { data: { order: { id: 'o1', total: 40, customer: { id: 'c7', name: 'Zoe', note: 'ring twice' } } } },
+  },
+  {
+    name: 'the same parts in the other order, under an alias',
+    query: '{ o: order(id: "o2") { buyer: customer { note name } } }',
+    expected: { data: { o: { buyer: { note: 'leave at the door', name: 'Yann' } } } },
+  },
+]);
+
+shapeCases('a shareable root field in two subgraphs, one providing what the other fetches later', { subgraphs: providesPreferred }, [
+  {
+    name: 'the provided titles are used, and only the song\'s length is fetched elsewhere',
+    query: '{ featured { id tracks { id title ... on Song { seconds } } } }',
+    expected: { data: { featured: { id: 'al1', tracks: [{ id: 't1', title: 'Overture', seconds: 201 }, { id: 't2', title: 'Ding' }] } } },
+    stitchingNotCompared: 'stitching may pick either subgraph for featured',
+  },
+]);
+
+shapeCases('two subgraphs requiring the same field of a third', { subgraphs: requiresPeers }, [
+  {
+    name: 'both wait for the handle, not for each other',
+    query: '{ members { id badge mailbox } }',
+    expected: { data: { members: [{ id: 'p1', badge: '@ada', mailbox: 'ada@example.org' }, { id: 'p2', badge: '@linus', mailbox: 'linus@example.org' }] } },
   },
 ]);
 
