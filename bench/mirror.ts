@@ -232,7 +232,8 @@ async function main(): Promise<void> {
     console.log('p99 vs off, per block (each from one run of a few thousand samples: the noise the pooled figure averages out):');
     for (const mode of modes.filter((m) => m !== 'off')) {
       const list = summary[mode].perBlockVsOff!;
-      const sorted = [...list].sort((a, b) => a - b);
+      // A run with no measured answer (a stalled machine) has no p99: NaN, left out of the range.
+      const sorted = list.filter((ratio) => Number.isFinite(ratio)).sort((a, b) => a - b);
       console.log(`  ${mode.padEnd(8)} median ${percent(median(list))}, range ${percent(sorted[0]!)} … ${percent(sorted.at(-1)!)}: ${list.map(percent).join('  ')}`);
     }
     const judged = JUDGED.filter((mode) => modes.includes(mode));
