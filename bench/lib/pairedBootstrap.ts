@@ -1,4 +1,5 @@
 import { LatencyHistogram } from './latencyHistogram.js';
+import { mulberry32 } from './mulberry32.js';
 
 export interface RatioEstimate {
   /** The figure over all blocks pooled. */
@@ -39,16 +40,4 @@ export function pairedBootstrap(
   ratios.sort((a, b) => a - b);
   const at = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))] ?? NaN;
   return { ratio, low: at(0.025), high: at(0.975) };
-}
-
-/** A small seeded PRNG (mulberry32): the same seed draws the same blocks. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
