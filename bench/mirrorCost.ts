@@ -30,6 +30,8 @@ import { median } from './lib/report.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const MODES = ['healthy', 'failing', 'hanging', 'down'] as const;
+const VARIANTS = ['plain', 'versioned', 'mirrored'] as const;
+type Variant = (typeof VARIANTS)[number];
 const SHADOW_MODE: Record<(typeof MODES)[number], string> = { healthy: 'ok', failing: 'fail', hanging: 'hang', down: 'reset' };
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, blocks: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } } });
@@ -52,12 +54,14 @@ try {
   const transports = createSourceTransports({
     sources: {
       users: source('users'),
+      // The same versions with copying off: what the versioned path costs without a copy.
+      'users-versioned': source('users-versioned', { versions: { stable: stableUrl, shadow: shadowUrl }, mirror: { version: 'shadow', percent: 0, logSampleRate: 0 } }),
       'users-mirrored': source('users-mirrored', { versions: { stable: stableUrl, shadow: shadowUrl }, mirror: { version: 'shadow', percent: 100, logSampleRate: 0 } }),
     },
     http: http.call,
     logger: pino({ level: 'silent' }),
   });
-  const variants: Record<'plain' | 'mirrored', HttpCall> = { plain: transports.httpFor('users'), mirrored: transports.httpFor('users-mirrored') };
+  const variants: Record<Variant, HttpCall> = { plain: transports.httpFor('users'), versioned: transports.httpFor('users-versioned'), mirrored: transports.httpFor('users-mirrored') };
   const body = '{"query":"{ user(id: \\"u1\\") { id name } }"}';
   let sequence = 0;
   /** `calls` calls, `width` at a time; CPU µs per call. */
@@ -85,23 +89,30 @@ try {
     Object.entries(after).map(([result, n]) => [result, n - (before[result] ?? 0)] as const).filter(([, n]) => n > 0).map(([result, n]) => `${result} ${n}`).join(', ');
 
   await block(variants.plain);
+  await block(variants.versioned);
   console.log(`mirror cost: ${blocks} blocks of ${calls} calls per variant and shadow mode, ${width} at a time; CPU of this process per served call`);
-  console.log('shadow     plain µs  mirrored µs  added µs (median of blocks, spread)   what the copies did');
+  console.log('plain: no traffic block; versioned: the same versions, mirror percent 0; mirrored: percent 100. Added: median of per-block differences (spread)');
+  console.log('shadow     plain µs  versioned µs  mirrored µs  versioned-plain µs     mirrored-versioned µs   what the copies did');
   for (const mode of MODES) {
     await fetch(new URL('/__mode', shadowUrl), { method: 'POST', body: SHADOW_MODE[mode] });
     // Past the first failures, so the figure is the steady state (a pause, for a shadow in trouble).
     await block(variants.mirrored);
     const before = await counters();
-    const plain: number[] = [];
-    const mirrored: number[] = [];
+    const cpu: Record<Variant, number[]> = { plain: [], versioned: [], mirrored: [] };
     for (let i = 0; i < blocks; i++) {
-      const order = i % 2 === 0 ? (['plain', 'mirrored'] as const) : (['mirrored', 'plain'] as const);
-      for (const variant of order) (variant === 'plain' ? plain : mirrored).push(await block(variants[variant]));
+      // Rotated per block, so no variant always runs first or last.
+      for (let j = 0; j < VARIANTS.length; j++) {
+        const variant = VARIANTS[(i + j) % VARIANTS.length]!;
+        cpu[variant].push(await block(variants[variant]));
+      }
     }
-    const added = mirrored.map((cpu, i) => cpu - plain[i]!).sort((a, b) => a - b);
+    const added = (a: Variant, b: Variant) => {
+      const list = cpu[a].map((value, i) => value - cpu[b][i]!).sort((x, y) => x - y);
+      return `${median(list).toFixed(1).padStart(6)} (${list[0]!.toFixed(1)} … ${list.at(-1)!.toFixed(1)})`.padEnd(24);
+    };
     console.log(
-      `${mode.padEnd(9)} ${median(plain).toFixed(1).padStart(9)}  ${median(mirrored).toFixed(1).padStart(11)}  ${median(added).toFixed(1).padStart(8)} (${added[0]!.toFixed(1)} … ${added.at(-1)!.toFixed(1)})`.padEnd(72) +
-        `   ${delta(await counters(), before)}`,
+      `${mode.padEnd(9)} ${median(cpu.plain).toFixed(1).padStart(9)}  ${median(cpu.versioned).toFixed(1).padStart(12)}  ${median(cpu.mirrored).toFixed(1).padStart(11)}  ${added('versioned', 'plain')}  ${added('mirrored', 'versioned')}` +
+        `  ${delta(await counters(), before)}`,
     );
   }
   await transports.close();

@@ -30,7 +30,7 @@ import { limitHeapGrowth } from './runtime/limitHeapGrowth.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
-  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--tls-cert FILE --tls-key FILE] [--admin-host H]
+  portico serve --supergraph FILE [--port N] [--host H] [--admin-port N] [--tls-cert FILE --tls-key FILE] [--admin-host H] [--traffic FILE]
                 [--jwks-url URL --issuer ISS --audience AUD] [--default-policy public|authenticated]
                 [--max-cost N] [--timeout-ms N] [--no-breaker] [--no-retries] [--no-fallback-cache]
                 [--no-dedup] [--no-query-planner] [--plan-cache-entries N] [--plan-cache-bytes N]
@@ -92,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
       const { serveSupergraph } = await import('./runtime/serveSupergraph.js');
       const gateway = await serveSupergraph(options);
       running.push(gateway);
+      // Re-reads the supergraph and the --traffic file.
+      reloadOnHangup(gateway.portico);
       print(`supergraph ${gateway.url}`);
       if (gateway.portico.admin) print(`metrics ${gateway.portico.admin.url}/metrics`);
       break;
@@ -285,6 +287,8 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
       // TLS with HTTP/2 by ALPN and HTTP/1.1 on the same port; rotated files are picked up.
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      // Subgraphs' versions and routing (the schema of a federation source's subgraphTraffic).
+      traffic: { type: 'string' },
       'jwks-url': { type: 'string' },
       // Repeatable: an IdP may be reached under several issuer names, an API serve several apps.
       issuer: { type: 'string', multiple: true },
@@ -351,6 +355,7 @@ function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | 
     adminPort,
     adminHost: values['admin-host'],
     ...(values['tls-cert'] && values['tls-key'] ? { tls: { certFile: path.resolve(values['tls-cert']), keyFile: path.resolve(values['tls-key']) } } : {}),
+    ...(values.traffic ? { trafficFile: path.resolve(values.traffic) } : {}),
     ...(values['jwks-url'] ? { jwt: { jwksUrl: values['jwks-url'], issuer: values.issuer ?? [], audience: values.audience ?? [] } } : {}),
     defaultPolicy: policy,
     queryPlanner: !values['no-query-planner'],

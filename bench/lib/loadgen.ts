@@ -27,6 +27,15 @@ export interface LoadJob {
   durationSeconds: number;
   /** The `data` every response must carry. */
   expectedData: unknown;
+  /**
+   * Responses that arrive in the first this many seconds are checked but not measured: the
+   * connections' set-up, not the steady state. @default 0
+   */
+  skipSeconds?: number;
+  /** Return every measured latency (ms), for percentiles pooled over runs. @default false */
+  keepLatencies?: boolean;
+  /** Requests per second over all connections (autocannon's `overallRate`); unset: closed loop, as fast as answered. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -42,12 +51,15 @@ export interface LoadResult {
   /** Responses whose body was not the expected answer. */
   mismatches: number;
   firstMismatch?: string;
+  /** With `keepLatencies`: each measured response's latency in ms, in arrival order. */
+  latencies?: number[];
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const verify = createBodyVerifier(job.expectedData, ...(job.connectionBodies ?? []).map((entry) => entry.expectedData));
   const latencies: number[] = [];
   let connection = 0;
+  const measureFrom = performance.now() + (job.skipSeconds ?? 0) * 1000;
   // Without a callback autocannon returns its tracker (an EventEmitter) made thenable.
   const instance = autocannon({
     url: job.url,
@@ -58,6 +70,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     duration: job.durationSeconds,
     // A request slower than this is a failure, not a data point; 10 s is far above any healthy p99.
     timeout: 10,
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     verifyBody: (body) => verify(typeof body === 'string' ? body : (body?.toString('utf8') ?? '')),
     ...(job.connectionHeaders?.length || job.connectionBodies?.length
       ? {
@@ -71,9 +84,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       : {}),
   }) as unknown as EventEmitter & PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    if (statusCode >= 200 && statusCode < 300 && performance.now() >= measureFrom) latencies.push(responseTime);
   });
   const result = await instance;
+  const kept = job.keepLatencies ? [...latencies] : undefined;
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) =>
     latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
@@ -89,6 +103,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     timeouts: result.timeouts,
     mismatches: result.mismatches,
   };
+  if (kept) out.latencies = kept;
   const mismatch = verify.firstMismatch();
   if (mismatch !== undefined) out.firstMismatch = mismatch;
   return out;

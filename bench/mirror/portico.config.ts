@@ -1,9 +1,9 @@
-// The mirroring benchmark's deployment (bench/mirror.ts): two BFFs identical but for their source,
-// `users` plain or `users-mirrored` copying every read to a shadow, served by one gateway process
-// so both meet the same machine.
+// The mirroring benchmark's deployment (bench/mirror.ts): six BFFs identical but for their
+// source (plain; versions with mirroring off; mirroring to a healthy, hanging, failing or
+// resetting shadow), served by one gateway process so every mode meets the same machine.
 import { defineRoot } from '../../src/config/defineConfig.js';
 
 export default defineRoot(() => ({
   sources: './sources.ts',
-  bffs: ['./plain', './mirrored'],
+  bffs: ['./plain', './off', './healthy', './hanging', './failing', './down'],
 }));

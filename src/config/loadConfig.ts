@@ -91,7 +91,7 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(rootFile: string, env: Env = {}, options: LoadConfigOptions = {}): Promise<PorticoConfig> {
   // A query string makes the module loader treat the file as a new module.
-  const bust = options.fresh ? `?reload=${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : '';
+  const bust = cacheBust(options.fresh);
   const root = parse(rootConfigSchema, await importConfig(rootFile, env, bust), rootFile);
   const rootDir = path.dirname(rootFile);
 
@@ -227,6 +227,36 @@ function checkUnique(bffs: LoadedBff[], rootFile: string): void {
     }
     ports.add(bff.port);
   }
+}
+
+/**
+ * Reads one config file outside a root config (`portico serve --traffic FILE`): a JSON file, or a
+ * module whose default export is the value (or a function of the environment returning it), the
+ * way a BFF file is. Validated with `schema` and frozen; a mistake names the file and the key.
+ */
+export async function loadConfigFile<T extends z.ZodType>(schema: T, file: string, env: Env = {}, options: LoadConfigOptions = {}): Promise<z.output<T>> {
+  let value: unknown;
+  if (file.toLowerCase().endsWith('.json')) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(rel(file), '', `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(rel(file), '', `not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    value = await importConfig(file, env, cacheBust(options.fresh));
+  }
+  return deepFreeze(parse(schema, value, file));
+}
+
+/** A query string that makes `import()` read a module afresh (a reload), or '' to take the cached one. */
+function cacheBust(fresh: boolean | undefined): string {
+  return fresh ? `?reload=${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : '';
 }
 
 async function importConfig(file: string, env: Env, bust = ''): Promise<unknown> {

@@ -16,7 +16,7 @@ import { routesSchema } from './routesSchema.js';
 import { trustedDocumentsSchema } from './trustedDocumentsSchema.js';
 import { redisEventsSourceSchema } from './redisEventsSourceSchema.js';
 import { bffSubscriptionsSchema, processSubscriptionsSchema, upstreamSubscriptionsSchema } from './subscriptionsSchema.js';
-import { trafficSchema } from './trafficSchema.js';
+import { subgraphTrafficSchema, trafficSchema } from './trafficSchema.js';
 import { uploadsSchema } from './uploadsSchema.js';
 import { bffHeadersSchema, sourceClaimsSchema, sourceHeadersSchema } from './headersSchema.js';
 import { accessLogSchema, fleetSchema, reloadSchema, requestMetricsSchema, shutdownSchema, tracingSchema } from './operationsSchema.js';
@@ -96,7 +96,7 @@ export const federationSourceSchema = z.strictObject({
    * `traffic` block of a GraphQL source, each version the URL of a build of that subgraph
    * (src/config/trafficSchema.ts, docs/traffic.md). @example { inventory: { versions: { stable: 'http://inventory/graphql', canary: 'http://inventory-next/graphql' }, weights: { stable: 95, canary: 5 } } }
    */
-  subgraphTraffic: z.record(z.string(), trafficSchema).optional(),
+  subgraphTraffic: subgraphTrafficSchema.optional(),
 }).refine((s) => (s.subgraphs === undefined) !== (s.supergraph === undefined), {
   error: 'give exactly one of "subgraphs" or "supergraph"',
 }).superRefine((s, ctx) => {

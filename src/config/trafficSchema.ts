@@ -142,6 +142,12 @@ export const trafficSchema = z
     }
   });
 
+/**
+ * A federation's subgraphs' versions, by subgraph name: a federation source's `subgraphTraffic`,
+ * and the file `portico serve --traffic FILE` reads (docs/serve.md).
+ */
+export const subgraphTrafficSchema = z.record(z.string(), trafficSchema);
+
 export type TrafficConfig = z.infer<typeof trafficSchema>;
 export type TrafficMatch = z.infer<typeof trafficMatchSchema>;
 export type RollbackConfig = z.infer<typeof rollbackSchema>;

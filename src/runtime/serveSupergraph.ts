@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Env } from '../config/loadConfig.js';
+import { loadConfigFile, type Env } from '../config/loadConfig.js';
+import { subgraphTrafficSchema } from '../config/trafficSchema.js';
 import { readSupergraphFile } from '../sources/federation/buildSupergraphSchema.js';
 import { startPortico, type Portico } from './startPortico.js';
 import { supergraphConfig, type SupergraphConfigOptions } from './supergraphConfig.js';
@@ -13,6 +14,12 @@ export interface ServeSupergraphOptions extends Omit<SupergraphConfigOptions, 's
   dedupeInFlight?: boolean;
   /** OTEL_* tracing settings are read from here. @default {} */
   env?: Env;
+  /**
+   * `--traffic FILE`: subgraphs' versions, rules, rollback and mirroring by subgraph name, the
+   * schema of a federation source's `subgraphTraffic` (JSON, or a module default-exporting it).
+   * Re-read with the supergraph on a reload (SIGHUP). @default none
+   */
+  trafficFile?: string | undefined;
 }
 
 export interface ServedSupergraph {
@@ -31,9 +38,13 @@ export interface ServedSupergraph {
  * with each subgraph's breaker, and `/metrics` on the admin port. docs/serve.md has the defaults.
  */
 export async function serveSupergraph(options: ServeSupergraphOptions): Promise<ServedSupergraph> {
-  const { logger, dedupeInFlight, env, ...flags } = options;
-  const supergraphSdl = await readSupergraphFile(options.file);
-  const config = supergraphConfig({ ...flags, supergraphSdl, env: env ?? {} });
-  const portico = await startPortico(config, { logger, ...(dedupeInFlight === undefined ? {} : { httpClient: { dedupeInFlight } }) });
+  const { logger, dedupeInFlight, env, trafficFile, ...flags } = options;
+  // Read afresh on a reload: a changed rule or weight applies without a restart (docs/traffic.md).
+  const load = async (fresh: boolean) => {
+    const supergraphSdl = await readSupergraphFile(options.file);
+    const traffic = trafficFile === undefined ? undefined : { file: trafficFile, subgraphs: await loadConfigFile(subgraphTrafficSchema, trafficFile, env ?? {}, { fresh }) };
+    return supergraphConfig({ ...flags, supergraphSdl, env: env ?? {}, traffic });
+  };
+  const portico = await startPortico(await load(false), { logger, loadConfig: () => load(true), ...(dedupeInFlight === undefined ? {} : { httpClient: { dedupeInFlight } }) });
   return { url: portico.bffs[0]!.url, portico, close: (graceMs) => portico.close(graceMs) };
 }

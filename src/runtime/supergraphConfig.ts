@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import { ConfigError } from '../config/configError.js';
+import { parse as parseSdl } from 'graphql';
+import { ConfigError, displayPath } from '../config/configError.js';
+import type { TrafficConfig } from '../config/trafficSchema.js';
+import { joinGraphValues } from '../sources/federation/addMissingJoinFields.js';
 import type { Env, LoadedBff, LoadedSource, PorticoConfig } from '../config/loadConfig.js';
 import { resolveTracing } from '../config/operationsSchema.js';
 import { bffSchema, rootConfigSchema, sourceSchema } from '../config/schema.js';
@@ -51,6 +54,11 @@ export interface SupergraphConfigOptions {
   tls?: { certFile: string; keyFile: string } | undefined;
   /** For OTEL_* tracing settings. */
   env?: Env;
+  /**
+   * Versions of subgraphs and how calls are routed among them, by subgraph name, read from
+   * `--traffic FILE` (docs/serve.md, docs/traffic.md). @default none: each subgraph is its one URL
+   */
+  traffic?: { file: string; subgraphs: Readonly<Record<string, TrafficConfig>> } | undefined;
   /** The query planner's cache bounds and planning budget (src/config/plannerSchema.ts). @default the config defaults */
   planner?: z.input<typeof plannerSchema> | undefined;
 }
@@ -92,6 +100,7 @@ export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfi
       kind: 'federation',
       supergraph: options.file,
       queryPlanner: options.queryPlanner ?? true,
+      ...(options.traffic ? { subgraphTraffic: subgraphTrafficFor(options.traffic, options.supergraphSdl) } : {}),
       resilience: {
         ...(transport.timeoutMs === undefined ? {} : { timeoutMs: transport.timeoutMs }),
         ...(transport.breaker === false ? { breaker: { enabled: false } } : {}),
@@ -135,10 +144,22 @@ export function supergraphConfig(options: SupergraphConfigOptions): PorticoConfi
     shutdown: root.shutdown,
     reload: root.reload,
     fleet: root.fleet,
-    files: [options.file],
+    files: options.traffic ? [options.file, options.traffic.file] : [options.file],
   };
   if (options.adminPort !== undefined) config.admin = { host: options.adminHost ?? '127.0.0.1', port: options.adminPort };
   return config;
+}
+
+/**
+ * The traffic file's blocks, once every subgraph it names is one of the supergraph's: a typo in a
+ * name is reported against the traffic file, not discovered as a subgraph that never routes.
+ */
+function subgraphTrafficFor(traffic: NonNullable<SupergraphConfigOptions['traffic']>, supergraphSdl: string): Record<string, TrafficConfig> {
+  const names = [...joinGraphValues(parseSdl(supergraphSdl)).keys()];
+  for (const name of Object.keys(traffic.subgraphs)) {
+    if (!names.includes(name)) throw new ConfigError(displayPath(traffic.file), name, `no subgraph named "${name}" in the supergraph (subgraphs: ${names.join(', ')})`);
+  }
+  return { ...traffic.subgraphs };
 }
 
 /** Parses with a config schema; an issue is reported against the flag that set the key. */

@@ -91,17 +91,39 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
   let judge: RollbackJudge | undefined;
   let mirror: ShadowMirror | undefined;
   let fingerprint = '';
+  // Everything a call needs, resolved once per traffic block (start): per call, a route is a map
+  // lookup at most, and a call with no rules and no weights does not even build the routing facts.
+  let routes = new Map<string, Route>();
+  let primaryRoute: Route;
+  let routed = false;
+  let shadowVersion: string | undefined;
+
+  // Metric children bound once per version, across reloads: resolving labels per call is
+  // measurable on every call (docs/traffic.md, "What a version costs a call").
+  const series = new Map<string, RouteSeries>();
+  const seriesOf = (version: string): RouteSeries | undefined => {
+    let bound = series.get(version);
+    if (!bound && metrics) {
+      bound = { success: metrics.calls.labels({ source, version, outcome: 'success' }), error: metrics.calls.labels({ source, version, outcome: 'error' }), duration: metrics.callDuration.labels({ source, version }) };
+      series.set(version, bound);
+    }
+    return bound;
+  };
 
   const start = () => {
     withdrawn = new Map();
     fingerprint = createHash('sha256').update(JSON.stringify(traffic)).digest('hex').slice(0, 16);
     judge = traffic.rollback ? createRollbackJudge({ config: traffic.rollback, primary: traffic.primary, now }) : undefined;
+    routes = new Map(Object.entries(traffic.versions).map(([version, url]) => [version, { version, url, call: transportFor(version), series: seriesOf(version) }]));
+    primaryRoute = routes.get(traffic.primary)!;
+    routed = traffic.rules.length > 0 || traffic.weights !== undefined;
     // Copies in flight to the previous shadow are abandoned: compared under a config that changed.
     void mirror?.close();
-    const shadow = traffic.mirror?.version;
+    shadowVersion = traffic.mirror?.version;
+    const shadow = shadowVersion;
     mirror =
       traffic.mirror && shadow
-        ? createShadowMirror({ source, config: traffic.mirror, tls: options.tls, logger, metrics, now, random, addressOf: (url) => readdress(url, shadow) })
+        ? createShadowMirror({ source, config: traffic.mirror, tls: options.tls, logger, metrics, now, random, addressOf: (url) => readdress(url, routes.get(shadow)!.url) })
         : undefined;
     publishWeights();
   };
@@ -124,30 +146,21 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
     }
   }
 
-  const readdress = (url: string, version: string): string => {
-    const target = traffic.versions[version]!;
-    if (baseUrl === undefined) return target;
+  // A GraphQL source's calls are all to its URL: the common case is one comparison, no new string.
+  const readdress = (url: string, target: string): string => {
+    if (baseUrl === undefined || url === baseUrl) return target;
     return url.startsWith(baseUrl) ? target + url.slice(baseUrl.length) : url;
   };
 
-  // Bound once per version: resolving labels per call (hashing them) is measurable on every call.
-  const series = new Map<string, { success: { inc(): void }; error: { inc(): void }; duration: { observe(value: number): void } }>();
-  const seriesOf = (version: string) => {
-    let bound = series.get(version);
-    if (!bound && metrics) {
-      bound = { success: metrics.calls.labels({ source, version, outcome: 'success' }), error: metrics.calls.labels({ source, version, outcome: 'error' }), duration: metrics.callDuration.labels({ source, version }) };
-      series.set(version, bound);
-    }
-    return bound;
-  };
-
-  const record = (version: string, failed: boolean, latencyMs: number) => {
-    const bound = seriesOf(version);
+  const record = (route: Route, failed: boolean, latencyMs: number) => {
+    const bound = route.series;
     if (bound) {
       (failed ? bound.error : bound.success).inc();
       bound.duration.observe(latencyMs / 1000);
     }
-    const verdict = judge?.record(version, { failed, latencyMs });
+    if (!judge) return;
+    const version = route.version;
+    const verdict = judge.record(version, { failed, latencyMs });
     if (!verdict || withdrawn.has(version)) return;
     withdrawn.set(version, { at: now(), verdict });
     metrics?.rollbacks.inc({ source, version, reason: verdict.reason });
@@ -160,22 +173,24 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
   };
 
   const call: HttpCall = async (request) => {
-    const choice = chooseVersion(source, traffic, factsOf(request), withdrawn, random);
-    const version = choice.version;
-    const shadow = traffic.mirror?.version;
+    // Without rules or weights every call goes to the primary (which is never withdrawn).
+    const route = routed ? routes.get(chooseVersion(source, traffic, new CallFacts(request), withdrawn, random).version)! : primaryRoute;
     // Reads only; never a copy of the shadow's own call, nor to a shadow that was rolled back.
-    const copy = mirror && request.idempotent === true && version !== shadow && !withdrawn.has(shadow!) ? mirror.offer(request, version) : undefined;
+    const copy =
+      mirror !== undefined && request.idempotent === true && route.version !== shadowVersion && (withdrawn.size === 0 || !withdrawn.has(shadowVersion!))
+        ? mirror.offer(request, route.version)
+        : undefined;
     const startedAt = now();
     let response: UpstreamResponse;
     try {
-      response = await transportFor(version)({ ...request, url: readdress(request.url, version), version });
+      response = await route.call({ ...request, url: readdress(request.url, route.url), version: route.version });
     } catch (error) {
       // A caller that went away says nothing about the version.
-      if (!request.signal?.aborted) record(version, true, now() - startedAt);
+      if (!request.signal?.aborted) record(route, true, now() - startedAt);
       copy?.served(undefined);
       throw error;
     }
-    record(version, response.status >= 500, now() - startedAt);
+    record(route, response.status >= 500, now() - startedAt);
     copy?.served(response);
     return response;
   };
@@ -218,14 +233,34 @@ export function createVersionRouter(options: VersionRouterOptions): VersionRoute
   };
 }
 
-/** What routing may read of a call: the verified principal, and the client's headers for `header` rules. */
-function factsOf(request: UpstreamRequest): RoutingFacts {
-  const scope = request.scope;
-  return {
-    principal: scope?.principal,
-    header(name) {
-      const value = scope?.requestHeaders?.[name];
-      return Array.isArray(value) ? value[0] : value;
-    },
-  };
+/** A version's metric children, bound once. */
+interface RouteSeries {
+  success: { inc(): void };
+  error: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
+/** One version as a call uses it, resolved when a traffic block is applied. */
+interface Route {
+  version: string;
+  /** The version's URL (a REST source's base URL). */
+  url: string;
+  /** The version's own transport chain. */
+  call: HttpCall;
+  series: RouteSeries | undefined;
+}
+
+/**
+ * What routing may read of a call: the verified principal, and the client's headers for `header`
+ * rules. A class, so a routed call costs one small object and no closure.
+ */
+class CallFacts implements RoutingFacts {
+  readonly principal: RoutingFacts['principal'];
+  constructor(private readonly request: UpstreamRequest) {
+    this.principal = request.scope?.principal;
+  }
+  header(name: string): string | undefined {
+    const value = this.request.scope?.requestHeaders?.[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
 }

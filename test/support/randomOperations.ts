@@ -9,6 +9,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
+import { mulberry32 } from '../../bench/lib/mulberry32.js';
 
 /** Argument sets per field coordinate (`Query.user`); a field with required arguments not listed is never selected. */
 export type ArgumentTable = Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
@@ -92,16 +93,4 @@ export function randomOperations(schema: GraphQLSchema, options: RandomOperation
     if (parts.length > 0) documents.push(`{ ${parts.join(' ')} }`);
   }
   return documents;
-}
-
-/** A small seeded PRNG (public domain), so a failing document is found again from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -103,7 +103,7 @@ export function joinField(field: FieldInGraph & { graph: string }, typesDiffer: 
 }
 
 /** Subgraph name → its `join__Graph` value, from `@join__graph(name:)` (never the value's spelling). */
-function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
+export function joinGraphValues(supergraph: DocumentNode): Map<string, string> {
   const graphs = new Map<string, string>();
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;

@@ -1,4 +1,4 @@
 import { defineBff } from '../../../src/config/defineConfig.js';
 import { benchBff } from '../benchBff.js';
 
-export default defineBff(() => benchBff('bench-mirrored', 'users-mirrored'));
+export default defineBff(() => benchBff('bench-failing', 'users-failing'));

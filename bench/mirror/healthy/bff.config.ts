@@ -1,0 +1,4 @@
+import { defineBff } from '../../../src/config/defineConfig.js';
+import { benchBff } from '../benchBff.js';
+
+export default defineBff(() => benchBff('bench-healthy', 'users-healthy'));
