@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([orders?.stop(), products?.stop(), inventory?.stop(), idp?.stop()]);
+  await Promise.all([orders?.release(), products?.release(), inventory?.release(), idp?.stop()]);
 });
 beforeEach(async () => {
   await Promise.all([orders.reset(), products.reset(), inventory.reset()]);

@@ -7,7 +7,7 @@ let users: SubgraphHandle;
 beforeAll(async () => {
   [products, users] = await Promise.all([startSubgraph('products'), startSubgraph('users')]);
 });
-afterAll(() => Promise.all([products.stop(), users.stop()]));
+afterAll(() => Promise.all([products.release(), users.release()]));
 beforeEach(() => Promise.all([products.reset(), users.reset()]));
 
 const getProduct = (id = 'p1', headers: Record<string, string> = {}) =>

@@ -5,7 +5,7 @@ let inventory: SubgraphHandle;
 beforeAll(async () => {
   inventory = await startSubgraph('inventory');
 });
-afterAll(() => inventory.stop());
+afterAll(() => inventory.release());
 
 describe('inventory subgraph (REST, per id only)', () => {
   it('serves the stock of one product, (j*7)%25 available', async () => {

@@ -8,7 +8,7 @@ let products: SubgraphHandle;
 beforeAll(async () => {
   [orders, products] = await Promise.all([startSubgraph('orders'), startSubgraph('products')]);
 });
-afterAll(() => Promise.all([orders.stop(), products.stop()]));
+afterAll(() => Promise.all([orders.release(), products.release()]));
 beforeEach(() => orders.reset());
 
 async function query<T = any>(source: string, variables?: Record<string, unknown>): Promise<T> {

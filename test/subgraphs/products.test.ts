@@ -5,7 +5,7 @@ let products: SubgraphHandle;
 beforeAll(async () => {
   products = await startSubgraph('products');
 });
-afterAll(() => products.stop());
+afterAll(() => products.release());
 beforeEach(() => products.reset());
 
 async function get(path: string): Promise<{ status: number; body: any }> {

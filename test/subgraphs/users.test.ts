@@ -7,7 +7,7 @@ let users: SubgraphHandle;
 beforeAll(async () => {
   users = await startSubgraph('users');
 });
-afterAll(() => users.stop());
+afterAll(() => users.release());
 
 async function query<T = any>(source: string, variables?: Record<string, unknown>): Promise<T> {
   const response = await fetch(users.url, {

@@ -31,6 +31,13 @@ export interface SubgraphHandle {
   setResponseHeaders(headers: Record<string, string>): Promise<Record<string, string>>;
   /** SIGTERM, then SIGKILL if the process has not exited within 5 s. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Done with it for this file: the process stays up, idle in this worker, and the next
+   * `startSubgraph` of the same name and environment takes it after a reset (seed data, start
+   * knobs, counters zero) instead of spawning and compiling a new one. Stopped instead if it has
+   * exited or cannot be reset. Tests that need the process gone call `stop`.
+   */
+  release(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -58,9 +65,33 @@ function installExitHook(): void {
   });
 }
 
+// Released subgraphs, per name and environment, waiting for the next file in this worker (files
+// share workers: vitest.config.ts isolate false). Starting one costs seconds of a loaded core
+// (node, tsx, graphql); a reset costs one loopback round trip.
+const idle = new Map<string, SubgraphHandle[]>();
+const poolKey = (name: ServiceName, env: Record<string, string>) =>
+  `${name} ${JSON.stringify(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)))}`;
+
+/** An idle subgraph of this key, reset to its start state, or undefined if none can be. */
+async function takeIdle(key: string): Promise<SubgraphHandle | undefined> {
+  const waiting = idle.get(key);
+  for (let handle = waiting?.pop(); handle; handle = waiting?.pop()) {
+    try {
+      await handle.reset();
+      // A request or stream of an earlier file still open would count in this file's stats.
+      const { inFlight, openStreams } = await handle.stats();
+      if (inFlight === 0 && openStreams === 0) return handle;
+    } catch {
+      // Exited or unreachable: start a fresh one instead.
+    }
+    await handle.stop();
+  }
+  return undefined;
+}
+
 /**
- * Spawns one demo subgraph on a free port and resolves once it prints `READY <name> <url>`.
- * Rejects with the child's stderr if it exits or stays silent first.
+ * One demo subgraph on a free port: an idle one released by an earlier file in this worker (reset
+ * to its start state), else a new process (`spawnSubgraph`).
  */
 export async function startSubgraph(
   name: ServiceName,
@@ -68,6 +99,14 @@ export async function startSubgraph(
   env: Record<string, string> = {},
   options: StartSubgraphOptions = {},
 ): Promise<SubgraphHandle> {
+  return (await takeIdle(poolKey(name, env))) ?? spawnSubgraph(name, env, options);
+}
+
+/**
+ * Spawns one demo subgraph on a free port and resolves once it prints `READY <name> <url>`.
+ * Rejects with the child's stderr if it exits or stays silent first.
+ */
+async function spawnSubgraph(name: ServiceName, env: Record<string, string>, options: StartSubgraphOptions): Promise<SubgraphHandle> {
   installExitHook();
   // tsx as a loader keeps `process.execPath` as the binary, so the child is this exact node.
   // The stdin pipe is for --exit-with-stdin: if this process dies by SIGKILL, the exit hook never
@@ -159,7 +198,7 @@ export async function startSubgraph(
     return stopping;
   };
 
-  return {
+  const handle: SubgraphHandle = {
     name,
     url,
     baseUrl,
@@ -172,8 +211,16 @@ export async function startSubgraph(
     reset: () => admin<FaultKnobs>('POST', 'reset'),
     setResponseHeaders: (headers) => admin<Record<string, string>>('POST', 'response-headers', headers),
     stop,
+    async release() {
+      if (stopping || child.exitCode !== null || child.signalCode !== null) return stop();
+      const key = poolKey(name, env);
+      const waiting = idle.get(key) ?? [];
+      if (!waiting.includes(handle)) waiting.push(handle);
+      idle.set(key, waiting);
+    },
     [Symbol.asyncDispose]: stop,
   };
+  return handle;
 }
 
 /** Starts all four demo subgraphs in parallel; if one fails to start, the others are stopped. */
@@ -195,9 +242,10 @@ export async function startAllSubgraphs(
     orders,
     products,
     inventory,
-    // A symbol key, so Object.values(set) still lists only the four handles.
+    // A symbol key, so Object.values(set) still lists only the four handles. Released, not
+    // stopped: the next file's set takes them (a handle a test stopped is not taken back).
     [Symbol.asyncDispose]: async () => {
-      await Promise.all(started.map((handle) => handle.stop()));
+      await Promise.all(started.map((handle) => handle.release()));
     },
   };
 }

@@ -25,7 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await http?.close();
-  await Promise.all([stable?.stop(), canary?.stop()]);
+  await Promise.all([stable?.release(), canary?.release()]);
 });
 beforeEach(async () => {
   await Promise.all([stable.reset(), canary.reset()]);

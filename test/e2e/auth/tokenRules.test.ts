@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([idp?.stop(), users?.stop(), redis?.stop()]);
+  await Promise.all([idp?.stop(), users?.release(), redis?.stop()]);
 });
 beforeEach(() => users.reset());
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
 }, CLI_TIMEOUT_MS);
 afterAll(async () => {
   await gateway?.stop();
-  await Promise.all([orders?.stop(), extensions?.stop()]);
+  await Promise.all([orders?.release(), extensions?.stop()]);
   await rm(dir, { recursive: true, force: true });
 });
 

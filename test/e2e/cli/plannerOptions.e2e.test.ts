@@ -39,7 +39,7 @@ describe('a BFF\'s planner options from its config (the BFF planner: users and o
   });
   afterAll(async () => {
     await portico?.close(0);
-    await Promise.all([users?.stop(), orders?.stop()]);
+    await Promise.all([users?.release(), orders?.release()]);
   });
 
   it('refuses an operation over planner.planBudget.maxFields with QUERY_PLAN_TOO_LARGE before any source is called', async () => {

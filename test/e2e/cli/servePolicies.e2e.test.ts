@@ -47,7 +47,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await gateway?.stop();
-  await Promise.all([idp?.stop(), orders?.stop(), media?.stop()]);
+  await Promise.all([idp?.stop(), orders?.release(), media?.stop()]);
 });
 
 const bearer = async () => ({ authorization: `Bearer ${await idp.issue({ aud: AUDIENCE })}` });

@@ -57,7 +57,7 @@ describe('portico start with a broken config', () => {
 
 describe('portico start with an unreachable source', () => {
   let products: SubgraphHandle;
-  afterAll(async () => products?.stop());
+  afterAll(async () => products?.release());
 
   it('starts degraded: fields of the down source fail at their paths, the rest is served', async () => {
     // The catalogue and a user's public profile: fields an anonymous caller may read.

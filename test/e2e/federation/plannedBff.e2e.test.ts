@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await orders?.stop();
+  await orders?.release();
 });
 beforeEach(async () => {
   await orders.reset();

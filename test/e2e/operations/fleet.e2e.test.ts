@@ -39,7 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all((fleet ?? []).map((instance) => instance.process.stop()));
-  await users?.stop();
+  await users?.release();
   await redis?.stop();
 });
 

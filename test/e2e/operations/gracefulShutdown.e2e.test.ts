@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gateway?.stop();
-  await users?.stop();
+  await users?.release();
 });
 
 const auth = () => ({ authorization: `Bearer ${bearer}` });

@@ -42,7 +42,7 @@ beforeAll(async () => {
     .sign(new TextEncoder().encode(SECRET));
 });
 afterAll(async () => {
-  await users?.stop();
+  await users?.release();
 });
 beforeEach(async () => {
   await users.reset();

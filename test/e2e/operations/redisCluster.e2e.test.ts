@@ -50,7 +50,7 @@ beforeAll(async () => {
 }, 150_000);
 afterAll(async () => {
   await Promise.all((fleet ?? []).map((instance) => instance.process.stop()));
-  await Promise.all([users?.stop(), cluster?.stop()]);
+  await Promise.all([users?.release(), cluster?.stop()]);
 });
 
 describe('three gateways on a Redis Cluster', () => {

@@ -66,7 +66,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await Promise.all((gateways ?? []).map((gateway) => gateway.portico.close(0)));
-  await Promise.all([users?.stop(), sentinel?.stop()]);
+  await Promise.all([users?.release(), sentinel?.stop()]);
 });
 
 interface Answer {

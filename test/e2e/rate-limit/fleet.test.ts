@@ -38,7 +38,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all(gateways.map((gateway) => gateway.stop()));
-  await Promise.all([users?.stop(), redis?.stop()]);
+  await Promise.all([users?.release(), redis?.stop()]);
 });
 
 /** PER_GATEWAY requests to each gateway, the three gateways at once; the statuses by gateway. */

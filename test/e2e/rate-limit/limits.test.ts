@@ -63,7 +63,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([users?.stop(), redis?.stop(), idp?.stop()]);
+  await Promise.all([users?.release(), redis?.stop(), idp?.stop()]);
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

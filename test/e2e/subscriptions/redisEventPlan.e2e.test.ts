@@ -71,7 +71,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await Promise.all([plan?.close(0), stitch?.close(0)]);
-  await Promise.all([users?.stop(), redis?.stop()]);
+  await Promise.all([users?.release(), redis?.stop()]);
 });
 
 const urlOf = (portico: Portico) => portico.bffs.find((bff) => bff.name === 'app')!.url;

@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(instances.map((instance) => instance.close(0)));
   instances = [];
-  await Promise.all([stable?.stop(), canary?.stop(), redis?.stop()]);
+  await Promise.all([stable?.release(), canary?.release(), redis?.stop()]);
 });
 
 async function ask(instance: Portico, sub: string): Promise<void> {

@@ -52,7 +52,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([stable?.stop(), canary?.stop()]);
+  await Promise.all([stable?.release(), canary?.release()]);
 });
 beforeEach(async () => {
   await Promise.all([stable.reset(), canary.reset()]);

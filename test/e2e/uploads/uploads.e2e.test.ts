@@ -47,7 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await gateway?.stop();
-  await users?.stop();
+  await users?.release();
 });
 beforeEach(async () => {
   await users.reset();

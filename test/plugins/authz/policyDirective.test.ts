@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await users?.stop();
+  await users?.release();
 });
 beforeEach(async () => {
   calls().length = 0;

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([users?.stop(), orders?.stop(), idp?.stop()]);
+  await Promise.all([users?.release(), orders?.release(), idp?.stop()]);
 });
 
 const documented: [bff: string, name: string, query: string, variables: Record<string, unknown> | undefined, cost: number][] = [

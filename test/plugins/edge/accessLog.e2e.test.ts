@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await users?.stop();
+  await users?.release();
 });
 beforeEach(async () => {
   await users.reset();

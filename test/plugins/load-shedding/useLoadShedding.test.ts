@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await portico?.close(0);
-  await Promise.all([users?.stop(), products?.stop()]);
+  await Promise.all([users?.release(), products?.release()]);
 });
 
 /** Three normal operations hang at products and hold the three slots normal work may use. */

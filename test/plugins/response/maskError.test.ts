@@ -85,7 +85,7 @@ describe('upstream details on a real gateway', () => {
   });
   afterAll(async () => {
     await portico?.close(0);
-    await Promise.all([idp?.stop(), users?.stop()]);
+    await Promise.all([idp?.stop(), users?.release()]);
   });
 
   it('never shows a subgraph\'s own error text: the client gets SUBGRAPH_ERROR at the path, the log gets the text', async () => {

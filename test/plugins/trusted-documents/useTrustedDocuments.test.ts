@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portico?.close(0);
-  await products?.stop();
+  await products?.release();
   if (work) await rm(work, { recursive: true, force: true });
 });
 beforeEach(async () => {
