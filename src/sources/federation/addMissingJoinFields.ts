@@ -39,31 +39,45 @@ export interface FieldInGraph {
  * Apollo's composer (composition-js `merging/merge.ts`, `needsJoinField`/`addJoinField`) writes a
  * `@join__field` for every subgraph defining the field as soon as one of them marks it
  * `@external` or gives it `@provides` or `@requires`, with `external: true`, `provides:`,
- * `requires:` and, when the subgraphs' types differ, `type:`. This does the same for exactly the
- * fields left without any `@join__field`; every other line of the supergraph stays as the library
+ * `requires:` and, when the subgraphs' types differ, `type:` (a field whose subgraphs type it
+ * differently gets them too, marked or not). This does the same for exactly the fields left
+ * without any `@join__field` (their type widened after: widenFieldTypes.ts); every other line of the supergraph stays as the library
  * printed it. Subgraphs without a Federation 2 `@link` are left to the library (Federation 1's
  * implicit externals are its business).
  */
 export function addMissingJoinFields(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
   const declared = declaredFields(supergraph, subgraphs);
-  const edits: { at: number; text: string }[] = [];
+  const edits: SdlEdit[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
       if (field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
       const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
-      if (!inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
       const type = print(field.type);
       const typesDiffer = inGraphs.some((f) => f.type !== type);
+      if (!typesDiffer && !inGraphs.some((f) => f.external || f.provides !== undefined || f.requires !== undefined)) continue;
       // The library lists graphs in join__Graph order; so does this.
       inGraphs.sort((a, b) => (a.graph < b.graph ? -1 : a.graph > b.graph ? 1 : 0));
       const directives = inGraphs.map((f) => print(joinField(f, typesDiffer)));
-      edits.push({ at: (field.directives?.at(-1) ?? field.type).loc!.end, text: ` ${directives.join(' ')}` });
+      const at = (field.directives?.at(-1) ?? field.type).loc!.end;
+      edits.push({ start: at, end: at, text: ` ${directives.join(' ')}` });
     }
   }
-  let out = supergraphSdl;
-  for (const edit of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.at);
+  return applyEdits(supergraphSdl, edits);
+}
+
+/** Text from `start` to `end` (the same offset for an insertion) of an SDL replaced by `text`. */
+export interface SdlEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The SDL with each edit applied; edits must not overlap. Applied last first, so offsets stay valid. */
+export function applyEdits(sdl: string, edits: readonly SdlEdit[]): string {
+  let out = sdl;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
   return out;
 }
 

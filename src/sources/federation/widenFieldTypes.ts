@@ -1,43 +1,33 @@
 import { Kind, parse, parseType, print, type DocumentNode, type TypeNode } from 'graphql';
-import { declaredFields, fieldInGraphs, joinField, type ComposedSubgraph } from './addMissingJoinFields.js';
+import { applyEdits, declaredFields, fieldInGraphs, type ComposedSubgraph, type SdlEdit } from './addMissingJoinFields.js';
 
 /**
  * Gives a field the subgraphs declare with different but compatible types the most general of
  * them in the supergraph, as Apollo's composer does (composition-js `merging/merge.ts`,
- * `mergeTypeReference`: the supertype wins), with a `@join__field(graph:, type:)` per subgraph.
+ * `mergeTypeReference`: the supertype wins). Each subgraph's own type is on its
+ * `@join__field(graph:, type:)`, written before this runs (addMissingJoinFields.ts).
  *
  * @theguild/federation-composition (0.27) keeps the narrowest instead: `Viewer.book` declared
  * `Book` in one subgraph and `ViewerMedia` (a union holding `Book`) in another composes as
- * `Book`, so a client's `... on Movie` under it fails validation; and a `Query` field every
- * subgraph defines gets no `@join__field`, so the planner reads one type for all of them (and
- * sends a subgraph fragments on types it does not have there). Nullability too: `String!` in one
- subgraph and `String` in another is `String`. A field whose types have no one supertype among
- them keeps the library's type, with each subgraph's own on its `@join__field`.
+ * `Book`, so a client's `... on Movie` under it fails validation. Nullability too: `String!` in
+ * one subgraph and `String` in another is `String`. A field whose types have no one supertype
+ * among them keeps the library's type.
  */
 export function widenFieldTypes(supergraphSdl: string, subgraphs: readonly ComposedSubgraph[]): string {
   const supergraph = parse(supergraphSdl);
   const declared = declaredFields(supergraph, subgraphs);
   const subtypes = subtypesOf(supergraph);
-  const edits: { start: number; end: number; text: string }[] = [];
+  const edits: SdlEdit[] = [];
   for (const definition of supergraph.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     for (const field of definition.fields ?? []) {
-      const inGraphs = fieldInGraphs(declared, definition.name.value, field.name.value);
-      const types = [...new Set(inGraphs.map((f) => f.type))];
+      const types = [...new Set(fieldInGraphs(declared, definition.name.value, field.name.value).map((f) => f.type))];
       if (types.length < 2) continue;
       const widest = mostGeneralType(types, subtypes);
       if (widest !== undefined && widest !== print(field.type)) edits.push({ start: field.type.loc!.start, end: field.type.loc!.end, text: widest });
-      // Each subgraph's own type, where the library wrote no @join__field.
-      if (field.directives?.some((directive) => directive.name.value === 'join__field')) continue;
-      // The library lists graphs in join__Graph order; so does this.
-      inGraphs.sort((a, b) => (a.graph < b.graph ? -1 : a.graph > b.graph ? 1 : 0));
-      const at = (field.directives?.at(-1) ?? field.type).loc!.end;
-      edits.push({ start: at, end: at, text: ` ${inGraphs.map((f) => print(joinField(f, true))).join(' ')}` });
     }
   }
-  let out = supergraphSdl;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-  return out;
+  return applyEdits(supergraphSdl, edits);
 }
 
 /** Abstract type → the types that are one: a union's members, an interface's implementations. */
