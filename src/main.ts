@@ -27,6 +27,7 @@ import type { ServeSupergraphOptions } from './runtime/serveSupergraph.js';
 import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore.js';
 import { disableWasmTierUp } from './runtime/disableWasmTierUp.js';
 import { limitHeapGrowth } from './runtime/limitHeapGrowth.js';
+import { PLANNER_FLAGS } from './runtime/plannerFlags.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -263,15 +264,6 @@ function onceSignal(logger: Logger, running: Stoppable[]): Promise<number> {
     process.on('SIGINT', handler);
   });
 }
-
-/** `portico serve`'s planner flags: the config key each sets (src/config/plannerSchema.ts). */
-const PLANNER_FLAGS = [
-  ['planCache', 'maxEntries', 'plan-cache-entries'],
-  ['planCache', 'maxBytes', 'plan-cache-bytes'],
-  ['planCache', 'maxPerDocument', 'plan-cache-per-document'],
-  ['planBudget', 'maxFields', 'plan-max-fields'],
-  ['planBudget', 'maxDepth', 'plan-max-depth'],
-] as const;
 
 /** `portico serve`'s flags (docs/serve.md), or what is wrong with them. */
 function serveOptions(args: string[], logger: Logger): ServeSupergraphOptions | string {

@@ -7,6 +7,7 @@ import type { Env, LoadedBff, LoadedSource, PorticoConfig } from '../config/load
 import { resolveTracing } from '../config/operationsSchema.js';
 import { bffSchema, rootConfigSchema, sourceSchema } from '../config/schema.js';
 import type { plannerSchema } from '../config/plannerSchema.js';
+import { PLANNER_FLAGS } from './plannerFlags.js';
 
 /** The BFF and source name `serve` runs under: in logs, metric labels (`supergraph/<subgraph>`) and /readyz. */
 export const SERVE_NAME = 'supergraph';
@@ -64,13 +65,7 @@ export interface SupergraphConfigOptions {
 }
 
 /** The `serve` flag that sets each planner key, for messages about its value. */
-const plannerFlags = {
-  'planner.planCache.maxEntries': '--plan-cache-entries',
-  'planner.planCache.maxBytes': '--plan-cache-bytes',
-  'planner.planCache.maxPerDocument': '--plan-cache-per-document',
-  'planner.planBudget.maxFields': '--plan-max-fields',
-  'planner.planBudget.maxDepth': '--plan-max-depth',
-} as const;
+const plannerFlags = Object.fromEntries(PLANNER_FLAGS.map(([section, key, flag]) => [`planner.${section}.${key}`, `--${flag}`]));
 
 export interface ServeTransportOptions {
   /** Circuit breaker per subgraph. @default true */
