@@ -298,33 +298,44 @@ export const readPlannedField: GraphQLFieldResolver<Record<string | symbol, unkn
     return value;
   }
   const named = getNamedType(info.returnType);
-  if (isAbstractType(named)) return withoutHiddenTypes(value, info.schema);
+  if (isAbstractType(named)) return nullWhere(value, isHiddenObject, info.schema);
   const hidden = isEnumType(named) ? (named.extensions[HIDDEN_ENUM_VALUES] as ReadonlySet<string> | undefined) : undefined;
-  return hidden ? withoutHidden(value, hidden) : value;
+  return hidden ? nullWhere(value, isHiddenValue, hidden) : value;
 };
 
 /** Where the data schema keeps an enum's `@inaccessible` values (withoutResolvers). */
 const HIDDEN_ENUM_VALUES = 'porticoHiddenValues';
 
 /**
- * A subgraph may answer an enum value the supergraph hides (`@inaccessible`): the client cannot
- * see it, so the answer holds null there, without an error (as stitching and the audit suites
- * expect). A value no subgraph declares is left alone: graphql-js reports it.
+ * `value` with each leaf (through nested lists) that `hidden` picks replaced by null, the same
+ * array when it picks none: the client schema hides what a subgraph may still answer.
  */
-function withoutHidden(value: unknown, hidden: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((item) => withoutHidden(item, hidden));
-  return typeof value === 'string' && hidden.has(value) ? null : value;
+function nullWhere<C>(value: unknown, hidden: (leaf: unknown, context: C) => boolean, context: C): unknown {
+  if (!Array.isArray(value)) return hidden(value, context) ? null : value;
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const item = nullWhere(value[i], hidden, context);
+    if (item !== value[i]) (out ??= value.slice())[i] = item;
+  }
+  return out ?? value;
 }
 
 /**
- * An object of a type the client schema does not have (`@inaccessible` there) is null, as
+ * An enum value the supergraph hides (`@inaccessible`): the client cannot see it, so the answer
+ * holds null there, without an error (as stitching and the audit suites expect). A value no
+ * subgraph declares is left alone: graphql-js reports it.
+ */
+function isHiddenValue(leaf: unknown, hidden: ReadonlySet<string>): boolean {
+  return typeof leaf === 'string' && hidden.has(leaf);
+}
+
+/**
+ * An object of a type the client schema does not have (`@inaccessible` there): null, as
  * stitching and Apollo's gateways answer it, rather than graphql-js's error naming the type.
  */
-function withoutHiddenTypes(value: unknown, schema: GraphQLSchema): unknown {
-  if (Array.isArray(value)) return value.some((item) => withoutHiddenTypes(item, schema) !== item) ? value.map((item) => withoutHiddenTypes(item, schema)) : value;
-  if (typeof value !== 'object' || value === null) return value;
-  const name = (value as Record<string, unknown>).__typename;
-  return typeof name === 'string' && !schema.getType(name) ? null : value;
+function isHiddenObject(leaf: unknown, schema: GraphQLSchema): boolean {
+  const name = typeof leaf === 'object' && leaf !== null ? (leaf as Record<string, unknown>).__typename : undefined;
+  return typeof name === 'string' && !schema.getType(name);
 }
 
 /**
