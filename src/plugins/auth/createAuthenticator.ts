@@ -1,6 +1,7 @@
 import type { PartnerCredentials } from '../../config/clientCertificatesSchema.js';
 import type { ClientCertificate } from '../../context/clientCertificate.js';
 import { ANONYMOUS, type Principal } from '../../context/principal.js';
+import { joinInFlight } from '../../context/joinInFlight.js';
 import type { RevocationStore } from '../../stores/revocations/revocationStore.js';
 import { createApiKeyLookup, type ApiKeyEntry } from './apiKeys.js';
 import { AuthFailure, AuthUnavailable } from './authFailure.js';
@@ -93,18 +94,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   function verifyOnce(token: string, key: string, verify: (token: string) => Promise<VerifiedToken>): Promise<VerifiedToken> {
-    let verifying = pending.get(key);
-    if (verifying === undefined) {
+    return joinInFlight(pending, key, async () => {
       stats.verifications += 1;
-      verifying = verify(token).then((verified) => {
-        cache?.set(key, verified);
-        return verified;
-      });
-      const settled = () => pending.delete(key);
-      verifying.then(settled, settled);
-      pending.set(key, verifying);
-    }
-    return verifying;
+      const verified = await verify(token);
+      cache?.set(key, verified);
+      return verified;
+    });
   }
 
   function bearer(authorization: string): Principal | Promise<Principal> {

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/createRedisClient.js';
+import { joinInFlight } from '../../context/joinInFlight.js';
 import type { RevocationStore } from './revocationStore.js';
 
 export interface RedisRevocationStoreOptions {
@@ -53,22 +54,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const inFlight = new Map<string, Promise<boolean>>();
   return {
     isRevoked(jti) {
-      let check = inFlight.get(jti);
-      if (check === undefined) {
-        // Forgotten as the answer arrives, before anything can join it.
-        check = client.exists(prefix + jti).then(
-          (count) => {
-            inFlight.delete(jti);
-            return count === 1;
-          },
-          (error: unknown) => {
-            inFlight.delete(jti);
-            throw error;
-          },
-        );
-        inFlight.set(jti, check);
-      }
-      return check;
+      return joinInFlight(inFlight, jti, async () => (await client.exists(prefix + jti)) === 1);
     },
     async revoke(jti, expiresAt) {
       const expiresAtMs = expiresAt * 1000;
