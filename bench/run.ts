@@ -24,7 +24,7 @@ import { composeDemoSupergraph, type DemoUrls } from './mesh/composeDemoSupergra
 import { writeBenchSupergraph } from './lib/supergraph.js';
 import { startGuardedRun } from './lib/guardedRun.js';
 import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
-import { cpuSeconds, peakRssMiB } from './lib/procStats.js';
+import { cpuSeconds, peakRssMiB, waitForQuietProcesses } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
 import { startLoadgen } from './lib/loadgenProcess.js';
 import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
@@ -710,6 +710,9 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     // Alternate the order each round, so neither gateway always runs right after the other.
     const order = round % 2 === 1 ? scenario.targets : [...scenario.targets].reverse();
     for (const target of order) {
+      // Every run starts on a quiet core: the previous target's leftover GC is not this one's cost.
+      const quiet = await waitForQuietProcesses(scenario.targets.map((t) => t.pid));
+      if (quiet.waitedMs > 1_000) log(`bench: waited ${quiet.waitedMs} ms for the gateways to go quiet before ${target.id} (last window ${(quiet.busy * 100).toFixed(0)} % of a core)`);
       const cpuBefore = cpuSeconds(target.pid);
       const callsBefore = await upstreamCalls();
       const load = await windowed(target.id, () => env.load(job(target, profile.durationSeconds)));
