@@ -54,7 +54,7 @@ import { cpuSeconds } from './lib/procStats.js';
 import { median } from './lib/report.js';
 import { LatencyHistogram } from './lib/latencyHistogram.js';
 import { pairedBootstrap, type RatioEstimate } from './lib/pairedBootstrap.js';
-import { boundVerdict, readBound } from './lib/boundVerdict.js';
+import { boundVerdict, readBound, startedBehind } from './lib/boundVerdict.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -113,6 +113,19 @@ function options() {
   };
 }
 
+/** portico_mirror_requests_total from a Prometheus text page, by source and result. */
+function mirrorCounts(page: string): Map<string, Record<string, number>> {
+  const counts = new Map<string, Record<string, number>>();
+  for (const match of page.matchAll(/^portico_mirror_requests_total\{([^}]*)\} (\S+)$/gm)) {
+    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1]!, label[2]!]));
+    if (!labels['source'] || !labels['result']) continue;
+    const bySource = counts.get(labels['source']) ?? {};
+    bySource[labels['result']] = Number(match[2]);
+    counts.set(labels['source'], bySource);
+  }
+  return counts;
+}
+
 function niceness(raw: string): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < -20 || value > 19) throw new Error(`--nice: expected a whole number from -20 to 19, got ${raw}`);
@@ -135,7 +148,7 @@ async function main(): Promise<void> {
     // The processes measured (users, gateway, load generator) each in a session of their own, so
     // that `prioritise` can raise their share against the machine's other sessions.
     const stable = group.start({ name: 'users', cpu: REST_CPU, command: process.execPath, args: users, cwd: root, stdin: 'pipe', ownSession: true });
-    const healthy = group.start({ name: 'shadow-healthy', cpu: REST_CPU, command: process.execPath, args: users, cwd: root, stdin: 'pipe' });
+    const healthy = group.start({ name: 'shadow-healthy', cpu: REST_CPU, command: process.execPath, args: users, cwd: root, stdin: 'pipe', ownSession: true });
     const trouble = Object.fromEntries(
       Object.keys(TROUBLE).map((mode) => [mode, group.start({ name: `shadow-${mode}`, cpu: REST_CPU, command: process.execPath, args: ['--import', 'tsx', 'bench/mirror/upstream.ts'], cwd: root, stdin: 'pipe' })]),
     );
@@ -147,10 +160,13 @@ async function main(): Promise<void> {
     const shadowUrls = Object.fromEntries(Object.keys(trouble).map((mode, i) => [mode, troubleUrls[i]!]));
     for (const [mode, url] of Object.entries(shadowUrls)) await fetch(new URL('/__mode', url), { method: 'POST', body: TROUBLE[mode as Mode]! });
     // In production a shadow is a deployment of its own; here they share CPU 1 with the users
-    // service and the load generator, so once started they run at the lowest priority (every
-    // thread: Linux nice is per thread): answering copies must not slow the service that answers
-    // the client. Not from the start: at nice 19 on a busy machine they would take minutes to boot.
-    for (const shadow of [healthy, ...Object.values(trouble)]) reniceAll(shadow.pid, 19);
+    // service and the load generator, so once started the troubled ones run at the lowest
+    // priority (every thread: Linux nice is per thread): answering copies must not slow the
+    // service that answers the client. Not from the start: at nice 19 on a busy machine they would
+    // take minutes to boot. Not the healthy one: it answers 200 copies a second, and at nice 19
+    // on a shared machine it fell behind, its copies timed out, and copying paused, so `healthy`
+    // measured a mostly paused mirror. It has a session of its own at the default priority.
+    for (const shadow of Object.values(trouble)) reniceAll(shadow.pid, 19);
     if (cpuProf) mkdirSync(profileDir, { recursive: true });
     const gateway = group.start({
       name: 'gateway',
@@ -171,14 +187,14 @@ async function main(): Promise<void> {
       },
     });
     const loadgen = startJobProcess<MixedLoadJob, MixedLoadResult>(group, 'mixed-load', REST_CPU, root, 'bench/lib/mixedLoad.ts', { ownSession: true });
-    // The gateway prints one `<bff> <url>` line per BFF, in config order: `bench-down` last.
+    // The gateway prints one `<bff> <url>` line per BFF, in config order, then its metrics URL.
     const urls = new Map<string, string>();
     const lines = createInterface({ input: gateway.child.stdout! });
     lines.on('line', (line) => {
       const match = /^bench-(\S+)\s+(\S+)/.exec(line);
       if (match) urls.set(match[1]!, match[2]!);
     });
-    await waitForLine(gateway, 'bench-down', 60_000);
+    const metricsUrl = (await waitForLine(gateway, 'metrics', 60_000)).trim();
     lines.close();
     // The processes measured run above the machine's other work (-10 by default, as root): on a
     // shared machine a neighbour's burst then preempts them less, and the gateway is not starved
@@ -281,6 +297,10 @@ async function main(): Promise<void> {
       }
     >;
 
+    // What the copies did over the whole run, from the gateway's own counters: a mirror that
+    // paused shows here (a "healthy" shadow that cannot keep up would be a paused one).
+    const copies = mirrorCounts(await (await fetch(metricsUrl)).text());
+
     const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
     const interval = (e: RatioEstimate | undefined) => (e ? `${percent(e.ratio)} [${percent(e.low)}, ${percent(e.high)}]` : '—');
     const blocks = histograms.off.length;
@@ -311,8 +331,10 @@ async function main(): Promise<void> {
     // The run's weather: a block where every mode is slow is a pause of the machine or the gateway.
     const offBlocks = histograms.off.map((histogram) => histogram.percentile(0.99));
     console.log(`off's p99 per block, ms: ${offBlocks.map((p99) => p99.toFixed(1)).join(' ')}`);
-    // A backlog left by a cold gateway drains into the first blocks and can be the whole pooled tail.
-    if (offBlocks.length >= 4 && offBlocks[0]! > 3 * median(offBlocks)) console.log(`the first block's p99 is over 3 × the median block's: the warm-up (--warmup ${warmupSeconds}) was too short for this machine`);
+    // A backlog left by a cold gateway drains into the first blocks and can be the whole pooled
+    // tail, which every mode waited in alike.
+    const behindAtStart = startedBehind(offBlocks);
+    if (behindAtStart) console.log(`the first block's p99 is over twice the second half's largest: a backlog was still draining, the warm-up (--warmup ${warmupSeconds}) was too short for this machine`);
     if (aloneRounds > 0) {
       console.log(`alone (not judged): each mode by itself at ${rate} req/s, ${aloneRounds} rounds × ${ALONE_WARMUP_SECONDS} + ${aloneSlice} s, rotated; the gateway's CPU per request (/proc), and its indirect cost`);
       console.log('mode      requests   CPU µs/req   vs off   per-round vs off (median, range)');
@@ -327,11 +349,17 @@ async function main(): Promise<void> {
       // of one mode, and says mostly whether a GC pause landed in them.
       console.log(`p99 ms alone (sequential, ${aloneRounds} × ${aloneSlice} s per mode; not comparable, see above): ${modes.map((mode) => `${mode} ${summary[mode].alone!.p99.toFixed(1)}`).join(', ')}`);
     }
+    console.log(
+      `what the copies did (portico_mirror_requests_total, whole run): ${modes
+        .filter((mode) => mode !== 'plain' && mode !== 'off')
+        .map((mode) => `${mode}: ${Object.entries(copies.get(`users-${mode}`) ?? {}).map(([outcome, n]) => `${outcome} ${n}`).join(', ') || 'none'}`)
+        .join('; ')}`,
+    );
     const judged = JUDGED.filter((mode) => modes.includes(mode));
     const failures = modes.reduce((n, mode) => n + summary[mode].failures, 0);
     for (const mode of modes) if (summary[mode].firstFailure) console.log(`${mode}: first failure: ${summary[mode].firstFailure}`);
     const readings = Object.fromEntries(judged.map((mode) => [mode, readBound(summary[mode].vsOff!, TARGET)]));
-    const keptUp = mixed.behindSeconds <= MAX_BEHIND_SECONDS;
+    const keptUp = mixed.behindSeconds <= MAX_BEHIND_SECONDS && !behindAtStart;
     if (!keptUp) console.log(`the gateway fell behind the schedule (last answer ${mixed.behindSeconds.toFixed(1)} s after the last send): the latencies are a queue's; lower --rate`);
     const verdict = boundVerdict(Object.values(readings), failures, keptUp);
     const ok = verdict === 'PASS';
@@ -344,7 +372,7 @@ async function main(): Promise<void> {
     result = { ok };
     writeFileSync(
       path.join(root, '.bench-results', 'mirror.json'),
-      JSON.stringify({ at: new Date().toISOString(), rate, connections, warmupSeconds, seconds, blockSeconds, aloneRounds, aloneSlice, seed, loadAverage: { during: loads, end: [load1, load5, load15] }, sendLag: mixed.sendLag, behindSeconds: mixed.behindSeconds, nice, summary, verdict, ok }, null, 2),
+      JSON.stringify({ at: new Date().toISOString(), rate, connections, warmupSeconds, seconds, blockSeconds, aloneRounds, aloneSlice, seed, loadAverage: { during: loads, end: [load1, load5, load15] }, sendLag: mixed.sendLag, behindSeconds: mixed.behindSeconds, nice, summary, copies: Object.fromEntries(copies), verdict, ok }, null, 2),
     );
     process.exitCode = ok ? 0 : 1;
   } finally {

@@ -25,3 +25,15 @@ export function boundVerdict(readings: readonly BoundReading[], failures: number
   if (readings.includes('missed')) return 'FAIL';
   return readings.length > 0 && readings.every((reading) => reading === 'holds') ? 'PASS' : 'UNRESOLVED';
 }
+
+/**
+ * Whether the measured part began with a backlog still draining (a warm-up too short for the
+ * machine): the first block's p99 over twice the largest of the second half's. A pause that
+ * recurs through the run (a mark-compact every few seconds) is in the second half too, so it does
+ * not trip this; a queue left by a cold start decays over the first blocks and does.
+ */
+export function startedBehind(blockP99s: readonly number[]): boolean {
+  if (blockP99s.length < 4) return false;
+  const secondHalf = blockP99s.slice(Math.ceil(blockP99s.length / 2)).filter((p99) => Number.isFinite(p99));
+  return secondHalf.length > 0 && blockP99s[0]! > 2 * Math.max(...secondHalf);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockOf, createSchedule } from '../../bench/lib/mixedSchedule.js';
-import { boundVerdict, readBound } from '../../bench/lib/boundVerdict.js';
+import { boundVerdict, readBound, startedBehind } from '../../bench/lib/boundVerdict.js';
 import { LatencyHistogram } from '../../bench/lib/latencyHistogram.js';
 
 describe('createSchedule', () => {
@@ -69,5 +69,17 @@ describe('the verdict on a 5 % bound', () => {
     expect(boundVerdict(['holds', 'holds', 'holds'], 0, false)).toBe('UNRESOLVED');
     expect(boundVerdict(['missed'], 0, false)).toBe('UNRESOLVED');
     expect(boundVerdict([], 0)).toBe('UNRESOLVED');
+  });
+});
+
+describe('startedBehind', () => {
+  it('tells a backlog draining through the first blocks from a pause that recurs through the run', () => {
+    // A mark-compact every third block, the first block among them: not a backlog.
+    const pauses = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? 110 : 15));
+    expect(startedBehind(pauses)).toBe(false);
+    // A cold start's queue, decaying over the first blocks, then the same weather.
+    const backlog = [2067, 1843, 1416, 1098, 864, 336, 198, ...pauses.slice(7)];
+    expect(startedBehind(backlog)).toBe(true);
+    expect(startedBehind([500, 10, 10])).toBe(false);
   });
 });
