@@ -17,6 +17,21 @@ export class LatencyHistogram {
     return histogram;
   }
 
+  /** A histogram from `bins()`: how one crosses a process boundary (IPC carries JSON). */
+  static ofBins(bins: readonly (readonly [number, number])[]): LatencyHistogram {
+    const histogram = new LatencyHistogram();
+    for (const [bin, count] of bins) {
+      histogram.counts[bin]! += count;
+      histogram.total += count;
+    }
+    return histogram;
+  }
+
+  /** The non-empty bins as `[bin, count]` pairs: a few hundred numbers instead of 15,000. */
+  bins(): [number, number][] {
+    return this.usedBins().map((bin) => [bin, this.counts[bin]!]);
+  }
+
   /** The bins in use, found when first merged: a run fills a few hundred of the 15,000. */
   private used: number[] | undefined;
 

@@ -6,4 +6,6 @@ import { defineRoot } from '../../src/config/defineConfig.js';
 export default defineRoot(() => ({
   sources: './sources.ts',
   bffs: ['./plain', './off', './healthy', './hanging', './failing', './down'],
+  // /metrics on loopback: the bench reads what the copies did (portico_mirror_requests_total).
+  admin: { port: 0 },
 }));
