@@ -114,7 +114,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
-function toUpstreamError(error: unknown, source: string) {
+/** A failure of the exchange (or the caller's signal's reason) as a coded error naming only the source. */
+export function toUpstreamError(error: unknown, source: string) {
   const cause = error instanceof Error ? error : new Error(String(error));
   const details = { source };
   if (

@@ -71,6 +71,21 @@ export interface InFlight<T> {
    * this caller's signal aborts.
    */
   run(body: string, head: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * `run` for work that must end by `deadline` (epoch ms) and ends by the deadline it was started
+   * with: joins the flight in progress when that ends within `[deadline - slackMs, deadline]`,
+   * so a caller is never held past its deadline and cut short by at most `slackMs`. A flight
+   * ending earlier than that is replaced for this caller and those after it (its own callers keep
+   * it); one ending later is not joined, and `undefined` says this caller must go alone.
+   */
+  runBy(
+    body: string,
+    head: string,
+    deadline: number,
+    slackMs: number,
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> | undefined;
   /** Exchanges in flight now (for tests and metrics). */
   readonly size: number;
 }
@@ -81,6 +96,8 @@ interface Flight<T> {
   /** Callers still waiting; the exchange is aborted when this drops to zero before it settles. */
   waiting: number;
   settled: boolean;
+  /** When the work ends at the latest (`runBy`); Infinity for `run`. */
+  deadline: number;
 }
 
 export function createInFlight<T>(): InFlight<T> {
@@ -133,27 +150,35 @@ export function createInFlight<T>(): InFlight<T> {
     flight.controller.abort(reason);
   }
 
+  function begin(body: string, head: string, deadline: number, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
+    const controller = new AbortController();
+    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false, deadline };
+    const done = () => {
+      created.settled = true;
+      forget(body, head, created);
+    };
+    created.promise = start(controller.signal);
+    created.promise.then(done, done);
+    let sameBody = flights.get(body);
+    if (!sameBody) {
+      sameBody = new Map();
+      flights.set(body, sameBody);
+    }
+    // A flight replaced here (runBy) keeps its callers; it is no longer found, nor counted.
+    if (!sameBody.has(head)) size++;
+    sameBody.set(head, created);
+    return created;
+  }
+
   return {
     run(body, head, signal, start) {
-      let sameBody = flights.get(body);
-      let flight = sameBody?.get(head);
-      if (!flight) {
-        const controller = new AbortController();
-        const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false };
-        const done = () => {
-          created.settled = true;
-          forget(body, head, created);
-        };
-        created.promise = start(controller.signal);
-        created.promise.then(done, done);
-        if (!sameBody) {
-          sameBody = new Map();
-          flights.set(body, sameBody);
-        }
-        sameBody.set(head, created);
-        size++;
-        flight = created;
-      }
+      const flight = flights.get(body)?.get(head) ?? begin(body, head, Infinity, start);
+      return join(body, head, flight, signal);
+    },
+    runBy(body, head, deadline, slackMs, signal, start) {
+      let flight = flights.get(body)?.get(head);
+      if (flight !== undefined && flight.deadline > deadline) return undefined;
+      if (flight === undefined || flight.deadline < deadline - slackMs) flight = begin(body, head, deadline, start);
       return join(body, head, flight, signal);
     },
     get size() {
