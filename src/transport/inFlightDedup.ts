@@ -9,13 +9,18 @@
  * correlate or time one attempt and, by contract, never change the answer.
  *
  * What is shared is the exchange only (status, headers, body text), never parsed objects: each
- * caller parses its own copy, so no request can see another's mutations. Everything above the
- * pool (deadline, retry, breaker, fallback, tracing) still runs once per caller. Each caller also
- * keeps its own cancellation: it stops waiting when its own signal aborts, and the exchange itself
- * is aborted only when every caller waiting on it has gone.
+ * caller parses its own copy, so no request can see another's mutations. Each caller also keeps
+ * its own cancellation: it stops waiting when its own signal aborts, and the exchange itself is
+ * aborted only when every caller waiting on it has gone.
  *
- * A caller that joins is answered within the leader's `x-portico-deadline-ms`, which may be
- * shorter than its own; its own deadline still applies on its side.
+ * Used twice: here at the pool (src/transport/httpClient.ts), for equal wire requests, and at the
+ * top of each source's chain (src/transport/withSharedCalls.ts, `runBy`), where identical calls
+ * share the whole pass through fallback cache, deadline, retries and breaker. What reaches the
+ * pool is what that could not share: calls of other fallback scopes with equal headers, a caller
+ * whose deadline did not fit the pass in flight, retries.
+ *
+ * A caller that joins at the pool is answered within the leader's `x-portico-deadline-ms`, which
+ * may be shorter than its own; its own deadline still applies on its side.
  */
 
 /** Correlation and timing headers of one attempt; everything else is part of the key. */
