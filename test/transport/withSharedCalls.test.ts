@@ -101,9 +101,16 @@ afterEach(() => {
 interface Built {
   call: (request: UpstreamRequest) => Promise<UpstreamResponse>;
   metrics: TransportMetrics;
+  clock: ReturnType<typeof manualClock>;
 }
 
-function build(options: { timeoutMs?: number; fallback?: boolean; now?: () => number; shareCalls?: boolean; http?: HttpClient } = {}): Built {
+/**
+ * The source's transport, on a clock that stands still unless the test moves it: which calls fit
+ * one pass is decided by deadlines read off it, never by how fast this machine is. The deadline
+ * timers themselves are real (the time left on that clock).
+ */
+function build(options: { timeoutMs?: number; fallback?: boolean; shareCalls?: boolean; http?: HttpClient } = {}): Built {
+  const clock = manualClock(Date.now());
   const metrics = transportMetrics(new Registry());
   const transport = createSourceTransport({
     source: 'catalog',
@@ -116,11 +123,11 @@ function build(options: { timeoutMs?: number; fallback?: boolean; now?: () => nu
       retry: { maxRetries: 2, baseDelayMs: 0, maxDelayMs: 0, budgetRatio: 0, budgetMin: 100, budgetWindowMs: 10_000 },
       fallback: { enabled: options.fallback ?? false, ttlMs: 60_000 },
     },
-    ...(options.now ? { now: options.now } : {}),
+    now: clock.now,
     ...(options.shareCalls === undefined ? {} : { shareCalls: options.shareCalls }),
   });
   transports.push(transport);
-  return { call: transport.call, metrics };
+  return { call: transport.call, metrics, clock };
 }
 
 /** Attempts the breaker counted, by outcome (`portico_source_calls_total`). */
@@ -270,11 +277,11 @@ describe('calls that could get different answers never share', () => {
 
 describe('each caller keeps its own deadline and cancellation', () => {
   it('a caller whose own deadline comes first gets its timeout while the others get the answer', async () => {
-    const { call } = build();
+    const { call, clock } = build();
     const first = call(readFor(testScope({ requestId: 'req-1' })));
     await upstream.arrived(1);
     // Its request budget ends long before the pass's deadline: it is not held past it.
-    const hurried = call(readFor(testScope({ requestId: 'req-2', deadline: Date.now() + 40 })));
+    const hurried = call(readFor(testScope({ requestId: 'req-2', deadline: clock.now() + 40 })));
     const third = call(readFor(testScope({ requestId: 'req-3' })));
     expect(await failureOf(hurried)).toMatchObject({ extensions: { code: 'SUBGRAPH_TIMEOUT', source: 'catalog' } });
     upstream.release();
@@ -283,9 +290,9 @@ describe('each caller keeps its own deadline and cancellation', () => {
   });
 
   it('a caller whose pass would end too early for it starts its own, which later callers join', async () => {
-    const { call } = build();
+    const { call, clock } = build();
     // The first request has 60 ms of budget left: its pass ends then, far before a fresh request's.
-    const short = call(readFor(testScope({ requestId: 'req-1', deadline: Date.now() + 60 })));
+    const short = call(readFor(testScope({ requestId: 'req-1', deadline: clock.now() + 60 })));
     await upstream.arrived(1);
     const second = call(readFor(testScope({ requestId: 'req-2' })));
     await upstream.arrived(2);
@@ -350,13 +357,10 @@ describe('what the pass ends in reaches every caller as its own', () => {
   });
 
   it('a timeout: every caller gets SUBGRAPH_TIMEOUT, each its own error object', async () => {
-    // Every caller's deadline is read off one clock that stands still, so all three fit the one
-    // pass; its timer is a real 60 ms one.
-    const clock = manualClock();
-    const { call, metrics } = build({ timeoutMs: 60, now: clock.now });
-    const calls = [call(readFor(testScope({ requestId: 'req-1' })))];
-    await upstream.arrived(1);
-    calls.push(call(readFor(testScope({ requestId: 'req-2' }))), call(readFor(testScope({ requestId: 'req-3' }))));
+    // The pass's timer is a real 60 ms one.
+    const { call, metrics } = build({ timeoutMs: 60 });
+    // Made in one tick: the first call's pass is in flight from the moment the call is made.
+    const calls = ['req-1', 'req-2', 'req-3'].map((requestId) => call(readFor(testScope({ requestId }))));
     const failures = await Promise.all(calls.map(failureOf));
     for (const failure of failures) {
       expect(failure).toMatchObject({ extensions: { code: 'SUBGRAPH_TIMEOUT', source: 'catalog', http: { status: 504 } } });
@@ -368,8 +372,7 @@ describe('what the pass ends in reaches every caller as its own', () => {
   });
 
   it('an answer from the fallback cache: every caller gets it, each request marked stale', async () => {
-    const clock = manualClock();
-    const { call } = build({ fallback: true, now: clock.now });
+    const { call, clock } = build({ fallback: true });
     const stored = call(readFor(testScope({ requestId: 'req-0' })));
     await upstream.arrived(1);
     upstream.release();
