@@ -77,16 +77,18 @@ export interface InFlight<T> {
    */
   run(body: string, head: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /**
-   * `run` for work that must end by `deadline` (epoch ms) and ends by the deadline it was started
-   * with: joins the flight in progress when that ends within `[deadline - slackMs, deadline]`,
-   * so a caller is never held past its deadline and cut short by at most `slackMs`. A flight
-   * ending earlier than that is replaced for this caller and those after it (its own callers keep
-   * it); one ending later is not joined, and `undefined` says this caller must go alone.
+   * `run` for work that must end by `deadline` (epoch ms, `ms` from now): a flight started here
+   * hands `start` a signal that also aborts, with a `TimeoutError`, at its deadline. Joins the
+   * flight in progress when that ends within `[deadline - slackMs, deadline]`, so a caller is
+   * never held past its deadline and cut short by at most `slackMs`. A flight ending earlier than
+   * that is replaced for this caller and those after it (its own callers keep it); one ending
+   * later is not joined, and `undefined` says this caller must go alone.
    */
   runBy(
     body: string,
     head: string,
     deadline: number,
+    ms: number,
     slackMs: number,
     signal: AbortSignal | undefined,
     start: (signal: AbortSignal) => Promise<T>,
@@ -103,6 +105,8 @@ interface Flight<T> {
   settled: boolean;
   /** When the work ends at the latest (`runBy`); Infinity for `run`. */
   deadline: number;
+  /** The deadline's timer (`runBy`), cleared once the work settles or is aborted. */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export function createInFlight<T>(): InFlight<T> {
@@ -152,14 +156,22 @@ export function createInFlight<T>(): InFlight<T> {
     if (flight.waiting > 0 || flight.settled) return;
     // Nobody wants the answer any more: free the socket, and let the next caller start afresh.
     forget(body, head, flight);
+    clearTimeout(flight.timer);
     flight.controller.abort(reason);
   }
 
-  function begin(body: string, head: string, deadline: number, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
+  function begin(body: string, head: string, deadline: number, ms: number, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
     const controller = new AbortController();
-    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false, deadline };
+    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false, deadline, timer: undefined };
+    // The one signal of the work carries its deadline too: no second controller and timer for it
+    // below (withDeadline.ts takes a shared call's signal as it is).
+    if (ms !== Infinity) {
+      created.timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+      created.timer.unref();
+    }
     const done = () => {
       created.settled = true;
+      clearTimeout(created.timer);
       forget(body, head, created);
     };
     created.promise = start(controller.signal);
@@ -177,13 +189,13 @@ export function createInFlight<T>(): InFlight<T> {
 
   return {
     run(body, head, signal, start) {
-      const flight = flights.get(body)?.get(head) ?? begin(body, head, Infinity, start);
+      const flight = flights.get(body)?.get(head) ?? begin(body, head, Infinity, Infinity, start);
       return join(body, head, flight, signal);
     },
-    runBy(body, head, deadline, slackMs, signal, start) {
+    runBy(body, head, deadline, ms, slackMs, signal, start) {
       let flight = flights.get(body)?.get(head);
       if (flight !== undefined && flight.deadline > deadline) return undefined;
-      if (flight === undefined || flight.deadline < deadline - slackMs) flight = begin(body, head, deadline, start);
+      if (flight === undefined || flight.deadline < deadline - slackMs) flight = begin(body, head, deadline, ms, start);
       return join(body, head, flight, signal);
     },
     get size() {

@@ -54,14 +54,17 @@ export function withDeadline(options: DeadlineOptions): HttpDecorator {
   return (next) => (request) => {
     const start = now();
     // A shared call (src/transport/withSharedCalls.ts) comes with the deadline its first caller
-    // computed here, by which the callers who joined it were admitted.
-    const deadline = request.deadline ?? callDeadline(request, start, timeoutMs);
+    // computed as here, by which the callers who joined it were admitted, and a signal of its own
+    // that fires then: taken as they are.
+    const shared = request.deadline !== undefined;
+    const deadline = shared ? request.deadline! : callDeadline(request, start, timeoutMs);
     const remaining = deadline - start;
     if (remaining <= 0) {
       metrics?.deadlineExceeded.inc({ source });
       logger?.info({ source, requestId: request.scope?.requestId }, 'request budget spent: upstream call not started');
       return Promise.reject(markNotSent(porticoError('SUBGRAPH_TIMEOUT', { details: { source } })));
     }
+    if (shared) return next(request);
     const lease = signals.acquire(request.signal, deadline, remaining, slackMs);
     const settled = next(copyRequest(request, lease.deadline, lease.signal, request.headers));
     settled.then(lease.release, lease.release);

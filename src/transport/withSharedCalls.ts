@@ -32,8 +32,9 @@ export interface SharedCallsOptions {
  * routed to different versions never share. Writes (`idempotent` false, streamed bodies
  * included) are never shared.
  *
- * The pass is the first caller's request with a signal of its own, and the first caller's
- * deadline (`min(now + timeoutMs, request budget)`). A later caller joins only a pass that ends
+ * The pass is the first caller's request with a signal of its own, which also fires at the first
+ * caller's deadline (`min(now + timeoutMs, request budget)`): one AbortController and one timer
+ * per pass, which the deadline layer below takes as they are. A later caller joins only a pass that ends
  * within `[its deadline - timeoutMs × DEADLINE_SHARE_FRACTION, its deadline]`: it is never held
  * past its own deadline, and cut short by at most what the deadline layer already allows for
  * shared signals (deadlineSignals.ts). Otherwise it goes its own way: a pass ending later than
@@ -63,7 +64,7 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     if (deadline <= start) return next(request);
     const head = `${inFlightHeadKey(request.method, request.url, request.headers)}\0${fallbackScopeKey(request)}`;
     let led = false;
-    const shared = inFlight.runBy(request.body ?? '', head, deadline, slackMs, request.signal ?? undefined, (signal) => {
+    const shared = inFlight.runBy(request.body ?? '', head, deadline, deadline - start, slackMs, request.signal ?? undefined, (signal) => {
       led = true;
       return next(passOf(request, signal, deadline));
     });
