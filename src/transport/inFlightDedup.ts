@@ -72,8 +72,8 @@ export function inFlightHeadKey(
 export interface InFlight<T> {
   /**
    * Joins the exchange in flight for `body` and `head` (`inFlightHeadKey`), or starts one with
-   * `start`. The promise settles with the exchange, or rejects with `signal.reason` as soon as
-   * this caller's signal aborts.
+   * `start`. The promise settles with the exchange, or rejects as soon as this caller's signal
+   * aborts (with `signal.reason`, or what `InFlightOptions.left` makes of it).
    */
   run(body: string, head: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /**
@@ -109,7 +109,16 @@ interface Flight<T> {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export function createInFlight<T>(): InFlight<T> {
+export interface InFlightOptions {
+  /**
+   * What a caller whose own signal aborted is rejected with, given the signal's reason.
+   * @default the reason itself
+   */
+  left?: (reason: unknown) => unknown;
+}
+
+export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
+  const left = options.left ?? ((reason: unknown) => reason);
   const flights = new Map<string, Map<string, Flight<T>>>();
   let size = 0;
 
@@ -126,7 +135,7 @@ export function createInFlight<T>(): InFlight<T> {
     if (!signal) return flight.promise;
     if (signal.aborted) {
       leave(body, head, flight, signal.reason);
-      return Promise.reject(signal.reason);
+      return Promise.reject(left(signal.reason));
     }
     return new Promise<T>((resolve, reject) => {
       // A listener object, not a named arrow: under tsx every named closure costs a
@@ -134,7 +143,7 @@ export function createInFlight<T>(): InFlight<T> {
       const onAbort = {
         handleEvent() {
           leave(body, head, flight, signal.reason);
-          reject(signal.reason);
+          reject(left(signal.reason));
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });

@@ -54,7 +54,8 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
   const { source, timeoutMs } = options;
   const now = options.now ?? Date.now;
   const slackMs = timeoutMs * DEADLINE_SHARE_FRACTION;
-  const inFlight = createInFlight<UpstreamResponse>();
+  // A caller whose own signal aborted (its client left) hears what the pool would have said.
+  const inFlight = createInFlight<UpstreamResponse>({ left: (reason) => toUpstreamError(reason, source) });
 
   return (next) => (request) => {
     if (!request.idempotent || request.streamedBody !== undefined) return next(request);
@@ -69,17 +70,9 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
       return next(passOf(request, signal, deadline));
     });
     if (shared === undefined) return next(request);
-    return led ? lead(request, shared, source) : join(request, shared, source);
+    // The first caller's pass ran with its own request: what it did, it did for that caller.
+    return led ? shared : join(request, shared, source);
   };
-}
-
-/** The first caller: the pass ran with its request; only its own leaving is told apart. */
-async function lead(request: UpstreamRequest, shared: Promise<UpstreamResponse>, source: string): Promise<UpstreamResponse> {
-  try {
-    return await shared;
-  } catch (error) {
-    throw leftOnItsOwn(request, error) ? toUpstreamError(error, source) : error;
-  }
 }
 
 /** A later caller: what the pass did for the first one, done again for this one. */
@@ -89,7 +82,7 @@ async function join(request: UpstreamRequest, shared: Promise<UpstreamResponse>,
   try {
     response = await shared;
   } catch (error) {
-    const own = leftOnItsOwn(request, error) ? toUpstreamError(error, source) : ownCopy(error);
+    const own = ownCopy(error);
     watch?.end({ errorCode: codeOf(own) ?? 'ERROR' });
     throw own;
   }
@@ -98,15 +91,10 @@ async function join(request: UpstreamRequest, shared: Promise<UpstreamResponse>,
   return response;
 }
 
-/** The caller's own signal ended its wait (`createInFlight` rejects with its reason). */
-function leftOnItsOwn(request: UpstreamRequest, error: unknown): boolean {
-  const signal = request.signal;
-  return signal !== undefined && signal.aborted && signal.reason === error;
-}
-
 /**
- * A failure of the pass, as this caller's own error: same code, details and status, a new object,
- * so nothing one request does to its errors (paths, relocation) reaches another's.
+ * A failure of the pass (or of this caller's own wait), as this caller's own error: same code,
+ * details and status, a new object, so nothing one request does to its errors (paths,
+ * relocation) reaches another's.
  */
 function ownCopy(error: unknown): unknown {
   if (!hasPorticoCode(error)) return error;
