@@ -14,6 +14,12 @@ export interface UpstreamAttempt {
   url: string;
   /** The source's version the attempt goes to, when the source has versions (docs/traffic.md). */
   version?: string;
+  /**
+   * This request sends nothing: it waits for the identical call another request is making
+   * (src/transport/withSharedCalls.ts), and the outcome is that call's. The attempts themselves,
+   * retries and `traceparent` included, are watched by the request that makes the call.
+   */
+  joined?: true;
 }
 
 export interface UpstreamOutcome {

@@ -83,7 +83,15 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
   // One transport (breaker, retry budget, fallback cache) per source, shared by every BFF.
   const stateListeners = new Set<Parameters<SourceTransports['onStateChange']>[0]>();
   const makeTransports = (cfg: PorticoConfig) => {
-    const created = createSourceTransports({ sources: cfg.sources, http: http.call, fallbackCache: cfg.fallbackCache, redis: cfg.redis, logger });
+    const created = createSourceTransports({
+      sources: cfg.sources,
+      http: http.call,
+      fallbackCache: cfg.fallbackCache,
+      redis: cfg.redis,
+      logger,
+      // One switch for both kinds of sharing (`portico serve --no-dedup`): the pool's and the chain's.
+      ...(options.httpClient?.dedupeInFlight === false ? { shareCalls: false } : {}),
+    });
     created.onStateChange((source, state) => {
       for (const listener of stateListeners) listener(source, state);
     });

@@ -3,9 +3,18 @@
  * order of the layers is decided here and only here, because it changes behaviour:
  *
  *   source (graphql executor / REST loader)
+ *    (a source with versions: the version router picks one first, each version has this chain)
  *    └─ source headers    the request's per-source headers (header rules, signed claims) added
  *                         once per call; the final answer's headers reported back
- *                         (src/transport/withSourceHeaders.ts)
+ *                         (src/transport/withSourceHeaders.ts). Above the sharing, because the
+ *                         headers it adds can change the answer (they are in its key) and the
+ *                         headers reported back go to each caller.
+ *    └─ shared calls      identical concurrent reads (whole request but the per-attempt
+ *                         headers, and the caller's fallback scope) share ONE pass through
+ *                         everything below; each caller keeps its own cancellation and deadline,
+ *                         stale marks and error copy (src/transport/withSharedCalls.ts). So the
+ *                         breaker, the retry budget and the fallback cache count one call per
+ *                         pass, however many requests wait on it.
  *    └─ unwrap            5xx errors become plain responses again: sources map statuses themselves
  *       └─ fallback cache reads only. Outermost policy, so it sees every way a call can fail:
  *                         open breaker, timeout, retries spent, request budget spent, 5xx. It
@@ -27,7 +36,11 @@
  *                              `breaker.enabled: false` (`portico serve --no-breaker`) leaves
  *                              only its 5xx-to-failure step here.
  *                   └─ deadline header   x-portico-deadline-ms = time left when this attempt is sent
- *                      └─ http          undici pool, one per origin
+ *                      └─ http          undici pool, one per origin. Its own in-flight dedup
+ *                                       (inFlightDedup.ts) still shares equal wire requests
+ *                                       whose chains differ: callers of other fallback scopes
+ *                                       sending the same headers, one whose deadline did not
+ *                                       fit the shared pass, a retry meeting a first attempt.
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -42,6 +55,7 @@ import { withBreaker, type SourceBreaker } from './withBreaker.js';
 import { withDeadline, withDeadlineHeader } from './withDeadline.js';
 import { withFallbackCache } from './withFallbackCache.js';
 import { withRetry } from './withRetry.js';
+import { withSharedCalls } from './withSharedCalls.js';
 import { withSourceHeaders } from './withSourceHeaders.js';
 
 /** A source's resilience settings; `src/config/resilienceSchema.ts` documents each default. */
@@ -88,6 +102,11 @@ export interface SourceTransportOptions {
   random?: () => number;
   /** Backoff wait. @default a setTimeout that the call's signal cancels */
   sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  /**
+   * Identical concurrent reads share one pass through the chain (withSharedCalls.ts).
+   * @default true; `portico serve --no-dedup` turns it off with the pool's dedup
+   */
+  shareCalls?: boolean;
 }
 
 export interface SourceTransport {
@@ -129,6 +148,7 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
   const common = { source, now, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
   const call = composeTransport(options.http, [
     withSourceHeaders,
+    options.shareCalls !== false && withSharedCalls({ source, timeoutMs: resilience.timeoutMs, now }),
     unwrapStatusErrors,
     f.enabled && withFallbackCache({ ...common, ...(feed ? { feed } : {}), store: options.store!, ttlMs: f.ttlMs }),
     withDeadline({ ...common, timeoutMs: resilience.timeoutMs, ...(options.deadlineSignals ? { signals: options.deadlineSignals } : {}) }),

@@ -31,6 +31,8 @@ export interface SourceTransportsOptions {
   rollbackClock?: () => number;
   /** The operator console's ring buffer. @default the process's (src/observability/console/) */
   feed?: ConsoleFeed;
+  /** Identical concurrent reads share one pass through a source's chain (withSharedCalls.ts). @default true */
+  shareCalls?: boolean;
 }
 
 export interface SourceHealth {
@@ -114,6 +116,7 @@ export function createSourceTransports(options: SourceTransportsOptions): Source
       feed,
       rotateBucketController: rotatorFor(resilience),
       deadlineSignals,
+      ...(options.shareCalls === false ? { shareCalls: false } : {}),
       ...(store ? { store } : {}),
       ...(options.now ? { now: options.now } : {}),
     });

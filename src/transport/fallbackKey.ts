@@ -49,7 +49,15 @@ export function fallbackKey(request: UpstreamRequest): string {
  * comes first, since that is where reads sending one body differ.
  */
 export function fallbackKeyRest(request: UpstreamRequest): string {
-  return `${principalScopeKey(request.scope?.principal)}${forwardedPart(request)}\0${request.source}\0${request.method}\0${request.url}`;
+  return `${fallbackScopeKey(request)}\0${request.source}\0${request.method}\0${request.url}`;
+}
+
+/**
+ * The caller part of the key: whose stored answers this caller may be served. Calls shared
+ * between requests (src/transport/withSharedCalls.ts) are shared only within one such scope.
+ */
+export function fallbackScopeKey(request: UpstreamRequest): string {
+  return `${principalScopeKey(request.scope?.principal)}${forwardedPart(request)}`;
 }
 
 /** The client headers header rules forward (docs/headers.md): an answer may depend on them. Empty without rules, so keys stay as they were. */

@@ -33,6 +33,8 @@ export interface HttpClientOptions {
    * different answers never share one.
    * @default true: under load many requests ask a subgraph the same thing at once (every page
    * view of a catalogue); one exchange instead of many is the largest saving a gateway can make.
+   * `startPortico` turns the sharing of whole calls through each source's chain
+   * (src/transport/withSharedCalls.ts) off with it, so `portico serve --no-dedup` shares nothing.
    */
   dedupeInFlight?: boolean;
 }
@@ -114,7 +116,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
-function toUpstreamError(error: unknown, source: string) {
+/** A failure of the exchange (or the caller's signal's reason) as a coded error naming only the source. */
+export function toUpstreamError(error: unknown, source: string) {
   const cause = error instanceof Error ? error : new Error(String(error));
   const details = { source };
   if (

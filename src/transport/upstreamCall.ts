@@ -33,6 +33,11 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /**
+   * Set on an answer the fallback cache served instead of the source's (withFallbackCache.ts):
+   * its age in ms. Every request that shares the call marks itself stale with it.
+   */
+  fallbackAgeMs?: number;
 }
 
 export type HttpCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;

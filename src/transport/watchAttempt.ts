@@ -1,4 +1,4 @@
-import type { UpstreamOutcome, UpstreamWatch } from '../context/upstreamObserver.js';
+import type { UpstreamAttempt, UpstreamOutcome, UpstreamWatch } from '../context/upstreamObserver.js';
 import type { UpstreamRequest } from './upstreamCall.js';
 
 export interface AttemptWatch {
@@ -10,12 +10,14 @@ export interface AttemptWatch {
 /**
  * Tells the request's observers (src/context/upstreamObserver.ts) that one attempt starts, and
  * returns what ends it. Only called when the request has observers, so a request nobody watches
- * allocates nothing here.
+ * allocates nothing here. `joined`: the request waits for a call another request made
+ * (withSharedCalls.ts); its observers hear of it as one attempt marked `joined`.
  */
-export function watchAttempt(request: UpstreamRequest, now: () => number = performance.now.bind(performance)): AttemptWatch | undefined {
+export function watchAttempt(request: UpstreamRequest, joined = false, now: () => number = performance.now.bind(performance)): AttemptWatch | undefined {
   const observers = request.scope?.upstreamObservers;
   if (!observers || observers.length === 0) return undefined;
-  const attempt = { source: request.source, method: request.method, url: request.url, ...(request.version ? { version: request.version } : {}) };
+  const attempt: UpstreamAttempt = { source: request.source, method: request.method, url: request.url, ...(request.version ? { version: request.version } : {}) };
+  if (joined) attempt.joined = true;
   const watches: UpstreamWatch[] = [];
   let headers: Record<string, string> | undefined;
   for (const observe of observers) {

@@ -53,22 +53,32 @@ export function withDeadline(options: DeadlineOptions): HttpDecorator {
   const slackMs = timeoutMs * DEADLINE_SHARE_FRACTION;
   return (next) => (request) => {
     const start = now();
-    const budgetEnd = request.scope?.deadline;
-    // A call streaming the client's files lasts as long as the client's upload does: only the
-    // request's budget (uploads.timeoutMs) bounds it, not the source's timeout.
-    const deadline =
-      budgetEnd === undefined ? start + timeoutMs : request.streamedBody !== undefined ? budgetEnd : Math.min(start + timeoutMs, budgetEnd);
+    // A shared call (src/transport/withSharedCalls.ts) comes with the deadline its first caller
+    // computed as here, by which the callers who joined it were admitted, and a signal of its own
+    // that fires then: taken as they are.
+    const shared = request.deadline !== undefined;
+    const deadline = shared ? request.deadline! : callDeadline(request, start, timeoutMs);
     const remaining = deadline - start;
     if (remaining <= 0) {
       metrics?.deadlineExceeded.inc({ source });
       logger?.info({ source, requestId: request.scope?.requestId }, 'request budget spent: upstream call not started');
       return Promise.reject(markNotSent(porticoError('SUBGRAPH_TIMEOUT', { details: { source } })));
     }
+    if (shared) return next(request);
     const lease = signals.acquire(request.signal, deadline, remaining, slackMs);
     const settled = next(copyRequest(request, lease.deadline, lease.signal, request.headers));
     settled.then(lease.release, lease.release);
     return settled;
   };
+}
+
+/** The deadline of a call made at `start`: `min(start + timeoutMs, request deadline)`. */
+export function callDeadline(request: UpstreamRequest, start: number, timeoutMs: number): number {
+  const budgetEnd = request.scope?.deadline;
+  if (budgetEnd === undefined) return start + timeoutMs;
+  // A call streaming the client's files lasts as long as the client's upload does: only the
+  // request's budget (uploads.timeoutMs) bounds it, not the source's timeout.
+  return request.streamedBody !== undefined ? budgetEnd : Math.min(start + timeoutMs, budgetEnd);
 }
 
 /**

@@ -136,6 +136,7 @@ export function withFallbackCache(options: FallbackCacheOptions): HttpDecorator 
         status: cached.status,
         headers: cached.contentType === undefined ? {} : { 'content-type': cached.contentType },
         body: cached.body,
+        fallbackAgeMs: ageMs,
       };
     }
     if (response.status >= 200 && response.status < 300) remember(request, rest, response);
@@ -143,7 +144,8 @@ export function withFallbackCache(options: FallbackCacheOptions): HttpDecorator 
   };
 }
 
-function markStale(request: UpstreamRequest, source: string, ageMs: number): void {
+/** Records in the request's scope that `source` answered it from the fallback cache, `ageMs` old. */
+export function markStale(request: UpstreamRequest, source: string, ageMs: number): void {
   const scope = request.scope;
   if (!scope) return;
   const stale = (scope.stale ??= []);

@@ -30,6 +30,8 @@ export interface LoggedUpstreamCall {
   status?: number;
   error?: string;
   ms: number;
+  /** Waited for the identical call of another request (src/transport/withSharedCalls.ts). */
+  joined?: true;
 }
 
 interface RequestRecord {
@@ -49,7 +51,7 @@ interface RequestRecord {
  *   requestId, traceId (when tracing is on), bff, method, path, operationName, operationType,
  *   clientName, clientVersion (graphql-client-name/-version, sanitised, 64 characters at most),
  *   status, durationMs, cost (when cost analysis ran), subject (a hash, never the raw id),
- *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms }],
+ *   tenant, principal (jwt | apiKey | anonymous), upstream [{ source, status | error, ms, joined? }],
  *   stale (sources answered from the fallback cache), errors (extensions.code values)
  *
  * It never records a token, an API key, a header value (but the sanitised client name and
@@ -90,15 +92,16 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
           // One literal per case, not spreads: every call of every request comes through here.
           const { source } = attempt;
           const { status, errorCode: error, durationMs: ms } = outcome;
-          record.upstream.push(
+          const entry: LoggedUpstreamCall =
             error === undefined
               ? status === undefined
                 ? { source, ms }
                 : { source, status, ms }
               : status === undefined
                 ? { source, error, ms }
-                : { source, status, error, ms },
-          );
+                : { source, status, error, ms };
+          if (attempt.joined) entry.joined = true;
+          record.upstream.push(entry);
         },
       }));
     },

@@ -46,6 +46,8 @@ export function useTracing(options: TracingPluginOptions): PorticoPlugin {
         attributes: {
           'portico.source': attempt.source,
           ...(attempt.version ? { 'portico.source.version': attempt.version } : {}),
+          // Waited for another request's identical call (src/transport/withSharedCalls.ts): no traceparent of its own went upstream.
+          ...(attempt.joined ? { 'portico.upstream.joined': true } : {}),
           'http.request.method': attempt.method,
           ...(url ? { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80), 'url.path': url.pathname } : {}),
         },
