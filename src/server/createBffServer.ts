@@ -134,16 +134,15 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // go (a request written onto an idle socket as it closes is lost before it is read).
     // (HTTP/2 has no such header: its sessions get GOAWAY when the drain closes the listener.)
     if (!readiness.isReady() && req.httpVersionMajor < 2) res.setHeader('connection', 'close');
+    const abort = new AbortController();
+    // Every upstream call of the request listens on this signal; a page of items is many calls.
+    setMaxListeners(0, abort.signal);
+    // One listener for both (each once() costs a closure and a wrapper per request).
     res.once('close', () => {
       generation.inFlight -= 1;
       inFlight -= 1;
       if (generation.inFlight === 0) generation.idle?.();
       if (draining) listener.closeIdle();
-    });
-    const abort = new AbortController();
-    // Every upstream call of the request listens on this signal; a page of items is many calls.
-    setMaxListeners(0, abort.signal);
-    res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
     const portico: RequestScope = {
