@@ -16,6 +16,7 @@ import { createListener } from './createListener.js';
 import { peerCertificateOf } from './peerCertificate.js';
 import type { ConnectionCheck } from '../context/connectionCheck.js';
 import { attachGraphQLWs } from './attachGraphQLWs.js';
+import { fuseServerHooks } from './fuseServerHooks.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -30,7 +31,7 @@ export interface BffServerOptions extends BffApp {
 /** What a BFF serves: swapped as one piece by a hot reload. */
 export interface BffApp {
   schema: GraphQLSchema;
-  /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing. */
+  /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing (fuseServerHooks.ts keeps the order). */
   plugins: PipelinePlugin[];
   /** Bound to this app's yoga, for plugins that re-enter the pipeline (partner REST routes). */
   entry?: PipelineEntry;
@@ -103,7 +104,9 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       maxRequestBodySize: false,
       // The pipeline's own masking entry (useErrorMasking) is the one place errors are masked.
       maskedErrors: false,
-      plugins,
+      // The same list, each request-level hook type run by one loop in list order instead of
+      // yoga's per-hook promise chains and payloads (fuseServerHooks.ts).
+      plugins: fuseServerHooks(plugins),
     });
 
     // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner
@@ -131,16 +134,15 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // go (a request written onto an idle socket as it closes is lost before it is read).
     // (HTTP/2 has no such header: its sessions get GOAWAY when the drain closes the listener.)
     if (!readiness.isReady() && req.httpVersionMajor < 2) res.setHeader('connection', 'close');
+    const abort = new AbortController();
+    // Every upstream call of the request listens on this signal; a page of items is many calls.
+    setMaxListeners(0, abort.signal);
+    // One listener for both (each once() costs a closure and a wrapper per request).
     res.once('close', () => {
       generation.inFlight -= 1;
       inFlight -= 1;
       if (generation.inFlight === 0) generation.idle?.();
       if (draining) listener.closeIdle();
-    });
-    const abort = new AbortController();
-    // Every upstream call of the request listens on this signal; a page of items is many calls.
-    setMaxListeners(0, abort.signal);
-    res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
     const portico: RequestScope = {

@@ -77,8 +77,12 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
     return hash;
   };
   const records = new WeakMap<Request, RequestRecord>();
+  // Below the info level (LOG_LEVEL=warn) no line is written: no record, no upstream observer,
+  // no line object per request. Asked per request, so a level changed at run time is followed.
+  const writes = () => logger.isLevelEnabled('info');
   return {
     onRequest({ request, serverContext }) {
+      if (!writes()) return;
       const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0, client: clientIdentityOf(request.headers) };
       records.set(request, record);
       const scope = serverContext.portico;
@@ -133,6 +137,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
       }
     },
     onResponse({ request, response, serverContext }) {
+      if (!writes()) return;
       const record = records.get(request);
       const scope = serverContext.portico;
       // One object, its fields assigned in the order they are read (a line per request: spreading
