@@ -20,10 +20,17 @@ export function sanitiseClientValue(value: string | null | undefined): string | 
   return trimmed === '' ? undefined : trimmed.replace(UNSAFE, '_');
 }
 
+/**
+ * What a request that names no client (most of them) gets: one shared object, not a new one per
+ * request that the access log and the metrics each keep for as long as the request lives.
+ */
+const NO_CLIENT_IDENTITY: ClientIdentity = Object.freeze({});
+
 /** The client a request names; `graphql-client-*` wins over `apollographql-client-*`. */
 export function clientIdentityOf(headers: { get(name: string): string | null }): ClientIdentity {
   const name = sanitiseClientValue(headers.get('graphql-client-name') ?? headers.get('apollographql-client-name'));
   const version = sanitiseClientValue(headers.get('graphql-client-version') ?? headers.get('apollographql-client-version'));
+  if (name === undefined && version === undefined) return NO_CLIENT_IDENTITY;
   return { ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}) };
 }
 

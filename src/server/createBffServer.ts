@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
@@ -8,8 +7,8 @@ import type { LoadedBff } from '../config/loadConfig.js';
 import type { PipelinePlugin, RequestScope } from '../context/requestScope.js';
 import type { PipelineEntry } from '../context/pipelineEntry.js';
 import { createReadiness, type Readiness } from '../context/readiness.js';
-import { ANONYMOUS } from '../context/principal.js';
 import { pickRequestId } from './requestId.js';
+import { ServerRequestScope } from './serverRequestScope.js';
 import { withHttpLimits, type StreamedBodies } from './httpLimits.js';
 import { maxUploadRequestBytes } from '../config/uploadsSchema.js';
 import { createListener } from './createListener.js';
@@ -134,25 +133,16 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // go (a request written onto an idle socket as it closes is lost before it is read).
     // (HTTP/2 has no such header: its sessions get GOAWAY when the drain closes the listener.)
     if (!readiness.isReady() && req.httpVersionMajor < 2) res.setHeader('connection', 'close');
-    const abort = new AbortController();
-    // Every upstream call of the request listens on this signal; a page of items is many calls.
-    setMaxListeners(0, abort.signal);
-    // One listener for both (each once() costs a closure and a wrapper per request).
-    res.once('close', () => {
+    const portico = new ServerRequestScope(pickRequestId(req.headers['x-request-id']), req.headers, readsCertificates ? peerCertificateOf(req) : undefined);
+    // One listener, not one per concern: each `once` is a wrapper and a bound function more that
+    // lives as long as the request (src/server/serverRequestScope.ts says why that matters).
+    res.on('close', () => {
+      if (!res.writableFinished) portico.cancel();
       generation.inFlight -= 1;
       inFlight -= 1;
       if (generation.inFlight === 0) generation.idle?.();
       if (draining) listener.closeIdle();
-      if (!res.writableFinished) abort.abort();
     });
-    const portico: RequestScope = {
-      requestId: pickRequestId(req.headers['x-request-id']),
-      principal: ANONYMOUS,
-      upstreamHeaders: {},
-      signal: abort.signal,
-      clientCertificate: readsCertificates ? peerCertificateOf(req) : undefined,
-      requestHeaders: req.headers,
-    };
     void generation.yoga.handle(req, res, { portico });
   }, uploadBodies(bff)), logger);
   const { server } = listener;

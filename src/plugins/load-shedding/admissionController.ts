@@ -49,6 +49,12 @@ export interface AdmissionController {
    * by a critical operation, or its signal aborts.
    */
   acquire(priority: Priority, options?: AcquireOptions): Admission | Promise<Admission>;
+  /**
+   * `acquire`'s first step alone: the ticket when a slot the priority may use is free and nobody
+   * of its priority or above waits, otherwise `undefined` (nothing is queued or refused). For a
+   * caller that builds its wait options only when it has to wait.
+   */
+  tryAcquire(priority: Priority): Ticket | undefined;
   readonly inFlight: number;
   readonly queued: number;
 }
@@ -89,20 +95,14 @@ export function createAdmissionController(options: AdmissionOptions): AdmissionC
   let inFlight = 0;
   const changed = () => options.onChange?.(inFlight, critical.length + normal.length);
 
+  const release = () => {
+    inFlight--;
+    drain();
+    changed();
+  };
   const issue = (priority: Priority, waitedMs: number): Ticket => {
     inFlight++;
-    let released = false;
-    return {
-      priority,
-      waitedMs,
-      release() {
-        if (released) return;
-        released = true;
-        inFlight--;
-        drain();
-        changed();
-      },
-    };
+    return new HeldSlot(priority, waitedMs, release);
   };
 
   // Admits waiters while the head's priority has room: critical ones first, so a normal waiter
@@ -117,15 +117,19 @@ export function createAdmissionController(options: AdmissionOptions): AdmissionC
     }
   };
 
-  const acquire = (priority: Priority, acquireOptions: AcquireOptions = {}): Admission | Promise<Admission> => {
+  const tryAcquire = (priority: Priority): Ticket | undefined => {
     // Nothing of this priority waits whenever it has room (drain keeps that true), so taking a
     // free slot at once never overtakes a waiter of the same or a higher priority.
     const waiting = priority === 'critical' ? critical.length : critical.length + normal.length;
-    if (inFlight < limits[priority] && waiting === 0) {
-      const admission: Admission = { admitted: true, ticket: issue(priority, 0) };
-      changed();
-      return admission;
-    }
+    if (inFlight >= limits[priority] || waiting !== 0) return undefined;
+    const ticket = issue(priority, 0);
+    changed();
+    return ticket;
+  };
+
+  const acquire = (priority: Priority, acquireOptions: AcquireOptions = {}): Admission | Promise<Admission> => {
+    const ticket = tryAcquire(priority);
+    if (ticket) return { admitted: true, ticket };
     if (priority === 'best-effort') return { admitted: false, reason: 'over_limit', waitedMs: 0 };
     if (acquireOptions.signal?.aborted) return { admitted: false, reason: 'cancelled', waitedMs: 0 };
     const maxWaitMs = Math.min(queueTimeoutMs, acquireOptions.maxWaitMs ?? Infinity);
@@ -167,6 +171,7 @@ export function createAdmissionController(options: AdmissionOptions): AdmissionC
 
   return {
     acquire,
+    tryAcquire,
     get inFlight() {
       return inFlight;
     },
@@ -174,4 +179,27 @@ export function createAdmissionController(options: AdmissionOptions): AdmissionC
       return critical.length + normal.length;
     },
   };
+}
+
+/**
+ * A ticket as a class, not an object literal with a `release` closure: a ticket lives as long as
+ * its operation, and a closure and its context per operation would live, and under load be
+ * promoted to V8's old generation, with it.
+ */
+class HeldSlot implements Ticket {
+  #released = false;
+  readonly #onRelease: () => void;
+  constructor(
+    readonly priority: Priority,
+    readonly waitedMs: number,
+    onRelease: () => void,
+  ) {
+    this.#onRelease = onRelease;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#onRelease();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoadSheddingConfig, Priority } from '../../config/loadSheddingSchema.js';
-import type { PorticoPlugin } from '../../context/requestScope.js';
+import type { ExecutionResult } from 'graphql';
+import type { PorticoContext, PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { createAdmissionController, type Ticket } from './admissionController.js';
 import { loadSheddingMetrics } from './loadSheddingMetrics.js';
@@ -55,7 +56,8 @@ export function useLoadShedding(options: LoadSheddingOptions): PorticoPlugin {
   const priorities = new Map(Object.entries(options.operations));
   const retryAfter = String(options.retryAfterSeconds);
   const ticketOfOperation = new WeakMap<object, Ticket>();
-  const ticketsOfRequest = new WeakMap<Request, Ticket[]>();
+  // One ticket per request, an array only for a batch's second operation on.
+  const ticketsOfRequest = new WeakMap<Request, Ticket | Ticket[]>();
   const logShed = throttledShedLog(bff, logger, now);
 
   const priorityOf = (params: { operationName?: string | null; query?: string }): Priority => {
@@ -69,39 +71,57 @@ export function useLoadShedding(options: LoadSheddingOptions): PorticoPlugin {
     return (name !== undefined && priorities.get(name)) || options.defaultPriority;
   };
 
+  const hold = (ticket: Ticket, request: Request, context: object) => {
+    ticketOfOperation.set(context, ticket);
+    const held = ticketsOfRequest.get(request);
+    if (held === undefined) ticketsOfRequest.set(request, ticket);
+    else if (Array.isArray(held)) held.push(ticket);
+    else ticketsOfRequest.set(request, [held, ticket]);
+  };
+
+  // The queue: an operation that found no free slot. Only here is the request's signal asked
+  // for (src/server/serverRequestScope.ts creates it on first use) and an options object built.
+  const waitForSlot = async (priority: Priority, request: Request, context: PorticoContext, setResult: (result: ExecutionResult) => void) => {
+    const scope = context.portico;
+    const pending = controller.acquire(priority, {
+      ...(scope?.signal ? { signal: scope.signal } : {}),
+      ...(scope?.deadline !== undefined ? { maxWaitMs: scope.deadline - now() } : {}),
+    });
+    const admission = pending instanceof Promise ? await pending : pending;
+    if (admission.admitted) {
+      const { ticket } = admission;
+      if (ticket.waitedMs > 0) metrics.wait.observe({ bff, priority }, ticket.waitedMs / 1000);
+      hold(ticket, request, context);
+      return;
+    }
+    // The client is gone: nobody reads an answer, and it is not load that was shed.
+    if (admission.reason === 'cancelled') {
+      setResult({ errors: [porticoError('SERVICE_OVERLOADED')] });
+      return;
+    }
+    metrics.shed.inc({ bff, priority, reason: admission.reason });
+    logShed(priority, admission.reason, controller.inFlight, controller.queued);
+    setResult({ errors: [porticoError('SERVICE_OVERLOADED', { headers: { 'Retry-After': retryAfter } })] });
+  };
+
   return {
-    async onParams({ params, request, context, setResult }) {
-      if (!options.enabled) return;
+    // Not async: an operation admitted at once (nearly all of them) allocates no promise here.
+    onParams({ params, request, context, setResult }) {
+      if (!options.enabled) return undefined;
       const priority = priorityOf(params);
-      const scope = context.portico;
-      const pending = controller.acquire(priority, {
-        ...(scope?.signal ? { signal: scope.signal } : {}),
-        ...(scope?.deadline !== undefined ? { maxWaitMs: scope.deadline - now() } : {}),
-      });
-      const admission = pending instanceof Promise ? await pending : pending;
-      if (admission.admitted) {
-        const { ticket } = admission;
-        if (ticket.waitedMs > 0) metrics.wait.observe({ bff, priority }, ticket.waitedMs / 1000);
-        ticketOfOperation.set(context, ticket);
-        const held = ticketsOfRequest.get(request);
-        if (held) held.push(ticket);
-        else ticketsOfRequest.set(request, [ticket]);
-        return;
-      }
-      // The client is gone: nobody reads an answer, and it is not load that was shed.
-      if (admission.reason === 'cancelled') {
-        setResult({ errors: [porticoError('SERVICE_OVERLOADED')] });
-        return;
-      }
-      metrics.shed.inc({ bff, priority, reason: admission.reason });
-      logShed(priority, admission.reason, controller.inFlight, controller.queued);
-      setResult({ errors: [porticoError('SERVICE_OVERLOADED', { headers: { 'Retry-After': retryAfter } })] });
+      const ticket = controller.tryAcquire(priority);
+      if (ticket === undefined) return waitForSlot(priority, request, context, setResult);
+      hold(ticket, request, context);
+      return undefined;
     },
     onExecutionResult({ context }) {
       ticketOfOperation.get(context)?.release();
     },
     onResponse({ request }) {
-      for (const ticket of ticketsOfRequest.get(request) ?? []) ticket.release();
+      const held = ticketsOfRequest.get(request);
+      if (held === undefined) return;
+      if (Array.isArray(held)) for (const ticket of held) ticket.release();
+      else held.release();
     },
   };
 }

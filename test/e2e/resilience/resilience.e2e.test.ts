@@ -252,6 +252,24 @@ describe('a slow subgraph', () => {
     );
   });
 
+  it('cancels the calls a request was waiting on as soon as its client hangs up (issue 17: the signal is created lazily)', async () => {
+    await subgraphs.inventory.setFaults({ hang: true });
+    const client = new AbortController();
+    const asked = fetch(gateway.web, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: PRODUCTS_WITH_STOCK }),
+      signal: client.signal,
+    }).catch((error: unknown) => error);
+    await subgraphs.inventory.waitForStats((stats) => stats.inFlight === 3);
+    client.abort();
+    expect(await asked).toMatchObject({ name: 'AbortError' });
+    // Inventory's timeout is 30 s and the request budget 10 s: only the client's leaving can end
+    // the three calls within waitForStats' 5 s.
+    const after = await subgraphs.inventory.waitForStats((stats) => stats.inFlight === 0);
+    expect(after.inFlight).toBe(0);
+  });
+
   it('tells every subgraph how long the gateway will still wait, in x-portico-deadline-ms', async () => {
     const { body } = await ask(gateway, '{ user(id: "u1") { name orders(first: 1) { id items { product { name stock { available } } } } } }');
     expect(body.errors).toBeUndefined();
