@@ -30,7 +30,7 @@ export interface BffServerOptions extends BffApp {
 /** What a BFF serves: swapped as one piece by a hot reload. */
 export interface BffApp {
   schema: GraphQLSchema;
-  /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing (fuseServerHooks.ts keeps the order). */
+  /** The request path, as src/pipeline/buildPipeline.ts orders it; the server adds nothing. */
   plugins: PipelinePlugin[];
   /** Bound to this app's yoga, for plugins that re-enter the pipeline (partner REST routes). */
   entry?: PipelineEntry;
