@@ -15,7 +15,6 @@ import { createListener } from './createListener.js';
 import { peerCertificateOf } from './peerCertificate.js';
 import type { ConnectionCheck } from '../context/connectionCheck.js';
 import { attachGraphQLWs } from './attachGraphQLWs.js';
-import { fuseServerHooks } from './fuseServerHooks.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -103,9 +102,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       maxRequestBodySize: false,
       // The pipeline's own masking entry (useErrorMasking) is the one place errors are masked.
       maskedErrors: false,
-      // The same list, each request-level hook type run by one loop in list order instead of
-      // yoga's per-hook promise chains and payloads (fuseServerHooks.ts).
-      plugins: fuseServerHooks(plugins),
+      plugins,
     });
 
     // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner

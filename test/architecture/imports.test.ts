@@ -45,9 +45,7 @@ describe('the request path', () => {
     const hooks = /\b(onRequest|onRequestParse|onParams|onParse|onValidate|onContextBuilding|onExecute|onSubscribe|onExecutionResult|onResultProcess|onResponse)\s*[(:]/;
     // server/attachGraphQLWs.ts hands graphql-ws its own protocol hooks (onConnect, onSubscribe of
     // a WebSocket message), not yoga's: each operation it receives re-enters the pipeline.
-    // server/fuseServerHooks.ts names yoga's request-level hooks to run the pipeline's own ones
-    // in one loop each; it adds no hook of its own.
-    const protocolHooks = new Set(['server/attachGraphQLWs.ts', 'server/fuseServerHooks.ts']);
+    const protocolHooks = new Set(['server/attachGraphQLWs.ts']);
     const elsewhere = [...files.keys()].filter(
       (file) => !/^(plugins|partner-rest)\//.test(file) && !protocolHooks.has(file) && hooks.test(withoutComments(readSource(file))),
     );
