@@ -935,6 +935,7 @@ async function summariseProfiles(): Promise<void> {
   }
   // Kept beside the profiles (after reading the folder: one folder per target), so they can be
   // cut again (bench/lib/requestCpu.ts) without a rerun.
+  await mkdir(profileDir, { recursive: true });
   await writeFile(path.join(profileDir, 'load-windows.json'), JSON.stringify(Object.fromEntries(loadWindows)));
   const bare = perRequest.get(profileDirName('portico'));
   const policies = perRequest.get(profileDirName('portico+policies'));
