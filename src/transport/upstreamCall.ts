@@ -41,3 +41,32 @@ export interface UpstreamResponse {
 }
 
 export type HttpCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;
+
+/**
+ * `request` with its deadline, signal and headers replaced. Spelt out rather than spread: V8
+ * (Node 20) builds `{ ...request, deadline }` on a slow path when the source lacks a property
+ * being added, ~1 µs against ~20 ns, and every call passes here once and every attempt again.
+ * (withDeadlineHeader copies its headers with `Object.assign`, not a spread, for the same reason.)
+ * Every layer that hands a changed request down (the deadline layers, a shared pass) uses it.
+ */
+export function copyRequest(
+  request: UpstreamRequest,
+  deadline: number | undefined,
+  signal: AbortSignal | undefined,
+  headers: Record<string, string> | undefined,
+): UpstreamRequest {
+  // `satisfies` fails to compile when UpstreamRequest gains a field this copy would drop.
+  return {
+    method: request.method,
+    url: request.url,
+    headers,
+    body: request.body,
+    streamedBody: request.streamedBody,
+    signal,
+    source: request.source,
+    idempotent: request.idempotent,
+    scope: request.scope,
+    deadline,
+    version: request.version,
+  } satisfies Record<keyof UpstreamRequest, unknown>;
+}

@@ -6,6 +6,7 @@ import { codeOf, type HttpDecorator } from './upstreamFailure.js';
 import { watchAttempt } from './watchAttempt.js';
 import { callDeadline, DEADLINE_SHARE_FRACTION } from './withDeadline.js';
 import { markStale } from './withFallbackCache.js';
+import { copyRequest } from './upstreamCall.js';
 
 export interface SharedCallsOptions {
   source: string;
@@ -67,7 +68,8 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     let led = false;
     const shared = inFlight.runBy(request.body ?? '', head, deadline, deadline - start, slackMs, request.signal ?? undefined, (signal) => {
       led = true;
-      return next(passOf(request, signal, deadline));
+      // The pass's request: the first caller's, with the pass's own signal and deadline.
+      return next(copyRequest(request, deadline, signal, request.headers));
     });
     if (shared === undefined) return next(request);
     // The first caller's pass ran with its own request: what it did, it did for that caller.
@@ -106,21 +108,4 @@ function ownCopy(error: unknown): unknown {
     ...(http?.headers ? { headers: http.headers } : {}),
     ...(originalError ? { originalError } : {}),
   });
-}
-
-/** The pass's request: the first caller's, with the pass's own signal and deadline. */
-function passOf(request: UpstreamRequest, signal: AbortSignal, deadline: number): UpstreamRequest {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    body: request.body,
-    streamedBody: request.streamedBody,
-    signal,
-    source: request.source,
-    idempotent: request.idempotent,
-    scope: request.scope,
-    deadline,
-    version: request.version,
-  } satisfies Record<keyof UpstreamRequest, unknown>;
 }
