@@ -1,11 +1,13 @@
 /**
  * CPU profile of Portico under the federation scenario (a):
- *   node --import tsx bench/profile.ts [--seconds 15] [--connections 50] [--query federation|single] [--out DIR]
- * Runs `portico serve --cpu-prof` pinned to CPU 0 against the bench subgraphs, drives it with the
+ *   node --import tsx bench/profile.ts [--seconds 15] [--connections 50] [--query federation|single] [--out DIR] [--from-source]
+ * Builds Portico (dist/, as `npm run bench` runs it: tsx's transform adds a `__name` call to every
+ * function it creates, which shows up in a profile as our own cost), runs `portico serve --cpu-prof` pinned to CPU 0 against the bench subgraphs, drives it with the
  * bench load generator, stops it, and prints where the time went: the top functions by self time
  * and the self time per package. The .cpuprofile file (open it in Chrome DevTools or speedscope
  * for a flame graph) is kept in DIR (default .bench-results/profile-<time>/).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '50' },
       query: { type: 'string', default: 'federation' },
       out: { type: 'string' },
+      'from-source': { type: 'boolean', default: false },
     },
   });
   const query = values.query === 'single' ? SINGLE_SUBGRAPH_QUERY : FEDERATION_QUERY;
@@ -35,6 +38,8 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'portico-profile-'));
   const out = path.resolve(values.out ?? path.join(repoRoot, '.bench-results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   await mkdir(out, { recursive: true });
+  const entry = values['from-source'] ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
+  if (!values['from-source']) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   process.once('SIGINT', () => void group.stopAll().then(() => process.exit(130)));
   try {
     const subgraphs = group.start({
@@ -56,9 +61,7 @@ async function main(): Promise<void> {
         '--cpu-prof',
         '--cpu-prof-dir',
         out,
-        '--import',
-        'tsx',
-        'src/main.ts',
+        ...entry,
         'serve',
         '--supergraph',
         supergraph,

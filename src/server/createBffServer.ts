@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
+import { YogaServer, type GraphiQLOptions } from 'graphql-yoga';
+import { createServerAdapter } from '@whatwg-node/server';
 import type { Logger } from 'pino';
 import type { LoadedBff } from '../config/loadConfig.js';
 import type { PipelinePlugin, RequestScope } from '../context/requestScope.js';
@@ -15,6 +16,7 @@ import { createListener } from './createListener.js';
 import { peerCertificateOf } from './peerCertificate.js';
 import type { ConnectionCheck } from '../context/connectionCheck.js';
 import { attachGraphQLWs } from './attachGraphQLWs.js';
+import { createNodeYogaAdapter } from './nodeYogaAdapter.js';
 
 export interface BffServerOptions extends BffApp {
   bff: LoadedBff;
@@ -70,7 +72,8 @@ export interface DrainReport {
 /** One app and the requests it is answering. */
 interface Generation {
   app: BffApp;
-  yoga: { handle: (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => unknown; dispose(): Promise<void> | void };
+  yoga: { dispose(): Promise<void> | void };
+  handle: (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => void;
   inFlight: number;
   idle?: (() => void) | undefined;
 }
@@ -82,7 +85,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
   let draining = false;
   const makeGeneration = (app: BffApp): Generation => {
     const { schema, plugins, entry, renderGraphiQL } = app;
-    const yoga = createYoga<{ portico: RequestScope }>({
+    const server = new YogaServer<{ portico: RequestScope }, Record<string, never>>({
       schema,
       graphqlEndpoint: bff.path,
       healthCheckEndpoint: '/healthz',
@@ -104,11 +107,14 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       maskedErrors: false,
       plugins,
     });
+    // createYoga's own two lines, kept apart: the node adapter below reads the server's hooks.
+    const yoga = createServerAdapter<{ portico: RequestScope }, typeof server>(server, { fetchAPI: server.fetchAPI, plugins: server.getEnveloped._plugins as never });
 
     // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner
     // one, which skips onRequest/onResponse.
     entry?.bind(async (request, context) => yoga.fetch(request, context));
-    return { app, yoga, inFlight: 0 };
+    const handle = process.env['PORTICO_DIRECT'] === '0' ? (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => void yoga.handle(req, res, context) : createNodeYogaAdapter(server, yoga as never).handle;
+    return { app, yoga, handle, inFlight: 0 };
   };
   // The node handler reads this on each request: a hot reload replaces it in one assignment.
   let current = makeGeneration(options);
@@ -140,7 +146,7 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       if (generation.inFlight === 0) generation.idle?.();
       if (draining) listener.closeIdle();
     });
-    void generation.yoga.handle(req, res, { portico });
+    generation.handle(req, res, { portico });
   }, uploadBodies(bff)), logger);
   const { server } = listener;
   const sockets = new Set<Socket>();

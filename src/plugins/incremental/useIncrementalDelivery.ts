@@ -1,4 +1,4 @@
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { executeIncrementally } from './executeIncrementally.js';
@@ -29,8 +29,16 @@ const MAX_SPLITS_PER_DOCUMENT = 32;
  * see the client's document and, for a non-incremental client, one complete result.
  */
 export function useIncrementalDelivery(): Plugin {
-  // yoga's plugin adds @defer/@stream to the schema and their validation rules.
-  const { onSchemaChange, onValidate } = useDeferStream();
+  // yoga's plugin adds @defer/@stream to the schema and their validation rules. Its onValidate
+  // also filters graphql-js's overlapping-fields rule out of a copy of the rule list by name on
+  // every request, a copy envelop never reads back: the rules it adds are taken once, here, and
+  // added as it adds them (the same rules run), without the per-request filtering.
+  const { onSchemaChange, onValidate: addDeferStreamRules } = useDeferStream();
+  const deferStreamRules: ValidationRule[] = [];
+  addDeferStreamRules?.({ params: { rules: [] }, addValidationRule: (rule: ValidationRule) => deferStreamRules.push(rule) } as never);
+  const onValidate: Plugin['onValidate'] = ({ addValidationRule }) => {
+    for (const rule of deferStreamRules) addValidationRule(rule);
+  };
   const uses = new WeakMap<DocumentNode, boolean>();
   const stripped = new WeakMap<DocumentNode, DocumentNode>();
   // Splits kept per document and (operation, boolean variables: the `if:` values), so each part
@@ -48,7 +56,7 @@ export function useIncrementalDelivery(): Plugin {
   };
   return {
     onSchemaChange: onSchemaChange as Plugin['onSchemaChange'],
-    onValidate: onValidate as Plugin['onValidate'],
+    onValidate,
     onExecute({ args, executeFn, setExecuteFn }) {
       let incremental = uses.get(args.document);
       if (incremental === undefined) uses.set(args.document, (incremental = usesIncrementalDelivery(args.document)));

@@ -41,46 +41,42 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
   const now = options.now ?? (() => performance.now());
   const metrics = requestMetrics(options.registry);
   const feed = options.feed ?? consoleFeed();
-  const startedAt = new WeakMap<Request, number>();
-  // Requests that reached the GraphQL endpoint (yoga calls onRequestParse for nothing else).
-  const graphql = new WeakSet<Request>();
-  // The executed operation's name; '' for an executed anonymous operation.
-  const operationOf = new WeakMap<Request, string>();
-  // The executed operation's static cost, when the cost plugin priced it.
-  const costOf = new WeakMap<Request, number>();
-  // Requests whose result carried at least one error.
-  const errored = new WeakSet<Request>();
+  // One record per request, in one map: a WeakMap entry is an ephemeron the collector must
+  // revisit, and each request used to leave five of them (bench/README.md, issue 17).
+  const tracked = new WeakMap<Request, Tracked>();
   const clients = metrics.clientLabels(bff, options.clients ?? { names: [], maxLearned: 20, maxVersions: 10 });
-  const clientOf = new WeakMap<Request, ClientIdentity>();
+  const bffLabel = { bff };
 
   return {
     onRequest({ request }) {
-      startedAt.set(request, now());
-      metrics.inFlight.inc({ bff });
-      clientOf.set(request, clientIdentityOf(request.headers));
+      tracked.set(request, new Tracked(now(), clientIdentityOf(request.headers)));
+      metrics.inFlight.inc(bffLabel);
     },
     onRequestParse({ request }) {
-      graphql.add(request);
+      // Requests that reached the GraphQL endpoint (yoga calls onRequestParse for nothing else).
+      const record = tracked.get(request);
+      if (record) record.graphql = true;
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
       const name = getOperationAST(args.document, args.operationName)?.name?.value ?? '';
       if (name) metrics.admit(bff, name, max);
-      const client = request && clientOf.get(request);
-      if (client) clients.admit(client);
+      const record = request && tracked.get(request);
+      if (!record) return;
+      clients.admit(record.client);
       // A batch is labelled by its first operation.
-      if (request && !operationOf.has(request)) {
-        operationOf.set(request, name);
-        const cost = operationCostOf(args.contextValue as object)?.cost;
-        if (cost !== undefined) costOf.set(request, cost);
+      if (record.operation === undefined) {
+        record.operation = name;
+        record.cost = operationCostOf(args.contextValue as object)?.cost;
       }
     },
     onResultProcess({ request, result }) {
       for (const single of Array.isArray(result) ? result : [result]) {
         const errors = (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors;
         if (!errors?.length) continue;
-        errored.add(request);
-        const name = operationOf.get(request);
+        const record = tracked.get(request);
+        if (record) record.errored = true;
+        const name = record?.operation;
         for (const error of errors) {
           const code = metrics.codeLabel(error.extensions?.code);
           metrics.errors.inc({ bff, code });
@@ -89,19 +85,35 @@ export function useRequestMetrics(options: RequestMetricsOptions): Plugin {
       }
     },
     onResponse({ request, response, serverContext }) {
-      const start = startedAt.get(request);
-      if (start === undefined) return;
-      metrics.inFlight.dec({ bff });
-      if (!graphql.has(request)) return;
+      const record = tracked.get(request);
+      if (record === undefined) return;
+      metrics.inFlight.dec(bffLabel);
+      if (!record.graphql) return;
       // Requests refused before execution (auth, validation) have no trustworthy name: __other__.
-      const name = operationOf.get(request);
+      const name = record.operation;
       const operation = name === undefined ? OTHER_OPERATION : metrics.operationLabel(bff, name || undefined);
-      const client = clients.labels(clientOf.get(request) ?? {});
+      const client = clients.labels(record.client);
       metrics.requests.inc({ bff, operation, status: String(response.status), ...client });
-      const ms = now() - start;
+      const ms = now() - record.start;
       metrics.duration.observe({ bff, operation, client_name: client.client_name }, ms / 1000);
       const stale = (serverContext as { portico?: RequestScope } | undefined)?.portico?.stale;
-      feed.request(bff, operation, ms, response.status >= 500 || errored.has(request), stale !== undefined && stale.length > 0, costOf.get(request));
+      feed.request(bff, operation, ms, response.status >= 500 || record.errored, stale !== undefined && stale.length > 0, record.cost);
     },
   };
+}
+
+/** What one request's metrics need, from onRequest to onResponse. */
+class Tracked {
+  graphql = false;
+  /** The executed operation's name; '' for an executed anonymous operation. */
+  operation: string | undefined = undefined;
+  /** The executed operation's static cost, when the cost plugin priced it. */
+  cost: number | undefined = undefined;
+  /** The result carried at least one error. */
+  errored = false;
+
+  constructor(
+    readonly start: number,
+    readonly client: ClientIdentity,
+  ) {}
 }
