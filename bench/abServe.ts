@@ -1,6 +1,6 @@
 /**
  * Interleaved A/B of two `portico serve` variants on the bench supergraph:
- *   node --import tsx bench/abServe.ts --a 'ENV=1' --b 'ENV=0' [--a-args '--no-breaker'] [--query single|federation]
+ *   node --import tsx bench/abServe.ts --a 'PORTICO_NODE_ADAPTER=off' --b 'PORTICO_NODE_ADAPTER=on' [--a-args '--no-breaker'] [--query single|federation]
  *                                     [--b-hive] (B is Hive Gateway `--jit` instead)
  *                                     [--rounds 6] [--seconds 10] [--connections 50] [--from-source]
  * Both gateways run at once, pinned to the same CPU, built as `npm run bench` runs them (dist/);

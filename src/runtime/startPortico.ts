@@ -1,3 +1,4 @@
+import { nodeAdapterEnabled } from '../config/nodeAdapterEnv.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PorticoConfig } from '../config/loadConfig.js';
@@ -62,6 +63,8 @@ export interface StartOptions {
   loadConfig?: () => Promise<PorticoConfig>;
   /** The shared upstream pool (src/transport/httpClient.ts documents each default). */
   httpClient?: HttpClientOptions;
+  /** GraphQL POSTs through the node adapter (src/server/nodeYogaAdapter.ts). @default `PORTICO_NODE_ADAPTER`, on unless `off` */
+  nodeAdapter?: boolean;
 }
 
 /**
@@ -71,6 +74,8 @@ export interface StartOptions {
  */
 export async function startPortico(config: PorticoConfig, options: StartOptions): Promise<Portico> {
   const { logger } = options;
+  // Read before anything starts: a misspelt value stops start-up naming the variable.
+  const nodeAdapter = options.nodeAdapter ?? nodeAdapterEnabled();
   // Families a BFF may not use are still exported (without samples), so the dashboards and alert
   // rules in deploy/ name series that exist whatever the config enables.
   rateLimitDecisions();
@@ -188,7 +193,7 @@ export async function startPortico(config: PorticoConfig, options: StartOptions)
       // Serve once Redis is connected (or known to be down), so the first requests meet the shared limits.
       await rateLimitStores.ready();
       await revocationStores.ready();
-      bffs.push(await startBffServer({ bff, ...apps.get(bff.name)!, logger, readiness: readinessOf(bff.name) }));
+      bffs.push(await startBffServer({ bff, ...apps.get(bff.name)!, logger, readiness: readinessOf(bff.name), nodeAdapter }));
     }
     if (config.admin) {
       const feed = consoleFeed();

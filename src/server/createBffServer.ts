@@ -26,6 +26,12 @@ export interface BffServerOptions extends BffApp {
    * @default a readiness of the server's own (for servers without `/readyz`)
    */
   readiness?: Readiness;
+  /**
+   * GraphQL POSTs of JSON answered by running the pipeline's hooks on node's own request and
+   * response (src/server/nodeYogaAdapter.ts); off, yoga's @whatwg-node handler answers them.
+   * @default true
+   */
+  nodeAdapter?: boolean;
 }
 
 /** What a BFF serves: swapped as one piece by a hot reload. */
@@ -113,7 +119,9 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
     // Re-entry goes through yoga.fetch, the outer server: plugin hooks only ever see the inner
     // one, which skips onRequest/onResponse.
     entry?.bind(async (request, context) => yoga.fetch(request, context));
-    const handle = process.env['PORTICO_DIRECT'] === '0' ? (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => void yoga.handle(req, res, context) : createNodeYogaAdapter(server, yoga as never).handle;
+    // Everything the adapter does not take (other methods and media types, streams, uploads) it
+    // hands to yoga's own handler; off, yoga's handler takes every request.
+    const handle = options.nodeAdapter === false ? (req: IncomingMessage, res: ServerResponse, context: { portico: RequestScope }) => void yoga.handle(req, res, context) : createNodeYogaAdapter(server, yoga).handle;
     return { app, yoga, handle, inFlight: 0 };
   };
   // The node handler reads this on each request: a hot reload replaces it in one assignment.

@@ -28,7 +28,8 @@ export interface NodeYogaAdapter {
 }
 
 type AnyPlugin = Plugin<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
-type Hook<K extends keyof AnyPlugin> = NonNullable<AnyPlugin[K]>;
+type HookName = 'onRequest' | 'onRequestParse' | 'onParams' | 'onExecutionResult' | 'onResultProcess' | 'onResponse';
+type Hook<K extends HookName> = NonNullable<AnyPlugin[K]>;
 type Awaitable<T> = T | Promise<T>;
 
 /** What the adapter needs of @whatwg-node's server adapter around the yoga server. */
@@ -36,28 +37,23 @@ export interface YogaServerAdapter {
   /** yoga's own node handler, for every request the adapter does not take. */
   handle(req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>): unknown;
   /** Keeps background work (hooks' `waitUntil`) alive until the server is disposed. */
-  waitUntil(promise: Promise<unknown>): void;
+  waitUntil(promise: Promise<void> | void): void;
 }
 
 export function createNodeYogaAdapter<S extends Record<string, unknown>, U extends Record<string, unknown>>(server: YogaServer<S, U>, yoga: YogaServerAdapter): NodeYogaAdapter {
   const plugins = server.getEnveloped._plugins as AnyPlugin[];
-  const hooks = {
-    onRequest: [] as Hook<'onRequest'>[],
-    onRequestParse: [] as Hook<'onRequestParse'>[],
-    onParams: [] as Hook<'onParams'>[],
-    onExecutionResult: [] as Hook<'onExecutionResult'>[],
-    onResultProcess: [] as Hook<'onResultProcess'>[],
-    onResponse: [] as Hook<'onResponse'>[],
-  };
   let instrumented = false;
-  for (const plugin of plugins) {
-    if (!plugin) continue;
-    if (plugin.instrumentation) instrumented = true;
-    for (const name of Object.keys(hooks) as (keyof typeof hooks)[]) {
-      const hook = plugin[name];
-      if (hook) (hooks[name] as unknown[]).push(hook);
-    }
-  }
+  for (const plugin of plugins) if (plugin?.instrumentation) instrumented = true;
+  // Each phase's hooks, in the order yoga and @whatwg-node call them: the plugin list's.
+  const hooksOf = <K extends HookName>(name: K) => plugins.flatMap((plugin) => (plugin?.[name] ? [plugin[name] as Hook<K>] : []));
+  const hooks = {
+    request: hooksOf('onRequest'),
+    requestParse: hooksOf('onRequestParse'),
+    params: hooksOf('onParams'),
+    executionResult: hooksOf('onExecutionResult'),
+    resultProcess: hooksOf('onResultProcess'),
+    response: hooksOf('onResponse'),
+  };
   // The hooks and yoga's result processors build their responses through this: one with a text
   // body is a DirectResponse, written to the socket without a fetch Response behind it.
   const fetchAPI = { ...server.fetchAPI, Response: directResponseClass(server.fetchAPI) };
@@ -89,7 +85,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       fetchAPI,
       context,
     };
-    for (const hook of hooks.onParams) {
+    for (const hook of hooks.params) {
       const done = hook(onParams as never);
       if (isPromise(done)) await done;
     }
@@ -97,7 +93,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       const handled = onParams.paramsHandler({ request, params: onParams.params, context });
       result = isPromise(handled) ? await handled : handled;
     }
-    if (hooks.onExecutionResult.length > 0) {
+    if (hooks.executionResult.length > 0) {
       const onExecutionResult = {
         result,
         setResult(next: Result) {
@@ -106,7 +102,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
         request,
         context,
       };
-      for (const hook of hooks.onExecutionResult) {
+      for (const hook of hooks.executionResult) {
         const done = hook(onExecutionResult as never);
         if (isPromise(done)) await done;
       }
@@ -131,7 +127,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       },
       serverContext,
     };
-    for (const hook of hooks.onResultProcess) {
+    for (const hook of hooks.resultProcess) {
       const done = hook(onResultProcess as never);
       if (isPromise(done)) await done;
     }
@@ -162,7 +158,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
         },
         fetchAPI,
       };
-      for (const hook of hooks.onRequestParse) {
+      for (const hook of hooks.requestParse) {
         let done = hook(onRequestParse as never);
         if (isPromise(done)) done = await done;
         if (done?.onRequestParseDone) parseDone.push(done.onRequestParseDone as never);
@@ -223,14 +219,14 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
     };
     let response: Response;
     try {
-      for (const hook of hooks.onRequest) {
+      for (const hook of hooks.request) {
         const done = hook(onRequest as never);
         if (isPromise(done)) await done;
         if (ended) break;
       }
       const request = onRequest.request;
       response = onRequest.response ?? (await onRequest.requestHandler(request, serverContext, url));
-      if (hooks.onResponse.length > 0) {
+      if (hooks.response.length > 0) {
         const onResponse = {
           request,
           response,
@@ -240,7 +236,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
           },
           fetchAPI,
         };
-        for (const hook of hooks.onResponse) {
+        for (const hook of hooks.response) {
           const done = hook(onResponse as never);
           if (isPromise(done)) await done;
         }
@@ -273,7 +269,7 @@ type RequestHandler = (request: Request, serverContext: Record<string, unknown>,
 
 /** POST of JSON to the GraphQL path, no query string, answered as JSON: nearly every request. */
 function takesDirectPath(req: IncomingMessage, endpoint: string): boolean {
-  if (req.method !== 'POST' || req.url !== endpoint) return false;
+  if (req.method !== 'POST' || req.url !== endpoint || req.httpVersionMajor !== 1) return false;
   const type = req.headers['content-type'];
   if (type === undefined || !(type.startsWith('application/json') || type.startsWith('application/graphql+json'))) return false;
   const accept = req.headers.accept;
@@ -394,6 +390,20 @@ function directResponseClass(api: { Response: typeof Response; Headers: typeof H
     async arrayBuffer(): Promise<ArrayBuffer> {
       const bytes = typeof this.bodyText === 'string' ? Buffer.from(this.bodyText) : (this.bodyText ?? new Uint8Array());
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    }
+
+    static json(data: unknown, init?: ResponseInit): DirectResponse {
+      const headers = new api.Headers(init?.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+      return new DirectResponse(JSON.stringify(data), { ...init, headers });
+    }
+
+    static error(): Response {
+      return api.Response.error();
+    }
+
+    static redirect(url: string | URL, status?: number): Response {
+      return api.Response.redirect(url, status);
     }
 
     clone(): DirectResponse {
