@@ -1,6 +1,7 @@
 /**
  * CPU profile of Portico under the federation scenario (a):
- *   node --import tsx bench/profile.ts [--seconds 15] [--connections 50] [--query federation|single] [--out DIR] [--from-source]
+ *   node --import tsx bench/profile.ts [--seconds 15] [--connections 50] [--query federation|single] [--out DIR] [--from-source] [--heap]
+ * (`--heap`: a sampling heap profile of what the gateway allocates instead of a CPU profile)
  * Builds Portico (dist/, as `npm run bench` runs it: tsx's transform adds a `__name` call to every
  * function it creates, which shows up in a profile as our own cost), runs `portico serve --cpu-prof` pinned to CPU 0 against the bench subgraphs, drives it with the
  * bench load generator, stops it, and prints where the time went: the top functions by self time
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       query: { type: 'string', default: 'federation' },
       out: { type: 'string' },
       'from-source': { type: 'boolean', default: false },
+      heap: { type: 'boolean', default: false },
     },
   });
   const query = values.query === 'single' ? SINGLE_SUBGRAPH_QUERY : FEDERATION_QUERY;
@@ -58,9 +60,7 @@ async function main(): Promise<void> {
       cpu: 0,
       command: process.execPath,
       args: [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        out,
+        ...(values.heap ? ['--heap-prof', '--heap-prof-interval', '65536', '--heap-prof-dir', out] : ['--cpu-prof', '--cpu-prof-dir', out]),
         ...entry,
         'serve',
         '--supergraph',
@@ -98,6 +98,10 @@ async function main(): Promise<void> {
     // SIGTERM lets Portico drain and exit normally, which is when V8 writes the profile.
     await group.stopAll(15_000);
     await rm(tmp, { recursive: true, force: true });
+  }
+  if (values.heap) {
+    process.stdout.write(`heap profile (sampled allocations) in ${path.relative(repoRoot, out)}: open it in Chrome DevTools' Memory tab\n`);
+    return;
   }
   // One profile per thread (tsx's loader hooks run in a worker): the main thread's is the largest.
   const files = await Promise.all(
