@@ -12,6 +12,7 @@ import { useHealthEndpoints } from '../plugins/edge/useHealthEndpoints.js';
 import { useGraphiQLAssets } from '../plugins/edge/useGraphiQLAssets.js';
 import { GRAPHIQL_ASSET_BASE, renderGraphiQLPage } from '../plugins/edge/graphiQLPage.js';
 import { useQueryPlanner } from '../plugins/execution/useQueryPlanner.js';
+import { useDocumentCache } from '../plugins/execution/useDocumentCache.js';
 import { useIncrementalDelivery } from '../plugins/incremental/useIncrementalDelivery.js';
 import { useErrorMasking } from '../plugins/response/useErrorMasking.js';
 import type { QueryPlanner } from '../sources/federation/planner/queryPlanner.js';
@@ -204,6 +205,9 @@ export function buildPipeline(bff: LoadedBff, deps: PipelineDeps): Pipeline {
     // trace) have seen the route request; each route then re-enters this whole pipeline as a
     // GraphQL request for its stored operation (src/partner-rest/).
     deps.routes !== undefined && usePartnerRoutes({ ...deps.routes, pipeline: entry }),
+    // parse and validate each operation text once; last, so the rule set it caches by holds every
+    // rule the plugins above add (limits, cost, authz, @defer/@stream, production mode)
+    useDocumentCache(),
   ];
   return {
     plugins: plugins.filter((plugin): plugin is PipelinePlugin => plugin !== false),

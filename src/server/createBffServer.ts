@@ -111,6 +111,8 @@ export async function startBffServer(options: BffServerOptions): Promise<Running
       maxRequestBodySize: false,
       // The pipeline's own masking entry (useErrorMasking) is the one place errors are masked.
       maskedErrors: false,
+      // The pipeline's useDocumentCache caches parsing and validation instead (it says why).
+      parserAndValidationCache: false,
       plugins,
     });
     // createYoga's own two lines, kept apart: the node adapter below reads the server's hooks.
