@@ -19,14 +19,19 @@ import { referenceSchema } from './subgraphs/schemas.js';
 import { writeBenchSupergraph } from './lib/supergraph.js';
 import { freePort, ProcessGroup, waitForLine, waitUntil, type Started } from './lib/processes.js';
 import { startLoadgen } from './lib/loadgenProcess.js';
-import { cpuSeconds, waitForQuietProcesses } from './lib/procStats.js';
+import { cpuSeconds, peakRssMiB, waitForQuietProcesses } from './lib/procStats.js';
 import { BENCH_MAX_COST } from './config/benchPolicies.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 function envOf(spec: string | undefined): Record<string, string> {
   if (!spec) return {};
-  return Object.fromEntries(spec.split(',').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+  return Object.fromEntries(
+    spec
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
 }
 
 const median = (values: number[]) => {
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
       variants.push({ name, started, url });
     }
     const loadgen = startLoadgen(group, 1, repoRoot);
-    const figures = new Map(variants.map((variant) => [variant.name, { rps: [] as number[], cpuUs: [] as number[] }]));
+    const figures = new Map(variants.map((variant) => [variant.name, { rps: [] as number[], cpuUs: [] as number[], p99: [] as number[] }]));
     const job = (url: string, seconds: number) => ({
       url,
       body: JSON.stringify({ query }),
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
         const served = result.rps * Number(values.seconds);
         figures.get(variant.name)!.rps.push(result.rps);
         figures.get(variant.name)!.cpuUs.push((cpu * 1e6) / served);
+        figures.get(variant.name)!.p99.push(result.p99);
         process.stdout.write(`round ${round + 1} ${variant.name}: ${result.rps.toFixed(0)} req/s, ${((cpu * 1e6) / served).toFixed(0)} µs CPU/request, p99 ${result.p99.toFixed(1)} ms\n`);
       }
     }
@@ -113,8 +119,8 @@ async function main(): Promise<void> {
     const a = figures.get('A')!;
     const b = figures.get('B')!;
     process.stdout.write(
-      `A (${values.a ?? ''} ${values['a-args'] ?? ''}): median ${median(a.rps).toFixed(0)} req/s, ${median(a.cpuUs).toFixed(0)} µs/request\n` +
-        `B (${values.b ?? ''} ${values['b-args'] ?? ''}): median ${median(b.rps).toFixed(0)} req/s, ${median(b.cpuUs).toFixed(0)} µs/request\n` +
+      `A (${values.a ?? ''} ${values['a-args'] ?? ''}): median ${median(a.rps).toFixed(0)} req/s, ${median(a.cpuUs).toFixed(0)} µs/request, p99 ${median(a.p99).toFixed(1)} ms, peak RSS ${peakRssMiB(variants[0]!.started.pid).toFixed(0)} MiB\n` +
+        `B (${values.b ?? ''} ${values['b-args'] ?? ''}): median ${median(b.rps).toFixed(0)} req/s, ${median(b.cpuUs).toFixed(0)} µs/request, p99 ${median(b.p99).toFixed(1)} ms, peak RSS ${peakRssMiB(variants[1]!.started.pid).toFixed(0)} MiB\n` +
         `B/A CPU per request: ×${(median(b.cpuUs) / median(a.cpuUs)).toFixed(2)} (per round: ${b.cpuUs.map((us, i) => (us / a.cpuUs[i]!).toFixed(2)).join(', ')})\n`,
     );
   } finally {
