@@ -476,10 +476,22 @@ function nodeRequestView(req: IncomingMessage & { body?: Buffer }, url: string, 
     headers: new HeadersClass(req.headers as Record<string, string>),
     text: readText,
     json: () => readText().then((body) => JSON.parse(body) as unknown),
+    arrayBuffer: () => readText().then((body) => new TextEncoder().encode(body).buffer),
+    // Rarely read (the pipeline's parsers read text()): a stream of the same one body.
+    get body(): ReadableStream<Uint8Array> {
+      return new ReadableStream({
+        async pull(controller) {
+          controller.enqueue(new TextEncoder().encode(await readText()));
+          controller.close();
+        },
+      });
+    },
     // The request scope's: it aborts when the client leaves before its answer, made on first use.
     get signal() {
       return scope?.signal ?? neverAborted;
     },
+    // The body is read once and kept, so the view itself serves as its clone.
+    clone: () => view,
   };
   return view as unknown as Request;
 }
