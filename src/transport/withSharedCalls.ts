@@ -1,12 +1,13 @@
 import { hasPorticoCode, porticoError, type ErrorCode } from '../errors/index.js';
 import { fallbackScopeKey } from './fallbackKey.js';
 import { toUpstreamError, type UpstreamRequest, type UpstreamResponse } from './httpClient.js';
-import { createInFlight, inFlightHeadKey } from './inFlightDedup.js';
+import { createDeadlineSignals, type DeadlineLease, type DeadlineSignals } from './deadlineSignals.js';
+import { inFlightHeadKey } from './inFlightDedup.js';
 import { codeOf, type HttpDecorator } from './upstreamFailure.js';
 import { watchAttempt } from './watchAttempt.js';
 import { callDeadline, DEADLINE_SHARE_FRACTION } from './withDeadline.js';
 import { markStale } from './withFallbackCache.js';
-import { copyRequest } from './upstreamCall.js';
+import { copyRequest, type HttpCall } from './upstreamCall.js';
 
 export interface SharedCallsOptions {
   source: string;
@@ -14,6 +15,12 @@ export interface SharedCallsOptions {
   timeoutMs: number;
   /** Clock (ms), the deadline layer's. @default Date.now */
   now?: () => number;
+  /**
+   * The deadline layer's signals (withDeadline.ts), on which a pass runs: give the same, so a
+   * pass shares its signal with the other calls of its first caller's request.
+   * @default one for this layer alone
+   */
+  signals?: DeadlineSignals;
 }
 
 /**
@@ -33,16 +40,29 @@ export interface SharedCallsOptions {
  * routed to different versions never share. Writes (`idempotent` false, streamed bodies
  * included) are never shared.
  *
- * The pass is the first caller's request with a signal of its own, which also fires at the first
- * caller's deadline (`min(now + timeoutMs, request budget)`): one AbortController and one timer
- * per pass, which the deadline layer below takes as they are. A later caller joins only a pass that ends
- * within `[its deadline - timeoutMs × DEADLINE_SHARE_FRACTION, its deadline]`: it is never held
- * past its own deadline, and cut short by at most what the deadline layer already allows for
- * shared signals (deadlineSignals.ts). Otherwise it goes its own way: a pass ending later than
- * its deadline is left alone (this caller runs the chain by itself, where the pool may still
- * share the exchange), one ending too early is replaced for it and the callers after it. Each
- * caller keeps its own cancellation: one whose signal aborts (its client left) stops waiting with
- * `SUBGRAPH_UNAVAILABLE`, as before; the pass is aborted only when the last caller has gone.
+ * The pass is the first caller's request on the first caller's deadline lease
+ * (deadlineSignals.ts): the very signal the deadline layer below would have given the call
+ * without sharing, usually one the request's other calls hold already, firing at the first
+ * caller's deadline (`min(now + timeoutMs, request budget)`) or up to `timeoutMs ×
+ * DEADLINE_SHARE_FRACTION` before it. The deadline layer takes it as it is. So a call nobody joins
+ * costs about what it did before this layer existed: no AbortController, timer or abort listener
+ * of its own (an own controller per pass cost +12-15 % CPU per call, bench/README.md). A later
+ * caller joins only a pass that ends within `[its deadline - timeoutMs × DEADLINE_SHARE_FRACTION,
+ * its deadline]`: it is never held past its own deadline, and cut short by at most what the
+ * deadline layer already allows for shared signals. Otherwise it goes its own way: a pass ending
+ * later than its deadline is left alone (this caller runs the chain by itself, where the pool may
+ * still share the exchange), one ending too early is replaced for it and the callers after it.
+ *
+ * Each caller keeps its own cancellation: one whose signal aborts (its client left) stops waiting
+ * with `SUBGRAPH_UNAVAILABLE`, as before; the pass is aborted only when the last caller has gone.
+ * Until someone joins, the first caller leaving aborts its lease, hence the pass: that is the
+ * last caller gone. The first joiner pins the lease: the first caller leaving then only ends its
+ * own wait, and the lease is aborted once the pass lets go of it (settled, or every caller gone).
+ * The price, paid only by a request whose client left while one of its passes was joined: its
+ * other calls on the same lease stop then too, not at once (at the latest at that deadline). The
+ * other way, a controller made only when someone joins, cannot work: the pass's signal is in the
+ * pool's hands from the start, and restarting the pass for the joiners when its first caller
+ * leaves would send the call twice.
  *
  * Per caller, as if each had made the call: the answer's headers reported back (withSourceHeaders
  * is above), `extensions.stale` when the answer came from the fallback cache (`fallbackAgeMs`),
@@ -54,9 +74,72 @@ export interface SharedCallsOptions {
 export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
   const { source, timeoutMs } = options;
   const now = options.now ?? Date.now;
+  const signals = options.signals ?? createDeadlineSignals();
   const slackMs = timeoutMs * DEADLINE_SHARE_FRACTION;
   // A caller whose own signal aborted (its client left) hears what the pool would have said.
-  const inFlight = createInFlight<UpstreamResponse>({ left: (reason) => toUpstreamError(reason, source) });
+  const left = (reason: unknown) => toUpstreamError(reason, source);
+  // By body, then by the rest of the key: see inFlightHeadKey.
+  const passes = new Map<string, Map<string, Pass>>();
+
+  function forget(pass: Pass): void {
+    const sameBody = passes.get(pass.body);
+    if (sameBody?.get(pass.head) !== pass) return;
+    if (sameBody.size === 1) passes.delete(pass.body);
+    else sameBody.delete(pass.head);
+  }
+
+  /** The pass no longer needs its lease: let go of the pin (and of the first caller's listener). */
+  function unpin(pass: Pass): void {
+    if (!pass.pinned) return;
+    pass.pinned = false;
+    pass.firstSignal?.removeEventListener('abort', pass);
+    signals.unpin(pass.lease);
+  }
+
+  /** One caller fewer; the last one gone takes the pass with it. */
+  function leave(pass: Pass): void {
+    pass.waiting--;
+    if (pass.waiting > 0 || pass.settled) return;
+    forget(pass);
+    // Every caller gone: the first one too, so the lease aborts now (or when its last pin goes).
+    unpin(pass);
+  }
+
+  function lead(request: UpstreamRequest, next: HttpCall, body: string, head: string, deadline: number, start: number): Promise<UpstreamResponse> {
+    const firstSignal = request.signal ?? undefined;
+    const lease = signals.acquire(firstSignal, deadline, deadline - start, slackMs);
+    const pass = new Pass(body, head, lease, firstSignal, left, leave);
+    let sameBody = passes.get(body);
+    if (sameBody === undefined) {
+      sameBody = new Map();
+      passes.set(body, sameBody);
+    }
+    // A pass replaced here (one ending too early) keeps its callers; it is no longer found.
+    sameBody.set(head, pass);
+    const first = new Promise<UpstreamResponse>((resolve, reject) => {
+      pass.resolveFirst = resolve;
+      pass.rejectFirst = reject;
+    });
+    const settle = () => {
+      pass.settled = true;
+      forget(pass);
+      lease.release();
+      unpin(pass);
+    };
+    // The pass's request: the first caller's, with the lease's signal and deadline.
+    pass.promise = next(copyRequest(request, lease.deadline, lease.signal, request.headers));
+    pass.promise.then(
+      (response) => {
+        settle();
+        pass.resolveFirst(response);
+      },
+      (error: unknown) => {
+        settle();
+        pass.rejectFirst(error);
+      },
+    );
+    return first;
+  }
 
   return (next) => (request) => {
     if (!request.idempotent || request.streamedBody !== undefined) return next(request);
@@ -64,17 +147,85 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     const deadline = callDeadline(request, start, timeoutMs);
     // No time left: the deadline layer refuses it (and the fallback cache may answer), as before.
     if (deadline <= start) return next(request);
+    const body = request.body ?? '';
     const head = `${inFlightHeadKey(request.method, request.url, request.headers)}\0${fallbackScopeKey(request)}`;
-    let led = false;
-    const shared = inFlight.runBy(request.body ?? '', head, deadline, deadline - start, slackMs, request.signal ?? undefined, (signal) => {
-      led = true;
-      // The pass's request: the first caller's, with the pass's own signal and deadline.
-      return next(copyRequest(request, deadline, signal, request.headers));
-    });
-    if (shared === undefined) return next(request);
-    // The first caller's pass ran with its own request: what it did, it did for that caller.
-    return led ? shared : join(request, shared, source);
+    const pass = passes.get(body)?.get(head);
+    if (pass === undefined) return lead(request, next, body, head, deadline, start);
+    // Ends after this caller's deadline: it goes alone.
+    if (pass.deadline > deadline) return next(request);
+    // Ends too early for it, or its first caller left before anyone joined (its lease is aborted).
+    if (pass.deadline < deadline - slackMs || pass.lease.signal.aborted) return lead(request, next, body, head, deadline, start);
+    if (!pass.pinned) {
+      pass.pinned = true;
+      signals.pin(pass.lease);
+      // The first caller's wait becomes its own from here: its leaving no longer aborts the pass.
+      if (pass.firstSignal?.aborted) pass.handleEvent();
+      else pass.firstSignal?.addEventListener('abort', pass, { once: true });
+    }
+    return join(request, pass.wait(request.signal ?? undefined), source);
   };
+}
+
+/**
+ * One pass in flight. It is the first caller's abort listener itself (`handleEvent`), added only
+ * once someone joins: a listener object, not a closure, so a pass nobody joins allocates none.
+ */
+class Pass {
+  promise!: Promise<UpstreamResponse>;
+  resolveFirst!: (response: UpstreamResponse) => void;
+  rejectFirst!: (error: unknown) => void;
+  /** Callers still waiting, the first included. */
+  waiting = 1;
+  settled = false;
+  /** Someone joined: the lease is pinned, and the first caller's leaving is listened for. */
+  pinned = false;
+  readonly deadline: number;
+
+  constructor(
+    readonly body: string,
+    readonly head: string,
+    readonly lease: DeadlineLease,
+    readonly firstSignal: AbortSignal | undefined,
+    private readonly left: (reason: unknown) => unknown,
+    private readonly leave: (pass: Pass) => void,
+  ) {
+    this.deadline = lease.deadline;
+  }
+
+  /** The first caller left, after someone joined. */
+  handleEvent(): void {
+    this.rejectFirst(this.left(this.firstSignal!.reason));
+    this.leave(this);
+  }
+
+  /** A joiner's wait: the pass's outcome, or its own leaving as soon as `signal` aborts. */
+  wait(signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    this.waiting++;
+    if (!signal) return this.promise;
+    if (signal.aborted) {
+      this.leave(this);
+      return Promise.reject(this.left(signal.reason));
+    }
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      const onAbort = {
+        handleEvent: () => {
+          this.leave(this);
+          reject(this.left(signal.reason));
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
 }
 
 /** A later caller: what the pass did for the first one, done again for this one. */

@@ -213,6 +213,39 @@ describe('identical concurrent reads share one pass through the chain', () => {
   });
 });
 
+describe('a read nobody joins costs what it did before reads were shared', () => {
+  it('runs on the deadline signal the other calls of its request hold, not on a signal of its own', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const { call } = build({ http: { ...pool, call: (request) => (signals.push(request.signal), pool.call(request)) } });
+    const scope = testScope({ requestId: 'req-1', signal: new AbortController().signal });
+    // Two plan steps' worth of different reads of one request, made at once: two passes.
+    const calls = [call(readFor(scope)), call(readFor(scope, { body: JSON.stringify({ query: '{ product(id: "p2") { name } }' }) }))];
+    await upstream.arrived(2);
+    upstream.release();
+    await Promise.all(calls);
+    expect(signals).toHaveLength(2);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[1]).toBe(signals[0]);
+  });
+
+  it('is cancelled with its caller, and a read arriving after that starts afresh instead of joining it', async () => {
+    const { call, metrics } = build();
+    const leaving = new AbortController();
+    const first = failureOf(call(readFor(testScope({ requestId: 'req-1', signal: leaving.signal }))));
+    await upstream.arrived(1);
+    leaving.abort(new DOMException('client went away', 'AbortError'));
+    // In the same tick: the pass is aborted but has not settled yet.
+    const second = call(readFor(testScope({ requestId: 'req-2' })));
+    expect(await first).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE', source: 'catalog' } });
+    await upstream.gone(1);
+    // Sent on its own, rather than failed with the pass it would have joined.
+    expect(await Promise.race([second.then(() => 'answered', () => 'failed'), upstream.arrived(2).then(() => 'sent')])).toBe('sent');
+    upstream.release();
+    expect(bodyOf(await second)).toEqual({ data: { product: { name: 'Compact Planter' } } });
+    expect(await breakerCalls(metrics)).toEqual({ cancelled: 1, success: 1 });
+  });
+});
+
 describe('calls that could get different answers never share', () => {
   const alice = principal('alice', ['catalog:read'], { tenant: 't1' });
   const bob = principal('bob', ['catalog:read'], { tenant: 't1' });
