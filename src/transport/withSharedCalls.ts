@@ -155,14 +155,17 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     if (pass.deadline > deadline) return next(request);
     // Ends too early for it, or its first caller left before anyone joined (its lease is aborted).
     if (pass.deadline < deadline - slackMs || pass.lease.signal.aborted) return lead(request, next, body, head, deadline, start);
+    // Counted first: a first caller found gone below must not leave the pass with nobody.
+    const shared = pass.wait(request.signal ?? undefined);
     if (!pass.pinned) {
       pass.pinned = true;
       signals.pin(pass.lease);
       // The first caller's wait becomes its own from here: its leaving no longer aborts the pass.
+      // Gone already: its lease outlived it, pinned by another of its passes.
       if (pass.firstSignal?.aborted) pass.handleEvent();
       else pass.firstSignal?.addEventListener('abort', pass, { once: true });
     }
-    return join(request, pass.wait(request.signal ?? undefined), source);
+    return join(request, shared, source);
   };
 }
 

@@ -372,6 +372,32 @@ describe('each caller keeps its own deadline and cancellation', () => {
   });
 });
 
+describe('a first caller that left while its lease was pinned', () => {
+  it('still lets a later caller join another of its passes, and that pass lives as long as someone waits on it', async () => {
+    const { call } = build();
+    const otherQuery = JSON.stringify({ query: '{ product(id: "p2") { name } }' });
+    const leaving = new AbortController();
+    const first = testScope({ requestId: 'req-1', signal: leaving.signal });
+    // Two reads of one request: two passes on the one deadline signal of that request.
+    const x = failureOf(call(readFor(first)));
+    const y = call(readFor(first, { body: otherQuery })).catch(() => 'the first caller left');
+    await upstream.arrived(2);
+    const joinsX = new AbortController();
+    const xJoiner = failureOf(call(readFor(testScope({ requestId: 'req-2', signal: joinsX.signal }))));
+    // Joined, so the first request's signal is pinned: its leaving aborts nothing yet.
+    leaving.abort(new DOMException('client went away', 'AbortError'));
+    expect(await x).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    const yJoiner = call(readFor(testScope({ requestId: 'req-3' }), { body: otherQuery }));
+    // The last caller of x leaves: x lets go of the signal, which y (waited on by req-3) still needs.
+    joinsX.abort(new DOMException('client went away', 'AbortError'));
+    expect(await xJoiner).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    upstream.release();
+    expect(bodyOf(await yJoiner)).toEqual({ data: { product: { name: 'Compact Planter' } } });
+    expect(upstream.seen).toHaveLength(2);
+    await y;
+  });
+});
+
 describe('what the pass ends in reaches every caller as its own', () => {
   it('a 5xx: every caller gets the response, and the breaker and the retries count one call', async () => {
     const { call, metrics } = build();
