@@ -74,72 +74,8 @@ export interface SharedCallsOptions {
 export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
   const { source, timeoutMs } = options;
   const now = options.now ?? Date.now;
-  const signals = options.signals ?? createDeadlineSignals();
   const slackMs = timeoutMs * DEADLINE_SHARE_FRACTION;
-  // A caller whose own signal aborted (its client left) hears what the pool would have said.
-  const left = (reason: unknown) => toUpstreamError(reason, source);
-  // By body, then by the rest of the key: see inFlightHeadKey.
-  const passes = new Map<string, Map<string, Pass>>();
-
-  function forget(pass: Pass): void {
-    const sameBody = passes.get(pass.body);
-    if (sameBody?.get(pass.head) !== pass) return;
-    if (sameBody.size === 1) passes.delete(pass.body);
-    else sameBody.delete(pass.head);
-  }
-
-  /** The pass no longer needs its lease: let go of the pin (and of the first caller's listener). */
-  function unpin(pass: Pass): void {
-    if (!pass.pinned) return;
-    pass.pinned = false;
-    pass.firstSignal?.removeEventListener('abort', pass);
-    signals.unpin(pass.lease);
-  }
-
-  /** One caller fewer; the last one gone takes the pass with it. */
-  function leave(pass: Pass): void {
-    pass.waiting--;
-    if (pass.waiting > 0 || pass.settled) return;
-    forget(pass);
-    // Every caller gone: the first one too, so the lease aborts now (or when its last pin goes).
-    unpin(pass);
-  }
-
-  function lead(request: UpstreamRequest, next: HttpCall, body: string, head: string, deadline: number, start: number): Promise<UpstreamResponse> {
-    const firstSignal = request.signal ?? undefined;
-    const lease = signals.acquire(firstSignal, deadline, deadline - start, slackMs);
-    const pass = new Pass(body, head, lease, firstSignal, left, leave);
-    let sameBody = passes.get(body);
-    if (sameBody === undefined) {
-      sameBody = new Map();
-      passes.set(body, sameBody);
-    }
-    // A pass replaced here (one ending too early) keeps its callers; it is no longer found.
-    sameBody.set(head, pass);
-    const first = new Promise<UpstreamResponse>((resolve, reject) => {
-      pass.resolveFirst = resolve;
-      pass.rejectFirst = reject;
-    });
-    const settle = () => {
-      pass.settled = true;
-      forget(pass);
-      lease.release();
-      unpin(pass);
-    };
-    // The pass's request: the first caller's, with the lease's signal and deadline.
-    pass.promise = next(copyRequest(request, lease.deadline, lease.signal, request.headers));
-    pass.promise.then(
-      (response) => {
-        settle();
-        pass.resolveFirst(response);
-      },
-      (error: unknown) => {
-        settle();
-        pass.rejectFirst(error);
-      },
-    );
-    return first;
-  }
+  const passes = new Passes(options.signals ?? createDeadlineSignals(), source);
 
   return (next) => (request) => {
     if (!request.idempotent || request.streamedBody !== undefined) return next(request);
@@ -148,25 +84,132 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     // No time left: the deadline layer refuses it (and the fallback cache may answer), as before.
     if (deadline <= start) return next(request);
     const body = request.body ?? '';
-    const head = `${inFlightHeadKey(request.method, request.url, request.headers)}\0${fallbackScopeKey(request)}`;
-    const pass = passes.get(body)?.get(head);
-    if (pass === undefined) return lead(request, next, body, head, deadline, start);
-    // Ends after this caller's deadline: it goes alone.
-    if (pass.deadline > deadline) return next(request);
-    // Ends too early for it, or its first caller left before anyone joined (its lease is aborted).
-    if (pass.deadline < deadline - slackMs || pass.lease.signal.aborted) return lead(request, next, body, head, deadline, start);
+    const head = inFlightHeadKey(request.method, request.url, request.headers);
+    const scope = fallbackScopeKey(request);
+    const pass = passes.find(body, head, scope);
+    if (pass !== undefined) {
+      // Ends after this caller's deadline: it goes alone.
+      if (pass.deadline > deadline) return next(request);
+      // Not too early for it, and its first caller did not leave before anyone joined (aborting its lease).
+      if (pass.deadline >= deadline - slackMs && !pass.lease.signal.aborted) return join(request, passes.join(pass, request.signal ?? undefined), source);
+    }
+    return passes.lead(request, next, pass, body, head, scope, deadline, deadline - start, slackMs);
+  };
+}
+
+/**
+ * The passes in flight of one transport. Found by body first (V8 keeps a string's hash on it, so
+ * the long part is hashed once per call, see inFlightHeadKey), then, in a short chain of the
+ * passes sending that body, by the rest of the call and the caller's scope: no Map and no key
+ * string made per pass.
+ */
+class Passes {
+  private readonly byBody = new Map<string, Pass>();
+
+  constructor(
+    private readonly signals: DeadlineSignals,
+    private readonly source: string,
+  ) {}
+
+  find(body: string, head: string, scope: string): Pass | undefined {
+    for (let pass = this.byBody.get(body); pass !== undefined; pass = pass.next) {
+      if (pass.head === head && pass.scope === scope) return pass;
+    }
+    return undefined;
+  }
+
+  /** A new pass, with this caller as its first; `replaced`, one ending too early for it, keeps its callers but is found no more. */
+  lead(
+    request: UpstreamRequest,
+    next: HttpCall,
+    replaced: Pass | undefined,
+    body: string,
+    head: string,
+    scope: string,
+    deadline: number,
+    ms: number,
+    slackMs: number,
+  ): Promise<UpstreamResponse> {
+    if (replaced !== undefined) this.forget(replaced);
+    const firstSignal = request.signal ?? undefined;
+    const lease = this.signals.acquire(firstSignal, deadline, ms, slackMs);
+    const pass = new Pass(this, body, head, scope, lease, firstSignal, this.byBody.get(body));
+    this.byBody.set(body, pass);
+    const first = new Promise<UpstreamResponse>((resolve, reject) => {
+      pass.resolveFirst = resolve;
+      pass.rejectFirst = reject;
+    });
+    // The pass's request: the first caller's, with the lease's signal and deadline.
+    pass.promise = next(copyRequest(request, lease.deadline, lease.signal, request.headers));
+    pass.promise.then(
+      (response) => {
+        this.settle(pass);
+        pass.resolveFirst(response);
+      },
+      (error: unknown) => {
+        this.settle(pass);
+        pass.rejectFirst(error);
+      },
+    );
+    return first;
+  }
+
+  /** A later caller's wait on `pass`. */
+  join(pass: Pass, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     // Counted first: a first caller found gone below must not leave the pass with nobody.
-    const shared = pass.wait(request.signal ?? undefined);
+    const shared = pass.wait(signal);
     if (!pass.pinned) {
       pass.pinned = true;
-      signals.pin(pass.lease);
+      this.signals.pin(pass.lease);
       // The first caller's wait becomes its own from here: its leaving no longer aborts the pass.
       // Gone already: its lease outlived it, pinned by another of its passes.
       if (pass.firstSignal?.aborted) pass.handleEvent();
       else pass.firstSignal?.addEventListener('abort', pass, { once: true });
     }
-    return join(request, shared, source);
-  };
+    return shared;
+  }
+
+  /** One caller fewer; the last one gone takes the pass with it. */
+  leave(pass: Pass): void {
+    pass.waiting--;
+    if (pass.waiting > 0 || pass.settled) return;
+    this.forget(pass);
+    // Every caller gone, the first one too: the lease aborts now (or when its last pin goes).
+    this.unpin(pass);
+  }
+
+  /** What a caller whose own signal aborted (its client left) hears: what the pool would have said. */
+  left(reason: unknown): unknown {
+    return toUpstreamError(reason, this.source);
+  }
+
+  private settle(pass: Pass): void {
+    pass.settled = true;
+    this.forget(pass);
+    pass.lease.release();
+    this.unpin(pass);
+  }
+
+  /** The pass no longer needs its lease: let go of the pin (and of the first caller's listener). */
+  private unpin(pass: Pass): void {
+    if (!pass.pinned) return;
+    pass.pinned = false;
+    pass.firstSignal?.removeEventListener('abort', pass);
+    this.signals.unpin(pass.lease);
+  }
+
+  private forget(pass: Pass): void {
+    let at = this.byBody.get(pass.body);
+    if (at === pass) {
+      if (pass.next === undefined) this.byBody.delete(pass.body);
+      else this.byBody.set(pass.body, pass.next);
+    } else {
+      while (at !== undefined && at.next !== pass) at = at.next;
+      if (at === undefined) return;
+      at.next = pass.next;
+    }
+    pass.next = undefined;
+  }
 }
 
 /**
@@ -182,23 +225,26 @@ class Pass {
   settled = false;
   /** Someone joined: the lease is pinned, and the first caller's leaving is listened for. */
   pinned = false;
+  /** When the pass's signal fires: its lease's deadline. */
   readonly deadline: number;
 
   constructor(
+    private readonly passes: Passes,
     readonly body: string,
     readonly head: string,
+    readonly scope: string,
     readonly lease: DeadlineLease,
     readonly firstSignal: AbortSignal | undefined,
-    private readonly left: (reason: unknown) => unknown,
-    private readonly leave: (pass: Pass) => void,
+    /** The next pass in flight sending the same body. */
+    public next: Pass | undefined,
   ) {
     this.deadline = lease.deadline;
   }
 
   /** The first caller left, after someone joined. */
   handleEvent(): void {
-    this.rejectFirst(this.left(this.firstSignal!.reason));
-    this.leave(this);
+    this.rejectFirst(this.passes.left(this.firstSignal!.reason));
+    this.passes.leave(this);
   }
 
   /** A joiner's wait: the pass's outcome, or its own leaving as soon as `signal` aborts. */
@@ -206,14 +252,14 @@ class Pass {
     this.waiting++;
     if (!signal) return this.promise;
     if (signal.aborted) {
-      this.leave(this);
-      return Promise.reject(this.left(signal.reason));
+      this.passes.leave(this);
+      return Promise.reject(this.passes.left(signal.reason));
     }
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const onAbort = {
         handleEvent: () => {
-          this.leave(this);
-          reject(this.left(signal.reason));
+          this.passes.leave(this);
+          reject(this.passes.left(signal.reason));
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });
