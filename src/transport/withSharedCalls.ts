@@ -99,12 +99,13 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
 
 /**
  * The passes in flight of one transport. Found by body first (V8 keeps a string's hash on it, so
- * the long part is hashed once per call, see inFlightHeadKey), then, in a short chain of the
- * passes sending that body, by the rest of the call and the caller's scope: no Map and no key
- * string made per pass.
+ * the long part is hashed once per call, see inFlightHeadKey), then by the rest of the call and
+ * the caller's scope: compared with the one pass sending that body, the common case, or looked up
+ * by a key made of both once several send it (one per caller scope or identity): no Map and no
+ * key string made for a body only one pass sends.
  */
 class Passes {
-  private readonly byBody = new Map<string, Pass>();
+  private readonly byBody = new Map<string, Pass | Map<string, Pass>>();
 
   constructor(
     private readonly signals: DeadlineSignals,
@@ -112,10 +113,10 @@ class Passes {
   ) {}
 
   find(body: string, head: string, scope: string): Pass | undefined {
-    for (let pass = this.byBody.get(body); pass !== undefined; pass = pass.next) {
-      if (pass.head === head && pass.scope === scope) return pass;
-    }
-    return undefined;
+    const found = this.byBody.get(body);
+    if (found === undefined) return undefined;
+    if (found instanceof Pass) return found.head === head && found.scope === scope ? found : undefined;
+    return found.get(passKey(head, scope));
   }
 
   /** A new pass, with this caller as its first; `replaced`, one ending too early for it, keeps its callers but is found no more. */
@@ -130,11 +131,10 @@ class Passes {
     ms: number,
     slackMs: number,
   ): Promise<UpstreamResponse> {
-    if (replaced !== undefined) this.forget(replaced);
     const firstSignal = request.signal ?? undefined;
     const lease = this.signals.acquire(firstSignal, deadline, ms, slackMs);
-    const pass = new Pass(this, body, head, scope, lease, firstSignal, this.byBody.get(body));
-    this.byBody.set(body, pass);
+    const pass = new Pass(this, body, head, scope, lease, firstSignal);
+    this.add(pass, replaced);
     const first = new Promise<UpstreamResponse>((resolve, reject) => {
       pass.resolveFirst = resolve;
       pass.rejectFirst = reject;
@@ -198,18 +198,36 @@ class Passes {
     this.signals.unpin(pass.lease);
   }
 
-  private forget(pass: Pass): void {
-    let at = this.byBody.get(pass.body);
-    if (at === pass) {
-      if (pass.next === undefined) this.byBody.delete(pass.body);
-      else this.byBody.set(pass.body, pass.next);
+  private add(pass: Pass, replaced: Pass | undefined): void {
+    const found = this.byBody.get(pass.body);
+    if (found === undefined || found === replaced) {
+      this.byBody.set(pass.body, pass);
+    } else if (found instanceof Pass) {
+      this.byBody.set(
+        pass.body,
+        new Map([
+          [found.key(), found],
+          [pass.key(), pass],
+        ]),
+      );
     } else {
-      while (at !== undefined && at.next !== pass) at = at.next;
-      if (at === undefined) return;
-      at.next = pass.next;
+      found.set(pass.key(), pass);
     }
-    pass.next = undefined;
   }
+
+  private forget(pass: Pass): void {
+    const found = this.byBody.get(pass.body);
+    if (found === pass) {
+      this.byBody.delete(pass.body);
+    } else if (found instanceof Map && found.get(pass.key()) === pass) {
+      if (found.size === 1) this.byBody.delete(pass.body);
+      else found.delete(pass.key());
+    }
+  }
+}
+
+function passKey(head: string, scope: string): string {
+  return `${head}\0${scope}`;
 }
 
 /**
@@ -235,10 +253,15 @@ class Pass {
     readonly scope: string,
     readonly lease: DeadlineLease,
     readonly firstSignal: AbortSignal | undefined,
-    /** The next pass in flight sending the same body. */
-    public next: Pass | undefined,
   ) {
     this.deadline = lease.deadline;
+  }
+
+  private madeKey: string | undefined;
+
+  /** Head and scope in one string, made only when another pass sends the same body. */
+  key(): string {
+    return (this.madeKey ??= passKey(this.head, this.scope));
   }
 
   /** The first caller left, after someone joined. */
