@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { createDeadlineSignals, type DeadlineTimers } from '../../src/transport/deadlineSignals.js';
 
-/** Timers the test fires by hand, in the order they were set; `delays` lists each one's ms. */
-function manualTimers(): DeadlineTimers & { pending(): number; delays: number[]; fireAll(): void } {
+/**
+ * Timers the test fires by hand, in the order they were set; `delays` lists each one's ms.
+ * `endTurn` runs what was deferred to the end of the event loop's turn.
+ */
+function manualTimers(): DeadlineTimers & { pending(): number; delays: number[]; fireAll(): void; endTurn(): void } {
   const queue = new Map<number, () => void>();
   const delays: number[] = [];
+  const deferred: (() => void)[] = [];
   let next = 0;
   return {
+    defer(sweep) {
+      deferred.push(sweep);
+    },
+    endTurn() {
+      for (const sweep of deferred.splice(0)) sweep();
+    },
     setTimeout(fire, ms) {
       queue.set(++next, fire);
       delays.push(ms);
@@ -54,7 +64,7 @@ describe('deadline signals shared by the calls of one request', () => {
     expect(signals.acquire(client, 10_000, 5_000, 250)).not.toBe(lease);
   });
 
-  it('keeps no timer for a signal no call holds (nothing of the request outlives it), and sets one for the time left when a call takes it again', () => {
+  it('keeps no timer past the turn in which the last call holding a signal released it (nothing of the request outlives it), and sets one for the time left when a call takes it again', () => {
     const timers = manualTimers();
     const signals = createDeadlineSignals({ timers });
     const client = new AbortController().signal;
@@ -63,8 +73,11 @@ describe('deadline signals shared by the calls of one request', () => {
     const b = signals.acquire(client, 10_050, 4_950, 250);
     expect(b).toBe(a);
     a.release();
+    timers.endTurn();
     expect(timers.pending()).toBe(1);
     b.release();
+    expect(timers.pending()).toBe(1);
+    timers.endTurn();
     expect(timers.pending()).toBe(0);
     timers.fireAll();
     expect(a.signal.aborted).toBe(false);
@@ -76,12 +89,29 @@ describe('deadline signals shared by the calls of one request', () => {
     expect(c.signal.reason).toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('keeps the timer of a signal a call takes again in the same turn (the next plan step of the request)', () => {
+    const timers = manualTimers();
+    const signals = createDeadlineSignals({ timers });
+    const client = new AbortController().signal;
+    const step1 = signals.acquire(client, 10_000, 5_000, 250);
+    step1.release();
+    const step2 = signals.acquire(client, 10_010, 5_000, 250);
+    expect(step2).toBe(step1);
+    timers.endTurn();
+    expect(timers.delays).toEqual([5_000]);
+    expect(timers.pending()).toBe(1);
+    step2.release();
+    timers.endTurn();
+    expect(timers.pending()).toBe(0);
+  });
+
   it('hands out no signal whose deadline passed while no call held it', () => {
     const timers = manualTimers();
     const signals = createDeadlineSignals({ timers });
     const client = new AbortController().signal;
     const lease = signals.acquire(client, 10_000, 5_000, 250);
     lease.release();
+    timers.endTurn();
     // Made at 10 100 with 100 ms left: the old signal would fire within the slack, but is spent.
     expect(signals.acquire(client, 10_200, 100, 250)).not.toBe(lease);
   });
