@@ -3,7 +3,7 @@
  * after it ended: one commit's chain against another's, in one process:
  *   node --expose-gc --import tsx bench/transportCallCost.ts --base <commit> [--new <commit>]
  *     [--requests 400] [--blocks 12] [--width 16] [--heap-requests 2000] [--rounds 6]
- *     [--timeout-ms 5000] [--workloads distinct,same,layers] [--variants base,base-noshare,new,noshare]
+ *     [--timeout-ms 5000] [--workloads distinct,same,layers,leases] [--variants base,base-noshare,new,noshare]
  *
  * The `src/` of `--base` and of `--new` (default: HEAD; `worktree`: this checkout's `src/` as it
  * is) are taken with `git archive` into temporary folders, with package.json and tsconfig.json so
@@ -18,7 +18,9 @@
  * bench (d)), `same` (`--width` requests at once ask the same 8 things: calls join passes; 8×
  * the requests per block, each call being that much cheaper), and `layers`: `distinct` with the
  * pool replaced by an answer ready at once, so the figure is the chain's own CPU, without the
- * pool's and the sockets' (and their noise).
+ * pool's and the sockets' (and their noise); `leases`: the deadline leases alone, as the deadline
+ * layer takes and releases them, each answer a turn of the event loop later (variants `base` and
+ * `new` only).
  *
  * Work a call leaves for later (a deadline timer firing `--timeout-ms` after it, the old
  * generation's collection of what that kept alive) lands in whichever block runs then: to charge
@@ -142,6 +144,27 @@ function variant(name: string, modules: Modules, timeoutMs: number, shareCalls: 
   };
 }
 
+/**
+ * Deadline leases alone: each call takes its request's lease (deadlineSignals.ts) as the deadline
+ * layer does, its answer arrives in a later turn of the event loop (setImmediate), as a socket's
+ * would, and it releases the lease then.
+ */
+function leaseVariant(name: string, modules: Modules, timeoutMs: number): Variant {
+  const signals = modules.deadline.createDeadlineSignals();
+  return {
+    name,
+    call: async (request) => {
+      const now = Date.now();
+      const deadline = Math.min(now + timeoutMs, request.scope?.deadline ?? Infinity);
+      const lease = signals.acquire(request.signal, deadline, deadline - now, timeoutMs / 20);
+      await new Promise((resolve) => setImmediate(resolve));
+      lease.release();
+      return ANSWER;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
 const group = new ProcessGroup();
 try {
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
@@ -208,9 +231,13 @@ try {
     { name: 'distinct', same: false, count: requests, pool: true },
     { name: 'same', same: true, count: requests * 8, pool: true },
     { name: 'layers', same: false, count: requests * 8, pool: false },
+    { name: 'leases', same: false, count: requests * 8, pool: false },
   ]
     .filter((w) => chosenWorkloads.has(w.name))
-    .map((w) => ({ ...w, variants: chains(w.pool) }));
+    .map((w) => ({
+      ...w,
+      variants: w.name === 'leases' ? [leaseVariant('base', base, timeoutMs), leaseVariant('new', current, timeoutMs)].filter((v) => chosenVariants.has(v.name)) : chains(w.pool),
+    }));
   console.log(`transport call cost: base ${values.base}, new ${values.new ?? 'HEAD'}, ${blocks} blocks of ${requests} requests (${CALLS_PER_REQUEST} calls each), ${width} requests at a time`);
   console.log('CPU µs of this process per call, median over blocks; ×: median of per-block ratios (min … max)');
   for (const { name, same, count, variants } of workloads) {
