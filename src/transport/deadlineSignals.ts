@@ -70,7 +70,6 @@ interface Lease extends DeadlineLease {
   readonly caller: AbortSignal | undefined;
   /** Armed while `active` > 0 (and the lease is not done). */
   timer: unknown;
-  readonly fire: () => void;
   /** Calls holding the signal now. */
   active: number;
   /** `pin`s not yet undone. */
@@ -143,6 +142,13 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
     }
   }
 
+  function fire(lease: Lease): void {
+    lease.timer = undefined;
+    lease.done = true;
+    // Idle but not swept yet: nobody to tell, so no error is built.
+    if (lease.active > 0) lease.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }
+
   function disarm(lease: Lease): void {
     if (lease.timer === undefined) return;
     timers.clearTimeout(lease.timer);
@@ -157,12 +163,6 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
       controller,
       caller,
       timer: undefined,
-      fire: () => {
-        lease.timer = undefined;
-        lease.done = true;
-        // Idle but not swept yet: nobody to tell, so no error is built.
-        if (lease.active > 0) controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-      },
       active: 0,
       pins: 0,
       unlimited: false,
@@ -213,7 +213,11 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
         leases.push(lease);
       }
       // The first holder (again) arms the timer, for the time the lease has left.
-      if (lease.active++ === 0 && !lease.done && lease.timer === undefined) lease.timer = timers.setTimeout(lease.fire, lease.deadline - now);
+      if (lease.active++ === 0 && !lease.done && lease.timer === undefined) {
+        const armed = lease;
+        // An unnamed closure per timer set: tsx names every named one it makes, at a cost per lease.
+        lease.timer = timers.setTimeout(() => fire(armed), lease.deadline - now);
+      }
       if (lease.active >= LISTENER_WARNING_AT && !lease.unlimited) {
         lease.unlimited = true;
         setMaxListeners(0, lease.signal);
