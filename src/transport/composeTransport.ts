@@ -46,7 +46,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
 import type { HttpCall } from './httpClient.js';
-import type { DeadlineSignals } from './deadlineSignals.js';
+import { createDeadlineSignals, type DeadlineSignals } from './deadlineSignals.js';
 import { createRetryBudget } from './retryBudget.js';
 import type { ConsoleFeed } from '../observability/console/consoleFeed.js';
 import type { TransportMetrics } from './transportMetrics.js';
@@ -146,12 +146,14 @@ export function createSourceTransport(options: SourceTransportOptions): SourceTr
     ...(feed ? { feed } : {}),
   });
   const common = { source, now, ...(logger ? { logger } : {}), ...(metrics ? { metrics } : {}) };
+  // One for both layers that take leases: a shared pass runs on its first caller's.
+  const signals = options.deadlineSignals ?? createDeadlineSignals();
   const call = composeTransport(options.http, [
     withSourceHeaders,
-    options.shareCalls !== false && withSharedCalls({ source, timeoutMs: resilience.timeoutMs, now }),
+    options.shareCalls !== false && withSharedCalls({ source, timeoutMs: resilience.timeoutMs, now, signals }),
     unwrapStatusErrors,
     f.enabled && withFallbackCache({ ...common, ...(feed ? { feed } : {}), store: options.store!, ttlMs: f.ttlMs }),
-    withDeadline({ ...common, timeoutMs: resilience.timeoutMs, ...(options.deadlineSignals ? { signals: options.deadlineSignals } : {}) }),
+    withDeadline({ ...common, timeoutMs: resilience.timeoutMs, signals }),
     withRetry({
       ...common,
       maxRetries: r.maxRetries,

@@ -13,11 +13,11 @@
  * its own cancellation: it stops waiting when its own signal aborts, and the exchange itself is
  * aborted only when every caller waiting on it has gone.
  *
- * Used twice: here at the pool (src/transport/httpClient.ts), for equal wire requests, and at the
- * top of each source's chain (src/transport/withSharedCalls.ts, `runBy`), where identical calls
- * share the whole pass through fallback cache, deadline, retries and breaker. What reaches the
- * pool is what that could not share: calls of other fallback scopes with equal headers, a caller
- * whose deadline did not fit the pass in flight, retries.
+ * Used at the pool (src/transport/httpClient.ts), for equal wire requests. Above it, identical
+ * calls share the whole pass through fallback cache, deadline, retries and breaker
+ * (src/transport/withSharedCalls.ts, keyed the same way). What reaches the pool is what that could
+ * not share: calls of other fallback scopes with equal headers, a caller whose deadline did not
+ * fit the pass in flight, retries.
  *
  * A caller that joins at the pool is answered within the leader's `x-portico-deadline-ms`, which
  * may be shorter than its own; its own deadline still applies on its side.
@@ -76,23 +76,6 @@ export interface InFlight<T> {
    * aborts (with `signal.reason`, or what `InFlightOptions.left` makes of it).
    */
   run(body: string, head: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  /**
-   * `run` for work that must end by `deadline` (epoch ms, `ms` from now): a flight started here
-   * hands `start` a signal that also aborts, with a `TimeoutError`, at its deadline. Joins the
-   * flight in progress when that ends within `[deadline - slackMs, deadline]`, so a caller is
-   * never held past its deadline and cut short by at most `slackMs`. A flight ending earlier than
-   * that is replaced for this caller and those after it (its own callers keep it); one ending
-   * later is not joined, and `undefined` says this caller must go alone.
-   */
-  runBy(
-    body: string,
-    head: string,
-    deadline: number,
-    ms: number,
-    slackMs: number,
-    signal: AbortSignal | undefined,
-    start: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> | undefined;
   /** Exchanges in flight now (for tests and metrics). */
   readonly size: number;
 }
@@ -103,10 +86,6 @@ interface Flight<T> {
   /** Callers still waiting; the exchange is aborted when this drops to zero before it settles. */
   waiting: number;
   settled: boolean;
-  /** When the work ends at the latest (`runBy`); Infinity for `run`. */
-  deadline: number;
-  /** The deadline's timer (`runBy`), cleared once the work settles or is aborted. */
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export interface InFlightOptions {
@@ -165,22 +144,14 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
     if (flight.waiting > 0 || flight.settled) return;
     // Nobody wants the answer any more: free the socket, and let the next caller start afresh.
     forget(body, head, flight);
-    clearTimeout(flight.timer);
     flight.controller.abort(reason);
   }
 
-  function begin(body: string, head: string, deadline: number, ms: number, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
+  function begin(body: string, head: string, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
     const controller = new AbortController();
-    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false, deadline, timer: undefined };
-    // The one signal of the work carries its deadline too: no second controller and timer for it
-    // below (withDeadline.ts takes a shared call's signal as it is).
-    if (ms !== Infinity) {
-      created.timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
-      created.timer.unref();
-    }
+    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false };
     const done = () => {
       created.settled = true;
-      clearTimeout(created.timer);
       forget(body, head, created);
     };
     created.promise = start(controller.signal);
@@ -190,21 +161,14 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
       sameBody = new Map();
       flights.set(body, sameBody);
     }
-    // A flight replaced here (runBy) keeps its callers; it is no longer found, nor counted.
-    if (!sameBody.has(head)) size++;
+    size++;
     sameBody.set(head, created);
     return created;
   }
 
   return {
     run(body, head, signal, start) {
-      const flight = flights.get(body)?.get(head) ?? begin(body, head, Infinity, Infinity, start);
-      return join(body, head, flight, signal);
-    },
-    runBy(body, head, deadline, ms, slackMs, signal, start) {
-      let flight = flights.get(body)?.get(head);
-      if (flight !== undefined && flight.deadline > deadline) return undefined;
-      if (flight === undefined || flight.deadline < deadline - slackMs) flight = begin(body, head, deadline, ms, start);
+      const flight = flights.get(body)?.get(head) ?? begin(body, head, start);
       return join(body, head, flight, signal);
     },
     get size() {

@@ -54,9 +54,9 @@ export function withDeadline(options: DeadlineOptions): HttpDecorator {
   const slackMs = timeoutMs * DEADLINE_SHARE_FRACTION;
   return (next) => (request) => {
     const start = now();
-    // A shared call (src/transport/withSharedCalls.ts) comes with the deadline its first caller
-    // computed as here, by which the callers who joined it were admitted, and a signal of its own
-    // that fires then: taken as they are.
+    // A shared call (src/transport/withSharedCalls.ts) comes with its first caller's lease of
+    // `signals`, taken as here, and that lease's deadline, by which the callers who joined it were
+    // admitted: taken as they are.
     const shared = request.deadline !== undefined;
     const deadline = shared ? request.deadline! : callDeadline(request, start, timeoutMs);
     const remaining = deadline - start;

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient, type UpstreamRequest } from '../../src/transport/httpClient.js';
-import { createInFlight, inFlightHeadKey } from '../../src/transport/inFlightDedup.js';
+import { inFlightHeadKey } from '../../src/transport/inFlightDedup.js';
 import { createIdentityHeaderWriter } from '../../src/plugins/auth/identityHeaders.js';
 import { ANONYMOUS, type Principal } from '../../src/context/principal.js';
 
@@ -240,54 +240,5 @@ describe('the in-flight key', () => {
     ['where the headers end and the body begins', [{ a: '1' }, '2q'], [{ a: '12' }, 'q']],
   ] as const)('tells requests apart that differ only in %s', (_what, [headersA, bodyA], [headersB, bodyB]) => {
     expect(flightKey(headersA, bodyA)).not.toEqual(flightKey(headersB, bodyB));
-  });
-});
-
-describe('runBy: sharing work that must end by a deadline', () => {
-  /** Work the test settles by hand, counting how often it was started and what signal it got. */
-  function work() {
-    const started: { signal: AbortSignal; resolve: (value: string) => void }[] = [];
-    const start = (signal: AbortSignal) => new Promise<string>((resolve) => started.push({ signal, resolve }));
-    return { started, start };
-  }
-
-  it('joins work ending within [deadline - slack, deadline], replaces work ending earlier, and leaves work ending later alone', async () => {
-    const flights = createInFlight<string>();
-    const { started, start } = work();
-    const first = flights.runBy('q', 'h', 1_000, 60_000, 50, undefined, start);
-    // Ends 20 ms before this caller's deadline, within the 50 ms slack: joined.
-    const joined = flights.runBy('q', 'h', 1_020, 60_000, 50, undefined, start);
-    // Would end after this caller's deadline: not joined, and nothing started for it here.
-    expect(flights.runBy('q', 'h', 990, 60_000, 50, undefined, start)).toBeUndefined();
-    // Ends 100 ms before this caller's deadline: new work, which later callers find.
-    const replaced = flights.runBy('q', 'h', 1_100, 60_000, 50, undefined, start);
-    const later = flights.runBy('q', 'h', 1_100, 60_000, 50, undefined, start);
-    expect(started).toHaveLength(2);
-    expect(flights.size).toBe(1);
-    started[0]!.resolve('first');
-    started[1]!.resolve('second');
-    expect(await Promise.all([first, joined, replaced, later])).toEqual(['first', 'first', 'second', 'second']);
-    expect(flights.size).toBe(0);
-  });
-
-  it('hands the work a signal that aborts with a TimeoutError at its deadline', async () => {
-    const flights = createInFlight<string>();
-    const { started, start } = work();
-    const waiting = flights.runBy('q', 'h', 1_000, 10, 0, undefined, start);
-    const aborted = await new Promise<unknown>((resolve) => started[0]!.signal.addEventListener('abort', () => resolve(started[0]!.signal.reason), { once: true }));
-    expect(aborted).toMatchObject({ name: 'TimeoutError' });
-    started[0]!.resolve('late');
-    expect(await waiting).toBe('late');
-  });
-
-  it('rejects a caller whose own signal aborts with what `left` makes of the reason', async () => {
-    const flights = createInFlight<string>({ left: (reason) => new Error(`left: ${(reason as Error).message}`) });
-    const { started, start } = work();
-    const leaving = new AbortController();
-    const waiting = flights.runBy('q', 'h', 1_000, 60_000, 0, leaving.signal, start);
-    leaving.abort(new Error('client gone'));
-    await expect(waiting).rejects.toThrow('left: client gone');
-    // The last caller left: the work was aborted with the caller's reason.
-    expect(started[0]!.signal.reason).toMatchObject({ message: 'client gone' });
   });
 });

@@ -213,6 +213,39 @@ describe('identical concurrent reads share one pass through the chain', () => {
   });
 });
 
+describe('a read nobody joins costs what it did before reads were shared', () => {
+  it('runs on the deadline signal the other calls of its request hold, not on a signal of its own', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const { call } = build({ http: { ...pool, call: (request) => (signals.push(request.signal), pool.call(request)) } });
+    const scope = testScope({ requestId: 'req-1', signal: new AbortController().signal });
+    // Two plan steps' worth of different reads of one request, made at once: two passes.
+    const calls = [call(readFor(scope)), call(readFor(scope, { body: JSON.stringify({ query: '{ product(id: "p2") { name } }' }) }))];
+    await upstream.arrived(2);
+    upstream.release();
+    await Promise.all(calls);
+    expect(signals).toHaveLength(2);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[1]).toBe(signals[0]);
+  });
+
+  it('is cancelled with its caller, and a read arriving after that starts afresh instead of joining it', async () => {
+    const { call, metrics } = build();
+    const leaving = new AbortController();
+    const first = failureOf(call(readFor(testScope({ requestId: 'req-1', signal: leaving.signal }))));
+    await upstream.arrived(1);
+    leaving.abort(new DOMException('client went away', 'AbortError'));
+    // In the same tick: the pass is aborted but has not settled yet.
+    const second = call(readFor(testScope({ requestId: 'req-2' })));
+    expect(await first).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE', source: 'catalog' } });
+    await upstream.gone(1);
+    // Sent on its own, rather than failed with the pass it would have joined.
+    expect(await Promise.race([second.then(() => 'answered', () => 'failed'), upstream.arrived(2).then(() => 'sent')])).toBe('sent');
+    upstream.release();
+    expect(bodyOf(await second)).toEqual({ data: { product: { name: 'Compact Planter' } } });
+    expect(await breakerCalls(metrics)).toEqual({ cancelled: 1, success: 1 });
+  });
+});
+
 describe('calls that could get different answers never share', () => {
   const alice = principal('alice', ['catalog:read'], { tenant: 't1' });
   const bob = principal('bob', ['catalog:read'], { tenant: 't1' });
@@ -336,6 +369,32 @@ describe('each caller keeps its own deadline and cancellation', () => {
     await upstream.arrived(2);
     upstream.release();
     await third;
+  });
+});
+
+describe('a first caller that left while its lease was pinned', () => {
+  it('still lets a later caller join another of its passes, and that pass lives as long as someone waits on it', async () => {
+    const { call } = build();
+    const otherQuery = JSON.stringify({ query: '{ product(id: "p2") { name } }' });
+    const leaving = new AbortController();
+    const first = testScope({ requestId: 'req-1', signal: leaving.signal });
+    // Two reads of one request: two passes on the one deadline signal of that request.
+    const x = failureOf(call(readFor(first)));
+    const y = call(readFor(first, { body: otherQuery })).catch(() => 'the first caller left');
+    await upstream.arrived(2);
+    const joinsX = new AbortController();
+    const xJoiner = failureOf(call(readFor(testScope({ requestId: 'req-2', signal: joinsX.signal }))));
+    // Joined, so the first request's signal is pinned: its leaving aborts nothing yet.
+    leaving.abort(new DOMException('client went away', 'AbortError'));
+    expect(await x).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    const yJoiner = call(readFor(testScope({ requestId: 'req-3' }), { body: otherQuery }));
+    // The last caller of x leaves: x lets go of the signal, which y (waited on by req-3) still needs.
+    joinsX.abort(new DOMException('client went away', 'AbortError'));
+    expect(await xJoiner).toMatchObject({ extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    upstream.release();
+    expect(bodyOf(await yJoiner)).toEqual({ data: { product: { name: 'Compact Planter' } } });
+    expect(upstream.seen).toHaveLength(2);
+    await y;
   });
 });
 
