@@ -109,7 +109,14 @@ async function main(argv: string[]): Promise<number> {
       const adminToken = process.env.PORTICO_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
       const env = { ...process.env, ...subgraphs.env, PORTICO_ADMIN_TOKEN: adminToken };
       const file = path.resolve('portico.config.ts');
-      const portico = await startPortico(await loadConfig(file, env), { logger, loadConfig: () => loadConfig(file, env, { fresh: true }) });
+      // A gateway that cannot start (a config error, a port in use) stops the subgraphs it started.
+      let portico: Awaited<ReturnType<typeof startPortico>>;
+      try {
+        portico = await startPortico(await loadConfig(file, env), { logger, loadConfig: () => loadConfig(file, env, { fresh: true }) });
+      } catch (error) {
+        await subgraphs.close();
+        throw error;
+      }
       running.unshift(portico);
       reloadOnHangup(portico);
       for (const bff of portico.bffs) print(`bff      ${bff.name.padEnd(10)} ${bff.url}`);

@@ -26,8 +26,10 @@ export async function startDemoSubgraphs(env: Readonly<Record<string, string | u
   try {
     for (const [name, defaultPort] of Object.entries(SUBGRAPHS)) {
       const port = env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort);
-      const child = spawn(process.execPath, ['--import', 'tsx', runner, name, '--port', port], {
-        stdio: ['ignore', 'pipe', 'inherit'],
+      // A stdin pipe the child exits on when it closes: the subgraphs go with the demo however it
+      // ends (a config error's exit, a crash, SIGKILL), instead of holding the demo's ports.
+      const child = spawn(process.execPath, ['--import', 'tsx', runner, name, '--port', port, '--exit-with-stdin'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
       });
       children.push(child);
       urls[name] = await readyUrl(child, name);
