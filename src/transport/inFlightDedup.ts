@@ -111,33 +111,9 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
 
   function join(body: string, head: string, flight: Flight<T>, signal: AbortSignal | undefined): Promise<T> {
     flight.waiting++;
-    if (!signal) return flight.promise;
-    if (signal.aborted) {
-      leave(body, head, flight, signal.reason);
-      return Promise.reject(left(signal.reason));
-    }
-    return new Promise<T>((resolve, reject) => {
-      // A listener object, not a named arrow: under tsx every named closure costs a
-      // defineProperty (keepNames), and this one is made for every deduplicated call.
-      const onAbort = {
-        handleEvent() {
-          leave(body, head, flight, signal.reason);
-          reject(left(signal.reason));
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return waitOrLeave(flight.promise, signal, (reason) => leave(body, head, flight, reason), left);
   }
+
 
   function leave(body: string, head: string, flight: Flight<T>, reason: unknown): void {
     flight.waiting--;
@@ -175,4 +151,38 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
       return size;
     },
   };
+}
+
+/**
+ * A joiner's wait on a shared `promise` (a flight here, a pass in withSharedCalls.ts): its
+ * outcome, or, as soon as `signal` aborts (at once if it has), `leave(reason)` and a rejection
+ * with `left(reason)`. The others waiting on the promise are not affected.
+ */
+export function waitOrLeave<T>(promise: Promise<T>, signal: AbortSignal | undefined, leave: (reason: unknown) => void, left: (reason: unknown) => unknown): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    leave(signal.reason);
+    return Promise.reject(left(signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    // A listener object, not a named arrow: under tsx every named closure costs a
+    // defineProperty (keepNames), and this one is made for every call that joins another.
+    const onAbort = {
+      handleEvent() {
+        leave(signal.reason);
+        reject(left(signal.reason));
+      },
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -2,7 +2,7 @@ import { hasPorticoCode, porticoError, type ErrorCode } from '../errors/index.js
 import { fallbackScopeKey } from './fallbackKey.js';
 import { toUpstreamError, type UpstreamRequest, type UpstreamResponse } from './httpClient.js';
 import { createDeadlineSignals, type DeadlineLease, type DeadlineSignals } from './deadlineSignals.js';
-import { inFlightHeadKey } from './inFlightDedup.js';
+import { inFlightHeadKey, waitOrLeave } from './inFlightDedup.js';
 import { codeOf, type HttpDecorator } from './upstreamFailure.js';
 import { watchAttempt } from './watchAttempt.js';
 import { callDeadline, DEADLINE_SHARE_FRACTION } from './withDeadline.js';
@@ -273,30 +273,12 @@ class Pass {
   /** A joiner's wait: the pass's outcome, or its own leaving as soon as `signal` aborts. */
   wait(signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     this.waiting++;
-    if (!signal) return this.promise;
-    if (signal.aborted) {
-      this.passes.leave(this);
-      return Promise.reject(this.passes.left(signal.reason));
-    }
-    return new Promise<UpstreamResponse>((resolve, reject) => {
-      const onAbort = {
-        handleEvent: () => {
-          this.passes.leave(this);
-          reject(this.passes.left(signal.reason));
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return waitOrLeave(
+      this.promise,
+      signal,
+      () => this.passes.leave(this),
+      (reason) => this.passes.left(reason),
+    );
   }
 }
 
