@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin, YogaServer } from 'graphql-yoga';
 import { sendNodeResponse } from '@whatwg-node/server';
+import { errorBody } from './rawAnswer.js';
 import { readRequestBody } from './readRequestBody.js';
 
 /**
@@ -192,15 +193,14 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
     }
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>): Promise<void> => {
-    const serverContext = context;
+  const serve = async (req: IncomingMessage, res: ServerResponse, serverContext: Record<string, unknown>): Promise<void> => {
     serverContext['req'] = req;
     serverContext['res'] = res;
     serverContext['waitUntil'] = waitUntil;
     const url = new EndpointUrl(`${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${endpoint}`, endpoint) as unknown as URL;
     let ended = false;
     const onRequest = {
-      request: nodeRequestView(req, url.href, fetchAPI.Headers, context['portico'] as { signal?: AbortSignal } | undefined),
+      request: nodeRequestView(req, url.href, fetchAPI.Headers, serverContext['portico'] as { signal?: AbortSignal } | undefined),
       setRequest(next: Request) {
         onRequest.request = next;
       },
@@ -243,10 +243,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
         response = onResponse.response;
       }
     } catch {
-      response = new fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), {
-        status: 500,
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-      });
+      response = new fetchAPI.Response(errorBody('INTERNAL_SERVER_ERROR'), { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
     }
     await send(response, res, req);
   };
@@ -369,7 +366,7 @@ function directResponseClass(api: { Response: typeof Response; Headers: typeof H
 
     get body(): ReadableStream<Uint8Array> | null {
       if (this.bodyText === null) return null;
-      const bytes = typeof this.bodyText === 'string' ? Buffer.from(this.bodyText) : this.bodyText;
+      const bytes = this.#bytes();
       return new ReadableStream({
         start(controller) {
           controller.enqueue(bytes);
@@ -380,7 +377,7 @@ function directResponseClass(api: { Response: typeof Response; Headers: typeof H
 
     async text(): Promise<string> {
       this.bodyUsed = true;
-      return typeof this.bodyText === 'string' ? this.bodyText : Buffer.from(this.bodyText ?? []).toString('utf8');
+      return typeof this.bodyText === 'string' ? this.bodyText : this.#bytes().toString('utf8');
     }
 
     async json(): Promise<unknown> {
@@ -388,8 +385,13 @@ function directResponseClass(api: { Response: typeof Response; Headers: typeof H
     }
 
     async arrayBuffer(): Promise<ArrayBuffer> {
-      const bytes = typeof this.bodyText === 'string' ? Buffer.from(this.bodyText) : (this.bodyText ?? new Uint8Array());
+      const bytes = this.#bytes();
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    }
+
+    /** The body as bytes (empty for none). */
+    #bytes(): Buffer {
+      return typeof this.bodyText === 'string' ? Buffer.from(this.bodyText) : Buffer.from(this.bodyText ?? []);
     }
 
     static json(data: unknown, init?: ResponseInit): DirectResponse {
