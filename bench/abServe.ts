@@ -2,6 +2,8 @@
  * Interleaved A/B of two `portico serve` variants on the bench supergraph:
  *   node --import tsx bench/abServe.ts --a 'PORTICO_NODE_ADAPTER=off' --b 'PORTICO_NODE_ADAPTER=on' [--a-args '--no-breaker'] [--query single|federation]
  *                                     [--b-hive] (B is Hive Gateway `--jit` instead)
+ *                                     [--a-node=--max-semi-space-size=32] (node/V8 flags, which NODE_OPTIONS refuses)
+ *                                     [--stdout-dir DIR] (each variant's stdout to DIR/A.log, DIR/B.log: --trace-gc output)
  *                                     [--rounds 6] [--seconds 10] [--connections 50] [--from-source]
  * Both gateways run at once, pinned to the same CPU, built as `npm run bench` runs them (dist/);
  * each round loads one then the other (the order alternating), and reads each gateway's CPU time
@@ -9,6 +11,7 @@
  * a neighbour slows both variants' req/s alike, but barely moves what a request costs.
  */
 import { execFileSync } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,6 +50,9 @@ async function main(): Promise<void> {
       b: { type: 'string' },
       'a-args': { type: 'string' },
       'b-args': { type: 'string' },
+      'a-node': { type: 'string' },
+      'b-node': { type: 'string' },
+      'stdout-dir': { type: 'string' },
       query: { type: 'string', default: 'single' },
       rounds: { type: 'string', default: '6' },
       seconds: { type: 'string', default: '10' },
@@ -67,9 +73,9 @@ async function main(): Promise<void> {
     const supergraph = await writeBenchSupergraph(tmp, urls);
     const expected = JSON.parse(JSON.stringify((await graphql({ schema: referenceSchema(), source: query })).data));
     const variants: { name: string; started: Started; url: string }[] = [];
-    for (const [name, env, extra] of [
-      ['A', envOf(values.a), values['a-args']],
-      ['B', envOf(values.b), values['b-args']],
+    for (const [name, env, extra, nodeFlags] of [
+      ['A', envOf(values.a), values['a-args'], values['a-node']],
+      ['B', envOf(values.b), values['b-args'], values['b-node']],
     ] as const) {
       const port = await freePort();
       const hive = name === 'B' && values['b-hive'];
@@ -79,10 +85,10 @@ async function main(): Promise<void> {
         command: process.execPath,
         args: hive
           ? [path.join(repoRoot, 'node_modules/@graphql-hive/gateway/dist/bin.js'), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1', '--jit']
-          : [...entry, 'serve', '--supergraph', supergraph, '--port', String(port), '--max-cost', String(BENCH_MAX_COST), ...(extra ? extra.split(' ') : [])],
+          : [...(nodeFlags ? nodeFlags.split(' ') : []), ...entry, 'serve', '--supergraph', supergraph, '--port', String(port), '--max-cost', String(BENCH_MAX_COST), ...(extra ? extra.split(' ') : [])],
         cwd: repoRoot,
         env: { LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
-        ...(hive ? { stdout: 'ignore' as const } : {}),
+        ...(values['stdout-dir'] ? { stdout: openSync(path.join(values['stdout-dir'], `${name}.log`), 'w') } : hive ? { stdout: 'ignore' as const } : {}),
       });
       const url = `http://127.0.0.1:${port}/graphql`;
       await waitUntil(name, async () => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).ok, 60_000, started);

@@ -200,7 +200,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
     const url = new EndpointUrl(`${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${endpoint}`, endpoint) as unknown as URL;
     let ended = false;
     const onRequest = {
-      request: nodeRequestView(req, url.href, fetchAPI.Headers, serverContext['portico'] as { signal?: AbortSignal } | undefined),
+      request: new NodeRequestView(req, url.href, fetchAPI.Headers, serverContext['portico'] as { signal?: AbortSignal } | undefined) as unknown as Request,
       setRequest(next: Request) {
         onRequest.request = next;
       },
@@ -461,39 +461,65 @@ const neverAborted = new AbortController().signal;
 /**
  * The fetch `Request` the hooks read, over node's request: headers read in place, the URL
  * written once, the body read on demand (or already read by the edge, src/server/httpLimits.ts).
+ *
+ * A class, not an object literal: a literal with getters (`body`, `signal`) gets a hidden class
+ * of its own each time it is made, because each getter is a new closure, and V8 keeps hidden
+ * classes in the old generation. Those dead hidden classes kept each request's getters, and so
+ * the request, alive through every young-generation collection until a full one: ~2.5 KB of
+ * every request promoted to the old generation (bench/README.md, "Speed work").
  */
-function nodeRequestView(req: IncomingMessage & { body?: Buffer }, url: string, HeadersClass: typeof Headers, scope: { signal?: AbortSignal } | undefined): Request {
-  let text: Promise<string> | undefined;
-  const readText = () =>
-    (text ??=
+class NodeRequestView {
+  readonly headers: Headers;
+  readonly method: string | undefined;
+  #text: Promise<string> | undefined = undefined;
+
+  constructor(
+    private readonly req: IncomingMessage & { body?: Buffer },
+    readonly url: string,
+    HeadersClass: typeof Headers,
+    private readonly scope: { signal?: AbortSignal } | undefined,
+  ) {
+    this.method = req.method;
+    this.headers = new HeadersClass(req.headers as Record<string, string>);
+  }
+
+  text(): Promise<string> {
+    const { req } = this;
+    return (this.#text ??=
       req.body !== undefined
         ? Promise.resolve(req.body.toString('utf8'))
         : readRequestBody(req, Number.MAX_SAFE_INTEGER).then((body) => {
             if (typeof body === 'string') throw new Error('The request body could not be read.');
             return body.toString('utf8');
           }));
-  const view = {
-    method: req.method,
-    url,
-    headers: new HeadersClass(req.headers as Record<string, string>),
-    text: readText,
-    json: () => readText().then((body) => JSON.parse(body) as unknown),
-    arrayBuffer: () => readText().then((body) => new TextEncoder().encode(body).buffer),
-    // Rarely read (the pipeline's parsers read text()): a stream of the same one body.
-    get body(): ReadableStream<Uint8Array> {
-      return new ReadableStream({
-        async pull(controller) {
-          controller.enqueue(new TextEncoder().encode(await readText()));
-          controller.close();
-        },
-      });
-    },
-    // The request scope's: it aborts when the client leaves before its answer, made on first use.
-    get signal() {
-      return scope?.signal ?? neverAborted;
-    },
-    // The body is read once and kept, so the view itself serves as its clone.
-    clone: () => view,
-  };
-  return view as unknown as Request;
+  }
+
+  json(): Promise<unknown> {
+    return this.text().then((body) => JSON.parse(body) as unknown);
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.text().then((body) => new TextEncoder().encode(body).buffer);
+  }
+
+  /** Rarely read (the pipeline's parsers read text()): a stream of the same one body. */
+  get body(): ReadableStream<Uint8Array> {
+    const text = () => this.text();
+    return new ReadableStream({
+      async pull(controller) {
+        controller.enqueue(new TextEncoder().encode(await text()));
+        controller.close();
+      },
+    });
+  }
+
+  /** The request scope's: it aborts when the client leaves before its answer, made on first use. */
+  get signal(): AbortSignal {
+    return this.scope?.signal ?? neverAborted;
+  }
+
+  /** The body is read once and kept, so the view itself serves as its clone. */
+  clone(): NodeRequestView {
+    return this;
+  }
 }
