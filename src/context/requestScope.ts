@@ -3,6 +3,7 @@ import type { ClientCertificate } from './clientCertificate.js';
 import type { Principal } from './principal.js';
 import type { SourceHeaderContributor } from './sourceHeaders.js';
 import type { UpstreamObserver } from './upstreamObserver.js';
+import type { CallSignal } from './cancelSignal.js';
 
 /**
  * Per-request state shared along the pipeline. The server creates one per request
@@ -20,8 +21,17 @@ export interface RequestScope {
    * Built by the pipeline, never copied from the client.
    */
   upstreamHeaders: Record<string, string>;
-  /** Aborts upstream calls when the client goes away or the request's budget is spent. */
+  /**
+   * Aborts when the client goes away before its answer: a real AbortSignal, for plugins and
+   * resolvers that hand it to APIs which take only that (fetch).
+   */
   signal?: AbortSignal;
+  /**
+   * The same event as `signal`, as the lighter signal upstream calls listen on
+   * (src/context/cancelSignal.ts says why they do not use `signal`). Absent on scopes that only
+   * have `signal`.
+   */
+  callSignal?: CallSignal;
   /** Epoch ms by which the whole request must be answered; undefined means no budget. */
   deadline?: number;
   /**

@@ -42,6 +42,7 @@
  *                                       sending the same headers, one whose deadline did not
  *                                       fit the shared pass, a retry meeting a first attempt.
  */
+import type { CallSignal } from '../context/cancelSignal.js';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { FallbackStore } from '../stores/fallback/fallbackStore.js';
@@ -101,7 +102,7 @@ export interface SourceTransportOptions {
   /** Jitter source. @default Math.random */
   random?: () => number;
   /** Backoff wait. @default a setTimeout that the call's signal cancels */
-  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep?: (ms: number, signal: CallSignal | undefined) => Promise<void>;
   /**
    * Identical concurrent reads share one pass through the chain (withSharedCalls.ts).
    * @default true; `portico serve --no-dedup` turns it off with the pool's dedup

@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { CancelSignal, type CallSignal } from '../context/cancelSignal.js';
 
 /**
  * The deadline signals of upstream calls, shared between the calls of one request.
@@ -10,8 +10,9 @@ import { setMaxListeners } from 'node:events';
  * within `slackMs` after that of a signal its request already holds takes that signal instead:
  * it may be cut off up to `slackMs` early, never late. What stays per signal, not per call:
  *
- * - one `AbortController`, found through the caller's signal (a WeakMap), so it goes with the
- *   request;
+ * - one CancelSignal (src/context/cancelSignal.ts, not a node AbortSignal, which costs ~0.5 KB of
+ *   hidden classes in the old generation each), found through the caller's signal (a WeakMap),
+ *   so it goes with the request;
  * - one timer while a call holds the signal: once the last one has released it, the timer is
  *   cleared at the end of that turn of the event loop (one sweep per turn for every lease that
  *   went idle in it), and set again, for the time left, when a call takes the lease after that.
@@ -33,7 +34,7 @@ export interface DeadlineSignals {
    * or a new one firing at `deadline`. The lease's `release` must be called once the call has
    * settled, retries included.
    */
-  acquire(caller: AbortSignal | undefined, deadline: number, ms: number, slackMs: number): DeadlineLease;
+  acquire(caller: CallSignal | undefined, deadline: number, ms: number, slackMs: number): DeadlineLease;
   /**
    * Until as many `unpin`s, the caller's signal aborting does not abort `lease`'s (its deadline
    * still does): a shared call (withSharedCalls.ts) that other requests joined runs on its first
@@ -48,7 +49,7 @@ export interface DeadlineSignals {
 export interface DeadlineLease {
   /** When `signal` fires: the call's deadline, or up to `slackMs` before it. */
   readonly deadline: number;
-  readonly signal: AbortSignal;
+  readonly signal: CallSignal;
   readonly release: () => void;
 }
 
@@ -65,27 +66,18 @@ export interface DeadlineSignalsOptions {
 }
 
 interface Lease extends DeadlineLease {
-  readonly controller: AbortController;
+  readonly controller: CancelSignal;
   /** The signal whose aborting aborts this one; undefined for calls without one. */
-  readonly caller: AbortSignal | undefined;
+  readonly caller: CallSignal | undefined;
   /** Armed while `active` > 0 (and the lease is not done). */
   timer: unknown;
   /** Calls holding the signal now. */
   active: number;
   /** `pin`s not yet undone. */
   pins: number;
-  /** The listener limit is lifted. */
-  unlimited: boolean;
   /** Fired or aborted: never handed out again. */
   done: boolean;
 }
-
-/**
- * Node warns past 10 listeners on one signal, and each call holding it has at most one on it at
- * a time (in-flight dedup, the pool, or a retry's backoff). Lifting the limit costs ~2.5 µs, so
- * only signals held by this many calls at once pay for it.
- */
-const LISTENER_WARNING_AT = 10;
 
 /**
  * Signals a caller's list offers for sharing. A request holds one or two; calls without a caller
@@ -116,10 +108,10 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
   };
   // Keyed by the caller's signal, so a request's leases go with it. Calls without a signal
   // (health probes, tests) share one list, which is safe: their signal is only the timer.
-  const byCaller = new WeakMap<AbortSignal, Lease[]>();
+  const byCaller = new WeakMap<CallSignal, Lease[]>();
   const unsignalled: Lease[] = [];
 
-  function leasesOf(caller: AbortSignal | undefined): Lease[] {
+  function leasesOf(caller: CallSignal | undefined): Lease[] {
     if (caller === undefined) return unsignalled;
     let leases = byCaller.get(caller);
     if (leases === undefined) {
@@ -155,17 +147,16 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
     lease.timer = undefined;
   }
 
-  function create(caller: AbortSignal | undefined, deadline: number): Lease {
-    const controller = new AbortController();
+  function create(caller: CallSignal | undefined, deadline: number): Lease {
+    const controller = new CancelSignal();
     const lease: Lease = {
       deadline,
-      signal: controller.signal,
+      signal: controller,
       controller,
       caller,
       timer: undefined,
       active: 0,
       pins: 0,
-      unlimited: false,
       done: false,
       release: () => {
         // The last holder gone: nothing to time, and nothing left for the timer to keep alive.
@@ -217,10 +208,6 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
         const armed = lease;
         // An unnamed closure per timer set: tsx names every named one it makes, at a cost per lease.
         lease.timer = timers.setTimeout(() => fire(armed), lease.deadline - now);
-      }
-      if (lease.active >= LISTENER_WARNING_AT && !lease.unlimited) {
-        lease.unlimited = true;
-        setMaxListeners(0, lease.signal);
       }
       return lease;
     },

@@ -1,3 +1,5 @@
+import { CancelSignal, type CallSignal } from '../context/cancelSignal.js';
+
 /**
  * Identical upstream reads that are in flight at the same moment share one network exchange.
  *
@@ -75,14 +77,14 @@ export interface InFlight<T> {
    * `start`. The promise settles with the exchange, or rejects as soon as this caller's signal
    * aborts (with `signal.reason`, or what `InFlightOptions.left` makes of it).
    */
-  run(body: string, head: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  run(body: string, head: string, signal: CallSignal | undefined, start: (signal: CallSignal) => Promise<T>): Promise<T>;
   /** Exchanges in flight now (for tests and metrics). */
   readonly size: number;
 }
 
 interface Flight<T> {
   promise: Promise<T>;
-  controller: AbortController;
+  controller: CancelSignal;
   /** Callers still waiting; the exchange is aborted when this drops to zero before it settles. */
   waiting: number;
   settled: boolean;
@@ -109,7 +111,7 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
     else sameBody.delete(head);
   }
 
-  function join(body: string, head: string, flight: Flight<T>, signal: AbortSignal | undefined): Promise<T> {
+  function join(body: string, head: string, flight: Flight<T>, signal: CallSignal | undefined): Promise<T> {
     flight.waiting++;
     return waitOrLeave(flight.promise, signal, (reason) => leave(body, head, flight, reason), left);
   }
@@ -123,14 +125,15 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
     flight.controller.abort(reason);
   }
 
-  function begin(body: string, head: string, start: (signal: AbortSignal) => Promise<T>): Flight<T> {
-    const controller = new AbortController();
+  function begin(body: string, head: string, start: (signal: CallSignal) => Promise<T>): Flight<T> {
+    // A CancelSignal, not an AbortController: src/context/cancelSignal.ts says why.
+    const controller = new CancelSignal();
     const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false };
     const done = () => {
       created.settled = true;
       forget(body, head, created);
     };
-    created.promise = start(controller.signal);
+    created.promise = start(controller);
     created.promise.then(done, done);
     let sameBody = flights.get(body);
     if (!sameBody) {
@@ -158,7 +161,7 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
  * outcome, or, as soon as `signal` aborts (at once if it has), `leave(reason)` and a rejection
  * with `left(reason)`. The others waiting on the promise are not affected.
  */
-export function waitOrLeave<T>(promise: Promise<T>, signal: AbortSignal | undefined, leave: (reason: unknown) => void, left: (reason: unknown) => unknown): Promise<T> {
+export function waitOrLeave<T>(promise: Promise<T>, signal: CallSignal | undefined, leave: (reason: unknown) => void, left: (reason: unknown) => unknown): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) {
     leave(signal.reason);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CallSignal } from '../context/cancelSignal.js';
 import type { RequestScope } from '../context/requestScope.js';
 
 /** One call to a source, as every transport decorator sees it (composeTransport.ts). */
@@ -13,7 +14,8 @@ export interface UpstreamRequest {
    * call must not be `idempotent`, so it is never retried, shared or answered from a cache.
    */
   streamedBody?: Readable;
-  signal?: AbortSignal | undefined;
+  /** Aborts the call: the request's client left, or its deadline passed. */
+  signal?: CallSignal | undefined;
   /** Name of the source, for errors and logs (never shown to clients with the URL). */
   source: string;
   /**
@@ -52,7 +54,7 @@ export type HttpCall = (request: UpstreamRequest) => Promise<UpstreamResponse>;
 export function copyRequest(
   request: UpstreamRequest,
   deadline: number | undefined,
-  signal: AbortSignal | undefined,
+  signal: CallSignal | undefined,
   headers: Record<string, string> | undefined,
 ): UpstreamRequest {
   // `satisfies` fails to compile when UpstreamRequest gains a field this copy would drop.

@@ -1,3 +1,4 @@
+import type { CallSignal } from '../context/cancelSignal.js';
 import type { Logger } from 'pino';
 import type { UpstreamRequest } from './httpClient.js';
 import { backoffDelay, type RetryBudget } from './retryBudget.js';
@@ -19,7 +20,7 @@ export interface RetryOptions {
   /** Clock (ms), compared with the call's deadline. @default Date.now */
   now?: () => number;
   /** Waits `ms`, or rejects when `signal` aborts. @default a setTimeout */
-  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep?: (ms: number, signal: CallSignal | undefined) => Promise<void>;
   logger?: Logger;
   metrics?: TransportMetrics;
 }
@@ -86,7 +87,7 @@ function describe(error: unknown): string {
   return codeOf(error) ?? 'error';
 }
 
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function abortableSleep(ms: number, signal: CallSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);

@@ -1,4 +1,5 @@
 import { hasPorticoCode, porticoError, type ErrorCode } from '../errors/index.js';
+import type { CallSignal } from '../context/cancelSignal.js';
 import { fallbackScopeKey } from './fallbackKey.js';
 import { toUpstreamError, type UpstreamRequest, type UpstreamResponse } from './httpClient.js';
 import { createDeadlineSignals, type DeadlineLease, type DeadlineSignals } from './deadlineSignals.js';
@@ -155,7 +156,7 @@ class Passes {
   }
 
   /** A later caller's wait on `pass`. */
-  join(pass: Pass, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+  join(pass: Pass, signal: CallSignal | undefined): Promise<UpstreamResponse> {
     // Counted first: a first caller found gone below must not leave the pass with nobody.
     const shared = pass.wait(signal);
     if (!pass.pinned) {
@@ -252,7 +253,7 @@ class Pass {
     readonly head: string,
     readonly scope: string,
     readonly lease: DeadlineLease,
-    readonly firstSignal: AbortSignal | undefined,
+    readonly firstSignal: CallSignal | undefined,
   ) {
     this.deadline = lease.deadline;
   }
@@ -271,7 +272,7 @@ class Pass {
   }
 
   /** A joiner's wait: the pass's outcome, or its own leaving as soon as `signal` aborts. */
-  wait(signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+  wait(signal: CallSignal | undefined): Promise<UpstreamResponse> {
     this.waiting++;
     return waitOrLeave(
       this.promise,

@@ -13,6 +13,7 @@ import { transportMetrics, type TransportMetrics } from '../../src/transport/tra
 import { createVersionRouter } from '../../src/transport/createVersionRouter.js';
 import { createMemoryFallbackStore } from '../../src/stores/fallback/memoryFallbackStore.js';
 import { manualClock, principal, testScope } from './testUpstream.js';
+import { CancelSignal, type CallSignal } from '../../src/context/cancelSignal.js';
 
 /**
  * A real upstream on loopback that holds every request until the test releases it, so "in
@@ -215,7 +216,7 @@ describe('identical concurrent reads share one pass through the chain', () => {
 
 describe('a read nobody joins costs what it did before reads were shared', () => {
   it('runs on the deadline signal the other calls of its request hold, not on a signal of its own', async () => {
-    const signals: (AbortSignal | undefined)[] = [];
+    const signals: (CallSignal | undefined)[] = [];
     const { call } = build({ http: { ...pool, call: (request) => (signals.push(request.signal), pool.call(request)) } });
     const scope = testScope({ requestId: 'req-1', signal: new AbortController().signal });
     // Two plan steps' worth of different reads of one request, made at once: two passes.
@@ -224,7 +225,7 @@ describe('a read nobody joins costs what it did before reads were shared', () =>
     upstream.release();
     await Promise.all(calls);
     expect(signals).toHaveLength(2);
-    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[0]).toBeInstanceOf(CancelSignal);
     expect(signals[1]).toBe(signals[0]);
   });
 

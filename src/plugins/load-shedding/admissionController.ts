@@ -1,4 +1,5 @@
 import type { Priority } from '../../config/loadSheddingSchema.js';
+import type { CallSignal } from '../../context/cancelSignal.js';
 
 export type { Priority };
 
@@ -36,7 +37,7 @@ export interface AdmissionOptions {
 
 export interface AcquireOptions {
   /** Aborting it takes the operation out of the queue. */
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** Cuts the queue timeout, e.g. to what is left of the request's budget. */
   maxWaitMs?: number;
 }

@@ -84,7 +84,7 @@ export function useLoadShedding(options: LoadSheddingOptions): PorticoPlugin {
   const waitForSlot = async (priority: Priority, request: Request, context: PorticoContext, setResult: (result: ExecutionResult) => void) => {
     const scope = context.portico;
     const pending = controller.acquire(priority, {
-      ...(scope?.signal ? { signal: scope.signal } : {}),
+      ...(scope ? { signal: scope.callSignal ?? scope.signal } : {}),
       ...(scope?.deadline !== undefined ? { maxWaitMs: scope.deadline - now() } : {}),
     });
     const admission = pending instanceof Promise ? await pending : pending;

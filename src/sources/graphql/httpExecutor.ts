@@ -65,7 +65,7 @@ export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor
       url,
       headers,
       ...(multipart ? { streamedBody: multipart.body } : { body }),
-      signal: request.signal ?? scope?.signal,
+      signal: request.signal ?? scope?.callSignal ?? scope?.signal,
       source,
       // Only queries may be retried or served from the fallback cache; a mutation is sent once.
       idempotent: !multipart && (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.QUERY,

@@ -91,7 +91,7 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
           method,
           url: baseUrl + pathAndQuery,
           headers: callHeaders,
-          signal: scope?.signal,
+          signal: scope?.callSignal ?? scope?.signal,
           source,
           ...(extra.body !== undefined ? { body: JSON.stringify(extra.body) } : {}),
           ...(method === 'GET' ? { idempotent: true } : {}),
