@@ -43,6 +43,23 @@ export default tseslint.config(
   layer(['src/pipeline/**'], [above('pipeline')], 'the pipeline sits below the server and the runtime.'),
   layer(['src/server/**'], [above('server'), '/(pipeline|plugins|partner-rest|compose|sources|transport|stores)/'], 'server/ is the HTTP edge: it runs the pipeline it is handed and imports none of it.'),
   layer(['src/runtime/**', 'src/cli/**'], ['/main\\.js$'], 'runtime/ and cli/ are started by main.ts, never the reverse.'),
+  // An object literal with a getter or setter gets a hidden class of its own each time it is
+  // evaluated (each accessor is a new closure, and the class holds it). V8 keeps hidden classes
+  // in the old generation, so made per request they kept every request alive until a full
+  // collection (bench/README.md, "Speed work" 11). Write a class; a factory that runs once per
+  // process (not per request, call or subscription) may say so and disable the rule.
+  {
+    files: ['src/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ObjectExpression > Property[kind=/^(get|set)$/]',
+          message: 'An object literal with accessors gets a hidden class of its own per evaluation: use a class (bench/README.md, "Speed work" 11).',
+        },
+      ],
+    },
+  },
   // Only the entry point and config loading may read the environment or end the process.
   {
     files: ['src/**'],

@@ -127,6 +127,7 @@ export function createConfigReloader(options: ConfigReloaderOptions): ConfigRelo
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    // eslint-disable-next-line no-restricted-syntax -- one reloader per process
     get version() {
       return version;
     },

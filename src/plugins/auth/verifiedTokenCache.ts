@@ -42,6 +42,7 @@ export function createVerifiedTokenCache(options: { maxEntries: number; now: () 
     set(key, verified) {
       lru.set(key, verified);
     },
+    // eslint-disable-next-line no-restricted-syntax -- one cache per authenticator, made at start-up
     get size() {
       return lru.size;
     },

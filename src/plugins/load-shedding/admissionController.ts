@@ -173,9 +173,11 @@ export function createAdmissionController(options: AdmissionOptions): AdmissionC
   return {
     acquire,
     tryAcquire,
+    // eslint-disable-next-line no-restricted-syntax -- one controller per BFF, made at start-up
     get inFlight() {
       return inFlight;
     },
+    // eslint-disable-next-line no-restricted-syntax -- one controller per BFF, made at start-up
     get queued() {
       return critical.length + normal.length;
     },

@@ -39,6 +39,7 @@ export function createDocumentStore(entries: Iterable<StoreEntry>): DocumentStor
   return {
     get: (id) => byId.get(normalizeDocumentId(id)),
     hasText: (text) => byId.get(hashDocument(text)) === text,
+    // eslint-disable-next-line no-restricted-syntax -- one store per BFF, made at start-up
     get size() {
       return byId.size;
     },

@@ -121,6 +121,7 @@ export function createSubscriptionHub<T>(options: {
 
   return {
     join,
+    // eslint-disable-next-line no-restricted-syntax -- one hub per source, made at start-up
     get size() {
       return streams.size;
     },
