@@ -30,7 +30,8 @@ export type AbortListener = (() => void) | { handleEvent(): void };
 export class CancelSignal implements CallSignal {
   #aborted = false;
   #reason: unknown = undefined;
-  #listeners: AbortListener[] | undefined = undefined;
+  // A listener removed while the signal fires leaves a hole, so the loop in abort() skips it.
+  #listeners: (AbortListener | undefined)[] | undefined = undefined;
 
   get aborted(): boolean {
     return this.#aborted;
@@ -51,8 +52,10 @@ export class CancelSignal implements CallSignal {
     if (type !== 'abort' || listeners === undefined) return;
     const at = listeners.indexOf(listener);
     if (at < 0) return;
+    // Firing: as with an EventTarget, a listener an earlier one removes is not told.
+    if (this.#aborted) listeners[at] = undefined;
     // Usually the last one added: the call that listened last settles first.
-    if (at === listeners.length - 1) listeners.pop();
+    else if (at === listeners.length - 1) listeners.pop();
     else listeners.splice(at, 1);
   }
 
@@ -66,9 +69,11 @@ export class CancelSignal implements CallSignal {
     this.#aborted = true;
     this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
     const listeners = this.#listeners;
-    this.#listeners = undefined;
     if (listeners === undefined) return;
-    for (const listener of listeners) {
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i];
+      if (listener === undefined) continue;
+      listeners[i] = undefined;
       try {
         if (typeof listener === 'function') listener();
         else listener.handleEvent();
@@ -78,5 +83,6 @@ export class CancelSignal implements CallSignal {
         });
       }
     }
+    this.#listeners = undefined;
   }
 }

@@ -36,6 +36,19 @@ describe('CancelSignal', () => {
     expect(heard).toEqual(['stayed']);
   });
 
+  it('does not tell a listener that an earlier one removed while it fired, as an EventTarget would not', () => {
+    const signal = new CancelSignal();
+    const heard: string[] = [];
+    const second = () => heard.push('second');
+    signal.addEventListener('abort', () => {
+      heard.push('first');
+      signal.removeEventListener('abort', second);
+    });
+    signal.addEventListener('abort', second);
+    signal.abort();
+    expect(heard).toEqual(['first']);
+  });
+
   it('fires with an AbortError DOMException when given no reason, as AbortController does', () => {
     const signal = new CancelSignal();
     signal.abort();
