@@ -60,6 +60,25 @@ export default tseslint.config(
       ],
     },
   },
+  // Below the server, code runs per request or per call, and on Node 20 every AbortSignal gets
+  // hidden classes of its own (~0.5 KB in the old generation): cancel with a CancelSignal
+  // (src/context/cancelSignal.ts). The server's scope makes the one real signal plugins may ask for.
+  {
+    files: ['src/pipeline/**', 'src/plugins/**', 'src/partner-rest/**', 'src/compose/**', 'src/sources/**', 'src/transport/**', 'src/stores/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ObjectExpression > Property[kind=/^(get|set)$/]',
+          message: 'An object literal with accessors gets a hidden class of its own per evaluation: use a class (bench/README.md, "Speed work" 11).',
+        },
+        {
+          selector: "NewExpression[callee.name='AbortController']",
+          message: 'A node AbortController per request or call costs ~0.5 KB of hidden classes in the old generation: use a CancelSignal (src/context/cancelSignal.ts; bench/README.md, "Speed work" 11).',
+        },
+      ],
+    },
+  },
   // Only the entry point and config loading may read the environment or end the process.
   {
     files: ['src/**'],
