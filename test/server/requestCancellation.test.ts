@@ -4,12 +4,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedBff } from '../../src/config/loadConfig.js';
 import { bffSchema } from '../../src/config/schema.js';
+import type { CallSignal } from '../../src/context/cancelSignal.js';
 import type { PorticoContext } from '../../src/context/requestScope.js';
 import { startBffServer, type BffApp, type RunningBff } from '../../src/server/createBffServer.js';
 
-// The request scope's abort signal (src/server/serverRequestScope.ts), created on first use: every
-// upstream call of a request listens on it, so it must abort when the client leaves before its
-// answer, whether it was asked for before or after, and never for a request answered in full.
+// The request scope's abort signals (src/server/serverRequestScope.ts), each created on first use:
+// `signal`, the real AbortSignal plugins and resolvers may read, and `callSignal`, the light one
+// every upstream call of the request listens on. Both must abort when the client leaves before its
+// answer, whether asked for before or after, and never for a request answered in full.
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -26,11 +28,14 @@ interface Probe {
   /** The resolver started (and, with `askBeforeLeaving`, has read the scope's signal). */
   started: Deferred<void>;
   /** The scope's signal as the resolver saw it when it finished waiting. */
-  seen: Deferred<AbortSignal>;
+  seen: Deferred<CallSignal>;
 }
 
 let probe: Probe;
-const newProbe = (): Probe => ({ started: deferred(), seen: deferred<AbortSignal>() });
+const newProbe = (): Probe => ({ started: deferred(), seen: deferred<CallSignal>() });
+/** Which of the scope's two signals the resolvers read. */
+let which: 'signal' | 'callSignal' = 'signal';
+const scopeSignal = (context: Ctx): CallSignal => context.portico[which]!;
 
 type Ctx = PorticoContext & { request: Request };
 const schema = makeExecutableSchema({
@@ -39,9 +44,9 @@ const schema = makeExecutableSchema({
     Query: {
       // Reads the signal first, then waits for it to abort.
       askBeforeLeaving: async (_root: unknown, _args: unknown, context: Ctx) => {
-        const signal = context.portico.signal!;
+        const signal = scopeSignal(context);
         probe.started.resolve();
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
         probe.seen.resolve(signal);
         return 'late';
       },
@@ -50,11 +55,11 @@ const schema = makeExecutableSchema({
       askAfterLeaving: async (_root: unknown, _args: unknown, context: Ctx) => {
         probe.started.resolve();
         await new Promise((resolve) => context.request.signal.addEventListener('abort', resolve, { once: true }));
-        probe.seen.resolve(context.portico.signal!);
+        probe.seen.resolve(scopeSignal(context));
         return 'late';
       },
       answered: (_root: unknown, _args: unknown, context: Ctx) => {
-        probe.seen.resolve(context.portico.signal!);
+        probe.seen.resolve(scopeSignal(context));
         return 'in time';
       },
     },
@@ -89,7 +94,11 @@ function post(query: string): { socket: Socket; answer: Promise<string> } {
   return { socket, answer };
 }
 
-describe('the request scope\'s signal', () => {
+describe.each(['signal', 'callSignal'] as const)('the request scope\'s %s', (name) => {
+  beforeAll(() => {
+    which = name;
+  });
+
   it('aborts when the client closes its connection before the answer, for a request that had asked for it', async () => {
     expect.assertions(2);
     probe = newProbe();
