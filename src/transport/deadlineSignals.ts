@@ -16,7 +16,7 @@ import { CancelSignal, type CallSignal } from '../context/cancelSignal.js';
  * - one timer while a call holds the signal: once the last one has released it, the timer is
  *   cleared at the end of that turn of the event loop (one sweep per turn for every lease that
  *   went idle in it), and set again, for the time left, when a call takes the lease after that.
- *   A timer left to run would hold the controller, its signal and this lease (~1 KB) for the whole
+ *   A timer left to run would hold the lease and its signal (~1 KB) for the whole
  *   timeout after the request ended, long enough to be promoted to the old generation on every
  *   request (bench/README.md, "Last results"). Waiting for the turn to end spares the timer
  *   the next plan step of the request, whose calls are made in the microtasks that follow the
@@ -66,7 +66,8 @@ export interface DeadlineSignalsOptions {
 }
 
 interface Lease extends DeadlineLease {
-  readonly controller: CancelSignal;
+  /** The lease's own signal, which it fires. */
+  readonly signal: CancelSignal;
   /** The signal whose aborting aborts this one; undefined for calls without one. */
   readonly caller: CallSignal | undefined;
   /** Armed while `active` > 0 (and the lease is not done). */
@@ -130,7 +131,7 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
       // Pinned: offered no more, aborted at the last unpin (which reads the reason off the caller).
       if (lease.pins > 0) continue;
       disarm(lease);
-      lease.controller.abort(reason);
+      lease.signal.abort(reason);
     }
   }
 
@@ -138,7 +139,7 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
     lease.timer = undefined;
     lease.done = true;
     // Idle but not swept yet: nobody to tell, so no error is built.
-    if (lease.active > 0) lease.controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    if (lease.active > 0) lease.signal.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   }
 
   function disarm(lease: Lease): void {
@@ -148,11 +149,10 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
   }
 
   function create(caller: CallSignal | undefined, deadline: number): Lease {
-    const controller = new CancelSignal();
+    const signal = new CancelSignal();
     const lease: Lease = {
       deadline,
-      signal: controller,
-      controller,
+      signal,
       caller,
       timer: undefined,
       active: 0,
@@ -170,7 +170,7 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
     };
     if (caller?.aborted) {
       lease.done = true;
-      controller.abort(caller.reason);
+      signal.abort(caller.reason);
     }
     return lease;
   }
@@ -218,7 +218,7 @@ export function createDeadlineSignals(options: DeadlineSignalsOptions = {}): Dea
       const lease = shared as Lease;
       if (--lease.pins > 0 || !lease.caller?.aborted || lease.signal.aborted) return;
       disarm(lease);
-      lease.controller.abort(lease.caller.reason);
+      lease.signal.abort(lease.caller.reason);
     },
   };
 }
