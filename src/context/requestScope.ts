@@ -107,3 +107,11 @@ export type PipelinePlugin = Plugin<any, any>;
 export function scopeOf(context: unknown): RequestScope | undefined {
   return (context as ScopedContext | undefined)?.portico;
 }
+
+/**
+ * What a request's upstream calls listen on: its light `callSignal`, or `signal` on scopes that
+ * have only that (a WebSocket operation's, a test's).
+ */
+export function callSignalOf(scope: RequestScope | undefined): CallSignal | undefined {
+  return scope?.callSignal ?? scope?.signal;
+}

@@ -50,7 +50,8 @@ export class ServerRequestScope implements RequestScope {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      // Every upstream call of the request listens on this signal; a page of items is many calls.
+      // Upstream calls listen on callSignal; this one is for plugins and resolvers, and a resolver
+      // handing it to a fetch per item of a page adds a listener per item.
       setMaxListeners(0, this.#controller.signal);
       if (this.#cancelled) this.#controller.abort();
     }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoadSheddingConfig, Priority } from '../../config/loadSheddingSchema.js';
 import type { ExecutionResult } from 'graphql';
-import type { PorticoContext, PorticoPlugin } from '../../context/requestScope.js';
+import { callSignalOf, type PorticoContext, type PorticoPlugin } from '../../context/requestScope.js';
 import { porticoError } from '../../errors/index.js';
 import { createAdmissionController, type Ticket } from './admissionController.js';
 import { loadSheddingMetrics } from './loadSheddingMetrics.js';
@@ -83,8 +83,9 @@ export function useLoadShedding(options: LoadSheddingOptions): PorticoPlugin {
   // for (src/server/serverRequestScope.ts creates it on first use) and an options object built.
   const waitForSlot = async (priority: Priority, request: Request, context: PorticoContext, setResult: (result: ExecutionResult) => void) => {
     const scope = context.portico;
+    const signal = callSignalOf(scope);
     const pending = controller.acquire(priority, {
-      ...(scope ? { signal: scope.callSignal ?? scope.signal } : {}),
+      ...(signal ? { signal } : {}),
       ...(scope?.deadline !== undefined ? { maxWaitMs: scope.deadline - now() } : {}),
     });
     const admission = pending instanceof Promise ? await pending : pending;

@@ -2,7 +2,7 @@ import { OperationTypeNode, print, type DocumentNode } from 'graphql';
 import { getOperationASTFromRequest, type ExecutionRequest, type ExecutionResult, type Executor } from '@graphql-tools/utils';
 import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
-import { scopeOf } from '../../context/requestScope.js';
+import { callSignalOf, scopeOf } from '../../context/requestScope.js';
 import type { SubscriptionExecutor } from './createSubscriptionExecutor.js';
 import { multipartBody, uploadsIn } from './multipartBody.js';
 
@@ -65,7 +65,7 @@ export function createGraphQLExecutor(options: GraphQLExecutorOptions): Executor
       url,
       headers,
       ...(multipart ? { streamedBody: multipart.body } : { body }),
-      signal: request.signal ?? scope?.callSignal ?? scope?.signal,
+      signal: request.signal ?? callSignalOf(scope),
       source,
       // Only queries may be retried or served from the fallback cache; a mutation is sent once.
       idempotent: !multipart && (request.operationType ?? getOperationASTFromRequest(request).operation) === OperationTypeNode.QUERY,

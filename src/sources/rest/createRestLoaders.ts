@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { porticoError } from '../../errors/index.js';
 import type { HttpCall } from '../../transport/httpClient.js';
-import { scopeOf } from '../../context/requestScope.js';
+import { callSignalOf, scopeOf } from '../../context/requestScope.js';
 import { limitConcurrency } from './limitConcurrency.js';
 
 /** A GET that reached the upstream: the parsed body, or "no such resource" (404). */
@@ -91,7 +91,7 @@ export function createRestLoaders(options: RestLoaderOptions): (context: unknown
           method,
           url: baseUrl + pathAndQuery,
           headers: callHeaders,
-          signal: scope?.callSignal ?? scope?.signal,
+          signal: callSignalOf(scope),
           source,
           ...(extra.body !== undefined ? { body: JSON.stringify(extra.body) } : {}),
           ...(method === 'GET' ? { idempotent: true } : {}),
