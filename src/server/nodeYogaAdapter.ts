@@ -43,8 +43,7 @@ export interface YogaServerAdapter {
 
 export function createNodeYogaAdapter<S extends Record<string, unknown>, U extends Record<string, unknown>>(server: YogaServer<S, U>, yoga: YogaServerAdapter): NodeYogaAdapter {
   const plugins = server.getEnveloped._plugins as AnyPlugin[];
-  let instrumented = false;
-  for (const plugin of plugins) if (plugin?.instrumentation) instrumented = true;
+  const instrumented = plugins.some((plugin) => Boolean(plugin?.instrumentation));
   // Each phase's hooks, in the order yoga and @whatwg-node call them: the plugin list's.
   const hooksOf = <K extends HookName>(name: K) => plugins.flatMap((plugin) => (plugin?.[name] ? [plugin[name] as Hook<K>] : []));
   const hooks = {

@@ -116,7 +116,6 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
     return waitOrLeave(flight.promise, signal, (reason) => leave(body, head, flight, reason), left);
   }
 
-
   function leave(body: string, head: string, flight: Flight<T>, reason: unknown): void {
     flight.waiting--;
     if (flight.waiting > 0 || flight.settled) return;
