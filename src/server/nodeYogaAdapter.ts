@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin, YogaServer } from 'graphql-yoga';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { errorBody } from './rawAnswer.js';
 import { readRequestBody } from './readRequestBody.js';
+import { createEnvelopPhases, graphQLErrorsOf, isPromise } from './envelopPhases.js';
 
 /**
  * Runs a yoga app's hook contract on node:http's own request and response, for the requests that
@@ -18,7 +19,8 @@ import { readRequestBody } from './readRequestBody.js';
  * What stays the same: the hooks are the pipeline's (src/pipeline/buildPipeline.ts) and yoga's own,
  * collected from the one envelop instance yoga built, in its order, called with the payloads yoga
  * and @whatwg-node give them (onRequest → onRequestParse → parser → onRequestParseDone → onParams →
- * yoga's own params handler (parse, validate, context, execute) → onExecutionResult →
+ * the params handler's parse, validate, context and execute, with envelop's hooks run the same way
+ * by envelopPhases.ts → onExecutionResult →
  * onResultProcess → result processor → onResponse). A hook that returns a promise is awaited; one
  * that does not costs a call. Anything else — other methods, media types, event streams,
  * multipart, an instrumented (traced) app — goes to yoga's own handler unchanged.
@@ -63,6 +65,7 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
   // Traced apps keep yoga's own path: instrumentation wraps its phases in spans (useTracing).
   if (instrumented) return { handle: fallback };
 
+  const phases = createEnvelopPhases(server);
   const paramsHandler = server.handleParams as unknown as (payload: { request: Request; params: GraphQLParams; context: Record<string, unknown> }) => Awaitable<Result>;
 
   // Each phase builds one payload for all its hooks (yoga builds one per hook): the hooks of a
@@ -90,7 +93,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       if (isPromise(done)) await done;
     }
     if (result === undefined) {
-      const handled = onParams.paramsHandler({ request, params: onParams.params, context });
+      // yoga's own handler, unless a hook replaced it: its phases run in the adapter's loops.
+      const handled = (onParams.paramsHandler === paramsHandler && phases(request, onParams.params, context)) || onParams.paramsHandler({ request, params: onParams.params, context });
       result = isPromise(handled) ? await handled : handled;
     }
     if (hooks.executionResult.length > 0) {
@@ -272,10 +276,6 @@ function takesDirectPath(req: IncomingMessage, endpoint: string): boolean {
   return accept === undefined || !(accept.includes('event-stream') || accept.includes('multipart'));
 }
 
-function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
-}
-
 function isResponseLike(value: unknown): value is Response {
   return typeof value === 'object' && value !== null && 'status' in value && 'headers' in value && !Array.isArray(value);
 }
@@ -438,21 +438,6 @@ function send(response: Response, res: ServerResponse, req: IncomingMessage): un
   res.writeHead(response.status, response.statusText || undefined, flat);
   res.end(body ?? undefined);
   return undefined;
-}
-
-/** What yoga makes of an error thrown before or around execution (its `handleError`, unmasked). */
-function graphQLErrorsOf(error: unknown): GraphQLError[] {
-  if (typeof error === 'object' && error !== null && 'errors' in error && Array.isArray((error as { errors: unknown[] }).errors)) {
-    return (error as { errors: unknown[] }).errors.flatMap(graphQLErrorsOf);
-  }
-  if (error instanceof GraphQLError) return [error];
-  if (isAbort(error)) return [];
-  if (error instanceof Error) return [new GraphQLError(error.message, { originalError: error })];
-  return [new GraphQLError(String(error), { extensions: { code: 'INTERNAL_SERVER_ERROR', unexpected: true } })];
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
 const neverAborted = new AbortController().signal;

@@ -1,5 +1,5 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult, type FieldNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,11 +68,49 @@ function useHookProbe(): Plugin {
   };
 }
 
+// The same for envelop's phases, which the adapter runs in its own loops (src/server/envelopPhases.ts):
+// a hook may replace the parser, the parsed document or the parse result, add a validation rule
+// or replace the validation result, replace the executor, answer without executing, extend the
+// context, throw, wait, and change the result after execution.
+function useEnvelopProbe(): Plugin {
+  const probeOf = (context: unknown) => (context as { request?: Request }).request?.headers.get('x-envelop') ?? '';
+  return {
+    onParse({ context, setParsedDocument, setParseFn, parseFn }) {
+      const probe = probeOf(context);
+      if (probe === 'parsed-document') setParsedDocument(parseFn('{ hello(name: "parsed") }'));
+      if (probe === 'parse-fn') setParseFn((source, options) => parseFn(String(source).replace('hello', 'hello(name: "parser")'), options));
+      if (probe === 'parse-after') return ({ replaceParseResult }) => replaceParseResult(parseFn('{ hello(name: "after parse") }'));
+      return undefined;
+    },
+    onValidate({ context, addValidationRule }) {
+      const probe = probeOf(context);
+      if (probe === 'rule') addValidationRule((ctx: ValidationContext) => ({ Field: (node: FieldNode) => (node.name.value === 'hello' ? ctx.reportError(new GraphQLError('no hello here', { extensions: { code: 'PROBE_RULE' } })) : undefined) }));
+      if (probe === 'validate-after') return ({ setResult }) => setResult([new GraphQLError('refused after validation', { extensions: { code: 'PROBE_AFTER' } })]);
+      if (probe === 'validate-cleared') return ({ valid, setResult }) => (valid ? undefined : setResult([]));
+      return undefined;
+    },
+    async onExecute({ args, setResultAndStopExecution, setExecuteFn, extendContext }) {
+      const probe = probeOf(args.contextValue);
+      if (probe === 'stop') setResultAndStopExecution({ data: { hello: 'stopped' } });
+      if (probe === 'throw') throw new Error('a hook failed');
+      if (probe === 'executor') {
+        await Promise.resolve();
+        extendContext({ probed: 'yes' } as object);
+        setExecuteFn((next) => ({ data: { hello: `executor saw ${(next.contextValue as { probed?: string }).probed}` } }));
+      }
+      if (probe === 'execute-done') {
+        return { onExecuteDone: ({ result, setResult }) => setResult({ ...(result as ExecutionResult), extensions: { done: true } }) };
+      }
+      return undefined;
+    },
+  };
+}
+
 let withAdapter: RunningBff;
 let withoutAdapter: RunningBff;
 beforeAll(async () => {
   const bff: LoadedBff = { ...bffSchema.parse({ name: 'edge', port: 0, sources: ['none'], limits: { maxBatchedOperations: 3 } }), file: 'test' };
-  const plugins = () => [useRequestId(), useRequestShape({ maxJsonDepth: 8 }), useQueryLimits(bff.limits), useHookProbe(), useErrorMasking()];
+  const plugins = () => [useRequestId(), useRequestShape({ maxJsonDepth: 8 }), useQueryLimits(bff.limits), useHookProbe(), useEnvelopProbe(), useErrorMasking()];
   const logger = pino({ level: 'silent' });
   withAdapter = await startBffServer({ bff, schema, plugins: plugins(), logger });
   withoutAdapter = await startBffServer({ bff, schema, plugins: plugins(), logger, nodeAdapter: false });
@@ -127,13 +165,41 @@ const cases: [string, string, Record<string, string>][] = [
   ['a hook answering in onParams', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'short-circuit' }],
   ['a hook changing the result', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'extend' }],
   ['a hook setting two cookies', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'cookie' }],
+  ['onParse giving the parsed document', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'parsed-document' }],
+  ['onParse replacing the parser', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'parse-fn' }],
+  ['onParse\'s after hook replacing the result', JSON.stringify({ query: '{ hello ' }), { ...json, 'x-envelop': 'parse-after' }],
+  ['onValidate adding a rule', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'rule' }],
+  ['onValidate\'s after hook replacing the result', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'validate-after' }],
+  ['onValidate\'s after hook clearing the errors', JSON.stringify({ query: '{ nope }' }), { ...json, 'x-envelop': 'validate-cleared' }],
+  ['onExecute answering without executing', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'stop' }],
+  ['onExecute throwing', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'throw' }],
+  ['an asynchronous onExecute replacing the executor and extending the context', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'executor' }],
+  ['onExecuteDone changing the result', JSON.stringify({ query: '{ hello boom }' }), { ...json, 'x-envelop': 'execute-done' }],
+  ['text that may be a subscription (yoga\'s own phases run it)', JSON.stringify({ query: '{ hello(name: "subscription") }' }), { ...json, 'x-envelop': 'execute-done' }],
 ];
+
+// What each envelop probe leaves in the answer.
+const envelopMarks: Record<string, string> = {
+  'parsed-document': 'hello parsed',
+  'parse-fn': 'hello parser',
+  'parse-after': 'hello after parse',
+  rule: 'no hello here',
+  'validate-after': 'refused after validation',
+  'validate-cleared': '{"data":{}}',
+  stop: 'stopped',
+  throw: 'INTERNAL_SERVER_ERROR',
+  executor: 'executor saw yes',
+  'execute-done': '"extensions":{"done":true}',
+};
 
 describe('GraphQL POSTs through the node adapter and through yoga\'s own handler', () => {
   it.each(cases)('answer %s alike', async (_name, body, headers) => {
     const direct = await ask(withAdapter, body, headers);
     const viaYoga = await ask(withoutAdapter, body, headers);
     expect(direct).toEqual(viaYoga);
+    // And the envelop hook acted: its mark is in the answer.
+    const probe = headers['x-envelop'];
+    if (probe) expect(direct.body).toContain(envelopMarks[probe]);
     // The pipeline's own headers are there on both: the hooks ran.
     expect(direct.headers['x-request-id']).toBe('same-id');
   });
