@@ -28,6 +28,7 @@ import { DocumentBuildError, writeDocumentStore } from './cli/buildDocumentStore
 import { disableWasmTierUp } from './runtime/disableWasmTierUp.js';
 import { limitHeapGrowth } from './runtime/limitHeapGrowth.js';
 import { PLANNER_FLAGS } from './runtime/plannerFlags.js';
+import { createLogDestination } from './observability/logDestination.js';
 
 const USAGE = `usage:
   portico start [--config FILE]
@@ -56,13 +57,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const logger = pino(
     { level: process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-    // Under load the access log is a line per request: lines are gathered into writes of at least
-    // 12 KiB (about 30 lines; sonic-boom's maxWrite is 16 KiB) instead of one write each: handing
-    // a write to the libuv pool costs the event loop more than the line (the profile of scenario
-    // (c) put it at ~40 µs a request with 4 KiB writes), and whatever is gathered is written
-    // within 250 ms when traffic is low. Shutdown and a crash flush what is pending; only a
-    // SIGKILL can lose the last 250 ms of lines.
-    pino.destination({ sync: false, minLength: 12 * 1024, periodicFlush: 250 }),
+    // Under load the access log is a line per request: lines are gathered into 12 KiB writes, as
+    // bytes (src/observability/logDestination.ts says why both).
+    createLogDestination(),
   );
   const running: Stoppable[] = [];
   const stop = onceSignal(logger, running);
