@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -30,6 +31,19 @@ describe('the log destination', () => {
     const lines = linesOf(await readFile(file, 'utf8'));
     expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
     expect(lines[3]).toEqual({ level: 30, n: 3, text: 'naïve café — 東京 🚀', msg: 'request' });
+  });
+
+  it('writes a regular file on the event loop, and a pipe through libuv\'s pool', async () => {
+    const file = createLogDestination({ dest: path.join(dir, 'file.log') });
+    expect((file as unknown as { sync: boolean }).sync).toBe(true);
+    // A named pipe, opened for reading and writing so that opening it does not wait for a reader.
+    const fifo = path.join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const fd = openSync(fifo, 'r+');
+    const pipe = createLogDestination({ dest: fd });
+    expect((pipe as unknown as { sync: boolean }).sync).toBe(false);
+    closeSync(fd);
+    (file as unknown as { end(): void }).end();
   });
 
   it('holds lines until a write is worth it, and writes them at once on a synchronous flush (shutdown, crash)', async () => {
