@@ -27,7 +27,7 @@ import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type 
 import { cpuSeconds, peakRssMiB, waitForQuietProcesses } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
 import { startLoadgen } from './lib/loadgenProcess.js';
-import { failuresOf, formatTable, summarise, verdictLine, type Measurement } from './lib/report.js';
+import { failuresOf, formatTable, median, summarise, verdictLine, type Measurement } from './lib/report.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
 import { formatChainCost, requestCpu, type LoadWindow, type RequestCpu } from './lib/requestCpu.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
@@ -193,6 +193,8 @@ async function main(): Promise<number> {
 interface Environment {
   scenario(name: ScenarioName): Scenario | string;
   load(job: LoadJob): Promise<LoadResult>;
+  /** Two loads at once, from two load generator processes (the paired measurement of (c)). */
+  loadPair(a: LoadJob, b: LoadJob): Promise<[LoadResult, LoadResult]>;
   upstreamCalls(): Promise<number>;
   expectedData(query: string): unknown;
   /** Probes run before the policies scenario; returns the report lines. */
@@ -494,6 +496,12 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   // The load generator, its own process on the other core (bench/lib/loadgenProcess.ts).
   const loadgen = startLoadgen(group, REST_CPU, repoRoot);
   const { load } = loadgen;
+  // A second one for (c)'s paired windows, which load two gateways at once.
+  const pairLoadgen = needs('policies') ? startLoadgen(group, REST_CPU, repoRoot) : undefined;
+  const loadPair = (a: LoadJob, b: LoadJob) => {
+    if (!pairLoadgen) throw new Error('loadPair: no second load generator (only (c) has one)');
+    return Promise.all([load(a), pairLoadgen.load(b)]);
+  };
   await Promise.all(starting);
 
   const upstreamCalls = async () => {
@@ -529,6 +537,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   return {
     expectedData: (query) => expected.get(query),
     load,
+    loadPair,
     upstreamCalls,
     scenario(name) {
       switch (name) {
@@ -652,6 +661,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     },
     async close() {
       loadgen.close();
+      pairLoadgen?.close();
     },
   };
 
@@ -732,6 +742,30 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     }
   }
 
+  // (c) again with both Portico gateways loaded at once: they share CPU 0, so whatever else the
+  // machine does in a window slows both alike, and the ratio of their req/s is the ratio of what
+  // a request costs each (the sequential rounds above compare different 8 s windows, and on a
+  // shared VM neighbouring windows differ by more than the 10 % being measured).
+  let paired: string | undefined;
+  if (scenario.name === 'policies') {
+    const bare = scenario.targets.find((target) => target.id === 'portico');
+    const full = scenario.targets.find((target) => target.id === 'portico+policies');
+    if (bare && full) {
+      const windows: { bare: LoadResult; full: LoadResult; bareCpu: number; fullCpu: number }[] = [];
+      for (let round = 1; round <= profile.rounds; round++) {
+        await waitForQuietProcesses(scenario.targets.map((t) => t.pid));
+        const cpuBefore = [cpuSeconds(bare.pid), cpuSeconds(full.pid)];
+        const [bareLoad, fullLoad] = await env.loadPair(job(bare, profile.durationSeconds), job(full, profile.durationSeconds));
+        windows.push({ bare: bareLoad, full: fullLoad, bareCpu: cpuSeconds(bare.pid) - cpuBefore[0]!, fullCpu: cpuSeconds(full.pid) - cpuBefore[1]! });
+        note(bare, `paired window ${round}`, bareLoad);
+        note(full, `paired window ${round}`, fullLoad);
+        log(`bench: policies paired window ${round}: portico ${bareLoad.rps.toFixed(0)} req/s, portico+policies ${fullLoad.rps.toFixed(0)} req/s`);
+      }
+      paired = pairedPolicyCostLine(windows) + (profile.rounds < 3 ? ' (fewer than 3 windows: a smoke figure, not a measurement)' : '');
+      out(`\n${paired}\n`);
+    }
+  }
+
   const rows = summarise(
     scenario.targets.map((target) => target.id),
     scenario.hive,
@@ -749,6 +783,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
     out(`access log: ${lines} lines written for ${served} measured requests (plus warm-up)\n`);
     extra.push(policyCostLine(measurements) + (profile.rounds < 3 ? ' (fewer than 3 rounds: a smoke figure, not a measurement)' : ''));
+    if (paired) extra.push(paired);
   }
   return { name: scenario.name, line: verdictLine(scenario.name, portico, ok), extra };
 }
@@ -778,6 +813,17 @@ function policyCostLine(measurements: readonly Measurement[]): string {
   if (!full || !Number.isFinite(full.ratio.rps)) return 'policy cost: n/a';
   const { rps, p99, rpsPerCoreSecond: perCore } = full.ratio;
   return `policy cost: full chain at ${(rps * 100).toFixed(0)}% of bare req/s (${((1 - rps) * 100).toFixed(0)}% cost), p99 ×${p99.toFixed(2)}, req per core-s ×${perCore.toFixed(2)}`;
+}
+
+/**
+ * The paired windows of (c): per window, the full chain's req/s over bare Portico's while both
+ * shared CPU 0, and the same for CPU per request; the median over windows.
+ */
+function pairedPolicyCostLine(windows: readonly { bare: LoadResult; full: LoadResult; bareCpu: number; fullCpu: number }[]): string {
+  const rps = median(windows.map((w) => w.full.rps / w.bare.rps));
+  const perCore = median(windows.map((w) => w.full.requests / w.fullCpu / (w.bare.requests / w.bareCpu)));
+  const each = windows.map((w) => `×${(w.full.rps / w.bare.rps).toFixed(2)}`).join(', ');
+  return `policy cost (paired: both loaded at once on CPU 0): full chain at ${(rps * 100).toFixed(0)}% of bare req/s (${((1 - rps) * 100).toFixed(0)}% cost; windows ${each}), req per core-s ×${perCore.toFixed(2)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
