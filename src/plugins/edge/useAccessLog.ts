@@ -24,6 +24,14 @@ export interface AccessLogOptions {
   now?: () => number;
 }
 
+/**
+ * A request's record rides on the request itself: a WeakMap entry per request is an ephemeron,
+ * which the young-generation collector has to revisit (bench/README.md, "Speed work" 13).
+ */
+const RECORD = Symbol('portico.accessLog');
+type Recorded = Request & { [RECORD]?: RequestRecord };
+const recordOf = (request: Request): RequestRecord | undefined => (request as Recorded)[RECORD];
+
 /** One upstream attempt as the access log records it. */
 export interface LoggedUpstreamCall {
   source: string;
@@ -76,7 +84,6 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
     }
     return hash;
   };
-  const records = new WeakMap<Request, RequestRecord>();
   // Below the info level (LOG_LEVEL=warn) no line is written: no record, no upstream observer,
   // no line object per request. Asked per request, so a level changed at run time is followed.
   const writes = () => logger.isLevelEnabled('info');
@@ -84,7 +91,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
     onRequest({ request, serverContext }) {
       if (!writes()) return;
       const record: RequestRecord = { startedAt: now(), upstream: [], upstreamOmitted: 0, client: clientIdentityOf(request.headers) };
-      records.set(request, record);
+      (request as Recorded)[RECORD] = record;
       const scope = serverContext.portico;
       if (!scope) return;
       (scope.upstreamObservers ??= []).push((attempt) => ({
@@ -110,14 +117,14 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
       }));
     },
     onParams({ request, params }) {
-      const record = records.get(request);
+      const record = recordOf(request);
       if (record && record.operationName === undefined && typeof params.operationName === 'string' && params.operationName) {
         record.operationName = params.operationName.slice(0, 100);
       }
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      const record = request && records.get(request);
+      const record = request && recordOf(request);
       if (!record) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.name) record.operationName = operation.name.value;
@@ -127,7 +134,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
       if (cost !== undefined) record.cost = (record.cost ?? 0) + cost;
     },
     onResultProcess({ request, result }) {
-      const record = records.get(request);
+      const record = recordOf(request);
       if (!record) return;
       for (const single of Array.isArray(result) ? result : [result]) {
         for (const error of (single as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? []) {
@@ -138,7 +145,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
     },
     onResponse({ request, response, serverContext }) {
       if (!writes()) return;
-      const record = records.get(request);
+      const record = recordOf(request);
       const scope = serverContext.portico;
       // One object, its fields assigned in the order they are read (a line per request: spreading
       // a temporary object per optional field was most of this hook's allocation).
