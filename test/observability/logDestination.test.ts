@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const endOf = (destination: unknown) => (destination as { end(): void }).end();
 const linesOf = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { n: number; msg: string; text?: string });
 
 describe('the log destination', () => {
@@ -31,6 +32,7 @@ describe('the log destination', () => {
     const lines = linesOf(await readFile(file, 'utf8'));
     expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
     expect(lines[3]).toEqual({ level: 30, n: 3, text: 'naïve café — 東京 🚀', msg: 'request' });
+    endOf(destination);
   });
 
   it('writes a regular file on the event loop, and a pipe through libuv\'s pool', async () => {
@@ -39,11 +41,12 @@ describe('the log destination', () => {
     // A named pipe, opened for reading and writing so that opening it does not wait for a reader.
     const fifo = path.join(dir, 'fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const fd = openSync(fifo, 'r+');
-    const pipe = createLogDestination({ dest: fd });
+    const pipe = createLogDestination({ dest: openSync(fifo, 'r+') });
     expect((pipe as unknown as { sync: boolean }).sync).toBe(false);
-    closeSync(fd);
-    (file as unknown as { end(): void }).end();
+    // The destination owns its descriptor from here on: ending it closes it (and stops its flush
+    // timer, which would otherwise write to a closed or reused descriptor).
+    endOf(pipe);
+    endOf(file);
   });
 
   it('holds lines until a write is worth it, and writes them at once on a synchronous flush (shutdown, crash)', async () => {
@@ -55,6 +58,6 @@ describe('the log destination', () => {
     expect(readFileSync(file, 'utf8')).toBe('');
     (destination as unknown as { flushSync(): void }).flushSync();
     expect(linesOf(readFileSync(file, 'utf8'))).toEqual([{ level: 30, n: 1, msg: 'held' }]);
-    (destination as unknown as { end(): void }).end();
+    endOf(destination);
   });
 });
