@@ -84,7 +84,8 @@ export interface InFlight<T> {
 
 interface Flight<T> {
   promise: Promise<T>;
-  controller: CancelSignal;
+  /** The exchange's signal, fired when its last caller leaves. */
+  signal: CancelSignal;
   /** Callers still waiting; the exchange is aborted when this drops to zero before it settles. */
   waiting: number;
   settled: boolean;
@@ -121,18 +122,18 @@ export function createInFlight<T>(options: InFlightOptions = {}): InFlight<T> {
     if (flight.waiting > 0 || flight.settled) return;
     // Nobody wants the answer any more: free the socket, and let the next caller start afresh.
     forget(body, head, flight);
-    flight.controller.abort(reason);
+    flight.signal.abort(reason);
   }
 
   function begin(body: string, head: string, start: (signal: CallSignal) => Promise<T>): Flight<T> {
     // A CancelSignal, not an AbortController: src/context/cancelSignal.ts says why.
-    const controller = new CancelSignal();
-    const created: Flight<T> = { promise: undefined as never, controller, waiting: 0, settled: false };
+    const signal = new CancelSignal();
+    const created: Flight<T> = { promise: undefined as never, signal, waiting: 0, settled: false };
     const done = () => {
       created.settled = true;
       forget(body, head, created);
     };
-    created.promise = start(controller);
+    created.promise = start(signal);
     created.promise.then(done, done);
     let sameBody = flights.get(body);
     if (!sameBody) {
