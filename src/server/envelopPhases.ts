@@ -30,6 +30,7 @@ export type EnvelopPhases = (request: Request, params: GraphQLParams, context: R
 type AnyPlugin = Plugin<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
 type Awaitable<T> = T | Promise<T>;
 type Hook = (payload: never) => unknown;
+type ExtendContext = (extension: object) => void;
 type ParseFn = (source: string, options?: unknown) => DocumentNode;
 type ValidateFn = (schema: GraphQLSchema, document: DocumentNode, rules?: readonly ValidationRule[], typeInfo?: unknown, options?: unknown) => readonly GraphQLError[];
 type ExecuteFn = (args: ExecutionArgs) => Awaitable<ExecutionResult | AsyncIterable<ExecutionResult>>;
@@ -52,11 +53,10 @@ export function createEnvelopPhases<S extends Record<string, unknown>, U extends
   const validateHooks = hooksOf('onValidate');
   const executeHooks = hooksOf('onExecute');
 
-  const parse = (source: string, context: Record<string, unknown>): DocumentNode => {
+  const parse = (source: string, context: Record<string, unknown>, extendContext: ExtendContext): DocumentNode => {
     let parseFn: ParseFn = missing('parse');
     let result: DocumentNode | Error | null = null;
     const after: Hook[] = [];
-    const extendContext = (extension: object) => void Object.assign(context, extension);
     const payload = {
       context,
       extendContext,
@@ -102,12 +102,11 @@ export function createEnvelopPhases<S extends Record<string, unknown>, U extends
     return result;
   };
 
-  const validate = (schema: GraphQLSchema, document: DocumentNode, context: Record<string, unknown>): readonly GraphQLError[] => {
+  const validate = (schema: GraphQLSchema, document: DocumentNode, context: Record<string, unknown>, extendContext: ExtendContext): readonly GraphQLError[] => {
     let validateFn: ValidateFn = missing('validate');
     let rules: ValidationRule[] | undefined;
     let result: readonly GraphQLError[] | null = null;
     const after: Hook[] = [];
-    const extendContext = (extension: object) => void Object.assign(context, extension);
     const params = { schema, documentAST: document, rules, typeInfo: undefined, options: undefined };
     const payload = {
       context,
@@ -210,8 +209,10 @@ export function createEnvelopPhases<S extends Record<string, unknown>, U extends
     context['params'] = params;
     try {
       const enveloped = server.getEnveloped(context);
-      const document = parse(source, context);
-      const errors = validate(enveloped.schema, document, context);
+      // Parse and validate hooks extend the context as envelop lets them: one closure for both.
+      const extendContext: ExtendContext = (extension) => void Object.assign(context, extension);
+      const document = parse(source, context, extendContext);
+      const errors = validate(enveloped.schema, document, context, extendContext);
       if (errors.length > 0) return { errors };
       const run = (contextValue: unknown): Promise<Result> => {
         // The context factory returns the same object, extended: the hooks' `context`.
