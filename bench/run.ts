@@ -747,16 +747,19 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
   // a request costs each (the sequential rounds above compare different 8 s windows, and on a
   // shared VM neighbouring windows differ by more than the 10 % being measured).
   let paired: string | undefined;
+  // The full chain's requests in the paired windows, which write access-log lines too.
+  let pairedServed = 0;
   if (scenario.name === 'policies') {
     const bare = scenario.targets.find((target) => target.id === 'portico');
     const full = scenario.targets.find((target) => target.id === 'portico+policies');
     if (bare && full) {
-      const windows: { bare: LoadResult; full: LoadResult; bareCpu: number; fullCpu: number }[] = [];
+      const windows: PairedWindow[] = [];
       for (let round = 1; round <= profile.rounds; round++) {
         await waitForQuietProcesses(scenario.targets.map((t) => t.pid));
         const cpuBefore = [cpuSeconds(bare.pid), cpuSeconds(full.pid)];
         const [bareLoad, fullLoad] = await env.loadPair(job(bare, profile.durationSeconds), job(full, profile.durationSeconds));
         windows.push({ bare: bareLoad, full: fullLoad, bareCpu: cpuSeconds(bare.pid) - cpuBefore[0]!, fullCpu: cpuSeconds(full.pid) - cpuBefore[1]! });
+        pairedServed += fullLoad.requests;
         note(bare, `paired window ${round}`, bareLoad);
         note(full, `paired window ${round}`, fullLoad);
         log(`bench: policies paired window ${round}: portico ${bareLoad.rps.toFixed(0)} req/s, portico+policies ${fullLoad.rps.toFixed(0)} req/s`);
@@ -780,7 +783,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
   if (scenario.peer) extra.push(...peerComparison(scenario, measurements));
   if (scenario.name === 'policies') {
     const lines = (await env.accessLogLines()) - accessLogBefore;
-    const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, 0);
+    const served = measurements.filter((m) => m.target === 'portico+policies').reduce((sum, m) => sum + m.load.requests, pairedServed);
     out(`access log: ${lines} lines written for ${served} measured requests (plus warm-up)\n`);
     extra.push(policyCostLine(measurements) + (profile.rounds < 3 ? ' (fewer than 3 rounds: a smoke figure, not a measurement)' : ''));
     if (paired) extra.push(paired);
@@ -815,11 +818,19 @@ function policyCostLine(measurements: readonly Measurement[]): string {
   return `policy cost: full chain at ${(rps * 100).toFixed(0)}% of bare req/s (${((1 - rps) * 100).toFixed(0)}% cost), p99 ×${p99.toFixed(2)}, req per core-s ×${perCore.toFixed(2)}`;
 }
 
+/** One paired window of (c): both Portico gateways' loads, and the CPU seconds each used in it. */
+interface PairedWindow {
+  bare: LoadResult;
+  full: LoadResult;
+  bareCpu: number;
+  fullCpu: number;
+}
+
 /**
  * The paired windows of (c): per window, the full chain's req/s over bare Portico's while both
  * shared CPU 0, and the same for CPU per request; the median over windows.
  */
-function pairedPolicyCostLine(windows: readonly { bare: LoadResult; full: LoadResult; bareCpu: number; fullCpu: number }[]): string {
+function pairedPolicyCostLine(windows: readonly PairedWindow[]): string {
   const rps = median(windows.map((w) => w.full.rps / w.bare.rps));
   const perCore = median(windows.map((w) => w.full.requests / w.fullCpu / (w.bare.requests / w.bareCpu)));
   const each = windows.map((w) => `×${(w.full.rps / w.bare.rps).toFixed(2)}`).join(', ');
