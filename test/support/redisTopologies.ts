@@ -2,6 +2,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
@@ -121,8 +122,10 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-sentinel-'));
   const children = new Map<string, ChildProcess>();
   const watchers: Redis[] = [];
+  const holders: Server[] = [];
   const stop = async () => {
     for (const watcher of watchers) watcher.disconnect();
+    for (const holder of holders) holder.close();
     await Promise.all([...children.values()].map(killProcess));
     await rm(dir, { recursive: true, force: true });
   };
@@ -183,6 +186,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
         const promoted = new Promise<number>((resolve) => watcher.once('message', () => resolve(Date.now())));
         const killedAt = Date.now();
         await killProcess(children.get('master'));
+        // Hold the dead master's port: a Redis another test starts on it meanwhile would answer
+        // as the old master, and its replica (ours) would copy that server's data set over its own.
+        holders.push(await holdPort(masterPort!));
         return { killedAt, promoted };
       },
       stop,
@@ -196,6 +202,15 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
 
 function serverArgs(port: number, dir: string): string[] {
   return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+}
+
+/** Listens on `port` (loopback) and drops every connection: the port is taken, nothing answers. */
+function holdPort(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {

@@ -54,6 +54,8 @@ export function createRevocationStores(options: RevocationStoresOptions = {}): R
           subscriber: () => createRedisClient(redis, { role: 'subscriber', purpose: 'revocation events', logger: options.logger }),
           // A Sentinel-managed master has a replica that a failover promotes: it must have the revocation.
           ...(redis.sentinel ? { replicas: 1, replicaWaitMs: Math.ceil(redis.commandTimeoutMs / 2) } : {}),
+          onRestored: (count) =>
+            options.logger?.warn({ count }, 'revocations: Redis had lost revocations this instance knew; wrote them back'),
         });
       }
       return shared;

@@ -25,6 +25,17 @@ export interface RedisRevocationStoreOptions {
   /** Epoch milliseconds; injected by tests. @default Date.now */
   now?: () => number;
   /**
+   * Revocations this instance knows (revoked here, or answered as revoked by Redis) are also
+   * kept in memory until the token's `exp`, at most this many, the oldest dropped first.
+   * @default 100_000
+   */
+  maxKnown?: number;
+  /**
+   * Told how many known revocations Redis had lost and were written back after the client
+   * connected again (only when some were: Redis lost data, which the operator should hear of).
+   */
+  onRestored?: (count: number) => void;
+  /**
    * A subscriber connection for `onRevoked`, made on its first call (a connection in subscriber
    * mode runs nothing else). Every revocation is published on `<keyPrefix>events` with its jti.
    * @default none: `onRevoked` rejects
@@ -34,15 +45,23 @@ export interface RedisRevocationStoreOptions {
 
 /**
  * Revocations shared by a fleet: one Redis key per revoked `jti`, expiring with the token (so the
- * list never needs pruning). A check is one `EXISTS` round trip.
+ * list never needs pruning). A check is one `PTTL` round trip, which says both whether the key
+ * exists and until when.
  *
- * Checks of one `jti` that overlap share that round trip: a check asked while an `EXISTS` for the
+ * Checks of one `jti` that overlap share that round trip: a check asked while a `PTTL` for the
  * same `jti` is on its way joins it instead of sending another (the many concurrent requests of
  * one token cost one command, its ioredis command object, promise and reply parsing). The answer
  * is the one Redis gave for that `jti`, the key the list is kept by, so no other token's answer
- * is ever used; it may be older than the joining request by at most that one round trip, which
- * is why only checks still waiting are joined, never a finished answer kept. Nothing is held once
- * the answer arrives: the map holds at most one entry per `jti` with a check in flight.
+ * is ever used. A "not revoked" answer is never kept: it may be older than the joining request by
+ * at most that one round trip, and the next check asks again.
+ *
+ * A "revoked" answer is kept, in memory, until the token's `exp`: a revocation is never undone,
+ * so keeping it can only refuse what Redis would refuse. It is kept because Redis can lose keys
+ * it acknowledged: a master restarted without persistence comes back empty (and its replicas copy
+ * the empty data set), a failover can promote a replica that had not yet received the last
+ * writes. This instance then goes on refusing every token it knew to be revoked, and when its
+ * client connects again it writes those revocations back (`SET … NX`, with their expiry), so the
+ * instances that never saw them refuse them too.
  */
 export function createRedisRevocationStore(options: RedisRevocationStoreOptions): RevocationStore {
   const { client } = options;
@@ -52,14 +71,44 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let subscriber: RedisClient | undefined;
   const listeners = new Set<(jti: string) => void>();
   const inFlight = new Map<string, Promise<boolean>>();
+  const known = createKnownRevocations(options.maxKnown ?? 100_000, now);
+
+  // The first 'ready' finds nothing known; every later one follows an outage, after which Redis
+  // may have come back without keys it had.
+  client.on('ready', () => {
+    const entries = known.entries();
+    if (entries.length === 0) return;
+    void Promise.all(
+      entries.map(([jti, until]) =>
+        (until === Infinity ? client.set(prefix + jti, '1', 'NX') : client.set(prefix + jti, '1', 'PXAT', until, 'NX')).then(
+          (written) => (written === 'OK' ? 1 : 0),
+          // Redis went away again: the next 'ready' tries again.
+          () => 0,
+        ),
+      ),
+    ).then((written) => {
+      const count = written.reduce<number>((sum, each) => sum + each, 0);
+      if (count > 0) options.onRestored?.(count);
+    });
+  });
+
   return {
     isRevoked(jti) {
-      return joinInFlight(inFlight, jti, async () => (await client.exists(prefix + jti)) === 1);
+      if (known.has(jti)) return true;
+      return joinInFlight(inFlight, jti, async () => {
+        // -2: no such key; -1: a key without expiry (written by hand); else milliseconds left.
+        const ttl = await client.pttl(prefix + jti);
+        if (ttl === -2) return false;
+        known.add(jti, ttl === -1 ? Infinity : now() + ttl);
+        return true;
+      });
     },
     async revoke(jti, expiresAt) {
       const expiresAtMs = expiresAt * 1000;
       // Already expired tokens are refused as expired; a key that would expire at once is pointless.
       if (expiresAtMs <= now()) return;
+      // Known here first: this instance refuses the token even if the write below fails.
+      known.add(jti, expiresAtMs);
       await client.set(prefix + jti, '1', 'PXAT', expiresAtMs);
       // Instances holding subscriptions on this token end them now, not at their next check.
       await client.publish(channel, jti);
@@ -84,8 +133,50 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     },
     async close() {
       listeners.clear();
+      known.clear();
       subscriber?.disconnect();
       if (options.ownsClient) client.disconnect();
+    },
+  };
+}
+
+interface KnownRevocations {
+  /** True while `jti` is known and its token has not expired. */
+  has(jti: string): boolean;
+  add(jti: string, untilMs: number): void;
+  /** The unexpired entries: `[jti, until epoch ms or Infinity]`. */
+  entries(): [string, number][];
+  clear(): void;
+}
+
+/**
+ * jti → until when (epoch ms), at most `max` entries: a full map drops its oldest. A dropped
+ * entry is only a lost copy; Redis still holds the key unless it lost it too.
+ */
+function createKnownRevocations(max: number, now: () => number): KnownRevocations {
+  const until = new Map<string, number>();
+  return {
+    has(jti) {
+      const expiresAt = until.get(jti);
+      if (expiresAt === undefined) return false;
+      if (expiresAt > now()) return true;
+      until.delete(jti);
+      return false;
+    },
+    add(jti, untilMs) {
+      if (max <= 0) return;
+      const previous = until.get(jti);
+      until.delete(jti);
+      // Oldest first; an expired entry left in the map is dropped here or when next asked for.
+      if (until.size >= max) until.delete(until.keys().next().value!);
+      until.set(jti, Math.max(untilMs, previous ?? 0));
+    },
+    entries() {
+      const at = now();
+      return [...until].filter(([, expiresAt]) => expiresAt > at);
+    },
+    clear() {
+      until.clear();
     },
   };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryRevocationStore } from '../../../src/stores/revocations/memoryRevocationStore.js';
 import { createRedisRevocationStore } from '../../../src/stores/revocations/redisRevocationStore.js';
 import { createRevocationStores } from '../../../src/stores/revocations/createRevocationStores.js';
+import { deferred } from '../../support/boundedLoad.js';
 import { redisConfig, startRedis, type RedisHandle } from '../../support/redis.js';
 
 const NOW = Date.UTC(2030, 0, 1);
@@ -50,24 +51,77 @@ describe('Redis revocation store (real redis-server)', () => {
     expect(await client.pexpiretime('p:revoked:jti-1')).toBe(exp * 1000);
   });
 
-  it('lets overlapping checks of one jti share an EXISTS, never another jti\'s answer, never a finished one', async () => {
+  it('lets overlapping checks of one jti share a PTTL, never another jti\'s answer, never a finished "not revoked"', async () => {
     const client = redis.client();
     const store = createRedisRevocationStore({ client, keyPrefix: 'p:revoked:' });
     const exp = Math.floor(Date.now() / 1000) + 600;
-    await store.revoke('revoked-jti', exp);
-    const existsCalls = async () => Number(/cmdstat_exists:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+    // Revoked by another instance: this store has not seen it yet.
+    await client.set('p:revoked:revoked-jti', '1', 'PXAT', exp * 1000);
+    const checks = async () => Number(/cmdstat_pttl:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
 
-    const before = await existsCalls();
+    const before = await checks();
     // Ten requests of one token and ten of another, all at once: each token's answer is its own.
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => store.isRevoked(i % 2 === 0 ? 'revoked-jti' : 'good-jti')));
     expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i % 2 === 0));
-    expect((await existsCalls()) - before).toBe(2);
+    expect((await checks()) - before).toBe(2);
 
-    // Once answered, nothing is kept: the next check asks again and sees a revocation made since.
+    // "Not revoked" is never kept: the next check asks again and sees a revocation made since.
     expect(await store.isRevoked('good-jti')).toBe(false);
-    await store.revoke('good-jti', exp);
+    await client.set('p:revoked:good-jti', '1', 'PXAT', exp * 1000);
     expect(await store.isRevoked('good-jti')).toBe(true);
-    expect((await existsCalls()) - before).toBe(4);
+    expect((await checks()) - before).toBe(4);
+    // "Revoked" is: a revocation is never undone, so asking Redis again could only say the same.
+    expect(store.isRevoked('revoked-jti')).toBe(true);
+    expect((await checks()) - before).toBe(4);
+  });
+
+  it('counts a key written by hand without an expiry as a revocation', async () => {
+    const client = redis.client();
+    await client.set('p:revoked:by-hand', '1');
+    expect(await createRedisRevocationStore({ client, keyPrefix: 'p:revoked:' }).isRevoked('by-hand')).toBe(true);
+  });
+
+  it('keeps refusing what it knew when Redis comes back empty, and writes it back for the instances that did not know', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const restored = deferred<number>();
+    // Instance A revoked one token itself and saw another, revoked by a tool, refused.
+    const a = createRedisRevocationStore({ client: redis.client(), keyPrefix: 'p:revoked:', onRestored: restored.resolve });
+    await a.revoke('revoked-here', exp);
+    await redis.client().set('p:revoked:revoked-elsewhere', '1', 'PXAT', (exp + 60) * 1000);
+    expect(await a.isRevoked('revoked-elsewhere')).toBe(true);
+
+    // A master without persistence, restarted: every key is gone.
+    await redis.kill();
+    try {
+      // While Redis is down, A still refuses both without asking it.
+      expect(a.isRevoked('revoked-here')).toBe(true);
+      expect(a.isRevoked('revoked-elsewhere')).toBe(true);
+    } finally {
+      await redis.restart();
+    }
+
+    // A's client connects again and writes both back, with the tokens' own expiries.
+    expect(await restored.promise).toBe(2);
+    const probe = redis.client();
+    expect(await probe.pexpiretime('p:revoked:revoked-here')).toBe(exp * 1000);
+    expect(await probe.pexpiretime('p:revoked:revoked-elsewhere')).toBe((exp + 60) * 1000);
+    // So instance B, which never saw either, refuses both; a token nobody revoked still passes.
+    const b = createRedisRevocationStore({ client: redis.client(), keyPrefix: 'p:revoked:' });
+    expect(await b.isRevoked('revoked-here')).toBe(true);
+    expect(await b.isRevoked('revoked-elsewhere')).toBe(true);
+    expect(await b.isRevoked('never-revoked')).toBe(false);
+  });
+
+  it('keeps at most maxKnown revocations in memory, dropping the oldest; Redis still answers for it', async () => {
+    const client = redis.client();
+    const store = createRedisRevocationStore({ client, keyPrefix: 'p:revoked:', maxKnown: 1 });
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await store.revoke('first', exp);
+    await store.revoke('second', exp);
+    expect(store.isRevoked('second')).toBe(true);
+    const answer = store.isRevoked('first');
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toBe(true);
   });
 
   it('does not store a revocation for a token that has already expired', async () => {
