@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Bucket, Consumption, RateLimitStore } from './rateLimitStore.js';
-import { TOKEN_BUCKET_SCRIPT, TOKEN_BUCKET_SHA1 } from './tokenBucketScript.js';
+import { runScript } from '../redis/runScript.js';
+import { TOKEN_BUCKET } from './tokenBucketScript.js';
 
 export interface RedisRateLimitStoreOptions {
   /**
@@ -35,13 +36,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
       for (const bucket of buckets) args.push(prefix + bucket.key);
       args.push(now ? Math.floor(now()) : -1, cost);
       for (const bucket of buckets) args.push(bucket.limit, bucket.windowMs);
-      let reply: unknown;
-      try {
-        reply = await client.evalsha(TOKEN_BUCKET_SHA1, ...(args as [number, ...(string | number)[]]));
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        reply = await client.eval(TOKEN_BUCKET_SCRIPT, ...(args as [number, ...(string | number)[]]));
-      }
+      const reply = await runScript(client, TOKEN_BUCKET, args as [number, ...(string | number)[]]);
       const [admitted, ...remaining] = reply as [number, ...string[]];
       return { admitted: admitted === 1, remaining: remaining.map(Number) };
     },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { redisScript } from '../redis/runScript.js';
 
 /**
  * tokenBucket.ts `takeAll`, in Lua, so that checking and charging every tier of a request is one
@@ -53,4 +53,4 @@ end
 return reply
 `;
 
-export const TOKEN_BUCKET_SHA1 = createHash('sha1').update(TOKEN_BUCKET_SCRIPT).digest('hex');
+export const TOKEN_BUCKET = redisScript(TOKEN_BUCKET_SCRIPT);

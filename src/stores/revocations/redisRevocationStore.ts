@@ -1,5 +1,7 @@
 import type { RedisClient } from '../redis/createRedisClient.js';
 import { joinInFlight } from '../../context/joinInFlight.js';
+import { runScript } from '../redis/runScript.js';
+import { REVOCATION_CHECK } from './revocationCheckScript.js';
 import type { RevocationStore } from './revocationStore.js';
 
 export interface RedisRevocationStoreOptions {
@@ -45,10 +47,11 @@ export interface RedisRevocationStoreOptions {
 
 /**
  * Revocations shared by a fleet: one Redis key per revoked `jti`, expiring with the token (so the
- * list never needs pruning). A check is one `PTTL` round trip, which says both whether the key
- * exists and until when.
+ * list never needs pruning). A check is one round trip, a script that answers the key's `PTTL`
+ * (whether it exists, and until when) together with the key it answers for
+ * (revocationCheckScript.ts).
  *
- * Checks of one `jti` that overlap share that round trip: a check asked while a `PTTL` for the
+ * Checks of one `jti` that overlap share that round trip: a check asked while a check of the
  * same `jti` is on its way joins it instead of sending another (the many concurrent requests of
  * one token cost one command, its ioredis command object, promise and reply parsing). The answer
  * is the one Redis gave for that `jti`, the key the list is kept by, so no other token's answer
@@ -96,8 +99,14 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     isRevoked(jti) {
       if (known.has(jti)) return true;
       return joinInFlight(inFlight, jti, async () => {
-        // -2: no such key; -1: a key without expiry (written by hand); else milliseconds left.
-        const ttl = await client.pttl(prefix + jti);
+        const key = prefix + jti;
+        const [answeredFor, ttl] = (await runScript(client, REVOCATION_CHECK, [1, key])) as [string, number];
+        if (answeredFor !== key) {
+          // Replies and commands are out of step on this connection: nothing it answers can be
+          // trusted until it is made again. The check fails; the store's fail mode decides.
+          if (client.status === 'ready') client.disconnect(true);
+          throw new Error('a revocation check was answered with the reply to another command; reconnecting to Redis');
+        }
         if (ttl === -2) return false;
         known.add(jti, ttl === -1 ? Infinity : now() + ttl);
         return true;

@@ -1,9 +1,12 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryRevocationStore } from '../../../src/stores/revocations/memoryRevocationStore.js';
 import { createRedisRevocationStore } from '../../../src/stores/revocations/redisRevocationStore.js';
 import { createRevocationStores } from '../../../src/stores/revocations/createRevocationStores.js';
+import { createRedisClient } from '../../../src/stores/redis/createRedisClient.js';
 import { deferred } from '../../support/boundedLoad.js';
 import { redisConfig, startRedis, type RedisHandle } from '../../support/redis.js';
+import { startReplyDroppingProxy } from '../../support/replyDroppingProxy.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 const inOneHour = NOW / 1000 + 3600;
@@ -110,6 +113,35 @@ describe('Redis revocation store (real redis-server)', () => {
     expect(await b.isRevoked('revoked-here')).toBe(true);
     expect(await b.isRevoked('revoked-elsewhere')).toBe(true);
     expect(await b.isRevoked('never-revoked')).toBe(false);
+  });
+
+  it('never takes the reply to another check as its answer: the check fails, the connection is made again', async () => {
+    const proxy = await startReplyDroppingProxy(redis.port);
+    const client = createRedisClient(redisConfig({ url: proxy.url, commandTimeoutMs: 1_000 }), { role: 'request', purpose: 'revocations', queueWhileConnecting: true });
+    try {
+      const store = createRedisRevocationStore({ client, keyPrefix: 'p:revoked:' });
+      await redis.client().set('p:revoked:bad', '1', 'PXAT', (Math.floor(Date.now() / 1000) + 600) * 1000);
+      expect(await store.isRevoked('warm-up')).toBe(false); // the script is cached: one EVALSHA per check from here
+
+      // Two checks go out together; the reply to the first is lost, so the client hands the
+      // second's reply ("p:revoked:bad" exists) to the first. Read as its answer, a good token
+      // would be refused, and remembered as revoked until its exp.
+      const lost = proxy.dropNext(Buffer.from('*2\r\n$14\r\np:revoked:good\r\n:-2\r\n'));
+      const [good, bad] = await Promise.allSettled([store.isRevoked('good'), store.isRevoked('bad')]);
+      await lost;
+      const reconnected = once(client, 'ready');
+      expect(good).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/reply to another command/) } });
+      // The second check's own reply never comes: it fails too, with the connection.
+      expect(bad.status).toBe('rejected');
+
+      // The connection is made again, and its answers are right: "good" was not kept as revoked.
+      await reconnected;
+      expect(await store.isRevoked('good')).toBe(false);
+      expect(await store.isRevoked('bad')).toBe(true);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
   });
 
   it('keeps at most maxKnown revocations in memory, dropping the oldest; Redis still answers for it', async () => {
