@@ -16,11 +16,9 @@ export function redisScript(source: string): RedisScript {
  * the script cache) answers NOSCRIPT, and the script is sent once with EVAL, which caches it.
  * `args` is the key count, the keys, then the other arguments, as EVALSHA takes them.
  */
-export async function runScript(client: RedisClient, script: RedisScript, args: [number, ...(string | number)[]]): Promise<unknown> {
-  try {
-    return await client.evalsha(script.sha1, ...args);
-  } catch (error) {
+export function runScript(client: RedisClient, script: RedisScript, args: [number, ...(string | number)[]]): Promise<unknown> {
+  return client.evalsha(script.sha1, ...args).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return await client.eval(script.source, ...args);
-  }
+    return client.eval(script.source, ...args);
+  });
 }
