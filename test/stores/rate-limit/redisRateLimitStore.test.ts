@@ -134,7 +134,7 @@ describe('the Redis rate-limit store', () => {
     await stores.close();
   });
 
-  it('takes exactly one Redis round trip per admitted or refused decision', async () => {
+  it('takes exactly one Redis round trip per decision when requests come one at a time', async () => {
     const stores = gatewayStores();
     const store = stores.forBff('web', { store: 'redis', failMode: 'closed' });
     await stores.ready();
@@ -144,6 +144,37 @@ describe('the Redis rate-limit store', () => {
     for (let i = 0; i < 30; i++) if ((await store.consume(tiers, 1)).admitted) admitted++;
     expect(await evalCalls()).toBe(before + 30);
     expect(admitted).toBe(9);
+    await stores.close();
+  });
+
+  it('decides requests that arrive while a call is on its way in one call, exactly as separate calls would', async () => {
+    const clock = manualClock();
+    const stores = gatewayStores({ now: clock.now });
+    const store = stores.forBff('web', { store: 'redis', failMode: 'closed' });
+    await stores.ready();
+    await store.consume(tiers, 0); // loads the script
+    const before = await evalCalls();
+    // Six requests of one caller at once: the first goes alone, the five that arrive while it is
+    // on its way go together as the next call.
+    const costs = [3, 3, 3, 4, 0, 1];
+    const together = await Promise.all(costs.map((cost) => store.consume(tiers, cost)));
+    expect(await evalCalls()).toBe(before + 2);
+    // One after another, as the memory store decides the same six at the same instant: 10 tenant
+    // points pay 3, 3, 3; the 4 is refused and charges nothing; cost 0 is admitted; 1 takes the last.
+    const local = createMemoryRateLimitStore({ now: clock.now });
+    const oneByOne = [];
+    for (const cost of costs) oneByOne.push(await local.consume(tiers, cost));
+    expect(together).toEqual(oneByOne);
+    expect(together.map((decision) => [decision.admitted, decision.remaining[1]])).toEqual([
+      [true, 7],
+      [true, 4],
+      [true, 1],
+      [false, 1],
+      [true, 1],
+      [true, 0],
+    ]);
+    // The global tier was charged for the four admitted requests with a cost (10 points), no more.
+    expect((await store.consume(tiers, 0)).remaining[0]).toBe(90);
     await stores.close();
   });
 
@@ -181,6 +212,21 @@ describe('the rate limiter when Redis fails', () => {
     expect((closedDecision as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitStoreUnavailableError);
     expect(logs.lines.join('')).toContain('failing open');
     expect(logs.lines.join('')).toContain('failing closed');
+    await paused;
+    await stores.close();
+  });
+
+  it('fails every request a failed call carried, each to its fail mode', async () => {
+    const stores = gatewayStores({ commandTimeoutMs: 100 });
+    const closed = stores.forBff('partner', { store: 'redis', failMode: 'closed' });
+    await stores.ready();
+    await admin.client('PAUSE', '1500', 'ALL');
+    const probe = redis.client();
+    const paused = probe.ping();
+    // One alone, then three together behind it: all four time out and are refused.
+    const decisions = await Promise.allSettled([1, 1, 1, 1].map((cost) => closed.consume(buckets, cost)));
+    expect(decisions.map((decision) => decision.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    for (const decision of decisions) expect((decision as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitStoreUnavailableError);
     await paused;
     await stores.close();
   });
