@@ -47,6 +47,7 @@ export function createRateLimitStores(options: RateLimitStoresOptions): RateLimi
             client: redisClient(redisConfig),
             namespace: bff,
             keyPrefix: redisConfig.keyPrefix,
+            maxWaitMs: redisConfig.commandTimeoutMs,
             ...(now ? { now } : {}),
           }),
           fallback: createMemoryRateLimitStore(now ? { now } : {}),

@@ -18,6 +18,14 @@ export interface RedisRateLimitStoreOptions {
    * of gateways with drifting clocks still refills every bucket at one rate.
    */
   now?: () => number;
+  /**
+   * The longest a request waits for its decision when it waits behind a call already on its way
+   * (see below): then it fails, as its own command would after the client's command timeout, so
+   * sharing calls never makes a request wait longer than that. createRateLimitStores passes
+   * `redis.commandTimeoutMs`.
+   * @default 1_000
+   */
+  maxWaitMs?: number;
 }
 
 /** Requests over one set of buckets waiting for the call that decides them. */
@@ -25,6 +33,8 @@ interface Batch {
   buckets: readonly Bucket[];
   costs: number[];
   settle: { resolve(consumption: Consumption): void; reject(error: unknown): void }[];
+  /** Fails the batch's requests `maxWaitMs` after the first of them arrived; absent for a lone request. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** The most requests one script call decides; more wait for the next call. */
@@ -41,12 +51,15 @@ const MAX_BATCH = 256;
  * (tokenBucketScript.ts). A lone request goes at once, so batching adds no wait when idle, and
  * under load it saves the gateway and Redis a script call per request: ~25 µs of the gateway's
  * CPU each, measured with three tiers. A failed call fails each request it carried, and each
- * meets the limiter's fail mode as it would alone.
+ * meets the limiter's fail mode as it would alone; so does a request that has waited `maxWaitMs`
+ * (a Redis that stopped answering would otherwise hold it for the call ahead, then its own). As
+ * with a command that times out, Redis may still run a call whose requests were failed.
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
   const { client, namespace } = options;
   const prefix = `${options.keyPrefix ?? 'portico:'}rl:{${namespace}}:`;
   const now = options.now;
+  const maxWaitMs = options.maxWaitMs ?? 1_000;
   const waiting = new Map<string, Batch>();
   /** Calls on their way, by group: 1 but for a moment after a batch filled up. */
   const sending = new Map<string, number>();
@@ -60,6 +73,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     for (const bucket of buckets) args.push(bucket.limit, bucket.windowMs);
     runScript(client, TOKEN_BUCKET, args as [number, ...(string | number)[]]).then(
       (reply) => {
+        clearTimeout(batch.timer);
         const values = reply as (number | string)[];
         const width = buckets.length + 1;
         for (let j = 0; j < settle.length; j++) {
@@ -71,6 +85,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
         next(group);
       },
       (error: unknown) => {
+        clearTimeout(batch.timer);
         for (const each of settle) each.reject(error);
         next(group);
       },
@@ -97,7 +112,16 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
         if (batch === undefined || batch.costs.length >= MAX_BATCH) {
           // A full batch goes now, beside the call on its way, rather than grow without bound.
           if (batch !== undefined) send(group, batch);
-          batch = { buckets, costs: [], settle: [] };
+          const created: Batch = { buckets, costs: [], settle: [] };
+          created.timer = setTimeout(() => {
+            // Not sent yet: it never will be, so Redis charges nothing for requests that failed.
+            if (waiting.get(group) === created) waiting.delete(group);
+            const error = new Error(`no rate-limit decision from Redis within ${maxWaitMs} ms`);
+            // Requests whose call has answered are settled already, and a promise settles once.
+            for (const each of created.settle) each.reject(error);
+          }, maxWaitMs);
+          created.timer.unref?.();
+          batch = created;
           waiting.set(group, batch);
         }
         batch.costs.push(cost);

@@ -231,6 +231,29 @@ describe('the rate limiter when Redis fails', () => {
     await stores.close();
   });
 
+  it('never holds a request behind a call on its way for longer than maxWaitMs', async () => {
+    // A command timeout far above the wait: only the store's own bound can answer early.
+    const client = redis.client();
+    const store = createRedisRateLimitStore({ client, namespace: 'web', maxWaitMs: 50 });
+    await store.consume(buckets, 0); // loads the script
+    await admin.client('PAUSE', '1500', 'ALL');
+    let pauseOver = false;
+    const probe = redis.client();
+    const paused = probe.ping().then(() => (pauseOver = true));
+    // The first request's call waits out the pause; the three behind it fail after 50 ms.
+    const first = store.consume(buckets, 1);
+    const behind = await Promise.allSettled([1, 1, 1].map((cost) => store.consume(buckets, cost)));
+    expect(pauseOver).toBe(false);
+    expect(behind.map((decision) => decision.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((behind[0] as PromiseRejectedResult).reason.message).toMatch(/within 50 ms/);
+    // They were never sent: once Redis answers, only the first request was charged.
+    expect(await first).toEqual({ admitted: true, remaining: [1] });
+    // (Had the three gone out, the first of them would have taken the last point.)
+    expect(Math.floor((await store.consume(buckets, 0)).remaining[0]!)).toBe(1);
+    await paused;
+    client.disconnect();
+  });
+
   it('limits locally while Redis is down and shares the limits again once it is back', async () => {
     const logs = logCapture();
     const stores = gatewayStores({ logs });
