@@ -58,6 +58,9 @@ export async function startRedis(): Promise<RedisHandle> {
     port,
     client() {
       const client = new Redis(port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
+      // Tests that stop the server see its failures through their commands; without a listener
+      // ioredis prints every reconnect attempt's error as unhandled.
+      client.on('error', () => {});
       clients.push(client);
       return client;
     },
