@@ -115,8 +115,9 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
     return result;
   };
 
-  const processResult = async (request: Request, result: Result | Result[], serverContext: Record<string, unknown>): Promise<Response> => {
-    let mediaType = '*/*';
+  // Not async: with no hook waiting, the response is made without a promise or an async frame
+  // for it, and handleGraphQL awaits only a processor that returns one.
+  const processResult = (request: Request, result: Result | Result[], serverContext: Record<string, unknown>): Response | Promise<Response> => {
     const onResultProcess = {
       request,
       acceptableMediaTypes: [] as string[],
@@ -125,21 +126,36 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
         onResultProcess.result = next;
       },
       resultProcessor: undefined as ResultProcessor | undefined,
+      mediaType: '*/*',
       setResultProcessor(next: ResultProcessor | undefined, type: string) {
         onResultProcess.resultProcessor = next;
-        mediaType = type;
+        onResultProcess.mediaType = type;
       },
       serverContext,
     };
-    for (const hook of hooks.resultProcess) {
-      const done = hook(onResultProcess as never);
+    const list = hooks.resultProcess;
+    for (let i = 0; i < list.length; i++) {
+      const done = list[i]!(onResultProcess as never);
+      if (isPromise(done)) return done.then(() => processRest(onResultProcess, i + 1));
+    }
+    return respond(onResultProcess);
+  };
+  type ResultProcessPayload = Parameters<typeof respond>[0];
+  // The hooks after one that returned a promise, each awaited only if it returns one too.
+  const processRest = async (payload: ResultProcessPayload, from: number): Promise<Response> => {
+    const list = hooks.resultProcess;
+    for (let i = from; i < list.length; i++) {
+      const done = list[i]!(payload as never);
       if (isPromise(done)) await done;
     }
-    const processor = onResultProcess.resultProcessor;
+    return respond(payload);
+  };
+  const respond = (payload: { acceptableMediaTypes: string[]; result: Result | Result[]; resultProcessor: ResultProcessor | undefined; mediaType: string }): Response | Promise<Response> => {
+    const processor = payload.resultProcessor;
     if (processor === undefined) {
-      return new fetchAPI.Response(null, { status: 406, statusText: 'Not Acceptable', headers: { accept: onResultProcess.acceptableMediaTypes.join('; charset=utf-8, ') } });
+      return new fetchAPI.Response(null, { status: 406, statusText: 'Not Acceptable', headers: { accept: payload.acceptableMediaTypes.join('; charset=utf-8, ') } });
     }
-    return processor(onResultProcess.result, fetchAPI, mediaType);
+    return processor(payload.result, fetchAPI, payload.mediaType) as Response | Promise<Response>;
   };
 
   // yoga's `handle` for the request, after the server adapter's onRequest hooks.
@@ -190,7 +206,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       const result = Array.isArray(params)
         ? await Promise.all(params.map((one) => resultForParams(one, request, Object.create(serverContext) as Record<string, unknown>).catch((error: unknown) => ({ errors: graphQLErrorsOf(error) }))))
         : await resultForParams(params, request, serverContext);
-      return await processResult(request, result, serverContext);
+      const processed = processResult(request, result, serverContext);
+      return isPromise(processed) ? await processed : processed;
     } catch (error) {
       return processResult(request, { errors: graphQLErrorsOf(error) }, serverContext);
     }
@@ -248,7 +265,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
     } catch {
       response = new fetchAPI.Response(errorBody('INTERNAL_SERVER_ERROR'), { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
     }
-    await send(response, res, req);
+    const sent = send(response, res, req);
+    if (isPromise(sent)) await sent;
   };
 
   return {

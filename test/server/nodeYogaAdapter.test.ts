@@ -58,6 +58,16 @@ function useHookProbe(): Plugin {
     onExecutionResult({ request, result, setResult }) {
       if (request.headers.get('x-probe') === 'extend' && result && !Array.isArray(result) && 'data' in result) setResult({ ...result, extensions: { probed: true } });
     },
+    onResultProcess({ request, result, setResult }) {
+      if (request.headers.get('x-probe') !== 'wait-result' || Array.isArray(result)) return undefined;
+      // Waits a turn of the event loop, then changes the result the processor will serialise.
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          setResult({ ...result, extensions: { waited: true } });
+          resolve();
+        }),
+      );
+    },
     onResponse({ request, response }) {
       response.headers.set('x-seen-method', request.method);
       if (request.headers.get('x-probe') === 'cookie') {
@@ -165,6 +175,7 @@ const cases: [string, string, Record<string, string>][] = [
   ['a hook answering in onParams', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'short-circuit' }],
   ['a hook changing the result', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'extend' }],
   ['a hook setting two cookies', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'cookie' }],
+  ['an asynchronous onResultProcess changing the result', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-probe': 'wait-result' }],
   ['onParse giving the parsed document', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'parsed-document' }],
   ['onParse replacing the parser', JSON.stringify({ query: '{ hello }' }), { ...json, 'x-envelop': 'parse-fn' }],
   ['onParse\'s after hook replacing the result', JSON.stringify({ query: '{ hello ' }), { ...json, 'x-envelop': 'parse-after' }],
@@ -200,6 +211,7 @@ describe('GraphQL POSTs through the node adapter and through yoga\'s own handler
     // And the envelop hook acted: its mark is in the answer.
     const probe = headers['x-envelop'];
     if (probe) expect(direct.body).toContain(envelopMarks[probe]);
+    if (headers['x-probe'] === 'wait-result') expect(direct.body).toContain('"extensions":{"waited":true}');
     // The pipeline's own headers are there on both: the hooks ran.
     expect(direct.headers['x-request-id']).toBe('same-id');
   });
