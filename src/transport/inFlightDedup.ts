@@ -71,6 +71,33 @@ export function inFlightHeadKey(
   return key;
 }
 
+/**
+ * True only when two calls' heads are certainly equal, without building either key: same method,
+ * URL, and the same header names (exactly, case included) with the same values, per-attempt
+ * headers aside. Headers that differ only in case make it false though their keys are equal: a
+ * caller then goes its own way, which costs a shared call, never a wrong answer.
+ */
+export function sameHead(
+  method: string,
+  url: string,
+  headers: Readonly<Record<string, string>> | undefined,
+  otherMethod: string,
+  otherUrl: string,
+  otherHeaders: Readonly<Record<string, string>> | undefined,
+  excluded: ReadonlySet<string> = PER_ATTEMPT_HEADERS,
+): boolean {
+  if (method !== otherMethod || url !== otherUrl) return false;
+  if (headers === otherHeaders) return true;
+  let count = 0;
+  for (const name in headers) {
+    if (excluded.has(name.toLowerCase())) continue;
+    if (otherHeaders === undefined || !Object.hasOwn(otherHeaders, name) || otherHeaders[name] !== headers[name]) return false;
+    count++;
+  }
+  for (const name in otherHeaders) if (!excluded.has(name.toLowerCase())) count--;
+  return count === 0;
+}
+
 export interface InFlight<T> {
   /**
    * Joins the exchange in flight for `body` and `head` (`inFlightHeadKey`), or starts one with

@@ -3,7 +3,7 @@ import type { CallSignal } from '../context/cancelSignal.js';
 import { fallbackScopeKey } from './fallbackKey.js';
 import { toUpstreamError, type UpstreamRequest, type UpstreamResponse } from './httpClient.js';
 import { createDeadlineSignals, type DeadlineLease, type DeadlineSignals } from './deadlineSignals.js';
-import { inFlightHeadKey, waitOrLeave } from './inFlightDedup.js';
+import { inFlightHeadKey, sameHead, waitOrLeave } from './inFlightDedup.js';
 import { codeOf, type HttpDecorator } from './upstreamFailure.js';
 import { watchAttempt } from './watchAttempt.js';
 import { callDeadline, DEADLINE_SHARE_FRACTION } from './withDeadline.js';
@@ -85,25 +85,24 @@ export function withSharedCalls(options: SharedCallsOptions): HttpDecorator {
     // No time left: the deadline layer refuses it (and the fallback cache may answer), as before.
     if (deadline <= start) return next(request);
     const body = request.body ?? '';
-    const head = inFlightHeadKey(request.method, request.url, request.headers);
     const scope = fallbackScopeKey(request);
-    const pass = passes.find(body, head, scope);
+    const pass = passes.find(body, request, scope);
     if (pass !== undefined) {
       // Ends after this caller's deadline: it goes alone.
       if (pass.deadline > deadline) return next(request);
       // Not too early for it, and its first caller did not leave before anyone joined (aborting its lease).
       if (pass.deadline >= deadline - slackMs && !pass.lease.signal.aborted) return join(request, passes.join(pass, request.signal ?? undefined), source);
     }
-    return passes.lead(request, next, pass, body, head, scope, deadline, deadline - start, slackMs);
+    return passes.lead(request, next, pass, body, scope, deadline, deadline - start, slackMs);
   };
 }
 
 /**
  * The passes in flight of one transport. Found by body first (V8 keeps a string's hash on it, so
  * the long part is hashed once per call, see inFlightHeadKey), then by the rest of the call and
- * the caller's scope: compared with the one pass sending that body, the common case, or looked up
- * by a key made of both once several send it (one per caller scope or identity): no Map and no
- * key string made for a body only one pass sends.
+ * the caller's scope: compared in place with the one pass sending that body, the common case, or
+ * looked up by a key made of both once several send it (one per caller scope or identity): no
+ * Map and no key string made for a body only one pass sends.
  */
 class Passes {
   private readonly byBody = new Map<string, Pass | Map<string, Pass>>();
@@ -113,11 +112,11 @@ class Passes {
     private readonly source: string,
   ) {}
 
-  find(body: string, head: string, scope: string): Pass | undefined {
+  find(body: string, request: UpstreamRequest, scope: string): Pass | undefined {
     const found = this.byBody.get(body);
     if (found === undefined) return undefined;
-    if (found instanceof Pass) return found.head === head && found.scope === scope ? found : undefined;
-    return found.get(passKey(head, scope));
+    if (found instanceof Pass) return found.scope === scope && found.sameHead(request) ? found : undefined;
+    return found.get(passKey(inFlightHeadKey(request.method, request.url, request.headers), scope));
   }
 
   /** A new pass, with this caller as its first; `replaced`, one ending too early for it, keeps its callers but is found no more. */
@@ -126,7 +125,6 @@ class Passes {
     next: HttpCall,
     replaced: Pass | undefined,
     body: string,
-    head: string,
     scope: string,
     deadline: number,
     ms: number,
@@ -134,7 +132,7 @@ class Passes {
   ): Promise<UpstreamResponse> {
     const firstSignal = request.signal ?? undefined;
     const lease = this.signals.acquire(firstSignal, deadline, ms, slackMs);
-    const pass = new Pass(this, body, head, scope, lease, firstSignal);
+    const pass = new Pass(this, body, request, scope, lease, firstSignal);
     this.add(pass, replaced);
     const first = new Promise<UpstreamResponse>((resolve, reject) => {
       pass.resolveFirst = resolve;
@@ -250,7 +248,8 @@ class Pass {
   constructor(
     private readonly passes: Passes,
     readonly body: string,
-    readonly head: string,
+    /** The first caller's request: its method, URL and headers are the pass's head. */
+    private readonly first: UpstreamRequest,
     readonly scope: string,
     readonly lease: DeadlineLease,
     readonly firstSignal: CallSignal | undefined,
@@ -262,7 +261,12 @@ class Pass {
 
   /** Head and scope in one string, made only when another pass sends the same body. */
   key(): string {
-    return (this.madeKey ??= passKey(this.head, this.scope));
+    return (this.madeKey ??= passKey(inFlightHeadKey(this.first.method, this.first.url, this.first.headers), this.scope));
+  }
+
+  /** Whether `request` has this pass's head, compared in place (no key built for the common case). */
+  sameHead(request: UpstreamRequest): boolean {
+    return sameHead(request.method, request.url, request.headers, this.first.method, this.first.url, this.first.headers);
   }
 
   /** The first caller left, after someone joined. */

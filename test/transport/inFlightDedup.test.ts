@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient, type UpstreamRequest } from '../../src/transport/httpClient.js';
-import { inFlightHeadKey } from '../../src/transport/inFlightDedup.js';
+import { inFlightHeadKey, sameHead } from '../../src/transport/inFlightDedup.js';
+import { mulberry32 } from '../../bench/lib/mulberry32.js';
 import { createIdentityHeaderWriter } from '../../src/plugins/auth/identityHeaders.js';
 import { ANONYMOUS, type Principal } from '../../src/context/principal.js';
 
@@ -240,5 +241,45 @@ describe('the in-flight key', () => {
     ['where the headers end and the body begins', [{ a: '1' }, '2q'], [{ a: '12' }, 'q']],
   ] as const)('tells requests apart that differ only in %s', (_what, [headersA, bodyA], [headersB, bodyB]) => {
     expect(flightKey(headersA, bodyA)).not.toEqual(flightKey(headersB, bodyB));
+  });
+});
+
+describe('comparing two calls\' heads in place (sameHead)', () => {
+  const same = (a: Record<string, string>, b: Record<string, string>) => sameHead('POST', 'http://a/graphql', a, 'POST', 'http://a/graphql', b);
+
+  it('says equal for the same headers in any order, per-attempt headers aside', () => {
+    expect(same({ a: '1', b: '2', 'x-request-id': 'r1', traceparent: 't1' }, { b: '2', a: '1', 'x-request-id': 'r2', 'x-portico-deadline-ms': '99' })).toBe(true);
+  });
+
+  it.each([
+    ['a header value', { a: '1' }, { a: '2' }],
+    ['an extra header', { a: '1' }, { a: '1', b: '' }],
+    ['a missing header', { a: '1', b: '' }, { a: '1' }],
+    // Equal keys, but not said equal: that caller goes its own way, which is only a missed share.
+    ['the case of a name', { A: '1' }, { a: '1' }],
+  ] as const)('says unequal for %s', (_what, a, b) => {
+    expect(same(a, b)).toBe(false);
+  });
+
+  it('says unequal for another method or URL', () => {
+    expect(sameHead('GET', 'http://a/x', {}, 'POST', 'http://a/x', {})).toBe(false);
+    expect(sameHead('GET', 'http://a/x', {}, 'GET', 'http://a/y', {})).toBe(false);
+  });
+
+  it('never says equal where the keys differ (2,000 random pairs, fixed seed)', () => {
+    const random = mulberry32(17);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const names = ['a', 'B', 'b', 'x-user', 'x-request-id', 'traceparent', 'ab'];
+    const values = ['', '1', '2', '12'];
+    const headers = () => Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [pick(names), pick(values)]));
+    let equal = 0;
+    for (let i = 0; i < 2_000; i++) {
+      const a = headers();
+      const b = random() < 0.5 ? { ...a } : headers();
+      if (!same(a, b)) continue;
+      equal++;
+      expect(inFlightHeadKey('POST', 'http://a/graphql', a)).toBe(inFlightHeadKey('POST', 'http://a/graphql', b));
+    }
+    expect(equal).toBeGreaterThan(900);
   });
 });
