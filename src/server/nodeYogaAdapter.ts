@@ -88,10 +88,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       fetchAPI,
       context,
     };
-    for (const hook of hooks.params) {
-      const done = hook(onParams as never);
-      if (isPromise(done)) await done;
-    }
+    const paramsDone = runHooks(hooks.params, onParams);
+    if (paramsDone) await paramsDone;
     if (result === undefined) {
       // yoga's own handler, unless a hook replaced it: its phases run in the adapter's loops.
       const handled = (onParams.paramsHandler === paramsHandler && phases(request, onParams.params, context)) || onParams.paramsHandler({ request, params: onParams.params, context });
@@ -106,10 +104,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
         request,
         context,
       };
-      for (const hook of hooks.executionResult) {
-        const done = hook(onExecutionResult as never);
-        if (isPromise(done)) await done;
-      }
+      const done = runHooks(hooks.executionResult, onExecutionResult);
+      if (done) await done;
       result = onExecutionResult.result;
     }
     return result;
@@ -133,22 +129,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
       },
       serverContext,
     };
-    const list = hooks.resultProcess;
-    for (let i = 0; i < list.length; i++) {
-      const done = list[i]!(onResultProcess as never);
-      if (isPromise(done)) return done.then(() => processRest(onResultProcess, i + 1));
-    }
-    return respond(onResultProcess);
-  };
-  type ResultProcessPayload = Parameters<typeof respond>[0];
-  // The hooks after one that returned a promise, each awaited only if it returns one too.
-  const processRest = async (payload: ResultProcessPayload, from: number): Promise<Response> => {
-    const list = hooks.resultProcess;
-    for (let i = from; i < list.length; i++) {
-      const done = list[i]!(payload as never);
-      if (isPromise(done)) await done;
-    }
-    return respond(payload);
+    const done = runHooks(hooks.resultProcess, onResultProcess);
+    return done ? done.then(() => respond(onResultProcess)) : respond(onResultProcess);
   };
   const respond = (payload: { acceptableMediaTypes: string[]; result: Result | Result[]; resultProcessor: ResultProcessor | undefined; mediaType: string }): Response | Promise<Response> => {
     const processor = payload.resultProcessor;
@@ -197,10 +179,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
             onParseDone.requestParserResult = next;
           },
         };
-        for (const hook of parseDone) {
-          const done = hook(onParseDone as never);
-          if (isPromise(done)) await done;
-        }
+        const done = runHooks(parseDone, onParseDone);
+        if (done) await done;
         params = onParseDone.requestParserResult;
       }
       const result = Array.isArray(params)
@@ -256,10 +236,8 @@ export function createNodeYogaAdapter<S extends Record<string, unknown>, U exten
           },
           fetchAPI,
         };
-        for (const hook of hooks.response) {
-          const done = hook(onResponse as never);
-          if (isPromise(done)) await done;
-        }
+        const done = runHooks(hooks.response, onResponse);
+        if (done) await done;
         response = onResponse.response;
       }
     } catch {
@@ -292,6 +270,19 @@ function takesDirectPath(req: IncomingMessage, endpoint: string): boolean {
   if (type === undefined || !(type.startsWith('application/json') || type.startsWith('application/graphql+json'))) return false;
   const accept = req.headers.accept;
   return accept === undefined || !(accept.includes('event-stream') || accept.includes('multipart'));
+}
+
+/**
+ * Calls each hook with `payload`, in order, waiting for one that returns a promise before the
+ * next. Returns a promise only if some hook returned one: with synchronous hooks (the usual
+ * case) nothing is awaited and no promise is made.
+ */
+function runHooks(list: readonly ((payload: never) => unknown)[], payload: object, from = 0): Promise<void> | undefined {
+  for (let i = from; i < list.length; i++) {
+    const done = list[i]!(payload as never);
+    if (isPromise(done)) return done.then(() => runHooks(list, payload, i + 1));
+  }
+  return undefined;
 }
 
 function isResponseLike(value: unknown): value is Response {
