@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { RedisClient } from '../redis/createRedisClient.js';
 import { joinInFlight } from '../../context/joinInFlight.js';
 import { runScript } from '../redis/runScript.js';
@@ -159,33 +160,30 @@ interface KnownRevocations {
 }
 
 /**
- * jti → until when (epoch ms), at most `max` entries: a full map drops its oldest. A dropped
- * entry is only a lost copy; Redis still holds the key unless it lost it too.
+ * jti → until when (epoch ms), at most `max` entries, in an LRU cache as the verified-token cache
+ * keeps tokens (plugins/auth/verifiedTokenCache.ts): the expiry is compared on lookup, and
+ * lookups use `peek`, so the entry dropped when it is full is the one added or renewed longest
+ * ago. A dropped entry is only a lost copy; Redis still holds the key unless it lost it too.
  */
 function createKnownRevocations(max: number, now: () => number): KnownRevocations {
-  const until = new Map<string, number>();
+  const until = max > 0 ? new LRUCache<string, number>({ max }) : undefined;
   return {
     has(jti) {
-      const expiresAt = until.get(jti);
+      const expiresAt = until?.peek(jti);
       if (expiresAt === undefined) return false;
       if (expiresAt > now()) return true;
-      until.delete(jti);
+      until!.delete(jti);
       return false;
     },
     add(jti, untilMs) {
-      if (max <= 0) return;
-      const previous = until.get(jti);
-      until.delete(jti);
-      // Oldest first; an expired entry left in the map is dropped here or when next asked for.
-      if (until.size >= max) until.delete(until.keys().next().value!);
-      until.set(jti, Math.max(untilMs, previous ?? 0));
+      until?.set(jti, Math.max(untilMs, until.peek(jti) ?? 0));
     },
     entries() {
       const at = now();
-      return [...until].filter(([, expiresAt]) => expiresAt > at);
+      return until ? [...until.entries()].filter(([, expiresAt]) => expiresAt > at) : [];
     },
     clear() {
-      until.clear();
+      until?.clear();
     },
   };
 }
