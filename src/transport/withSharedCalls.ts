@@ -130,9 +130,8 @@ class Passes {
     ms: number,
     slackMs: number,
   ): Promise<UpstreamResponse> {
-    const firstSignal = request.signal ?? undefined;
-    const lease = this.signals.acquire(firstSignal, deadline, ms, slackMs);
-    const pass = new Pass(this, body, request, scope, lease, firstSignal);
+    const lease = this.signals.acquire(request.signal ?? undefined, deadline, ms, slackMs);
+    const pass = new Pass(this, body, request, scope, lease);
     this.add(pass, replaced);
     const first = new Promise<UpstreamResponse>((resolve, reject) => {
       pass.resolveFirst = resolve;
@@ -244,6 +243,8 @@ class Pass {
   pinned = false;
   /** When the pass's signal fires: its lease's deadline. */
   readonly deadline: number;
+  /** The first caller's own signal: its leaving, once someone joined, is listened for. */
+  readonly firstSignal: CallSignal | undefined;
 
   constructor(
     private readonly passes: Passes,
@@ -252,9 +253,9 @@ class Pass {
     private readonly first: UpstreamRequest,
     readonly scope: string,
     readonly lease: DeadlineLease,
-    readonly firstSignal: CallSignal | undefined,
   ) {
     this.deadline = lease.deadline;
+    this.firstSignal = first.signal ?? undefined;
   }
 
   private madeKey: string | undefined;
