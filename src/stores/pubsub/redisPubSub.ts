@@ -44,7 +44,13 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
         set.delete(listener);
         if (set.size === 0) {
           listeners.delete(key);
-          await subscriber.unsubscribe(key);
+          const sent = subscriber.unsubscribe(key);
+          // With Redis unreachable the command waits in ioredis's queue until it comes back,
+          // which at shutdown would be never: a gateway told to stop while Redis is down hung
+          // there. Nothing is lost by not waiting: without a listener, this key's messages are
+          // dropped above, and closing the connection ends the subscription anyway.
+          if (subscriber.status === 'ready') await sent;
+          else sent.catch(() => {});
         }
       };
     },

@@ -63,4 +63,21 @@ describe('redis pub/sub', () => {
     expect(await redis.client().get('tenant-a:fleet:config-version')).toBe('1');
     await pubsub.close();
   });
+
+  it('unsubscribes without waiting for a Redis that has gone away, so a gateway can stop while Redis is down', async () => {
+    const own = await startRedis();
+    const options = { retryStrategy: () => 50, maxRetriesPerRequest: null };
+    const [client, subscriber] = [new Redis(own.url, options), new Redis(own.url, options)];
+    for (const connection of [client, subscriber]) connection.on('error', () => {});
+    const pubsub = createRedisPubSub({ client, subscriber, keyPrefix: 'gone:', ownsClients: true });
+    const off = await pubsub.subscribe('fleet', () => {});
+    const closed = new Promise((resolve) => subscriber.once('close', resolve));
+    await own.kill();
+    await closed;
+    // Before, this waited in ioredis's offline queue until Redis came back.
+    await off();
+    await pubsub.close();
+    await own.stop();
+  });
 });
+
