@@ -33,7 +33,12 @@ export interface UpstreamOutcome {
 export interface UpstreamWatch {
   /** Headers this observer adds to the attempt (W3C `traceparent`). */
   headers?: Record<string, string>;
-  end(outcome: UpstreamOutcome): void;
+  /**
+   * The attempt ended. `attempt` is the one the observer was given, so one watch object can serve
+   * every attempt of a request (the access log's does); `outcome` is shared with the other
+   * observers: read it, never change it.
+   */
+  end(outcome: UpstreamOutcome, attempt: UpstreamAttempt): void;
 }
 
 export type UpstreamObserver = (attempt: UpstreamAttempt) => UpstreamWatch | undefined;

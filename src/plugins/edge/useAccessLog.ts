@@ -3,7 +3,7 @@ import { getOperationAST } from 'graphql';
 import type { Logger } from 'pino';
 import type { Principal } from '../../context/principal.js';
 import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js';
-import type { UpstreamOutcome } from '../../context/upstreamObserver.js';
+import type { UpstreamAttempt, UpstreamOutcome, UpstreamWatch } from '../../context/upstreamObserver.js';
 import { operationCostOf } from '../../context/operationCost.js';
 import { clientIdentityOf, type ClientIdentity } from '../../observability/clientIdentity.js';
 
@@ -94,8 +94,9 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
       (request as Recorded)[RECORD] = record;
       const scope = serverContext.portico;
       if (!scope) return;
-      (scope.upstreamObservers ??= []).push((attempt) => ({
-        end(outcome: UpstreamOutcome) {
+      // One watch for all of the request's attempts: it is told which attempt ended.
+      const watch: UpstreamWatch = {
+        end(outcome: UpstreamOutcome, attempt: UpstreamAttempt) {
           if (record.upstream.length >= maxUpstream) {
             record.upstreamOmitted += 1;
             return;
@@ -114,7 +115,8 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
           if (attempt.joined) entry.joined = true;
           record.upstream.push(entry);
         },
-      }));
+      };
+      (scope.upstreamObservers ??= []).push(() => watch);
     },
     onParams({ request, params }) {
       const record = recordOf(request);
