@@ -5,6 +5,7 @@
  *   npm run bench:quick    every scenario, 1 round (bounded: < 4 min)
  *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest,bff,bff-users]
  *                                  [--rounds N] [--duration S] [--warmup S] [--connections N] [--cpu-prof]
+ *                                  [--without 'access log,rate limit'] ((c) without those policies: which part costs what)
  *
  * The gateways under test run on CPU 0; subgraphs (and the demo services of (e)), Redis, the IdP and
  * the load generator on CPU 1.
@@ -30,7 +31,7 @@ import { startLoadgen } from './lib/loadgenProcess.js';
 import { failuresOf, formatTable, median, summarise, verdictLine, type Measurement } from './lib/report.js';
 import { summariseProfile, type CpuProfile } from './lib/cpuProfile.js';
 import { formatChainCost, requestCpu, type LoadWindow, type RequestCpu } from './lib/requestCpu.js';
-import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies } from './config/benchPolicies.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_MAX_COST, benchBffPolicies, benchRootPolicies, leftOut } from './config/benchPolicies.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const GATEWAY_CPU = 0;
@@ -106,6 +107,9 @@ function out(text: string): void {
   process.stdout.write(text);
 }
 
+/** `--without`: the policies (c) leaves out, as BENCH_WITHOUT (bench/config/benchPolicies.ts). */
+let without = '';
+
 /** How a Portico target is started: its compiled build unless `--from-source` (set in main). */
 let porticoEntry: string[] = ['--import', 'tsx', 'src/main.ts'];
 
@@ -120,6 +124,9 @@ async function main(): Promise<number> {
       connections: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'from-source': { type: 'boolean', default: false },
+      // (c) without some of its policies (comma-separated names as (c) prints them, "access log"
+      // included): what the rest of the chain costs, to find which policy the cost is in.
+      without: { type: 'string' },
     },
   });
   const base = values.quick ? QUICK : FULL;
@@ -130,6 +137,7 @@ async function main(): Promise<number> {
     warmupSeconds: positive(values.warmup, base.warmupSeconds, '--warmup'),
     connections: positive(values.connections, base.connections, '--connections'),
   };
+  without = values.without ?? '';
   const selected = (values.scenarios?.split(',') ?? [...SCENARIOS]).map((name) => {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
     return name as ScenarioName;
@@ -399,6 +407,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       BENCH_ADMIN_PORT: String(adminPort),
       ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}),
       ...(jwksUrl ? { BENCH_JWKS_URL: jwksUrl } : {}),
+      ...(without ? { BENCH_WITHOUT: without } : {}),
     });
     for (const [name, url] of Object.entries(subgraphUrls)) policyEnv[`BENCH_${name.toUpperCase()}_URL`] = url;
     accessLogFile = path.join(tmp, 'access.log');
@@ -413,14 +422,14 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
           args: [...profilerArgs('portico+policies'), ...porticoEntry, 'start', '--config', 'bench/config/policies.config.ts'],
           cwd: repoRoot,
           // info: the access log is one of the policies; it goes to a file, as in production.
-          env: { ...policyEnv, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+          env: { ...policyEnv, LOG_LEVEL: leftOut(policyEnv, 'access log') ? 'warn' : 'info', NODE_ENV: 'production' },
           stdout: logFile.fd,
         });
         // The child has its own copy of the descriptor.
         await logFile.close();
         return { started, url: `http://127.0.0.1:${port}/graphql` };
       },
-      sharedToken ? { authorization: `Bearer ${sharedToken}` } : {},
+      sharedToken && !leftOut(policyEnv, 'jwt') ? { authorization: `Bearer ${sharedToken}` } : {},
     );
   }
   if (needs('honest') && jwksUrl) {
@@ -586,7 +595,8 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             portico: 'portico+policies',
             hive: 'hive',
             notes: [
-              `policies configured: ${configured.join(', ') || 'none'}; access log: info level to a file`,
+              `policies configured: ${configured.join(', ') || 'none'}; access log: ${leftOut(policyEnv, 'access log') ? 'off (warn level)' : 'info level to a file'}`,
+              ...(without ? [`left out on purpose (--without): ${[...bffPolicies.without, ...rootPolicies.without, ...(leftOut(policyEnv, 'access log') ? ['access log'] : [])].join(', ') || 'nothing matched'}`] : []),
               'per-subgraph transport (breaker, retry budget, fallback cache): the BFF defaults (src/config/resilienceSchema.ts)',
               'portico+policies gets one bearer token on every request; the bare gateways get none.',
               ...(missing.length ? [`policies missing: ${missing.join('; ')}`] : []),

@@ -24,14 +24,28 @@ export interface PolicySelection {
   on: string[];
   /** Policies left out, with why. */
   missing: string[];
+  /** Policies left out on purpose (`bench/run.ts --without`), to see what the rest costs. */
+  without: string[];
+}
+
+/**
+ * The policies `bench/run.ts --without` leaves out (BENCH_WITHOUT, comma-separated): a name
+ * leaves out every policy whose name starts with it ("rate limit" is "rate limit (redis)").
+ */
+export function leftOut(env: Env, policy: string): boolean {
+  return (env.BENCH_WITHOUT ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .some((name) => name !== '' && policy.startsWith(name));
 }
 
 type Candidate = { policy: string; key: string; value: unknown } | { policy: string; key: string; unavailable: string };
 
-function select(shape: Record<string, unknown>, candidates: Candidate[]): PolicySelection {
-  const selection: PolicySelection = { config: {}, on: [], missing: [] };
+function select(env: Env, shape: Record<string, unknown>, candidates: Candidate[]): PolicySelection {
+  const selection: PolicySelection = { config: {}, on: [], missing: [], without: [] };
   for (const candidate of candidates) {
-    if (!(candidate.key in shape)) selection.missing.push(`${candidate.policy} (no "${candidate.key}" config key yet)`);
+    if (leftOut(env, candidate.policy)) selection.without.push(candidate.policy);
+    else if (!(candidate.key in shape)) selection.missing.push(`${candidate.policy} (no "${candidate.key}" config key yet)`);
     else if ('unavailable' in candidate) selection.missing.push(`${candidate.policy} (${candidate.unavailable})`);
     else {
       selection.config[candidate.key] = candidate.value;
@@ -44,7 +58,7 @@ function select(shape: Record<string, unknown>, candidates: Candidate[]): Policy
 export function benchBffPolicies(env: Env): PolicySelection {
   const jwksUrl = env.BENCH_JWKS_URL;
   const redis = env.BENCH_REDIS_URL;
-  return select(bffSchema.shape, [
+  const selection = select(env, bffSchema.shape, [
     jwksUrl
       ? {
           policy: 'jwt',
@@ -81,10 +95,16 @@ export function benchBffPolicies(env: Env): PolicySelection {
         }
       : { policy: 'rate limit (redis)', key: 'rateLimit', unavailable: 'no redis started' },
   ]);
+  // Without JWT auth a BFF still signs the identity headers it sends (anonymous callers'), and
+  // outside demo mode it needs the secret for that.
+  if (!('auth' in selection.config) && env.BENCH_IDENTITY_SECRET) selection.config['auth'] = { identityHeaders: { secret: env.BENCH_IDENTITY_SECRET } };
+  // A BFF's fields need an authenticated caller by default: without field authz, none does.
+  if (!('authz' in selection.config)) selection.config['authz'] = { defaultPolicy: 'public' };
+  return selection;
 }
 
 export function benchRootPolicies(env: Env): PolicySelection {
-  return select(rootConfigSchema.shape, [
+  return select(env, rootConfigSchema.shape, [
     env.BENCH_REDIS_URL
       ? {
           policy: 'redis',
