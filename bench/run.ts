@@ -208,6 +208,8 @@ interface Environment {
   /** Probes run before the policies scenario; returns the report lines. */
   probePolicies(): Promise<string[]>;
   accessLogLines(): Promise<number>;
+  /** Scripts Redis has run so far (revocation checks, rate-limit charges); undefined without Redis. */
+  redisScriptCalls(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -669,6 +671,9 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
       const text = await readFile(accessLogFile, 'utf8');
       return text.split('\n').filter((line) => line.includes('"msg":"request"')).length;
     },
+    async redisScriptCalls() {
+      return redisUrl ? scriptCalls(redisUrl) : undefined;
+    },
     async close() {
       loadgen.close();
       pairLoadgen?.close();
@@ -764,6 +769,7 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
     const full = scenario.targets.find((target) => target.id === 'portico+policies');
     if (bare && full) {
       const windows: PairedWindow[] = [];
+      const scriptsBefore = await env.redisScriptCalls();
       for (let round = 1; round <= profile.rounds; round++) {
         await waitForQuietProcesses(scenario.targets.map((t) => t.pid));
         const cpuBefore = [cpuSeconds(bare.pid), cpuSeconds(full.pid)];
@@ -776,6 +782,13 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
       }
       paired = pairedPolicyCostLine(windows) + (profile.rounds < 3 ? ' (fewer than 3 windows: a smoke figure, not a measurement)' : '');
       out(`\n${paired}\n`);
+      // How well concurrent requests shared their Redis work in these windows: one script call
+      // per revocation check and per rate-limit charge if nothing were shared or batched (2 a
+      // request). A figure that moves between runs points at the round trips, not the plugins.
+      const scriptsAfter = await env.redisScriptCalls();
+      if (scriptsBefore !== undefined && scriptsAfter !== undefined && pairedServed > 0) {
+        out(`redis: ${((scriptsAfter - scriptsBefore) / pairedServed).toFixed(2)} script calls per portico+policies request in the paired windows (2 if no revocation check or rate-limit charge were shared or batched)\n`);
+      }
     }
   }
 
@@ -945,6 +958,23 @@ async function mintToken(idpUrl: string, claims: { sub: string; tenant: string; 
   });
   if (!response.ok) throw new Error(`the IdP refused to issue a token: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** EVAL and EVALSHA calls Redis has counted since it started (`INFO commandstats`). */
+async function scriptCalls(url: string): Promise<number | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const stats = await redis.info('commandstats');
+    let calls = 0;
+    for (const match of stats.matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+)/gm)) calls += Number(match[1]);
+    return calls;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function pingRedis(url: string): Promise<boolean> {
