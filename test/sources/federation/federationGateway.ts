@@ -17,6 +17,8 @@ export interface FederationGateway {
   run(
     query: string | DocumentNode,
     variables?: Record<string, unknown>,
+    /** The request's signal, as yoga passes it: it aborts when the client leaves. */
+    signal?: AbortSignal,
   ): Promise<{ result: ExecutionResult; calls: Record<string, number> }>;
   /** Operations the planner handed to stitching, with why (planner engine only). */
   fallbacks: string[];
@@ -72,12 +74,12 @@ export function federationGateway(
   return {
     schema,
     fallbacks,
-    async run(query, variables) {
+    async run(query, variables, signal) {
       for (const name of Object.keys(calls)) delete calls[name];
       const document = typeof query === 'string' ? parse(query) : query;
       const errors = validate(schema, document);
       if (errors.length > 0) return { result: { errors }, calls: { ...calls } };
-      const args = { schema, document, variableValues: variables ?? null, contextValue: {} };
+      const args = { schema, document, variableValues: variables ?? null, contextValue: {}, ...(signal ? { signal } : {}) };
       const result = (await (planner ? planner(args, (fallbackArgs) => execute(fallbackArgs)) : execute(args))) as ExecutionResult;
       return { result, calls: { ...calls } };
     },

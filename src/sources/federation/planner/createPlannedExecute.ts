@@ -245,6 +245,12 @@ export function createPlannedExecute(options: PlannedExecuteOptions): PlannedExe
       signal: args.signal,
       ...(answered ? { answered } : {}),
     });
+    // The client left while the plan ran, and its fetches were cut short with it: nobody reads
+    // this answer. Shaping one over the cut fetches made an error, with its stack, for every
+    // field left empty (a few thousand per second at a load test's end, when 50 clients hang up
+    // at once), just when a gateway under load sees clients give up. The code is what a call
+    // whose caller left is answered with (src/transport/withSharedCalls.ts).
+    if (args.signal?.aborted) return { errors: [porticoError('SUBGRAPH_UNAVAILABLE')] };
     if (run.errors.length === 0 && answered === undefined) {
       // The error-free answer, built without graphql-js's per-field bookkeeping; any other goes
       // through graphql-js below, over the same data (compileShaper.ts).

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeFixtureSupergraph, startFederationFixture, type FederationFixture } from '../../../support/federationFixture.js';
 import { freePort } from '../../../support/redis.js';
-import { federationGateway, type FederationGateway } from '../federationGateway.js';
+import { federationGateway, httpExecutors, type FederationGateway } from '../federationGateway.js';
+import { createHttpClient } from '../../../../src/transport/httpClient.js';
+import { porticoError } from '../../../../src/errors/index.js';
 
 // How the planner engine fails: partial data, with each error at the client's exact path, as
 // graphql-js would put it. The shop fixture's inventory fails for the couch (p2): `warehouse`
@@ -184,3 +186,47 @@ describe('the planner when a subgraph raises errors', () => {
     });
   });
 });
+
+describe('the planner when the client leaves while its plan runs', () => {
+  // The inventory call is where the client hangs up: the request's signal aborts, and the call
+  // fails as the transport fails a call whose caller left.
+  const leavingAt = (controller: AbortController | undefined) => {
+    const http = createHttpClient();
+    const real = httpExecutors(http);
+    const gateway = federationGateway(fixture.supergraphSdl, 'planner', {
+      executorFor: (subgraph) =>
+        subgraph.name === 'inventory'
+          ? () => {
+              controller?.abort();
+              throw porticoError('SUBGRAPH_UNAVAILABLE', { details: { source: 'inventory' } });
+            }
+          : real(subgraph),
+    });
+    return { gateway, close: async () => (await gateway.close(), await http.close()) };
+  };
+  const query = '{ topProducts(first: 2) { name warehouse } shelves { upc warehouse } }';
+
+  it('answers with one error instead of shaping an answer nobody reads, an error per empty field', async () => {
+    const controller = new AbortController();
+    const { gateway, close } = leavingAt(controller);
+    const { result } = await gateway.run(query, undefined, controller.signal);
+    await close();
+    expect(JSON.parse(JSON.stringify(result))).toEqual({
+      errors: [{ message: 'A data source is unavailable.', extensions: { code: 'SUBGRAPH_UNAVAILABLE', http: { status: 502 } } }],
+    });
+  });
+
+  it('still answers a client that stayed with partial data and an error at each empty field', async () => {
+    const { gateway, close } = leavingAt(undefined);
+    const { result } = await gateway.run(query, undefined, new AbortController().signal);
+    await close();
+    const errors = (result.errors ?? []).map((error) => error.path?.join('.'));
+    expect(result.data?.['topProducts']).toEqual([
+      { name: 'Table', warehouse: null },
+      { name: 'Couch', warehouse: null },
+    ]);
+    expect(errors).toContain('topProducts.0.warehouse');
+    expect(errors.length).toBeGreaterThan(2);
+  });
+});
+
