@@ -398,6 +398,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   if (needs('federation', 'single')) launchHive('hive (rust planner)', supergraph, ['-c', 'bench/hive/router-runtime.gateway.config.ts']);
 
   let accessLogFile: string | undefined;
+  const accessLogOff = leftOut({ BENCH_WITHOUT: without }, 'access log');
   let adminPort: number | undefined;
   const policyEnv: Record<string, string> = {};
   if (needs('policies', 'honest')) {
@@ -424,7 +425,7 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
           args: [...profilerArgs('portico+policies'), ...porticoEntry, 'start', '--config', 'bench/config/policies.config.ts'],
           cwd: repoRoot,
           // info: the access log is one of the policies; it goes to a file, as in production.
-          env: { ...policyEnv, LOG_LEVEL: leftOut(policyEnv, 'access log') ? 'warn' : 'info', NODE_ENV: 'production' },
+          env: { ...policyEnv, LOG_LEVEL: accessLogOff ? 'warn' : 'info', NODE_ENV: 'production' },
           stdout: logFile.fd,
         });
         // The child has its own copy of the descriptor.
@@ -597,8 +598,8 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
             portico: 'portico+policies',
             hive: 'hive',
             notes: [
-              `policies configured: ${configured.join(', ') || 'none'}; access log: ${leftOut(policyEnv, 'access log') ? 'off (warn level)' : 'info level to a file'}`,
-              ...(without ? [`left out on purpose (--without): ${[...bffPolicies.without, ...rootPolicies.without, ...(leftOut(policyEnv, 'access log') ? ['access log'] : [])].join(', ') || 'nothing matched'}`] : []),
+              `policies configured: ${configured.join(', ') || 'none'}; access log: ${accessLogOff ? 'off (warn level)' : 'info level to a file'}`,
+              ...(without ? [`left out on purpose (--without): ${[...bffPolicies.without, ...rootPolicies.without, ...(accessLogOff ? ['access log'] : [])].join(', ') || 'nothing matched'}`] : []),
               'per-subgraph transport (breaker, retry budget, fallback cache): the BFF defaults (src/config/resilienceSchema.ts)',
               'portico+policies gets one bearer token on every request; the bare gateways get none.',
               ...(missing.length ? [`policies missing: ${missing.join('; ')}`] : []),
@@ -960,30 +961,27 @@ async function mintToken(idpUrl: string, claims: { sub: string; tenant: string; 
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-/** EVAL and EVALSHA calls Redis has counted since it started (`INFO commandstats`). */
-async function scriptCalls(url: string): Promise<number | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    const stats = await redis.info('commandstats');
+/** EVAL and EVALSHA calls Redis has counted since it started (`INFO commandstats`); undefined if it cannot say. */
+function scriptCalls(url: string): Promise<number | undefined> {
+  return onceConnected(url, async (redis) => {
     let calls = 0;
-    for (const match of stats.matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+)/gm)) calls += Number(match[1]);
+    for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+)/gm)) calls += Number(match[1]);
     return calls;
-  } catch {
-    return undefined;
-  } finally {
-    redis.disconnect();
-  }
+  }).catch(() => undefined);
 }
 
-async function pingRedis(url: string): Promise<boolean> {
+function pingRedis(url: string): Promise<boolean> {
+  return onceConnected(url, async (redis) => (await redis.ping()) === 'PONG');
+}
+
+/** Connects to `url` once (no retries), runs `use`, and disconnects; rejects if it cannot connect. */
+async function onceConnected<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // A refused connection (Redis still starting) rejects connect(); the event would only be noise.
   redis.on('error', () => undefined);
   try {
     await redis.connect();
-    return (await redis.ping()) === 'PONG';
+    return await use(redis);
   } finally {
     redis.disconnect();
   }

@@ -80,4 +80,3 @@ describe('redis pub/sub', () => {
     await own.stop();
   });
 });
-
