@@ -17,6 +17,7 @@ import {
 import type { AdminConfig, FallbackCacheConfig } from './resilienceSchema.js';
 import type { ResponseCacheStoreConfig } from './responseCacheSchema.js';
 import { redisSchema, type RedisConfig } from './redisSchema.js';
+import { importTypeScript } from './importTypeScript.js';
 import {
   resolveTracing,
   type AccessLogConfig,
@@ -289,8 +290,7 @@ async function importSource(url: string): Promise<unknown> {
     return await import(url);
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-    const { tsImport } = await import('tsx/esm/api');
-    const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    const mod = (await importTypeScript(url, import.meta.url)) as { default?: unknown };
     // A file outside a `"type": "module"` package (the image's /etc/portico/portico.config.ts)
     // is compiled to CommonJS, and Node hands its whole `module.exports` over as `default`:
     // the module's own exports are inside, marked `__esModule`.
