@@ -39,6 +39,27 @@ describe('the source-headers layer', () => {
     expect(reported).toEqual([undefined]);
   });
 
+  it("hands a call with no contributor straight to the layer below: the caller gets that layer's own promise", async () => {
+    const below = Promise.resolve(answer);
+    const call = withSourceHeaders(() => below);
+    const request: UpstreamRequest = { method: 'GET', url: 'http://x/', source: 'products', scope: scope() };
+    const answered = call(request);
+    expect(answered).toBe(below);
+    await expect(answered).resolves.toBe(answer);
+    expect(call({ ...request, scope: scope({ sourceHeaders: [] }) })).toBe(below);
+  });
+
+  it('turns a layer below that throws instead of rejecting into a rejection, with or without contributors', async () => {
+    const call = withSourceHeaders(() => {
+      throw new Error('thrown, not rejected');
+    });
+    const request: UpstreamRequest = { method: 'GET', url: 'http://x/', source: 'products', scope: scope() };
+    let answered: Promise<UpstreamResponse> | undefined;
+    expect(() => (answered = call(request))).not.toThrow();
+    await expect(answered).rejects.toThrow('thrown, not rejected');
+    await expect(call({ ...request, scope: scope({ sourceHeaders: [{ request: () => undefined }] }) })).rejects.toThrow('thrown, not rejected');
+  });
+
   it('keys fallback answers by the forwarded header values too, and as before without them', () => {
     const request = (extra: Partial<RequestScope>): UpstreamRequest => ({ method: 'GET', url: 'http://x/p', source: 'products', scope: scope(extra) });
     expect(fallbackKey(request({}))).toBe(fallbackKey({ method: 'GET', url: 'http://x/p', source: 'products' }));
