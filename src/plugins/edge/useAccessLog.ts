@@ -6,6 +6,7 @@ import type { PorticoPlugin, RequestScope } from '../../context/requestScope.js'
 import type { UpstreamAttempt, UpstreamOutcome, UpstreamWatch } from '../../context/upstreamObserver.js';
 import { operationCostOf } from '../../context/operationCost.js';
 import { clientIdentityOf, type ClientIdentity } from '../../observability/clientIdentity.js';
+import { infoLineWriter } from '../../observability/infoLineWriter.js';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -87,6 +88,8 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
   // Below the info level (LOG_LEVEL=warn) no line is written: no record, no upstream observer,
   // no line object per request. Asked per request, so a level changed at run time is followed.
   const writes = () => logger.isLevelEnabled('info');
+  // `logger.info(line, 'request')`, the same bytes, without pino's walk over the line's fields.
+  const writeLine = infoLineWriter(logger, 'request');
   return {
     onRequest({ request, serverContext }) {
       if (!writes()) return;
@@ -168,7 +171,7 @@ export function useAccessLog(options: AccessLogOptions): PorticoPlugin {
       if (record && record.upstreamOmitted > 0) line['upstreamCallsOmitted'] = record.upstreamOmitted;
       if (scope?.stale?.length) line['stale'] = scope.stale.map((entry) => entry.source);
       if (record?.errorCodes) line['errors'] = [...record.errorCodes];
-      logger.info(line, 'request');
+      writeLine(line);
     },
   };
 }
