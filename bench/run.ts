@@ -6,6 +6,7 @@
  *   node --import tsx bench/run.ts [--quick] [--scenarios federation,single,policies,honest,bff,bff-users]
  *                                  [--rounds N] [--duration S] [--warmup S] [--connections N] [--cpu-prof]
  *                                  [--without 'access log,rate limit'] ((c) without those policies: which part costs what)
+ *                                  [--paired-restarts] ((c)'s paired windows each on a fresh start of both Portico gateways)
  *
  * The gateways under test run on CPU 0; subgraphs (and the demo services of (e)), Redis, the IdP and
  * the load generator on CPU 1.
@@ -24,7 +25,7 @@ import { bffReferenceSchema } from './bff/bffReferenceSchema.js';
 import { composeDemoSupergraph, type DemoUrls } from './mesh/composeDemoSupergraph.js';
 import { writeBenchSupergraph } from './lib/supergraph.js';
 import { startGuardedRun } from './lib/guardedRun.js';
-import { freePort, type ProcessGroup, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
+import { freePort, type ProcessGroup, stopProcess, waitForLine, waitUntil, WrongAnswer, type Started } from './lib/processes.js';
 import { cpuSeconds, peakRssMiB, waitForQuietProcesses } from './lib/procStats.js';
 import type { LoadJob, LoadResult } from './lib/loadgen.js';
 import { startLoadgen } from './lib/loadgenProcess.js';
@@ -109,6 +110,8 @@ function out(text: string): void {
 
 /** `--without`: the policies (c) leaves out, as BENCH_WITHOUT (bench/config/benchPolicies.ts). */
 let without = '';
+/** `--paired-restarts`: both Portico gateways started afresh before each of (c)'s paired windows after the first. */
+let pairedRestarts = false;
 
 /** How a Portico target is started: its compiled build unless `--from-source` (set in main). */
 let porticoEntry: string[] = ['--import', 'tsx', 'src/main.ts'];
@@ -127,6 +130,10 @@ async function main(): Promise<number> {
       // (c) without some of its policies (comma-separated names as (c) prints them, "access log"
       // included): what the rest of the chain costs, to find which policy the cost is in.
       without: { type: 'string' },
+      // (c)'s paired windows each on a fresh start of both Portico gateways: the spread of (c)
+      // is between starts (an A/A of two identical gateways measured up to ×1.21 apart), so the
+      // median over windows becomes a median over starts.
+      'paired-restarts': { type: 'boolean', default: false },
     },
   });
   const base = values.quick ? QUICK : FULL;
@@ -138,6 +145,7 @@ async function main(): Promise<number> {
     connections: positive(values.connections, base.connections, '--connections'),
   };
   without = values.without ?? '';
+  pairedRestarts = values['paired-restarts'] ?? false;
   const selected = (values.scenarios?.split(',') ?? [...SCENARIOS]).map((name) => {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
     return name as ScenarioName;
@@ -210,6 +218,8 @@ interface Environment {
   accessLogLines(): Promise<number>;
   /** Scripts Redis has run so far (revocation checks, rate-limit charges); undefined without Redis. */
   redisScriptCalls(): Promise<number | undefined>;
+  /** Stops these gateways and starts them again as they were first started; their targets then name the new processes. */
+  restart(ids: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -321,17 +331,26 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
   const gateways = new Map<string, Target>();
   const failedGateways = new Map<string, string>();
   const federationExpected = expected.get(FEDERATION_QUERY);
+  // How each gateway was started, and its process now: `restart` starts it again the same way.
+  const relaunchers = new Map<string, () => Promise<{ started: Started; url: string }>>();
+  const processes = new Map<string, Started>();
   const launch = (
     id: string,
     start: () => Promise<{ started: Started; url: string }>,
     headers: Record<string, string> = {},
     probe: { query: string; expected: unknown } = { query: FEDERATION_QUERY, expected: federationExpected },
   ) => {
+    // Every gateway starts at once on CPU 0: on a busy shared machine that takes minutes.
+    const ready = async () => {
+      const { started, url } = await start();
+      processes.set(id, started);
+      await waitUntil(id, () => answers(url, probe.query, probe.expected, headers), 240_000, started);
+      return { started, url };
+    };
+    relaunchers.set(id, ready);
     starting.push(
-      start()
-        .then(async ({ started, url }) => {
-          // Every gateway starts at once on CPU 0: on a busy shared machine that takes minutes.
-          await waitUntil(id, () => answers(url, probe.query, probe.expected, headers), 240_000, started);
+      ready()
+        .then(({ started, url }) => {
           gateways.set(id, { id, url, pid: started.pid, ...(Object.keys(headers).length ? { headers } : {}) });
           log(`bench: ${id} ready at ${url} (pid ${started.pid})`);
         })
@@ -414,10 +433,13 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     });
     for (const [name, url] of Object.entries(subgraphUrls)) policyEnv[`BENCH_${name.toUpperCase()}_URL`] = url;
     accessLogFile = path.join(tmp, 'access.log');
-    const logFile = await open(accessLogFile, 'w');
+    const logPath = accessLogFile;
+    await (await open(logPath, 'w')).close();
     launch(
       'portico+policies',
       async () => {
+        // Appended to: a restart (--paired-restarts) adds its lines to the same file.
+        const logFile = await open(logPath, 'a');
         const started = group.start({
           name: 'portico+policies',
           cpu: GATEWAY_CPU,
@@ -675,6 +697,22 @@ async function startEnvironment(group: ProcessGroup, tmp: string, selected: read
     async redisScriptCalls() {
       return redisUrl ? scriptCalls(redisUrl) : undefined;
     },
+    async restart(ids) {
+      await Promise.all(
+        ids.map(async (id) => {
+          const target = gateways.get(id);
+          const running = processes.get(id);
+          const relaunch = relaunchers.get(id);
+          if (!target || !running || !relaunch) throw new Error(`${id} cannot be restarted: it did not start`);
+          await stopProcess(running);
+          const { started, url } = await relaunch();
+          // The scenario holds this object: it now names the new process.
+          target.url = url;
+          target.pid = started.pid;
+          log(`bench: ${id} restarted at ${url} (pid ${started.pid})`);
+        }),
+      );
+    },
     async close() {
       loadgen.close();
       pairLoadgen?.close();
@@ -772,6 +810,12 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
       const windows: PairedWindow[] = [];
       const scriptsBefore = await env.redisScriptCalls();
       for (let round = 1; round <= profile.rounds; round++) {
+        if (pairedRestarts && round > 1) {
+          await env.restart([bare.id, full.id]);
+          const [bareWarm, fullWarm] = await env.loadPair(job(bare, profile.warmupSeconds), job(full, profile.warmupSeconds));
+          note(bare, `warm-up of start ${round}`, bareWarm);
+          note(full, `warm-up of start ${round}`, fullWarm);
+        }
         await waitForQuietProcesses(scenario.targets.map((t) => t.pid));
         const cpuBefore = [cpuSeconds(bare.pid), cpuSeconds(full.pid)];
         const [bareLoad, fullLoad] = await env.loadPair(job(bare, profile.durationSeconds), job(full, profile.durationSeconds));
@@ -781,7 +825,10 @@ async function runScenario(scenario: Scenario, env: Environment, profile: Profil
         note(full, `paired window ${round}`, fullLoad);
         log(`bench: policies paired window ${round}: portico ${bareLoad.rps.toFixed(0)} req/s, portico+policies ${fullLoad.rps.toFixed(0)} req/s`);
       }
-      paired = pairedPolicyCostLine(windows) + (profile.rounds < 3 ? ' (fewer than 3 windows: a smoke figure, not a measurement)' : '');
+      paired =
+        pairedPolicyCostLine(windows) +
+        (pairedRestarts ? `, each window on its own start of both gateways (${windows.length} starts)` : '') +
+        (profile.rounds < 3 ? ' (fewer than 3 windows: a smoke figure, not a measurement)' : '');
       out(`\n${paired}\n`);
       // How well concurrent requests shared their Redis work in these windows: one script call
       // per revocation check and per rate-limit charge if nothing were shared or batched (2 a

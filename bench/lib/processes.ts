@@ -75,6 +75,11 @@ export class ProcessGroup {
   }
 }
 
+/** SIGTERM to one started process, SIGKILL after `graceMs`; resolves when it has exited. */
+export function stopProcess(started: Started, graceMs = 15_000): Promise<void> {
+  return stop(started.child, graceMs);
+}
+
 function stop(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
